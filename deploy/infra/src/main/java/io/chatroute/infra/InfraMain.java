@@ -1,0 +1,108 @@
+package io.chatroute.infra;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * Stand-alone launcher used by deploy/run-local.sh: starts Kafka, PostgreSQL and Redis with data
+ * under a folder kept between runs, creates the services' databases, writes the addresses to an
+ * env file, prints {@code INFRA READY} and runs until stopped (SIGINT/SIGTERM stop everything cleanly).
+ *
+ * <pre>
+ * java -cp 'deploy/infra/target/chatroute-infra.jar:deploy/infra/target/lib/*' io.chatroute.infra.InfraMain \
+ *   --data .local/data [--wipe] [--kafka-port 9092] [--postgres-port 5432] [--redis-port 6379] \
+ *   [--databases history,knowledge] [--env-file .local/infra.env]
+ * </pre>
+ * An address in KAFKA_BOOTSTRAP_SERVERS, CHATROUTE_POSTGRES_HOSTPORT or CHATROUTE_REDIS_URL means
+ * "use that existing server" and nothing is started for it.
+ */
+public final class InfraMain {
+
+    public static void main(String[] args) throws Exception {
+        Path data = Path.of(".local/data");
+        Path envFile = null;
+        boolean wipe = false;
+        boolean persistent = true;
+        int kafkaPort = 9092;
+        int postgresPort = 5432;
+        int redisPort = 6379;
+        int partitions = 4;
+        List<String> databases = new ArrayList<>(List.of("history", "knowledge"));
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--data" -> data = Path.of(args[++i]);
+                case "--wipe" -> wipe = true;
+                case "--ephemeral" -> persistent = false;
+                case "--kafka-port" -> kafkaPort = Integer.parseInt(args[++i]);
+                case "--postgres-port" -> postgresPort = Integer.parseInt(args[++i]);
+                case "--redis-port" -> redisPort = Integer.parseInt(args[++i]);
+                case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                case "--databases" -> databases = List.of(args[++i].split(","));
+                case "--env-file" -> envFile = Path.of(args[++i]);
+                case "--parent-pid" -> exitWithParent(Long.parseLong(args[++i]));
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        data = data.toAbsolutePath();
+        if (wipe) {
+            deleteTree(data);
+        }
+        Files.createDirectories(data);
+        System.setProperty("java.io.tmpdir", Files.createDirectories(data.resolve("tmp")).toString());
+
+        Infrastructure.Settings settings = new Infrastructure.Settings(data, persistent, kafkaPort, kafkaPort == 0 ? 0 : kafkaPort + 1, partitions,
+                postgresPort, redisPort, env("KAFKA_BOOTSTRAP_SERVERS"), env("CHATROUTE_POSTGRES_HOSTPORT"),
+                env("CHATROUTE_REDIS_URL"));
+        Infrastructure infra = new Infrastructure(settings).start();
+        for (String db : databases) {
+            infra.createDatabase(db.trim());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("[infra] stopping");
+            infra.close();
+            stopped.countDown();
+        }, "infra-shutdown"));
+
+        if (envFile != null) {
+            String env = "KAFKA_BOOTSTRAP_SERVERS=" + infra.kafkaBootstrapServers() + "\n"
+                    + "QUARKUS_REDIS_HOSTS=" + infra.redisUrl() + "\n"
+                    + "CHATROUTE_POSTGRES_HOST=" + infra.postgresHost() + "\n"
+                    + "CHATROUTE_POSTGRES_PORT=" + infra.postgresPort() + "\n";
+            Files.createDirectories(envFile.toAbsolutePath().getParent());
+            Files.writeString(envFile, env);
+        }
+        System.out.println("INFRA READY kafka=" + infra.kafkaBootstrapServers() + " postgres=" + infra.postgresHost()
+                + ":" + infra.postgresPort() + " redis=" + infra.redisUrl());
+        stopped.await();
+    }
+
+    /** Stops this launcher (and so everything it started) when the process that spawned it ends. */
+    private static void exitWithParent(long pid) {
+        ProcessHandle.of(pid).ifPresentOrElse(
+                parent -> parent.onExit().thenRun(() -> System.exit(0)),
+                () -> System.exit(0));
+    }
+
+    private static String env(String name) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

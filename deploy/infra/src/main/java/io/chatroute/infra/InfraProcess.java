@@ -1,0 +1,135 @@
+package io.chatroute.infra;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs {@link InfraMain} as a child JVM (so the broker's classes and heap stay out of the caller's
+ * JVM) and reads back where Kafka, PostgreSQL and Redis listen. Used by every service's test resource
+ * and by the end-to-end test. The child stops with its parent.
+ */
+public final class InfraProcess implements AutoCloseable {
+
+    private static final Pattern READY = Pattern.compile(
+            "INFRA READY kafka=(\\S+) postgres=(\\S+):(\\d+) redis=(\\S+)");
+
+    private final Process process;
+    private final String kafkaBootstrapServers;
+    private final String postgresHost;
+    private final int postgresPort;
+    private final String redisUrl;
+
+    private InfraProcess(Process process, Matcher ready) {
+        this.process = process;
+        this.kafkaBootstrapServers = ready.group(1);
+        this.postgresHost = ready.group(2);
+        this.postgresPort = Integer.parseInt(ready.group(3));
+        this.redisUrl = ready.group(4);
+    }
+
+    /**
+     * Starts throw-away infrastructure on free ports with data under {@code dataDir}, creating the
+     * given databases. Output goes to {@code dataDir/infra.log}.
+     */
+    public static InfraProcess start(Path dataDir, List<String> databases) {
+        try {
+            Files.createDirectories(dataDir);
+            Path log = dataDir.resolve("infra.log");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                    "-Djava.io.tmpdir=" + Files.createDirectories(dataDir.resolve("tmp")),
+                    InfraMain.class.getName(), "--data", dataDir.toString(), "--ephemeral",
+                    "--kafka-port", "0", "--postgres-port", "0", "--redis-port", "0", "--partitions", "2",
+                    "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+            if (!databases.isEmpty()) {
+                command.add("--databases");
+                command.add(String.join(",", databases));
+            }
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            CompletableFuture<Matcher> ready = new CompletableFuture<>();
+            Thread pump = new Thread(() -> pump(process, log, ready), "infra-log");
+            pump.setDaemon(true);
+            pump.start();
+            try {
+                return new InfraProcess(process, ready.get(90, TimeUnit.SECONDS));
+            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                process.destroyForcibly();
+                throw new IllegalStateException("infrastructure did not start; see " + log, e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void pump(Process process, Path log, CompletableFuture<Matcher> ready) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             var out = Files.newBufferedWriter(log)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                out.write(line);
+                out.newLine();
+                out.flush();
+                Matcher m = READY.matcher(line);
+                if (!ready.isDone() && m.find()) {
+                    ready.complete(m);
+                }
+            }
+            ready.completeExceptionally(new IllegalStateException("infrastructure process exited with " + process.waitFor()));
+        } catch (IOException | InterruptedException e) {
+            ready.completeExceptionally(e);
+        }
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
+    }
+
+    public String postgresHost() {
+        return postgresHost;
+    }
+
+    public int postgresPort() {
+        return postgresPort;
+    }
+
+    public String redisUrl() {
+        return redisUrl;
+    }
+
+    public String postgresReactiveUrl(String database) {
+        return "postgresql://" + postgresHost + ":" + postgresPort + "/" + database;
+    }
+
+    public String postgresJdbcUrl(String database) {
+        return "jdbc:postgresql://" + postgresHost + ":" + postgresPort + "/" + database;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

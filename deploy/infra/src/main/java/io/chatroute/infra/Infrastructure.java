@@ -1,0 +1,176 @@
+package io.chatroute.infra;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kafka, PostgreSQL and Redis for ChatRoute. Each one is started here unless an address for an
+ * existing server is given (then nothing is started for it and the address is passed through).
+ */
+public final class Infrastructure implements AutoCloseable {
+
+    /** What to start and where. Ports of 0 mean "any free port". */
+    public record Settings(
+            Path dataDir,
+            boolean persistent,
+            int kafkaPort,
+            int kafkaControllerPort,
+            int kafkaPartitions,
+            int postgresPort,
+            int redisPort,
+            String externalKafka,
+            String externalPostgres,
+            String externalRedis) {
+
+        /** Throw-away infrastructure on free ports, for tests. */
+        public static Settings forTests(Path dataDir) {
+            return new Settings(dataDir, false, 0, 0, 1, 0, 0,
+                    env("KAFKA_BOOTSTRAP_SERVERS"), env("CHATROUTE_POSTGRES_HOSTPORT"), env("CHATROUTE_REDIS_URL"));
+        }
+
+        private static String env(String name) {
+            String value = System.getenv(name);
+            return value == null || value.isBlank() ? null : value.trim();
+        }
+    }
+
+    private final Settings settings;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private String kafkaBootstrap;
+    private String postgresHost = "127.0.0.1";
+    private int postgresPort;
+    private String redisUrl;
+    private PostgresNode postgres;
+
+    public Infrastructure(Settings settings) {
+        this.settings = settings;
+    }
+
+    public Infrastructure start() {
+        long t0 = System.nanoTime();
+        try {
+            startRedis();
+            startPostgres();
+            startKafka();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        log("infrastructure ready in %d ms", (System.nanoTime() - t0) / 1_000_000);
+        return this;
+    }
+
+    private void startKafka() {
+        if (settings.externalKafka() != null) {
+            kafkaBootstrap = settings.externalKafka();
+            log("Kafka: using existing %s", kafkaBootstrap);
+            return;
+        }
+        KafkaNode kafka = new KafkaNode(settings.kafkaPort(), settings.kafkaControllerPort(),
+                settings.dataDir().resolve("kafka"), settings.kafkaPartitions()).start();
+        started.add(kafka);
+        kafkaBootstrap = kafka.bootstrapServers();
+        log("Kafka: started on %s", kafkaBootstrap);
+    }
+
+    private void startPostgres() {
+        if (settings.externalPostgres() != null) {
+            String[] hostPort = settings.externalPostgres().split(":");
+            postgresHost = hostPort[0];
+            postgresPort = hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 5432;
+            log("PostgreSQL: using existing %s:%d", postgresHost, postgresPort);
+            return;
+        }
+        postgres = new PostgresNode(settings.postgresPort(), settings.dataDir().resolve("postgres")).start();
+        started.add(postgres);
+        postgresPort = postgres.port();
+        log("PostgreSQL: started on 127.0.0.1:%d", postgresPort);
+    }
+
+    private void startRedis() {
+        if (settings.externalRedis() != null) {
+            redisUrl = settings.externalRedis();
+            log("Redis: using existing %s", redisUrl);
+            return;
+        }
+        RedisNode redis = new RedisNode(settings.redisPort(),
+                settings.persistent() ? settings.dataDir().resolve("redis") : null).start();
+        started.add(redis);
+        redisUrl = redis.url();
+        log("Redis: started on %s", redisUrl);
+    }
+
+    /** Creates a database (if missing) on the PostgreSQL in use. Only for servers this class started or was given. */
+    public void createDatabase(String name) {
+        PostgresNode.createDatabase(postgresHost, postgresPort, postgresUser(), postgresPassword(), name);
+    }
+
+    /** CHATROUTE_POSTGRES_USER for an existing server, else the embedded server's user. */
+    public static String postgresUser() {
+        String user = System.getenv("CHATROUTE_POSTGRES_USER");
+        return user == null || user.isBlank() ? PostgresNode.USER : user;
+    }
+
+    /** CHATROUTE_POSTGRES_PASSWORD for an existing server, else the embedded server's password. */
+    public static String postgresPassword() {
+        String password = System.getenv("CHATROUTE_POSTGRES_PASSWORD");
+        return password == null ? PostgresNode.PASSWORD : password;
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrap;
+    }
+
+    public String redisUrl() {
+        return redisUrl;
+    }
+
+    public String postgresHost() {
+        return postgresHost;
+    }
+
+    public int postgresPort() {
+        return postgresPort;
+    }
+
+    public String postgresReactiveUrl(String database) {
+        return "postgresql://" + postgresHost + ":" + postgresPort + "/" + database;
+    }
+
+    public String postgresJdbcUrl(String database) {
+        return "jdbc:postgresql://" + postgresHost + ":" + postgresPort + "/" + database;
+    }
+
+    /** The Quarkus settings a service needs to reach this infrastructure. */
+    public Map<String, String> quarkusConfig(String database) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("kafka.bootstrap.servers", kafkaBootstrap);
+        config.put("quarkus.redis.hosts", redisUrl);
+        if (database != null) {
+            config.put("quarkus.datasource.reactive.url", postgresReactiveUrl(database));
+            config.put("quarkus.datasource.jdbc.url", postgresJdbcUrl(database));
+            config.put("quarkus.datasource.username", postgresUser());
+            config.put("quarkus.datasource.password", postgresPassword());
+        }
+        return config;
+    }
+
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                log("stopping %s failed: %s", started.get(i).getClass().getSimpleName(), e.getMessage());
+            }
+        }
+        started.clear();
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println("[infra] " + String.format(format, args));
+    }
+}
