@@ -1,0 +1,39 @@
+package io.chatroute.history.domain;
+
+import java.time.Instant;
+import java.util.Map;
+
+/** The chat events history-service applies, already parsed from their CloudEvent data. */
+public sealed interface ChatEvent {
+
+    /** The CloudEvents type this event arrives as. */
+    String TYPE_REQUESTED = "chat.requested";
+    String TYPE_QUEUED = "chat.queued";
+    String TYPE_ASSIGNED = "chat.assigned";
+    String TYPE_MESSAGE_POSTED = "chat.message.posted";
+    String TYPE_CLOSED = "chat.closed";
+
+    String chatId();
+
+    record Requested(String chatId, String formId, Visitor visitor, Map<String, Object> form, String message,
+                     String queueId, Instant requestedAt) implements ChatEvent {
+    }
+
+    record Queued(String chatId, String queueId, String ruleId, Map<String, Integer> requiredSkills, Integer priority,
+                  Instant queuedAt) implements ChatEvent {
+    }
+
+    record Assigned(String chatId, String agentId, String queueId, String offerId, Instant assignedAt, AgentRef agent)
+            implements ChatEvent {
+    }
+
+    record MessagePosted(String chatId, int seq, String messageId, String clientMsgId, String from, String senderId,
+                         String text, String language, Instant sentAt) implements ChatEvent {
+        public TranscriptMessage toMessage() {
+            return new TranscriptMessage(seq, messageId, clientMsgId, from, senderId, text, language, sentAt);
+        }
+    }
+
+    record Closed(String chatId, String by, String agentId, Instant closedAt) implements ChatEvent {
+    }
+}

@@ -1,0 +1,161 @@
+package io.chatroute.history.messaging;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.history.domain.AgentRef;
+import io.chatroute.history.domain.ChatEvent;
+import io.chatroute.history.domain.Visitor;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Turns the JSON data of a chat-events CloudEvent into a domain event. Lenient on what it does not
+ * need (unknown fields are ignored: producers may add fields), strict on what it does (the chat id,
+ * the times, a message's seq and text): those missing make the event malformed.
+ */
+@ApplicationScoped
+public class ChatEventParser {
+
+    private final ObjectMapper mapper;
+
+    public ChatEventParser(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** The domain event, or empty for a type history does not apply. */
+    public Optional<ChatEvent> parse(String type, String json) {
+        if (type == null) {
+            return Optional.empty();
+        }
+        return switch (type) {
+            case ChatEvent.TYPE_REQUESTED -> Optional.of(requested(read(json)));
+            case ChatEvent.TYPE_QUEUED -> Optional.of(queued(read(json)));
+            case ChatEvent.TYPE_ASSIGNED -> Optional.of(assigned(read(json)));
+            case ChatEvent.TYPE_MESSAGE_POSTED -> Optional.of(messagePosted(read(json)));
+            case ChatEvent.TYPE_CLOSED -> Optional.of(closed(read(json)));
+            default -> Optional.empty();
+        };
+    }
+
+    /** True for the types {@link #parse} applies. */
+    public static boolean applies(String type) {
+        return ChatEvent.TYPE_REQUESTED.equals(type) || ChatEvent.TYPE_QUEUED.equals(type)
+                || ChatEvent.TYPE_ASSIGNED.equals(type) || ChatEvent.TYPE_MESSAGE_POSTED.equals(type)
+                || ChatEvent.TYPE_CLOSED.equals(type);
+    }
+
+    private JsonNode read(String json) {
+        if (json == null || json.isBlank()) {
+            throw new MalformedEventException("no data");
+        }
+        try {
+            JsonNode node = mapper.readTree(json);
+            if (node == null || !node.isObject()) {
+                throw new MalformedEventException("data is not a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            // the parser's message may quote the payload: keep only its location
+            throw new MalformedEventException("data is not valid JSON (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ")");
+        }
+    }
+
+    private ChatEvent.Requested requested(JsonNode n) {
+        JsonNode v = n.path("visitor");
+        Visitor visitor = new Visitor(text(v, "name"), text(v, "email"), text(v, "locale"), text(v, "customerId"));
+        Map<String, Object> form = new LinkedHashMap<>();
+        JsonNode f = n.path("form");
+        if (f.isObject()) {
+            f.properties().forEach(e -> form.put(e.getKey(), scalar(e.getValue())));
+        }
+        return new ChatEvent.Requested(required(n, "chatId"), text(n, "formId"), visitor, form, text(n, "message"),
+                text(n, "queueId"), time(n, "requestedAt"));
+    }
+
+    private ChatEvent.Queued queued(JsonNode n) {
+        Map<String, Integer> skills = new LinkedHashMap<>();
+        JsonNode s = n.path("requiredSkills");
+        if (s.isObject()) {
+            s.properties().forEach(e -> skills.put(e.getKey(), e.getValue().asInt()));
+        }
+        return new ChatEvent.Queued(required(n, "chatId"), required(n, "queueId"), text(n, "ruleId"), skills,
+                n.hasNonNull("priority") ? n.get("priority").asInt() : null, time(n, "queuedAt"));
+    }
+
+    private ChatEvent.Assigned assigned(JsonNode n) {
+        String agentId = required(n, "agentId");
+        JsonNode a = n.path("agent");
+        AgentRef agent = new AgentRef(a.hasNonNull("id") ? a.get("id").asText() : agentId, text(a, "displayName"),
+                text(a, "title"), text(a, "avatarUrl"));
+        return new ChatEvent.Assigned(required(n, "chatId"), agentId, text(n, "queueId"), text(n, "offerId"),
+                time(n, "assignedAt"), agent);
+    }
+
+    private ChatEvent.MessagePosted messagePosted(JsonNode n) {
+        JsonNode seq = n.path("seq");
+        if (!seq.canConvertToInt() || !seq.isIntegralNumber() || seq.asInt() < 1) {
+            throw new MalformedEventException("seq must be a whole number from 1");
+        }
+        String from = required(n, "from");
+        String text = n.path("text").isTextual() ? n.get("text").asText() : null;
+        if (text == null) {
+            throw new MalformedEventException("text is missing");
+        }
+        return new ChatEvent.MessagePosted(required(n, "chatId"), seq.asInt(), required(n, "messageId"),
+                text(n, "clientMsgId"), from, text(n, "senderId"), text, text(n, "language"), time(n, "sentAt"));
+    }
+
+    private ChatEvent.Closed closed(JsonNode n) {
+        return new ChatEvent.Closed(required(n, "chatId"), text(n, "by"), text(n, "agentId"), time(n, "closedAt"));
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        return v.isNull() || v.isMissingNode() ? null : v.asText();
+    }
+
+    private static String required(JsonNode n, String field) {
+        String v = text(n, field);
+        if (v == null || v.isBlank()) {
+            throw new MalformedEventException(field + " is missing");
+        }
+        return v;
+    }
+
+    private static Instant time(JsonNode n, String field) {
+        String v = required(n, field);
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            try {
+                return java.time.OffsetDateTime.parse(v).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new MalformedEventException(field + " is not an ISO-8601 time");
+            }
+        }
+    }
+
+    private static Object scalar(JsonNode v) {
+        if (v.isNull()) {
+            return null;
+        }
+        if (v.isBoolean()) {
+            return v.booleanValue();
+        }
+        if (v.isIntegralNumber()) {
+            return v.longValue();
+        }
+        if (v.isNumber()) {
+            return v.doubleValue();
+        }
+        return v.isValueNode() ? v.asText() : v.toString();
+    }
+}

@@ -1,0 +1,8 @@
+package io.chatroute.knowledge.persistence;
+
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+
+@ApplicationScoped
+public class ArticleRepository implements PanacheRepositoryBase<ArticleEntity, String> {
+}

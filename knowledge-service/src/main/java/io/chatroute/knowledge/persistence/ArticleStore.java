@@ -1,0 +1,126 @@
+package io.chatroute.knowledge.persistence;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.chatroute.knowledge.domain.Article;
+import io.chatroute.knowledge.domain.Language;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+/**
+ * Articles in PostgreSQL (the truth) and in the search index (derived). The index is updated after the
+ * database transaction commits, on a worker thread; a failed index update is repaired by the periodic
+ * reconciliation ({@link IndexMaintenance}).
+ */
+@ApplicationScoped
+public class ArticleStore {
+
+    private static final Logger LOG = Logger.getLogger(ArticleStore.class);
+
+    private final ArticleRepository repository;
+    private final LuceneSearchEngine engine;
+
+    public ArticleStore(ArticleRepository repository, LuceneSearchEngine engine) {
+        this.repository = repository;
+        this.engine = engine;
+    }
+
+    public Uni<PutResult<Article>> put(String id, String title, String body, Language language, List<String> tags,
+                                       boolean publicArticle) {
+        // PostgreSQL keeps microseconds: truncate so the in-memory version equals the stored one
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Uni<PutResult<Article>> write = Panache.withTransaction(() -> repository.findById(id).flatMap(existing -> {
+            boolean created = existing == null;
+            ArticleEntity e = created ? new ArticleEntity() : existing;
+            if (created) {
+                e.id = id;
+                e.createdAt = now;
+            }
+            e.title = title;
+            e.body = body;
+            e.language = language.code();
+            e.tags = List.copyOf(tags);
+            e.publicArticle = publicArticle;
+            e.updatedAt = now.isAfter(e.updatedAt == null ? Instant.EPOCH : e.updatedAt) ? now : e.updatedAt.plus(1, ChronoUnit.MICROS);
+            Uni<ArticleEntity> saved = created ? repository.persist(e) : Uni.createFrom().item(e);
+            return saved.map(s -> new PutResult<>(toDomain(s), created));
+        }));
+        return write.call(r -> onWorker(() -> engine.index(r.value())));
+    }
+
+    public Uni<Optional<Article>> get(String id) {
+        return Panache.withSession(() -> repository.findById(id)).map(e -> Optional.ofNullable(e).map(ArticleStore::toDomain));
+    }
+
+    public Uni<List<Article>> list(Optional<Language> language) {
+        Uni<List<ArticleEntity>> rows = language
+                .map(l -> Panache.withSession(() -> repository.list("language = ?1 order by id", l.code())))
+                .orElseGet(() -> Panache.withSession(() -> repository.list("order by id")));
+        return rows.map(list -> list.stream().map(ArticleStore::toDomain).toList());
+    }
+
+    public Uni<Boolean> delete(String id) {
+        return Panache.withTransaction(() -> repository.deleteById(id))
+                .call(deleted -> deleted ? onWorker(() -> engine.remove(id)) : Uni.createFrom().voidItem());
+    }
+
+    /** Loads every article (start-up rebuild). */
+    public Uni<List<Article>> all() {
+        return Panache.withSession(() -> repository.listAll()).map(list -> list.stream().map(ArticleStore::toDomain).toList());
+    }
+
+    /**
+     * Brings the index in line with the database: re-indexes articles whose version differs and removes
+     * articles that are gone. Returns the number of changes.
+     */
+    public Uni<Integer> reconcile() {
+        return Panache.withSession(() -> repository.getSession().flatMap(s -> s
+                        .createSelectionQuery("select a.id, a.updatedAt from ArticleEntity a", Object[].class).getResultList()))
+                .flatMap(rows -> {
+                    Map<String, Instant> indexed = engine.indexedVersions();
+                    Set<String> stale = new HashSet<>();
+                    Set<String> present = new HashSet<>();
+                    for (Object[] row : rows) {
+                        String id = (String) row[0];
+                        present.add(id);
+                        if (!row[1].equals(indexed.get(id))) {
+                            stale.add(id);
+                        }
+                    }
+                    Set<String> gone = new HashSet<>(indexed.keySet());
+                    gone.removeAll(present);
+                    if (stale.isEmpty() && gone.isEmpty()) {
+                        return Uni.createFrom().item(0);
+                    }
+                    Uni<List<ArticleEntity>> changed = stale.isEmpty() ? Uni.createFrom().item(List.of())
+                            : Panache.withSession(() -> repository.list("id in ?1", stale));
+                    return changed.flatMap(list -> onWorker(() -> {
+                        list.forEach(e -> engine.index(toDomain(e)));
+                        gone.forEach(engine::remove);
+                    }).replaceWith(list.size() + gone.size()));
+                });
+    }
+
+    private static Uni<Void> onWorker(Runnable task) {
+        return Uni.createFrom().<Void>item(() -> {
+                    task.run();
+                    return null;
+                }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure().invoke(t -> LOG.errorf(t, "search index update failed; the next reconciliation repairs it"))
+                .onFailure().recoverWithNull();
+    }
+
+    static Article toDomain(ArticleEntity e) {
+        Language language = Language.fromCode(e.language).orElse(Language.EN);
+        return new Article(e.id, e.title, e.body, language, e.tags, e.publicArticle, e.createdAt, e.updatedAt);
+    }
+}

@@ -1,0 +1,136 @@
+package io.chatroute.knowledge.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import io.chatroute.knowledge.domain.Article;
+import io.chatroute.knowledge.domain.Language;
+import io.chatroute.knowledge.domain.SearchHit;
+import io.chatroute.knowledge.domain.SearchRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine on its own (an in-memory Lucene index; no infrastructure involved). */
+class LuceneSearchEngineTest {
+
+    private LuceneSearchEngine engine;
+    private final Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
+
+    @BeforeEach
+    void setUp() {
+        engine = new LuceneSearchEngine(new LanguageAnalyzers(), 3f, 2f, 80);
+        engine.rebuild(List.of(
+                article("en-refund", "Refund policy", "You can ask for a refund within 30 days of delivery.", Language.EN, true),
+                article("en-delivery", "Delivery times", "Parcels arrive in three to five days. Refund questions: see the refund policy.", Language.EN, true),
+                article("en-internal", "Refund approvals (internal)", "Supervisors approve refunds over 100 EUR.", Language.EN, false),
+                article("ru-refund", "Оформление возврата", "Чтобы оформить возврат денег, напишите нам номер заказа.", Language.RU, true),
+                article("zh-refund", "退款政策", "如果您对商品不满意，可以在三十天内申请退款。", Language.ZH, true),
+                article("he-refund", "מדיניות החזרים", "ניתן לבקש החזר כספי תוך שלושים יום.", Language.HE, true)));
+    }
+
+    @AfterEach
+    void tearDown() {
+        engine.close();
+    }
+
+    @Test
+    void englishStemmingAndTitleBoost() {
+        List<SearchHit> hits = engine.search(new SearchRequest("refunds", Optional.of(Language.EN), 5, false));
+        assertThat(hits).extracting(SearchHit::articleId).contains("en-refund", "en-delivery", "en-internal");
+        assertThat(hits.get(0).articleId()).isIn("en-refund", "en-internal"); // title matches outrank a body-only match
+        assertThat(hits).isSortedAccordingTo((a, b) -> Double.compare(b.score(), a.score()));
+        assertThat(hits).allSatisfy(h -> assertThat(h.language()).isEqualTo("en"));
+    }
+
+    @Test
+    void russianMorphology() {
+        List<SearchHit> hits = engine.search(new SearchRequest("возврат", Optional.of(Language.RU), 5, false));
+        assertThat(hits).extracting(SearchHit::articleId).containsExactly("ru-refund");
+        assertThat(hits.get(0).snippet()).contains("возврат").doesNotContain("<");
+    }
+
+    @Test
+    void chineseWords() {
+        List<SearchHit> hits = engine.search(new SearchRequest("我要退款", Optional.of(Language.ZH), 5, false));
+        assertThat(hits).extracting(SearchHit::articleId).first().isEqualTo("zh-refund");
+        assertThat(hits.get(0).snippet()).contains("退款");
+    }
+
+    @Test
+    void hebrewWords() {
+        List<SearchHit> hits = engine.search(new SearchRequest("החזר", Optional.of(Language.HE), 5, false));
+        assertThat(hits).extracting(SearchHit::articleId).containsExactly("he-refund");
+    }
+
+    @Test
+    void withoutLanguageEveryLanguageIsSearched() {
+        assertThat(engine.search(new SearchRequest("возврата", Optional.empty(), 5, false)))
+                .extracting(SearchHit::articleId).containsExactly("ru-refund");
+        assertThat(engine.search(new SearchRequest("refund", Optional.empty(), 10, false)))
+                .extracting(SearchHit::language).containsOnly("en");
+    }
+
+    @Test
+    void aLanguageWithoutHitsFallsBackToAll() {
+        List<SearchHit> hits = engine.search(new SearchRequest("delivery", Optional.of(Language.RU), 5, false));
+        assertThat(hits).extracting(SearchHit::articleId).contains("en-delivery");
+    }
+
+    @Test
+    void publicOnlyLeavesInternalArticlesOut() {
+        assertThat(engine.search(new SearchRequest("approvals supervisors", Optional.of(Language.EN), 5, true)))
+                .extracting(SearchHit::articleId).doesNotContain("en-internal");
+        assertThat(engine.search(new SearchRequest("approvals supervisors", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::articleId).first().isEqualTo("en-internal");
+    }
+
+    @Test
+    void queryTextIsNotQuerySyntax() {
+        assertThat(engine.search(new SearchRequest("refund AND (\"*:* OR title:[a TO z]", Optional.empty(), 5, false)))
+                .extracting(SearchHit::articleId).contains("en-refund");
+        assertThat(engine.search(new SearchRequest("the a of", Optional.of(Language.EN), 5, false))).isEmpty();
+        assertThat(engine.search(new SearchRequest("!!! ???", Optional.empty(), 5, false))).isEmpty();
+    }
+
+    @Test
+    void longQueriesDoNotFail() {
+        String text = "refund please help me with my order number ".repeat(100) + "我要退款".repeat(100);
+        assertThat(engine.search(new SearchRequest(text, Optional.empty(), 3, false))).isNotEmpty();
+    }
+
+    @Test
+    void updatesReplaceRemoveAndIgnoreOlderVersions() {
+        engine.index(article("en-refund", "Returns", "Send the parcel back.", Language.EN, true, t0.plusSeconds(10)));
+        assertThat(engine.search(new SearchRequest("parcel back", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::articleId).contains("en-refund");
+        engine.index(article("en-refund", "Stale", "zebra", Language.EN, true, t0.plusSeconds(5)));
+        assertThat(engine.search(new SearchRequest("zebra", Optional.empty(), 5, false))).isEmpty();
+        engine.remove("en-refund");
+        assertThat(engine.search(new SearchRequest("parcel back", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::articleId).doesNotContain("en-refund");
+        assertThat(engine.size()).isEqualTo(5);
+        assertThat(engine.indexedVersions()).doesNotContainKey("en-refund").containsKey("ru-refund");
+    }
+
+    @Test
+    void snippetIsAroundTheMatchedWord() {
+        String body = "Intro text. ".repeat(30) + "Refunds are paid to the original card. " + "More text. ".repeat(30);
+        engine.index(article("long", "Payments", body, Language.EN, true));
+        SearchHit hit = engine.search(new SearchRequest("refund card", Optional.of(Language.EN), 10, false)).stream()
+                .filter(h -> h.articleId().equals("long")).findFirst().orElseThrow();
+        assertThat(hit.snippet()).contains("Refunds are paid").startsWith("…").endsWith("…");
+        assertThat(hit.snippet().length()).isLessThanOrEqualTo(82);
+    }
+
+    private Article article(String id, String title, String body, Language language, boolean pub) {
+        return article(id, title, body, language, pub, t0);
+    }
+
+    private Article article(String id, String title, String body, Language language, boolean pub, Instant at) {
+        return new Article(id, title, body, language, List.of(), pub, at, at);
+    }
+}

@@ -1,0 +1,53 @@
+package io.chatroute.routing.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** routing-service settings ({@code chatroute.routing.*}). */
+@ConfigMapping(prefix = "chatroute.routing")
+public interface RoutingConfig {
+
+    /** Most fields a pre-chat form may have. */
+    @WithDefault("20")
+    int maxFormFields();
+
+    /** Longest accepted value of one form field (characters). */
+    @WithDefault("500")
+    int maxValueLength();
+
+    /** After declining or missing an offer, the agent is not offered the same chat again for this long. */
+    @WithDefault("60")
+    int declineCooldownSeconds();
+
+    /** How long processed event ids are remembered (idempotent consumers). */
+    @WithDefault("604800")
+    int processedTtlSeconds();
+
+    /** How long a closed chat's routing record is kept. */
+    @WithDefault("2592000")
+    int closedRetentionSeconds();
+
+    /** The outbox relay's lease (one instance relays at a time). */
+    @WithDefault("5000")
+    long relayLeaseMillis();
+
+    /** Entries read per relay round. */
+    @WithDefault("200")
+    int relayBatchSize();
+
+    /** How long the relay waits for a broker acknowledgement. */
+    @WithDefault("15")
+    int relayAckTimeoutSeconds();
+
+    /** How often expired offers are swept (used by @Scheduled). */
+    @WithDefault("1s")
+    String offerSweepInterval();
+
+    /** How often the outbox is swept for leftovers (used by @Scheduled). */
+    @WithDefault("1s")
+    String outboxSweepInterval();
+
+    /** How often waiting chats get a safety-net dispatch (used by @Scheduled). */
+    @WithDefault("10s")
+    String redispatchInterval();
+}

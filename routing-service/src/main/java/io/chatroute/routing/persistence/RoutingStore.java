@@ -1,0 +1,292 @@
+package io.chatroute.routing.persistence;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.domain.AgentProfile;
+import io.chatroute.routing.domain.FormDefinition;
+import io.chatroute.routing.domain.Presence;
+import io.chatroute.routing.domain.QueueDefinition;
+import io.chatroute.routing.domain.RoutingRule;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * All routing state in Redis (keys {@code routing:*}, see architecture.md). Blocking API: call it from worker
+ * threads only (REST resources returning plain objects, @Blocking consumers, scheduled jobs, the relay thread).
+ */
+@ApplicationScoped
+public class RoutingStore {
+    public static final String OUTBOX = "routing:outbox";
+    public static final String LEASE = "routing:outbox:lease";
+    public static final String DEADLINES = "routing:offer-deadlines";
+
+    private final RedisDataSource redis;
+    private final ObjectMapper json;
+    private final RoutingConfig config;
+
+    public RoutingStore(RedisDataSource redis, ObjectMapper json, RoutingConfig config) {
+        this.redis = redis;
+        this.json = json;
+        this.config = config;
+    }
+
+    // ------------------------------------------------------------ forms, queues, rules
+
+    public void saveForm(String id, FormDefinition form) {
+        redis.value(String.class).set("routing:form:" + id, write(form));
+        redis.set(String.class).sadd("routing:forms", id);
+    }
+
+    public Optional<FormDefinition> form(String id) {
+        return Optional.ofNullable(redis.value(String.class).get("routing:form:" + id)).map(s -> read(s, FormDefinition.class));
+    }
+
+    public Map<String, FormDefinition> forms() {
+        Map<String, FormDefinition> out = new TreeMap<>();
+        for (String id : redis.set(String.class).smembers("routing:forms")) {
+            form(id).ifPresent(f -> out.put(id, f));
+        }
+        return out;
+    }
+
+    public void saveQueue(QueueDefinition queue) {
+        redis.value(String.class).set("routing:queue:" + queue.id(), write(queue));
+        redis.set(String.class).sadd("routing:queues", queue.id());
+    }
+
+    public Optional<QueueDefinition> queue(String id) {
+        return Optional.ofNullable(redis.value(String.class).get("routing:queue:" + id)).map(s -> read(s, QueueDefinition.class));
+    }
+
+    public Map<String, QueueDefinition> queues() {
+        Map<String, QueueDefinition> out = new TreeMap<>();
+        for (String id : redis.set(String.class).smembers("routing:queues")) {
+            queue(id).ifPresent(q -> out.put(id, q));
+        }
+        return out;
+    }
+
+    public Set<String> queueIds() {
+        return redis.set(String.class).smembers("routing:queues");
+    }
+
+    public void saveRules(List<RoutingRule> rules) {
+        redis.value(String.class).set("routing:rules", write(rules));
+    }
+
+    public List<RoutingRule> rules() {
+        String s = redis.value(String.class).get("routing:rules");
+        return s == null ? List.of() : read(s, new TypeReference<List<RoutingRule>>() { });
+    }
+
+    // ------------------------------------------------------------ agents
+
+    public record Outcome(String code, List<String> values) {
+        public String value(int i) {
+            return values.size() > i ? values.get(i) : null;
+        }
+    }
+
+    public Outcome upsertAgent(String id, AgentProfile profile, Instant now) {
+        return eval(Scripts.UPSERT_AGENT, id, write(profile), write(profile.skillsOrEmpty()), String.valueOf(profile.cap()),
+                String.valueOf(now.toEpochMilli()), now.toString(), uuid());
+    }
+
+    public Optional<AgentRecord> agent(String id) {
+        Map<String, String> h = redis.hash(String.class).hgetall("routing:agent:" + id);
+        if (h == null || h.isEmpty() || h.get("profile") == null) {
+            return Optional.empty();
+        }
+        AgentProfile p = read(h.get("profile"), AgentProfile.class);
+        return Optional.of(new AgentRecord(id, p, Optional.ofNullable(Presence.parse(h.get("status"))).orElse(Presence.OFFLINE),
+                intOf(h.get("active")), intOf(h.get("max")), longOf(h.get("lastAssignedAt")), longOf(h.get("statusSince"))));
+    }
+
+    public List<AgentRecord> agents() {
+        List<AgentRecord> out = new ArrayList<>();
+        for (String id : new java.util.TreeSet<>(redis.set(String.class).smembers("routing:agents"))) {
+            agent(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    public Outcome setPresence(String agentId, Presence status, String processedId, Instant now) {
+        return eval(Scripts.PRESENCE, agentId, status.name(), String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
+                nz(processedId), String.valueOf(config.processedTtlSeconds()));
+    }
+
+    // ------------------------------------------------------------ chats
+
+    public Map<String, String> chat(String chatId) {
+        Map<String, String> h = redis.hash(String.class).hgetall("routing:chat:" + chatId);
+        return h == null ? Map.of() : h;
+    }
+
+    public List<String> decisions(String chatId) {
+        return redis.list(String.class).lrange("routing:chat:" + chatId + ":decisions", 0, -1);
+    }
+
+    /** Appends a non-atomic note (e.g. "declined", "assigned") to the chat's routing record. */
+    public void appendDecision(String chatId, Map<String, Object> step) {
+        redis.list(String.class).rpush("routing:chat:" + chatId + ":decisions", write(step));
+    }
+
+    public boolean processed(String eventId) {
+        return redis.key(String.class).exists("routing:processed:" + eventId);
+    }
+
+    public Outcome enqueue(String chatId, String processedId, String queueId, String ruleId, Map<String, Integer> skills, int priority,
+                           Instant now, Map<String, Object> request, Map<String, Object> decision, Map<String, Object> queuedTemplate,
+                           long freeSlots) {
+        return eval(Scripts.ENQUEUE, chatId, nz(processedId), String.valueOf(config.processedTtlSeconds()), queueId, ruleId,
+                write(skills), String.valueOf(priority), String.valueOf(now.toEpochMilli()), write(request), write(decision), uuid(),
+                now.toString(), write(queuedTemplate), String.valueOf(freeSlots));
+    }
+
+    public Outcome claim(String chatId, String agentId, String offerId, Instant now, Instant expires, String offeredJson,
+                         Map<String, Object> decision) {
+        return eval(Scripts.CLAIM, chatId, agentId, offerId, String.valueOf(now.toEpochMilli()), String.valueOf(expires.toEpochMilli()),
+                uuid(), offeredJson, uuid(), now.toString(), write(decision));
+    }
+
+    public Outcome accept(String chatId, String agentId, String offerId, Instant now, String assignedJson, String processedId) {
+        return eval(Scripts.ACCEPT, chatId, agentId, nz(offerId), String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
+                assignedJson, nz(processedId), String.valueOf(config.processedTtlSeconds()));
+    }
+
+    /** Releases an offered chat back to the head of its queue: mode "decline" (agent said no) or "timeout" (deadline passed). */
+    public Outcome release(String chatId, String offerId, String agentId, String mode, Instant now, String processedId) {
+        return eval(Scripts.RELEASE, chatId, nz(offerId), nz(agentId), mode, String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
+                uuid(), nz(processedId), String.valueOf(config.processedTtlSeconds()));
+    }
+
+    public Outcome close(String chatId, Instant now, String processedId) {
+        return eval(Scripts.CLOSE, chatId, String.valueOf(now.toEpochMilli()), now.toString(), uuid(), nz(processedId),
+                String.valueOf(config.processedTtlSeconds()), String.valueOf(config.closedRetentionSeconds()));
+    }
+
+    public List<String> waiting(String queueId, int limit) {
+        return redis.sortedSet(String.class).zrange("routing:queue:" + queueId + ":waiting", 0, limit - 1);
+    }
+
+    public long waitingCount(String queueId) {
+        return redis.sortedSet(String.class).zcard("routing:queue:" + queueId + ":waiting");
+    }
+
+    public List<String> dueOffers(Instant now, int limit) {
+        Response r = redis.execute("ZRANGEBYSCORE", DEADLINES, "-inf", String.valueOf(now.toEpochMilli()), "LIMIT", "0", String.valueOf(limit));
+        return strings(r);
+    }
+
+    // ------------------------------------------------------------ outbox
+
+    public record OutboxEntry(String streamId, Map<String, String> fields) {
+    }
+
+    public List<OutboxEntry> readOutbox(int count) {
+        List<OutboxEntry> out = new ArrayList<>();
+        for (StreamMessage<String, String, String> m : redis.stream(String.class).xrange(OUTBOX, StreamRange.of("-", "+"), count)) {
+            out.add(new OutboxEntry(m.id(), m.payload()));
+        }
+        return out;
+    }
+
+    public void deleteOutbox(String streamId) {
+        redis.stream(String.class).xdel(OUTBOX, streamId);
+    }
+
+    public boolean acquireLease(String owner, long ttlMillis) {
+        Response r = redis.execute("EVAL", Scripts.LEASE, "0", LEASE, owner, String.valueOf(ttlMillis));
+        return r != null && r.toLong() == 1L;
+    }
+
+    public void releaseLease(String owner) {
+        redis.execute("EVAL", Scripts.UNLEASE, "0", LEASE, owner);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    private Outcome eval(String script, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = script;
+        all[1] = "0";
+        System.arraycopy(args, 0, all, 2, args.length);
+        List<String> values = strings(redis.execute("EVAL", all));
+        return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of());
+    }
+
+    private static List<String> strings(Response r) {
+        List<String> out = new ArrayList<>();
+        if (r != null) {
+            for (Response item : r) {
+                out.add(item == null ? null : item.toString());
+            }
+        }
+        return out;
+    }
+
+    public String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    public <T> T read(String s, Class<T> type) {
+        try {
+            return json.readValue(s, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt routing record", e);
+        }
+    }
+
+    public <T> T read(String s, TypeReference<T> type) {
+        try {
+            return json.readValue(s, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt routing record", e);
+        }
+    }
+
+    public Map<String, Object> readMap(String s) {
+        return s == null ? new LinkedHashMap<>() : read(s, new TypeReference<LinkedHashMap<String, Object>>() { });
+    }
+
+    public Map<String, Integer> readSkills(String s) {
+        return s == null ? new HashMap<>() : read(s, new TypeReference<TreeMap<String, Integer>>() { });
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String uuid() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static int intOf(String s) {
+        return s == null ? 0 : Integer.parseInt(s);
+    }
+
+    private static long longOf(String s) {
+        return s == null ? 0 : Long.parseLong(s);
+    }
+}

@@ -1,0 +1,88 @@
+package io.chatroute.session.api;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.chatroute.session.domain.Caller;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import jakarta.annotation.security.RolesAllowed;
+
+/** The agent's socket (JWT with role agent; the agent id is the token's subject). Worker threads. */
+@WebSocket(path = "/ws/agent", endpointId = AgentSocket.ID)
+@RolesAllowed(Caller.AGENT)
+public class AgentSocket {
+
+    public static final String ID = "agent";
+
+    private final ChatService chats;
+    private final ConnectionRegistry registry;
+    private final ObjectMapper mapper;
+
+    public AgentSocket(ChatService chats, ConnectionRegistry registry, ObjectMapper mapper) {
+        this.chats = chats;
+        this.registry = registry;
+        this.mapper = mapper;
+    }
+
+    @OnOpen
+    public void open(WebSocketConnection connection) {
+        registry.addAgent(agentId(connection), connection);
+    }
+
+    @OnClose
+    public void closed(WebSocketConnection connection) {
+        registry.removeAgent(agentId(connection), connection);
+    }
+
+    @OnTextMessage
+    public void onFrame(WebSocketConnection connection, String text) {
+        String agentId = agentId(connection);
+        try {
+            JsonNode frame = Frames.parse(mapper, text, chats.limits());
+            switch (frame.get("type").asText()) {
+                case "presence" -> chats.requestPresence(agentId, Frames.text(frame, "status"));
+                case "offer.accept" -> chats.answerOffer(Frames.requiredText(frame, "chatId"), agentId, true, null);
+                case "offer.decline" -> chats.answerOffer(Frames.requiredText(frame, "chatId"), agentId, false,
+                        Frames.text(frame, "reason"));
+                case "message" -> {
+                    String chatId = Frames.requiredText(frame, "chatId");
+                    String clientMsgId = Frames.text(frame, "clientMsgId");
+                    ChatService.Posted posted = chats.post(chatId, clientMsgId, Frames.text(frame, "text"), "agent", "agent", agentId);
+                    ObjectNode ack = Frames.frame(mapper, "ack");
+                    ack.put("chatId", chatId);
+                    ack.put("clientMsgId", clientMsgId);
+                    ack.put("seq", posted.seq());
+                    ConnectionRegistry.send(connection, ack.toString());
+                }
+                case "close" -> chats.close(Frames.requiredText(frame, "chatId"), "agent", agentId);
+                case "resume" -> {
+                    String chatId = Frames.requiredText(frame, "chatId");
+                    long after = Frames.afterSeq(frame);
+                    Map<String, String> chat = chats.chatOrThrow(chatId);
+                    if (!agentId.equals(chat.get("agentId"))) {
+                        throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    }
+                    for (String stored : chats.messagesAfter(chatId, after)) {
+                        ConnectionRegistry.send(connection, Frames.message(mapper, mapper.readTree(stored), true));
+                    }
+                }
+                default -> throw new ChatException(400, "unknown-type", "unknown frame type " + frame.get("type").asText());
+            }
+        } catch (ChatException e) {
+            ConnectionRegistry.send(connection, Frames.error(mapper, e));
+        } catch (Exception e) {
+            ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+        }
+    }
+
+    private static String agentId(WebSocketConnection connection) {
+        return connection.userData().get(SocketUpgradeCheck.AGENT_ID);
+    }
+}

@@ -1,0 +1,109 @@
+package io.chatroute.session.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.chatroute.session.domain.Caller;
+import io.chatroute.session.domain.ChatRequest;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Chats at the edge. Methods return plain values, so they run on worker threads (blocking Redis). */
+@Path("/api/v1/chats")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ChatResource {
+
+    /** Body of POST /messages; {@code from} lets a platform bridge post as visitor (default), bot or system. */
+    public record PostMessage(String clientMsgId, String text, String from) {
+    }
+
+    private final ChatService chats;
+    private final SecurityIdentity identity;
+
+    public ChatResource(ChatService chats, SecurityIdentity identity) {
+        this.chats = chats;
+        this.identity = identity;
+    }
+
+    @POST
+    @PermitAll
+    public Response create(@HeaderParam("Idempotency-Key") String idempotencyKey, ChatRequest request) {
+        if (request == null) {
+            throw ChatException.field("body", "a JSON body is required");
+        }
+        ChatService.Created created = chats.create(request, idempotencyKey);
+        return Response.status(201).entity(created.body()).build();
+    }
+
+    @GET
+    @Path("/{chatId}")
+    @RolesAllowed({Caller.VISITOR, Caller.PLATFORM, Caller.ADMIN, Caller.SUPERVISOR, Caller.AGENT})
+    public Map<String, Object> get(@PathParam("chatId") String chatId) {
+        Caller caller = caller();
+        if (!caller.mayRead(chatId)) {
+            throw forbidden();
+        }
+        return chats.view(chatId);
+    }
+
+    @POST
+    @Path("/{chatId}/messages")
+    @RolesAllowed({Caller.VISITOR, Caller.PLATFORM})
+    public Response post(@PathParam("chatId") String chatId, PostMessage body) {
+        Caller caller = caller();
+        if (!caller.mayPostViaRest(chatId)) {
+            throw forbidden();
+        }
+        if (body == null) {
+            throw ChatException.field("body", "a JSON body is required");
+        }
+        String from = "visitor";
+        if (!caller.isVisitor() && body.from() != null) {
+            if (!java.util.List.of("visitor", "bot", "system").contains(body.from())) {
+                throw ChatException.field("from", "must be visitor, bot or system");
+            }
+            from = body.from();
+        }
+        ChatService.Posted posted = chats.post(chatId, body.clientMsgId(), body.text(), from,
+                caller.isVisitor() ? "visitor" : "platform", caller.isVisitor() ? null : caller.id());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("clientMsgId", body.clientMsgId());
+        answer.put("seq", posted.seq());
+        return Response.status(posted.duplicate() ? 200 : 201).entity(answer).build();
+    }
+
+    @POST
+    @Path("/{chatId}/close")
+    @RolesAllowed({Caller.VISITOR, Caller.PLATFORM, Caller.ADMIN, Caller.SUPERVISOR, Caller.AGENT})
+    public Map<String, Object> close(@PathParam("chatId") String chatId) {
+        Caller caller = caller();
+        if (!caller.mayClose(chatId)) {
+            throw forbidden();
+        }
+        boolean closed = chats.close(chatId, caller.closedBy(), caller.id());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("chatId", chatId);
+        answer.put("status", "CLOSED");
+        answer.put("alreadyClosed", !closed);
+        return answer;
+    }
+
+    private Caller caller() {
+        return Callers.of(identity);
+    }
+
+    private static ChatException forbidden() {
+        return new ChatException(403, "forbidden", "this token does not give access to this chat");
+    }
+}

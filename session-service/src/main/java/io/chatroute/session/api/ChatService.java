@@ -1,0 +1,377 @@
+package io.chatroute.session.api;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.chatroute.session.config.SessionConfig;
+import io.chatroute.session.domain.ChatRequest;
+import io.chatroute.session.domain.ChatRequestValidator;
+import io.chatroute.session.domain.ChatStatus;
+import io.chatroute.session.domain.FieldError;
+import io.chatroute.session.domain.IdempotencySeal;
+import io.chatroute.session.domain.Limits;
+import io.chatroute.session.domain.MessageRules;
+import io.chatroute.session.domain.VisitorTokens;
+import io.chatroute.session.messaging.OutboxRelay;
+import io.chatroute.session.messaging.RoutingGateway;
+import io.chatroute.session.persistence.ChatStore;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** The chat use cases shared by REST and sockets. Blocking: call from worker threads. */
+@ApplicationScoped
+public class ChatService {
+
+    /** A created chat's answer (and whether it was replayed from an Idempotency-Key). */
+    public record Created(Map<String, Object> body, boolean replayed) {
+    }
+
+    /** A posted message's sequence number (and whether the clientMsgId was already known). */
+    public record Posted(long seq, boolean duplicate) {
+    }
+
+    private final ChatStore store;
+    private final RoutingGateway routing;
+    private final OutboxRelay relay;
+    private final SessionConfig config;
+    private final ObjectMapper mapper;
+    private final ObjectMapper canonical;
+    private final Limits limits;
+    private final ChatRequestValidator validator;
+
+    public ChatService(ChatStore store, RoutingGateway routing, OutboxRelay relay, SessionConfig config, ObjectMapper mapper) {
+        this.store = store;
+        this.routing = routing;
+        this.relay = relay;
+        this.config = config;
+        this.mapper = mapper;
+        this.canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+        this.limits = new Limits(config.limits().messageMaxChars(), config.limits().frameMaxBytes(),
+                config.limits().formMaxFields(), config.limits().formMaxValueChars());
+        this.validator = new ChatRequestValidator(limits);
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    // ------------------------------------------------------------------ create
+
+    public Created create(ChatRequest request, String idempotencyKey) {
+        List<FieldError> errors = validator.validate(request);
+        if (!errors.isEmpty()) {
+            throw ChatException.validation(errors);
+        }
+        String recordId = null;
+        String requestHash = null;
+        if (idempotencyKey != null && !idempotencyKey.isBlank()) {
+            if (idempotencyKey.length() > 200) {
+                throw new ChatException(400, "validation", "Idempotency-Key is too long",
+                        List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
+            }
+            recordId = IdempotencySeal.recordId(idempotencyKey);
+            requestHash = VisitorTokens.sha256Hex(canonicalJson(request));
+            Created replay = replay(store.idempotencyRecord(recordId), idempotencyKey, requestHash);
+            if (replay != null) {
+                return replay;
+            }
+        }
+
+        RoutingGateway.Evaluation evaluation = routing.evaluate(request.formId(), request.form());
+        ChatStatus status = !evaluation.open() || evaluation.agentsAble() == 0 ? ChatStatus.OFFLINE : ChatStatus.QUEUED;
+        String chatId = UUID.randomUUID().toString();
+        String token = VisitorTokens.newToken();
+        String now = now();
+        String language = language(request);
+
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("chatId", chatId);
+        fields.put("status", status.name());
+        fields.put("formId", request.formId());
+        fields.put("queueId", nz(evaluation.queueId()));
+        fields.put("visitorName", nz(request.visitor().name()));
+        fields.put("visitorEmail", nz(request.visitor().email()));
+        fields.put("visitorLocale", nz(request.visitor().locale()));
+        fields.put("customerId", nz(request.visitor().customerId()));
+        fields.put("form", json(request.form()));
+        fields.put("language", nz(language));
+        fields.put("createdAt", now);
+        fields.put("seq", "0");
+        fields.put("position", status == ChatStatus.QUEUED && evaluation.position() != null ? evaluation.position().toString() : "");
+        fields.put("estimatedWaitSeconds", status == ChatStatus.QUEUED && evaluation.estimatedWaitSeconds() != null
+                ? evaluation.estimatedWaitSeconds().toString() : "");
+        fields.put("nextOpenAt", nz(evaluation.nextOpenAt()));
+
+        ObjectNode requested = mapper.createObjectNode();
+        requested.put("chatId", chatId);
+        requested.put("formId", request.formId());
+        requested.set("visitor", visitorNode(request.visitor()));
+        requested.set("form", mapper.valueToTree(request.form()));
+        requested.put("message", request.message());
+        requested.put("queueId", evaluation.queueId());
+        requested.put("requestedAt", now);
+
+        ChatStore.NewEvent firstMessage = null;
+        if (request.message() != null) {
+            ObjectNode msg = messageData(chatId, null, "visitor", request.visitor().customerId(), request.message(), language, now);
+            msg.put("seq", 1);
+            firstMessage = new ChatStore.NewEvent(UUID.randomUUID().toString(), msg.toString());
+        }
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("chatId", chatId);
+        body.put("visitorToken", token);
+        body.put("status", status.name());
+        body.put("queueId", evaluation.queueId());
+        body.put("position", status == ChatStatus.QUEUED ? evaluation.position() : null);
+        body.put("estimatedWaitSeconds", status == ChatStatus.QUEUED ? evaluation.estimatedWaitSeconds() : null);
+        body.put("nextOpenAt", evaluation.nextOpenAt());
+
+        String sealed = recordId == null ? null : IdempotencySeal.seal(idempotencyKey, json(body));
+        ChatStore.Outcome outcome = store.create(chatId, fields, VisitorTokens.sha256Hex(token),
+                new ChatStore.NewEvent(UUID.randomUUID().toString(), requested.toString()), firstMessage, null, now,
+                recordId, sealed, config.idempotency().ttl(), requestHash);
+        if (outcome.is("dup")) {
+            // another request with the same key won the race
+            return replay(outcome.value(), idempotencyKey, requestHash);
+        }
+        relay.trigger();
+        return new Created(body, false);
+    }
+
+    private Created replay(String record, String idempotencyKey, String requestHash) {
+        if (record == null) {
+            return null;
+        }
+        try {
+            JsonNode r = mapper.readTree(record);
+            if (!requestHash.equals(r.path("requestHash").asText())) {
+                throw new ChatException(422, "idempotency-key-reused",
+                        "this Idempotency-Key was used with a different request body");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> body = mapper.readValue(IdempotencySeal.open(idempotencyKey, r.path("answer").asText()), LinkedHashMap.class);
+            return new Created(body, true);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt idempotency record", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ read
+
+    public Map<String, String> chatOrThrow(String chatId) {
+        Map<String, String> chat = store.chat(chatId);
+        if (chat.isEmpty()) {
+            throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+        }
+        return chat;
+    }
+
+    public Map<String, Object> view(String chatId) {
+        Map<String, String> chat = chatOrThrow(chatId);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("chatId", chatId);
+        view.put("status", chat.get("status"));
+        view.put("queueId", emptyToNull(chat.get("queueId")));
+        view.put("agent", agentObject(chat));
+        view.put("position", intOrNull(chat.get("position")));
+        view.put("estimatedWaitSeconds", intOrNull(chat.get("estimatedWaitSeconds")));
+        view.put("nextOpenAt", emptyToNull(chat.get("nextOpenAt")));
+        view.put("createdAt", chat.get("createdAt"));
+        view.put("lastSeq", intOrNull(chat.get("seq")));
+        return view;
+    }
+
+    /** The assigned agent's public profile, or null while nobody has the chat. */
+    public Object agentObject(Map<String, String> chat) {
+        if (!"ACTIVE".equals(chat.get("status")) && !"CLOSED".equals(chat.get("status"))) {
+            return null;
+        }
+        String agent = chat.get("agent");
+        if (agent == null || agent.isEmpty()) {
+            return null;
+        }
+        try {
+            return mapper.readTree(agent);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    public List<String> messagesAfter(String chatId, long afterSeq) {
+        return store.messagesAfter(chatId, afterSeq);
+    }
+
+    // ------------------------------------------------------------------ write
+
+    /**
+     * Posts a message. {@code senderKind} is visitor, agent or platform (a bridge); {@code from} is what
+     * the message shows (visitor, agent, bot, system).
+     */
+    public Posted post(String chatId, String clientMsgId, String text, String from, String senderKind, String senderId) {
+        List<FieldError> errors = new java.util.ArrayList<>();
+        MessageRules.checkClientMsgId(clientMsgId).ifPresent(m -> errors.add(new FieldError("clientMsgId", m)));
+        MessageRules.checkText(text, limits).ifPresent(m -> errors.add(new FieldError("text", m)));
+        if (!errors.isEmpty()) {
+            throw ChatException.validation(errors);
+        }
+        Map<String, String> chat = chatOrThrow(chatId);
+        String now = now();
+        ObjectNode data = messageData(chatId, clientMsgId, from, senderId, text, emptyToNull(chat.get("language")), now);
+        ChatStore.Outcome outcome = store.postMessage(chatId, clientMsgId, data.toString(), UUID.randomUUID().toString(),
+                senderKind, senderId, now);
+        return switch (outcome.status()) {
+            case "ok" -> {
+                relay.trigger();
+                yield new Posted(Long.parseLong(outcome.value()), false);
+            }
+            case "dup" -> new Posted(Long.parseLong(outcome.value()), true);
+            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+            case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
+            case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+            default -> throw new IllegalStateException("unexpected outcome " + outcome);
+        };
+    }
+
+    /** Closes the chat; false when it was already closed. */
+    public boolean close(String chatId, String by, String agentId) {
+        String outcome = store.close(chatId, by, agentId, UUID.randomUUID().toString(), now());
+        return switch (outcome) {
+            case "ok" -> {
+                relay.trigger();
+                yield true;
+            }
+            case "already" -> false;
+            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+            case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+            default -> throw new IllegalStateException("unexpected outcome " + outcome);
+        };
+    }
+
+    public String answerOffer(String chatId, String agentId, boolean accept, String reason) {
+        if (reason != null && reason.length() > 500) {
+            throw ChatException.field("reason", "must be at most 500 characters");
+        }
+        ChatStore.Outcome outcome = store.answerOffer(chatId, accept, agentId, UUID.randomUUID().toString(), now(), reason);
+        return switch (outcome.status()) {
+            case "ok" -> {
+                relay.trigger();
+                yield outcome.value();
+            }
+            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+            case "no_offer" -> throw new ChatException(409, "no-offer", "there is no open offer of this chat for you");
+            default -> throw new IllegalStateException("unexpected outcome " + outcome);
+        };
+    }
+
+    public void requestPresence(String agentId, String status) {
+        if (status == null || !List.of("AVAILABLE", "AWAY", "OFFLINE").contains(status)) {
+            throw ChatException.field("status", "must be AVAILABLE, AWAY or OFFLINE");
+        }
+        String now = now();
+        ObjectNode data = mapper.createObjectNode();
+        data.put("agentId", agentId);
+        data.put("status", status);
+        data.put("requestedAt", now);
+        store.appendEvent(UUID.randomUUID().toString(), "agent.presence.requested", agentId, "agent-events", now, data.toString());
+        relay.trigger();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private ObjectNode messageData(String chatId, String clientMsgId, String from, String senderId, String text,
+                                   String language, String sentAt) {
+        ObjectNode data = mapper.createObjectNode();
+        data.put("chatId", chatId);
+        data.put("messageId", UUID.randomUUID().toString());
+        data.put("clientMsgId", clientMsgId);
+        data.put("from", from);
+        data.put("senderId", senderId);
+        data.put("text", text);
+        data.put("language", language);
+        data.put("sentAt", sentAt);
+        return data;
+    }
+
+    private ObjectNode visitorNode(ChatRequest.Visitor v) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("name", v.name());
+        n.put("email", v.email());
+        n.put("locale", v.locale());
+        n.put("customerId", v.customerId());
+        return n;
+    }
+
+    /** The visitor part of a chat hash as the visitor object of frames. */
+    public ObjectNode visitorOf(Map<String, String> chat) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("name", emptyToNull(chat.get("visitorName")));
+        n.put("email", emptyToNull(chat.get("visitorEmail")));
+        n.put("locale", emptyToNull(chat.get("visitorLocale")));
+        n.put("customerId", emptyToNull(chat.get("customerId")));
+        return n;
+    }
+
+    public JsonNode formOf(Map<String, String> chat) {
+        try {
+            return mapper.readTree(chat.getOrDefault("form", "{}"));
+        } catch (JsonProcessingException e) {
+            return mapper.createObjectNode();
+        }
+    }
+
+    private static String language(ChatRequest r) {
+        Object lang = r.form().get("language");
+        if (lang instanceof String s && !s.isBlank()) {
+            return s;
+        }
+        return r.visitor().locale();
+    }
+
+    private String canonicalJson(ChatRequest r) {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("formId", r.formId());
+        m.put("visitor", r.visitor());
+        m.put("form", r.form());
+        m.put("message", r.message());
+        try {
+            return canonical.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String json(Object o) {
+        try {
+            return mapper.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static Integer intOrNull(String s) {
+        return s == null || s.isEmpty() ? null : Integer.valueOf(s);
+    }
+}

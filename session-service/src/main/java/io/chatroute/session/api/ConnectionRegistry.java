@@ -1,0 +1,66 @@
+package io.chatroute.session.api;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.websockets.next.WebSocketConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** The sockets THIS instance holds, by chat (visitors) and by agent. Nothing here is shared across instances. */
+@ApplicationScoped
+public class ConnectionRegistry {
+
+    private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);
+
+    private final Map<String, Set<WebSocketConnection>> visitorsByChat = new ConcurrentHashMap<>();
+    private final Map<String, Set<WebSocketConnection>> agentsById = new ConcurrentHashMap<>();
+
+    public void addVisitor(String chatId, WebSocketConnection c) {
+        visitorsByChat.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(c);
+    }
+
+    public void addAgent(String agentId, WebSocketConnection c) {
+        agentsById.computeIfAbsent(agentId, k -> ConcurrentHashMap.newKeySet()).add(c);
+    }
+
+    public void removeVisitor(String chatId, WebSocketConnection c) {
+        remove(visitorsByChat, chatId, c);
+    }
+
+    public void removeAgent(String agentId, WebSocketConnection c) {
+        remove(agentsById, agentId, c);
+    }
+
+    public Set<WebSocketConnection> visitors(String chatId) {
+        return chatId == null ? Set.of() : visitorsByChat.getOrDefault(chatId, Set.of());
+    }
+
+    public Set<WebSocketConnection> agents(String agentId) {
+        return agentId == null ? Set.of() : agentsById.getOrDefault(agentId, Set.of());
+    }
+
+    public boolean hasAgents() {
+        return !agentsById.isEmpty();
+    }
+
+    /** Sends without blocking; a failed send is logged (the client resumes with seq). */
+    public static void send(WebSocketConnection c, String frame) {
+        if (c.isOpen()) {
+            c.sendText(frame).subscribe().with(ok -> {
+            }, err -> LOG.debugf("could not send to %s: %s", c.id(), err.toString()));
+        }
+    }
+
+    private static void remove(Map<String, Set<WebSocketConnection>> map, String key, WebSocketConnection c) {
+        if (key == null) {
+            return;
+        }
+        map.computeIfPresent(key, (k, set) -> {
+            set.remove(c);
+            return set.isEmpty() ? null : set;
+        });
+    }
+}

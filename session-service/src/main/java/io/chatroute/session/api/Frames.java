@@ -1,0 +1,92 @@
+package io.chatroute.session.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.chatroute.session.domain.Limits;
+import io.chatroute.session.domain.MessageRules;
+
+/** Builds and parses socket frames. */
+public final class Frames {
+
+    private Frames() {
+    }
+
+    public static ObjectNode frame(ObjectMapper mapper, String type) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("type", type);
+        return n;
+    }
+
+    public static String error(ObjectMapper mapper, String code, String message) {
+        ObjectNode n = frame(mapper, "error");
+        n.put("code", code);
+        n.put("message", message);
+        return n.toString();
+    }
+
+    public static String error(ObjectMapper mapper, ChatException e) {
+        ObjectNode n = frame(mapper, "error");
+        n.put("code", e.code());
+        n.put("message", e.getMessage());
+        if (!e.errors().isEmpty()) {
+            n.set("errors", mapper.valueToTree(e.errors()));
+        }
+        return n.toString();
+    }
+
+    /** A stored message (the chat.message.posted data) as a message frame; chatId included for agents. */
+    public static String message(ObjectMapper mapper, JsonNode stored, boolean withChatId) {
+        ObjectNode n = frame(mapper, "message");
+        if (withChatId) {
+            n.set("chatId", stored.get("chatId"));
+        }
+        n.set("seq", stored.get("seq"));
+        n.set("from", stored.get("from"));
+        n.set("text", stored.get("text"));
+        n.set("sentAt", stored.get("sentAt"));
+        return n.toString();
+    }
+
+    /** Parses an incoming frame, or throws a ChatException naming the problem. */
+    public static JsonNode parse(ObjectMapper mapper, String text, Limits limits) {
+        if (MessageRules.frameTooLarge(text, limits)) {
+            throw new ChatException(413, "frame-too-large", "frames are limited to " + limits.frameMaxBytes() + " bytes");
+        }
+        JsonNode n;
+        try {
+            n = mapper.readTree(text);
+        } catch (Exception e) {
+            throw new ChatException(400, "bad-frame", "a frame must be a JSON object");
+        }
+        if (n == null || !n.isObject() || !n.path("type").isTextual()) {
+            throw new ChatException(400, "bad-frame", "a frame must be a JSON object with a type");
+        }
+        return n;
+    }
+
+    public static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.isTextual() ? v.asText() : v.toString();
+    }
+
+    public static String requiredText(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw ChatException.field(field, "is required");
+        }
+        return v.asText();
+    }
+
+    public static long afterSeq(JsonNode n) {
+        JsonNode v = n.get("afterSeq");
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.canConvertToLong() || v.asLong() < 0) {
+            throw ChatException.field("afterSeq", "must be a non-negative integer");
+        }
+        return v.asLong();
+    }
+}

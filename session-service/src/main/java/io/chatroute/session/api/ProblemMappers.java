@@ -1,0 +1,67 @@
+package io.chatroute.session.api;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+/** Every error as problem+json; never a stack trace. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response chat(ChatException e) {
+        return Problem.response(e.status(), e.code(), e.getMessage(), e.errors());
+    }
+
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .reduce((a, b) -> a + "." + b).orElse("body");
+        return Problem.response(400, "validation", "the request body does not fit",
+                java.util.List.of(new io.chatroute.session.domain.FieldError(field, "has the wrong type")));
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e) {
+        return Problem.response(400, "malformed-json", "the request body is not valid JSON", null);
+    }
+
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e) {
+        return Problem.response(401, "unauthorized", "a valid bearer token is required", null);
+    }
+
+    @ServerExceptionMapper
+    public Response authFailed(AuthenticationFailedException e) {
+        return Problem.response(401, "unauthorized", "a valid bearer token is required", null);
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return Problem.response(403, "forbidden", "this token does not give access to this resource", null);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.warnf("request failed: %s", e.toString());
+        }
+        return Problem.response(status, "http-" + status, status >= 500 ? "the request could not be served" : e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response other(Exception e) {
+        LOG.errorf("unexpected failure: %s", e.toString());
+        return Problem.response(500, "internal", "the request could not be served", null);
+    }
+}

@@ -1,0 +1,83 @@
+package io.chatroute.session.messaging;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chatroute.session.config.SessionConfig;
+import io.chatroute.session.persistence.ChatStore;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Keeps a chat's status/queue/agent in Redis from routing's events, once per event id (Lua). */
+@ApplicationScoped
+public class Projector {
+
+    private final ChatStore store;
+    private final SessionConfig config;
+
+    public Projector(ChatStore store, SessionConfig config) {
+        this.store = store;
+        this.config = config;
+    }
+
+    /** Applies the event if it is one the projection knows; returns true when it changed the chat. */
+    public boolean apply(String eventId, String type, JsonNode d) {
+        String chatId = text(d, "chatId");
+        if (eventId == null || type == null || chatId == null) {
+            return false;
+        }
+        Map<String, String> f = new LinkedHashMap<>();
+        String statuses;
+        String offerId = null;
+        switch (type) {
+            case "chat.queued" -> {
+                statuses = "QUEUED,OFFLINE";
+                f.put("status", "QUEUED");
+                f.put("queueId", text(d, "queueId"));
+                f.put("position", text(d, "position"));
+                f.put("estimatedWaitSeconds", text(d, "estimatedWaitSeconds"));
+            }
+            case "chat.offered" -> {
+                statuses = "QUEUED,OFFLINE,OFFERED";
+                f.put("status", "OFFERED");
+                f.put("agentId", text(d, "agentId"));
+                f.put("offerId", text(d, "offerId"));
+                f.put("offerExpiresAt", text(d, "expiresAt"));
+                f.put("queueId", text(d, "queueId"));
+            }
+            case "chat.offer.declined", "chat.assignment.failed" -> {
+                statuses = "OFFERED";
+                offerId = text(d, "offerId");
+                f.put("status", "QUEUED");
+                f.put("agentId", "");
+                f.put("offerId", "");
+            }
+            case "chat.assigned" -> {
+                statuses = "QUEUED,OFFLINE,OFFERED";
+                f.put("status", "ACTIVE");
+                f.put("agentId", text(d, "agentId"));
+                f.put("agent", d.path("agent").toString());
+                f.put("queueId", text(d, "queueId"));
+                f.put("assignedAt", text(d, "assignedAt"));
+                f.put("position", "");
+                f.put("estimatedWaitSeconds", "");
+            }
+            case "chat.closed" -> {
+                statuses = "QUEUED,OFFLINE,OFFERED,ACTIVE";
+                f.put("status", "CLOSED");
+                f.put("closedAt", text(d, "closedAt"));
+                f.put("closedBy", text(d, "by"));
+            }
+            default -> {
+                return false;
+            }
+        }
+        return store.project(eventId, chatId, config.processedTtl(), statuses, offerId, f) == 1;
+    }
+
+    static String text(JsonNode d, String field) {
+        JsonNode v = d.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

@@ -1,0 +1,103 @@
+package io.chatroute.session.messaging;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.session.api.ChatException;
+import io.chatroute.session.config.SessionConfig;
+import io.chatroute.session.domain.FieldError;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+
+/** Calls routing-service and turns its answers into an evaluation or a ChatException (blocking). */
+@ApplicationScoped
+public class RoutingGateway {
+
+    private static final Logger LOG = Logger.getLogger(RoutingGateway.class);
+
+    /** The part of routing's answer that the edge uses. */
+    public record Evaluation(String queueId, boolean open, String nextOpenAt, Integer position,
+                             Integer estimatedWaitSeconds, int agentsAble) {
+    }
+
+    private final RoutingClient client;
+    private final SessionConfig config;
+    private final ObjectMapper mapper;
+
+    public RoutingGateway(@RestClient RoutingClient client, SessionConfig config, ObjectMapper mapper) {
+        this.client = client;
+        this.config = config;
+        this.mapper = mapper;
+    }
+
+    public Evaluation evaluate(String formId, Map<String, Object> form) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("formId", formId);
+        body.put("form", form);
+        String auth = "Bearer " + config.routing().token().orElse("");
+        try (Response response = call(auth, body)) {
+            int status = response.getStatus();
+            String text = response.hasEntity() ? response.readEntity(String.class) : "";
+            if (status == 200) {
+                JsonNode n = mapper.readTree(text);
+                return new Evaluation(textOrNull(n, "queueId"), n.path("open").asBoolean(true), textOrNull(n, "nextOpenAt"),
+                        n.hasNonNull("position") ? n.get("position").asInt() : null,
+                        n.hasNonNull("estimatedWaitSeconds") ? n.get("estimatedWaitSeconds").asInt() : null,
+                        n.path("agentsAble").asInt(0));
+            }
+            if (status == 400) {
+                throw ChatException.validation(fieldErrors(text));
+            }
+            if (status == 404) {
+                throw ChatException.field("formId", "unknown form");
+            }
+            LOG.warnf("routing-service answered %d to evaluate", status);
+            throw unavailable();
+        } catch (ChatException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warnf("routing-service unreachable: %s", e.toString());
+            throw unavailable();
+        }
+    }
+
+    private Response call(String auth, Map<String, Object> body) {
+        try {
+            return client.evaluate(auth, body);
+        } catch (jakarta.ws.rs.WebApplicationException e) {
+            return e.getResponse();
+        }
+    }
+
+    private List<FieldError> fieldErrors(String text) {
+        List<FieldError> errors = new ArrayList<>();
+        try {
+            JsonNode n = mapper.readTree(text);
+            for (JsonNode e : n.path("errors")) {
+                errors.add(new FieldError(e.path("field").asText("form"), e.path("message").asText("is not valid")));
+            }
+            if (errors.isEmpty()) {
+                errors.add(new FieldError("form", n.path("detail").asText("does not fit the form")));
+            }
+        } catch (Exception e) {
+            errors.add(new FieldError("form", "does not fit the form"));
+        }
+        return errors;
+    }
+
+    private static ChatException unavailable() {
+        return new ChatException(503, "routing-unavailable", "chat routing is unavailable, try again shortly");
+    }
+
+    private static String textOrNull(JsonNode n, String field) {
+        return n.hasNonNull(field) ? n.get(field).asText() : null;
+    }
+}

@@ -1,0 +1,37 @@
+package io.chatroute.session.persistence;
+
+/** The Redis keys of session-service (architecture.md, "Redis keys (session-service)"). */
+public final class Keys {
+
+    public static final String OUTBOX = "session:outbox";
+    /** Addition: the relay lease, so one instance relays at a time. */
+    public static final String OUTBOX_LEASE = "session:outbox:lease";
+
+    private Keys() {
+    }
+
+    public static String chat(String chatId) {
+        return "session:chat:" + chatId;
+    }
+
+    public static String messages(String chatId) {
+        return "session:chat:" + chatId + ":messages";
+    }
+
+    public static String clientMsgs(String chatId) {
+        return "session:chat:" + chatId + ":client-msgs";
+    }
+
+    public static String visitorToken(String sha256) {
+        return "session:visitor-token:" + sha256;
+    }
+
+    public static String processed(String eventId) {
+        return "session:processed:" + eventId;
+    }
+
+    /** Addition: an idempotent POST /api/v1/chats answer, named by a hash of the Idempotency-Key. */
+    public static String idempotency(String recordId) {
+        return "session:idempotency:" + recordId;
+    }
+}

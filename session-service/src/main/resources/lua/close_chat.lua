@@ -1,0 +1,24 @@
+-- Closes a chat and appends chat.closed.
+-- KEYS: 1 chat hash, 2 outbox stream
+-- ARGV: 1 by (visitor|agent|system), 2 caller agent id (checked when by = agent), 3 event id, 4 time
+-- returns status: ok | already | not_found | not_assigned
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 'not_found'
+end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'CLOSED' then
+  return 'already'
+end
+local agentId = redis.call('HGET', KEYS[1], 'agentId')
+if agentId == false or agentId == '' then
+  agentId = nil
+end
+if ARGV[1] == 'agent' and agentId ~= ARGV[2] then
+  return 'not_assigned'
+end
+local chatId = redis.call('HGET', KEYS[1], 'chatId')
+redis.call('HSET', KEYS[1], 'status', 'CLOSED', 'closedAt', ARGV[4], 'closedBy', ARGV[1])
+local data = cjson.encode({chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4]})
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'type', 'chat.closed', 'key', chatId,
+  'topic', 'chat-events', 'time', ARGV[4], 'data', data)
+return 'ok'

@@ -1,0 +1,416 @@
+package io.chatroute.session.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.infra.test.EventSchemas;
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
+
+@QuarkusTest
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
+@QuarkusTestResource(RoutingStub.class)
+class ChatFlowTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static KafkaTestClient kafka;
+    private static List<KafkaTestClient.Event> chatEvents;
+    private static List<KafkaTestClient.Event> agentEvents;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = new KafkaTestClient();
+        chatEvents = kafka.collect("chat-events");
+        agentEvents = kafka.collect("agent-events");
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    private static final String FULL_BODY = """
+            {"formId":"default","visitor":{"name":"Anna","email":"a@example.com","locale":"ru","customerId":"c-42"},
+             "form":{"topic":"billing","language":"ru"},"message":"I was charged twice"}""";
+
+    private static ExtractableResponse<Response> createChat(String body) {
+        return given().contentType(ContentType.JSON).body(body).when().post("/api/v1/chats").then().extract();
+    }
+
+    private static JsonNode json(String s) {
+        try {
+            return MAPPER.readTree(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<KafkaTestClient.Event> events(String type, String chatId) {
+        return chatEvents.stream().filter(e -> type.equals(e.type()) && chatId.equals(e.key())).toList();
+    }
+
+    // ------------------------------------------------------------------ REST
+
+    @Test
+    void createsChatAndPublishesRequestedAndFirstMessage() {
+        ExtractableResponse<Response> r = createChat(FULL_BODY);
+        assertThat(r.statusCode()).isEqualTo(201);
+        String chatId = r.path("chatId");
+        assertThat((String) r.path("visitorToken")).startsWith("vt_");
+        assertThat((String) r.path("status")).isEqualTo("QUEUED");
+        assertThat((String) r.path("queueId")).isEqualTo("general");
+        assertThat((Integer) r.path("position")).isEqualTo(3);
+        assertThat((Integer) r.path("estimatedWaitSeconds")).isEqualTo(120);
+        assertThat(RoutingStub.AUTHORIZATIONS).contains("Bearer " + RoutingStub.TOKEN);
+
+        await().atMost(WAIT).until(() -> !events("chat.requested", chatId).isEmpty() && !events("chat.message.posted", chatId).isEmpty());
+        KafkaTestClient.Event requested = events("chat.requested", chatId).get(0);
+        EventSchemas.assertValid("session-service", "chat.requested", requested.data());
+        assertThat(requested.source()).isEqualTo("/session-service");
+        assertThat(requested.subject()).isEqualTo(chatId);
+        assertThat(requested.headers()).containsKeys("ce_specversion", "ce_time");
+        JsonNode data = json(requested.data());
+        assertThat(data.path("queueId").asText()).isEqualTo("general");
+        assertThat(data.path("visitor").path("customerId").asText()).isEqualTo("c-42");
+        assertThat(data.path("form").path("topic").asText()).isEqualTo("billing");
+
+        KafkaTestClient.Event posted = events("chat.message.posted", chatId).get(0);
+        EventSchemas.assertValid("session-service", "chat.message.posted", posted.data());
+        assertThat(json(posted.data()).path("seq").asInt()).isEqualTo(1);
+        assertThat(json(posted.data()).path("from").asText()).isEqualTo("visitor");
+    }
+
+    @Test
+    void offlineWhenClosedOrNobodyCanServe() {
+        ExtractableResponse<Response> closed = createChat("{\"formId\":\"closed\",\"form\":{}}");
+        assertThat(closed.statusCode()).isEqualTo(201);
+        assertThat((String) closed.path("status")).isEqualTo("OFFLINE");
+        assertThat((String) closed.path("nextOpenAt")).isEqualTo("2030-01-01T06:00:00Z");
+        ExtractableResponse<Response> nobody = createChat("{\"formId\":\"nobody\",\"form\":{}}");
+        assertThat((String) nobody.path("status")).isEqualTo("OFFLINE");
+    }
+
+    @Test
+    void rejectsBadRequestsWithFieldErrors() {
+        String longMessage = "x".repeat(4001);
+        given().contentType(ContentType.JSON)
+                .body("{\"formId\":\"default\",\"visitor\":{\"email\":\"not-an-email\",\"name\":\"" + "n".repeat(201) + "\"},"
+                        + "\"form\":{\"topic\":\"" + "t".repeat(501) + "\"},\"message\":\"" + longMessage + "\"}")
+                .when().post("/api/v1/chats")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("status", equalTo(400))
+                .body("errors.field", hasItem("message"))
+                .body("errors.field", hasItem("visitor.email"))
+                .body("errors.field", hasItem("visitor.name"))
+                .body("errors.field", hasItem("form.topic"));
+
+        StringBuilder form = new StringBuilder("{");
+        for (int i = 0; i < 21; i++) {
+            form.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":\"v\"");
+        }
+        form.append('}');
+        given().contentType(ContentType.JSON).body("{\"form\":" + form + "}")
+                .when().post("/api/v1/chats")
+                .then().statusCode(400).body("errors.field", hasItem("form"));
+
+        // routing's 400 relayed as ours, 404 as a formId error
+        given().contentType(ContentType.JSON).body("{\"formId\":\"bad\",\"form\":{\"topic\":\"x\"}}")
+                .when().post("/api/v1/chats")
+                .then().statusCode(400).body("errors[0].field", equalTo("form.topic"));
+        given().contentType(ContentType.JSON).body("{\"formId\":\"missing\",\"form\":{}}")
+                .when().post("/api/v1/chats")
+                .then().statusCode(400).body("errors[0].field", equalTo("formId"));
+
+        given().contentType(ContentType.JSON).body("{not json")
+                .when().post("/api/v1/chats")
+                .then().statusCode(400).contentType(startsWith("application/problem+json")).body("title", notNullValue());
+    }
+
+    @Test
+    void idempotencyKeyGivesTheSameAnswerAndNoSecondChat() {
+        String key = "idem-" + System.nanoTime();
+        String body = "{\"formId\":\"default\",\"form\":{\"topic\":\"billing\"},\"message\":\"hello idem " + key + "\"}";
+        ExtractableResponse<Response> first = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .when().post("/api/v1/chats").then().statusCode(201).extract();
+        ExtractableResponse<Response> second = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .when().post("/api/v1/chats").then().statusCode(201).extract();
+        assertThat((String) second.path("chatId")).isEqualTo(first.path("chatId"));
+        assertThat((String) second.path("visitorToken")).isEqualTo(first.path("visitorToken"));
+
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key).body("{\"formId\":\"default\",\"form\":{}}")
+                .when().post("/api/v1/chats").then().statusCode(422).body("status", equalTo(422));
+
+        String chatId = first.path("chatId");
+        await().atMost(WAIT).until(() -> !events("chat.requested", chatId).isEmpty());
+        long requestedForThisMessage = chatEvents.stream()
+                .filter(e -> "chat.requested".equals(e.type()) && e.data().contains("hello idem " + key)).count();
+        assertThat(requestedForThisMessage).isEqualTo(1);
+    }
+
+    @Test
+    void visitorTokenOpensOnlyItsOwnChat() {
+        ExtractableResponse<Response> a = createChat("{\"form\":{}}");
+        ExtractableResponse<Response> b = createChat("{\"form\":{}}");
+        String tokenA = a.path("visitorToken");
+        String chatA = a.path("chatId");
+        String chatB = b.path("chatId");
+
+        given().auth().oauth2(tokenA).when().get("/api/v1/chats/" + chatA)
+                .then().statusCode(200).body("chatId", equalTo(chatA)).body("status", equalTo("QUEUED"));
+        given().auth().oauth2(tokenA).when().get("/api/v1/chats/" + chatB)
+                .then().statusCode(403).contentType(startsWith("application/problem+json"));
+        given().auth().oauth2(tokenA).contentType(ContentType.JSON).body("{\"clientMsgId\":\"x\",\"text\":\"hi\"}")
+                .when().post("/api/v1/chats/" + chatB + "/messages").then().statusCode(403);
+        given().when().get("/api/v1/chats/" + chatA).then().statusCode(401);
+        given().auth().oauth2("vt_not-a-real-token").when().get("/api/v1/chats/" + chatA).then().statusCode(401);
+        // staff JWTs read any chat
+        given().auth().oauth2(TestTokens.supervisor()).when().get("/api/v1/chats/" + chatB).then().statusCode(200);
+        // an agent cannot post over REST
+        given().auth().oauth2(TestTokens.agent("agent-rest")).contentType(ContentType.JSON)
+                .body("{\"clientMsgId\":\"x\",\"text\":\"hi\"}")
+                .when().post("/api/v1/chats/" + chatA + "/messages").then().statusCode(403);
+
+        // REST message: 201 first, 200 when the clientMsgId is known
+        given().auth().oauth2(tokenA).contentType(ContentType.JSON).body("{\"clientMsgId\":\"r1\",\"text\":\"via rest\"}")
+                .when().post("/api/v1/chats/" + chatA + "/messages").then().statusCode(201).body("seq", equalTo(1));
+        given().auth().oauth2(tokenA).contentType(ContentType.JSON).body("{\"clientMsgId\":\"r1\",\"text\":\"via rest\"}")
+                .when().post("/api/v1/chats/" + chatA + "/messages").then().statusCode(200).body("seq", equalTo(1));
+        given().auth().oauth2(tokenA).contentType(ContentType.JSON).body("{\"clientMsgId\":\"r2\",\"text\":\"\"}")
+                .when().post("/api/v1/chats/" + chatA + "/messages").then().statusCode(400).body("errors[0].field", equalTo("text"));
+
+        // the visitor socket of another chat is refused
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+                HttpClient.newHttpClient().newWebSocketBuilder()
+                        .buildAsync(WsClient.uri("/ws/visitor/" + chatB + "?token=" + tokenA), new WebSocket.Listener() {
+                        }).get(10, TimeUnit.SECONDS));
+        assertThat(refused.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+        assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode()).isEqualTo(403);
+        assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(WsClient.uri("/ws/visitor/" + chatA), new WebSocket.Listener() {
+                }).get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(WebSocketHandshakeException.class);
+    }
+
+    // ------------------------------------------------------------------ sockets
+
+    @Test
+    void visitorMessagesGetSequenceNumbersAndDuplicatesAreAckedOnce() throws Exception {
+        ExtractableResponse<Response> chat = createChat("{\"form\":{}}");
+        String chatId = chat.path("chatId");
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + chat.path("visitorToken"))) {
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"m1\",\"text\":\"first\"}");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"m1\",\"text\":\"first\"}");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"m2\",\"text\":\"second\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 3);
+            List<JsonNode> acks = visitor.ofType("ack");
+            assertThat(acks).extracting(a -> a.path("clientMsgId").asText() + ":" + a.path("seq").asInt())
+                    .containsExactly("m1:1", "m1:1", "m2:2");
+
+            await().atMost(WAIT).until(() -> events("chat.message.posted", chatId).size() >= 2);
+            List<KafkaTestClient.Event> posted = events("chat.message.posted", chatId);
+            posted.forEach(e -> EventSchemas.assertValid("session-service", "chat.message.posted", e.data()));
+            assertThat(posted).extracting(e -> json(e.data()).path("clientMsgId").asText() + ":" + json(e.data()).path("seq").asInt())
+                    .containsExactly("m1:1", "m2:2");
+        }
+    }
+
+    @Test
+    void badFramesGetErrorFramesAndTheSocketStaysUsable() throws Exception {
+        ExtractableResponse<Response> chat = createChat("{\"form\":{}}");
+        String chatId = chat.path("chatId");
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + chat.path("visitorToken"))) {
+            visitor.send("this is not json");
+            visitor.send("{\"type\":\"dance\"}");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"big\",\"text\":\"" + "x".repeat(17_000) + "\"}");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"long\",\"text\":\"" + "y".repeat(4001) + "\"}");
+            visitor.send("{\"type\":\"message\",\"text\":\"no id\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("error").size() == 5);
+            assertThat(visitor.ofType("error")).extracting(e -> e.path("code").asText())
+                    .containsExactly("bad-frame", "unknown-type", "frame-too-large", "validation", "validation");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"ok\",\"text\":\"still here\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 1);
+            assertThat(visitor.ofType("ack").get(0).path("seq").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void fullConversationAcrossRoutingEvents() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat(FULL_BODY);
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+
+            // presence from the socket -> agent.presence.requested
+            agent.send("{\"type\":\"presence\",\"status\":\"AVAILABLE\"}");
+            await().atMost(WAIT).until(() -> agentEvents.stream()
+                    .anyMatch(e -> "agent.presence.requested".equals(e.type()) && agentId.equals(e.key())));
+            agentEvents.stream().filter(e -> agentId.equals(e.key()))
+                    .forEach(e -> EventSchemas.assertValid("session-service", "agent.presence.requested", e.data()));
+
+            String queued = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                    + "\"priority\":0,\"position\":2,\"estimatedWaitSeconds\":60,\"queuedAt\":\"2025-01-01T10:00:00Z\"}";
+            EventSchemas.assertValid("routing-service", "chat.queued", queued);
+            kafka.send("chat-events", chatId, "chat.queued", "/routing-service", queued);
+            await().atMost(WAIT).until(() -> !visitor.ofType("queued").isEmpty());
+            assertThat(visitor.ofType("queued").get(0).path("position").asInt()).isEqualTo(2);
+
+            String offerId = "offer-" + System.nanoTime();
+            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2025-01-01T10:00:21Z\","
+                    + "\"visitor\":{\"name\":\"Anna\",\"email\":\"a@example.com\",\"locale\":\"ru\",\"customerId\":\"c-42\"},"
+                    + "\"form\":{\"topic\":\"billing\",\"language\":\"ru\"},\"message\":\"I was charged twice\"}";
+            EventSchemas.assertValid("routing-service", "chat.offered", offered);
+            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+            await().atMost(WAIT).until(() -> !agent.ofType("offer").isEmpty());
+            JsonNode offer = agent.ofType("offer").get(0);
+            assertThat(offer.path("chatId").asText()).isEqualTo(chatId);
+            assertThat(offer.path("visitor").path("name").asText()).isEqualTo("Anna");
+            assertThat(offer.path("history").isArray()).isTrue();
+
+            await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                    .then().body("status", equalTo("OFFERED")));
+            agent.send("{\"type\":\"offer.accept\",\"chatId\":\"" + chatId + "\"}");
+            await().atMost(WAIT).until(() -> !events("chat.offer.accepted", chatId).isEmpty());
+            KafkaTestClient.Event accepted = events("chat.offer.accepted", chatId).get(0);
+            EventSchemas.assertValid("session-service", "chat.offer.accepted", accepted.data());
+            assertThat(json(accepted.data()).path("offerId").asText()).isEqualTo(offerId);
+            assertThat(json(accepted.data()).path("agentId").asText()).isEqualTo(agentId);
+
+            String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                    + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                    + "\",\"displayName\":\"Boris\",\"title\":\"Billing\",\"avatarUrl\":null}}";
+            EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
+            kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+            await().atMost(WAIT).until(() -> !visitor.ofType("agent.joined").isEmpty() && !agent.ofType("chat.assigned").isEmpty());
+            assertThat(visitor.ofType("agent.joined").get(0).path("agent").path("displayName").asText()).isEqualTo("Boris");
+            JsonNode chatAssigned = agent.ofType("chat.assigned").get(0);
+            assertThat(chatAssigned.path("visitor").path("customerId").asText()).isEqualTo("c-42");
+            assertThat(chatAssigned.path("form").path("topic").asText()).isEqualTo("billing");
+            given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                    .then().body("status", equalTo("ACTIVE")).body("agent.displayName", equalTo("Boris"));
+
+            // agent -> visitor (seq 2: the first message was seq 1)
+            agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a1\",\"text\":\"Hello, I am Boris\"}");
+            await().atMost(WAIT).until(() -> !agent.ofType("ack").isEmpty() && !visitor.ofType("message").isEmpty());
+            assertThat(agent.ofType("ack").get(0).path("seq").asInt()).isEqualTo(2);
+            JsonNode toVisitor = visitor.ofType("message").get(0);
+            assertThat(toVisitor.path("from").asText()).isEqualTo("agent");
+            assertThat(toVisitor.path("seq").asInt()).isEqualTo(2);
+            assertThat(toVisitor.path("text").asText()).isEqualTo("Hello, I am Boris");
+
+            // visitor -> agent
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v1\",\"text\":\"Thanks\"}");
+            await().atMost(WAIT).until(() -> agent.ofType("message").stream().anyMatch(m -> m.path("seq").asInt() == 3));
+            JsonNode toAgent = agent.ofType("message").stream().filter(m -> m.path("seq").asInt() == 3).findFirst().orElseThrow();
+            assertThat(toAgent.path("from").asText()).isEqualTo("visitor");
+            assertThat(toAgent.path("chatId").asText()).isEqualTo(chatId);
+
+            // kb.suggested -> agent gets suggestions
+            String suggested = "{\"chatId\":\"" + chatId + "\",\"forSeq\":3,\"language\":\"ru\",\"items\":[{\"articleId\":\"a-1\","
+                    + "\"title\":\"Double charge\",\"snippet\":\"Refunds take 3 days\",\"score\":0.9,\"language\":\"ru\"}],"
+                    + "\"suggestedAt\":\"2025-01-01T10:00:09Z\"}";
+            EventSchemas.assertValid("knowledge-service", "kb.suggested", suggested);
+            kafka.send("kb-events", chatId, "kb.suggested", "/knowledge-service", suggested);
+            await().atMost(WAIT).until(() -> !agent.ofType("suggestions").isEmpty());
+            assertThat(agent.ofType("suggestions").get(0).path("items").get(0).path("articleId").asText()).isEqualTo("a-1");
+
+            // capacity
+            String capacity = "{\"agentId\":\"" + agentId + "\",\"active\":1,\"max\":4,\"changedAt\":\"2025-01-01T10:00:05Z\"}";
+            EventSchemas.assertValid("routing-service", "agent.capacity.changed", capacity);
+            kafka.send("agent-events", agentId, "agent.capacity.changed", "/routing-service", capacity);
+            await().atMost(WAIT).until(() -> !agent.ofType("capacity").isEmpty());
+            assertThat(agent.ofType("capacity").get(0).path("max").asInt()).isEqualTo(4);
+        }
+
+        // the visitor reconnects having seen seq 1 only: resume returns 2 and 3, once each
+        try (WsClient again = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token);
+             WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            again.send("{\"type\":\"resume\",\"afterSeq\":1}");
+            await().atMost(WAIT).until(() -> again.ofType("message").size() >= 2);
+            assertThat(again.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(2, 3);
+
+            agent.send("{\"type\":\"resume\",\"chatId\":\"" + chatId + "\",\"afterSeq\":0}");
+            await().atMost(WAIT).until(() -> agent.ofType("message").size() >= 3);
+            assertThat(agent.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(1, 2, 3);
+
+            // another agent may not post into this chat
+            try (WsClient other = WsClient.connect("/ws/agent?token=" + TestTokens.agent("intruder"))) {
+                other.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"x\",\"text\":\"hi\"}");
+                await().atMost(WAIT).until(() -> !other.ofType("error").isEmpty());
+                assertThat(other.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+            }
+
+            agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
+            await().atMost(WAIT).until(() -> !again.ofType("closed").isEmpty() && !agent.ofType("chat.closed").isEmpty());
+            assertThat(again.ofType("closed").get(0).path("by").asText()).isEqualTo("agent");
+            await().atMost(WAIT).until(() -> !events("chat.closed", chatId).isEmpty());
+            KafkaTestClient.Event closed = events("chat.closed", chatId).get(0);
+            EventSchemas.assertValid("session-service", "chat.closed", closed.data());
+            assertThat(json(closed.data()).path("agentId").asText()).isEqualTo(agentId);
+
+            again.send("{\"type\":\"message\",\"clientMsgId\":\"late\",\"text\":\"hello?\"}");
+            await().atMost(WAIT).until(() -> !again.ofType("error").isEmpty());
+            assertThat(again.ofType("error").get(0).path("code").asText()).isEqualTo("chat-closed");
+        }
+    }
+
+    @Test
+    void replayedEventChangesNothing() throws Exception {
+        ExtractableResponse<Response> chat = createChat("{\"form\":{}}");
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        String eventId = java.util.UUID.randomUUID().toString();
+        String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"agent-r\",\"queueId\":\"general\",\"offerId\":\"o-1\","
+                + "\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2025-01-01T10:00:21Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.offered", offered);
+        kafka.send("chat-events", chatId, eventId, "chat.offered", "/routing-service", offered);
+        await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                .then().body("status", equalTo("OFFERED")));
+        String declined = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"agent-r\",\"offerId\":\"o-1\",\"reason\":\"timeout\","
+                + "\"declinedAt\":\"2025-01-01T10:00:21Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.offer.declined", declined);
+        kafka.send("chat-events", chatId, "chat.offer.declined", "/routing-service", declined);
+        await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                .then().body("status", equalTo("QUEUED")));
+        // the same chat.offered again (same ce_id): must not bring the offer back
+        kafka.send("chat-events", chatId, eventId, "chat.offered", "/routing-service", offered);
+        String marker = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                + "\"priority\":0,\"position\":7,\"estimatedWaitSeconds\":60,\"queuedAt\":\"2025-01-01T10:00:30Z\"}";
+        kafka.send("chat-events", chatId, "chat.queued", "/routing-service", marker);
+        await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                .then().body("position", equalTo(7)));
+        given().auth().oauth2(token).get("/api/v1/chats/" + chatId).then().body("status", equalTo("QUEUED"));
+    }
+}
