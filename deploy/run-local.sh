@@ -139,6 +139,7 @@ trap 'exit 143' TERM
 # ------------------------------------------------------------------ infrastructure
 infra_log=$logs/infra.log
 rm -f "$local_dir/infra.env"
+: >"$infra_log" # truncate here, not in the background child: an old "INFRA READY" must not be read
 say "starting Kafka, PostgreSQL and Redis (log: $infra_log)"
 # setsid: Ctrl-C in the terminal must not reach Redis/PostgreSQL directly; cleanup() stops them in order.
 # --parent-pid: the launcher also stops if this script is killed outright.

@@ -15,15 +15,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,6 +29,7 @@ import io.chatroute.infra.DevKeys;
 import io.chatroute.infra.DevTokens;
 import io.chatroute.infra.InfraProcess;
 import io.chatroute.infra.Infrastructure;
+import io.chatroute.infra.Ports;
 
 /**
  * The walking skeleton, end to end: real Kafka, PostgreSQL and Redis (InfraProcess) and the four services
@@ -82,7 +78,6 @@ class WalkingSkeletonIT {
         long t0 = System.nanoTime();
         infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), List.of("history", "knowledge"));
         infraReadyMillis = (System.nanoTime() - t0) / 1_000_000;
-        createTopics(infra.kafkaBootstrapServers());
 
         Path keys = work.resolve("keys");
         DevKeys.ensure(keys);
@@ -90,7 +85,7 @@ class WalkingSkeletonIT {
         String publicKey = "file:" + keys.resolve(DevKeys.PUBLIC_KEY_FILE);
 
         Map<String, Integer> ports = new LinkedHashMap<>();
-        SERVICES.forEach(s -> ports.put(s, ServiceProcess.freePort()));
+        SERVICES.forEach(s -> ports.put(s, Ports.free()));
         String heap = System.getProperty("e2e.service.heap", "256m");
         for (String service : SERVICES) {
             Map<String, String> props = new LinkedHashMap<>();
@@ -128,26 +123,6 @@ class WalkingSkeletonIT {
         for (ServiceProcess service : services.values()) {
             await(service.name + " /q/health/ready").atMost(Duration.ofSeconds(readyTimeout))
                     .pollInterval(Duration.ofMillis(250)).until(() -> service.ready(client));
-        }
-    }
-
-    /** The topics exist before any consumer subscribes, so no consumer starts on a topic that is created later. */
-    private static void createTopics(String bootstrap) {
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(config)) {
-            for (String topic : List.of("chat-events", "agent-events", "kb-events")) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + topic, e);
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp 'deploy/infra/target/chatroute-infra.jar:deploy/infra/target/lib/*' io.chatroute.infra.InfraMain \
  *   --data .local/data [--wipe] [--kafka-port 9092] [--postgres-port 5432] [--redis-port 6379] \
- *   [--databases history,knowledge] [--env-file .local/infra.env]
+ *   [--databases history,knowledge] [--topics chat-events,agent-events,kb-events] [--env-file .local/infra.env]
  * </pre>
  * An address in KAFKA_BOOTSTRAP_SERVERS, CHATROUTE_POSTGRES_HOSTPORT or CHATROUTE_REDIS_URL means
  * "use that existing server" and nothing is started for it.
@@ -34,6 +34,7 @@ public final class InfraMain {
         int redisPort = 6379;
         int partitions = 4;
         List<String> databases = new ArrayList<>(List.of("history", "knowledge"));
+        List<String> topics = Infrastructure.TOPICS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
@@ -44,6 +45,7 @@ public final class InfraMain {
                 case "--redis-port" -> redisPort = Integer.parseInt(args[++i]);
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
                 case "--databases" -> databases = List.of(args[++i].split(","));
+                case "--topics" -> topics = List.of(args[++i].split(","));
                 case "--env-file" -> envFile = Path.of(args[++i]);
                 case "--parent-pid" -> exitWithParent(Long.parseLong(args[++i]));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -63,6 +65,7 @@ public final class InfraMain {
         for (String db : databases) {
             infra.createDatabase(db.trim());
         }
+        infra.createTopics(topics, partitions);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("[infra] stopping");

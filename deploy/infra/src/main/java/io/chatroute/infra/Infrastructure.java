@@ -5,6 +5,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import Properties;
+import ExecutionException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import TopicExistsException;
 
 /**
  * Kafka, PostgreSQL and Redis for ChatRoute. Each one is started here unless an address for an
@@ -106,6 +112,31 @@ public final class Infrastructure implements AutoCloseable {
     /** Creates a database (if missing) on the PostgreSQL in use. Only for servers this class started or was given. */
     public void createDatabase(String name) {
         PostgresNode.createDatabase(postgresHost, postgresPort, postgresUser(), postgresPassword(), name);
+    }
+
+    /** ChatRoute's topics: made before any service subscribes, so no consumer starts on a topic created later. */
+    public static final List<String> TOPICS = List.of("chat-events", "agent-events", "kb-events");
+
+    /** Creates the topics (if missing) on the Kafka in use, with the given partition count. */
+    public void createTopics(List<String> topics, int partitions) {
+        Properties config = new Properties();
+        config.put("bootstrap.servers", kafkaBootstrap);
+        try (Admin admin = Admin.create(config)) {
+            for (String topic : topics) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                            .all().get();
+                    log("Kafka: topic %s created (%d partitions)", topic, partitions);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + topic, e);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** CHATROUTE_POSTGRES_USER for an existing server, else the embedded server's user. */

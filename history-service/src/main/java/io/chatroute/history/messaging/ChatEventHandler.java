@@ -56,7 +56,7 @@ public class ChatEventHandler {
      */
     public Uni<Outcome> handle(String eventId, String fallbackId, String type, String key, String data) {
         if (!ChatEventParser.applies(type)) {
-            LOG.debugf("chat-events: ignoring %s %s", type, eventId);
+            LOG.debugf("chat-events: ignoring %s %s", safe(type), safe(eventId));
             return Uni.createFrom().item(Outcome.IGNORED);
         }
         if (eventId == null || eventId.isBlank()) {
@@ -73,7 +73,8 @@ public class ChatEventHandler {
         }
         ChatEvent event = parsed.get();
         if (key != null && !key.equals(event.chatId())) {
-            LOG.warnf("chat-events: event %s has key %s but chatId %s; applying to the chatId", eventId, key, event.chatId());
+            LOG.warnf("chat-events: event %s has key %s but chatId %s; applying to the chatId", safe(eventId), safe(key),
+                    safe(event.chatId()));
         }
         return attempt(eventId, type, event, 1)
                 .map(applied -> applied ? Outcome.APPLIED : Outcome.DUPLICATE)
@@ -92,13 +93,14 @@ public class ChatEventHandler {
                     }
                     Duration wait = backoff(attempt);
                     LOG.warnf("chat-events: applying %s %s failed (attempt %d, retrying in %d ms): %s",
-                            type, eventId, attempt, wait.toMillis(), describe(err));
+                            safe(type), safe(eventId), attempt, wait.toMillis(), safe(describe(err)));
                     return delay(wait).chain(() -> attempt(eventId, type, event, attempt + 1));
                 });
     }
 
     private Uni<Outcome> park(String id, String type, String chatId, String data, String reason, int attempts) {
-        LOG.errorf("chat-events: parking event %s (%s, chat %s) in failed_event: %s", id, type, chatId, reason);
+        LOG.errorf("chat-events: parking event %s (%s, chat %s) in failed_event: %s", safe(id), safe(type), safe(chatId),
+                safe(reason));
         return store.park(id, type, chatId, data, reason, attempts).replaceWith(Outcome.PARKED);
     }
 
@@ -112,6 +114,12 @@ public class ChatEventHandler {
     /** Waits on a Vert.x timer, which fires on the calling context (Hibernate Reactive needs it). */
     private Uni<Void> delay(Duration wait) {
         return Uni.createFrom().emitter(em -> vertx.setTimer(Math.max(1, wait.toMillis()), id -> em.complete(null)));
+    }
+
+    /** Event fields come from outside: no control characters in the log (no forged log lines). */
+    static String safe(String s) {
+        return s == null ? null : s.codePoints().map(cp -> Character.isISOControl(cp) ? '?' : cp)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     private static String describe(Throwable err) {

@@ -105,7 +105,8 @@ public class ChatEventParser {
             throw new MalformedEventException("seq must be a whole number from 1");
         }
         String from = required(n, "from");
-        String text = n.path("text").isTextual() ? n.get("text").asText() : null;
+        // PostgreSQL text cannot hold NUL: a visitor typing one must not cost the message
+        String text = n.path("text").isTextual() ? n.get("text").asText().replace("\u0000", "") : null;
         if (text == null) {
             throw new MalformedEventException("text is missing");
         }

@@ -67,14 +67,19 @@ public class HistoryStore {
                         VALUES (:id, :type, :chat, :payload, :error, :attempts)
                         ON CONFLICT (event_id) DO UPDATE SET error = EXCLUDED.error, attempts = EXCLUDED.attempts,
                             payload = EXCLUDED.payload, failed_at = now()""")
-                .setParameter("id", eventId)
-                .setParameter("type", type == null ? "" : type)
-                .setParameter("chat", chatId == null ? "" : chatId)
-                .setParameter("payload", payload == null ? "" : payload)
-                .setParameter("error", error == null ? "unknown" : error)
+                .setParameter("id", storable(eventId))
+                .setParameter("type", storable(type))
+                .setParameter("chat", storable(chatId))
+                .setParameter("payload", storable(payload))
+                .setParameter("error", error == null ? "unknown" : storable(error))
                 .setParameter("attempts", attempts)
                 .executeUpdate()
                 .replaceWithVoid());
+    }
+
+    /** What PostgreSQL text can hold: NUL (which may be why the event failed) written as \\u0000. */
+    private static String storable(String s) {
+        return s == null ? "" : s.replace("\u0000", "\\u0000");
     }
 
     private Uni<Void> apply(Mutiny.Session session, ChatEvent event) {

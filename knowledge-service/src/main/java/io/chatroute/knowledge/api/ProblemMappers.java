@@ -6,6 +6,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.chatroute.knowledge.persistence.CannedResponseStore;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -77,7 +79,7 @@ public class ProblemMappers {
         return field.toString();
     }
 
-    @ServerExceptionMapper
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class, InvalidFormatException.class})
     public Response json(JsonProcessingException e) {
         if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
             StringBuilder field = new StringBuilder();

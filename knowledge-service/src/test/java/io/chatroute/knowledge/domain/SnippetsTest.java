@@ -33,7 +33,8 @@ class SnippetsTest {
 
     @Test
     void noMatchGivesTheLeadingExcerpt() {
-        assertThat(Snippets.around("Hello world, this is the body", -1, -1, 11)).isEqualTo("Hello…");
+        assertThat(Snippets.around("Hello world, this is the body", -1, -1, 11)).isEqualTo("Hello world…");
+        assertThat(Snippets.around("Hello wonderful world", -1, -1, 12)).isEqualTo("Hello wonderful world".substring(0, 12) + "…");
     }
 
     @Test

@@ -54,12 +54,10 @@ public class EventConsumer {
         try {
             data = json.readTree(record.value());
         } catch (Exception e) {
-            LOG.warnf("ignoring %s %s: the data is not JSON", type, id);
-            return;
+            throw new IllegalArgumentException(type + " " + id + ": the data is not JSON (sent to the dead-letter topic)", e);
         }
         if (data == null || !data.isObject()) {
-            LOG.warnf("ignoring %s %s: the data is not a JSON object", type, id);
-            return;
+            throw new IllegalArgumentException(type + " " + id + ": the data is not a JSON object (sent to the dead-letter topic)");
         }
         for (int attempt = 1; ; attempt++) {
             try {
@@ -67,8 +65,9 @@ public class EventConsumer {
                 return;
             } catch (RuntimeException e) {
                 if (attempt >= ATTEMPTS) {
+                    // nacked: the channel's dead-letter-queue strategy keeps the record for replay, nothing is lost
                     LOG.errorf(e, "giving up on %s %s after %d attempts", type, id, attempt);
-                    return;
+                    throw e;
                 }
                 LOG.warnf("handling %s %s failed (attempt %d): %s", type, id, attempt, e.toString());
             }

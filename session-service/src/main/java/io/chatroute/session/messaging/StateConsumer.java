@@ -33,10 +33,9 @@ public class StateConsumer {
         try {
             projector.apply(e.id(), e.type(), mapper.readTree(e.data()));
         } catch (Exception ex) {
+            // nacked: the channel's dead-letter-queue strategy keeps the record for replay, nothing is lost
             LOG.warnf("could not project %s %s: %s", e.type(), e.id(), ex.toString());
-            if (ex instanceof RuntimeException re && !(ex instanceof IllegalArgumentException)) {
-                throw re;
-            }
+            throw ex instanceof RuntimeException re ? re : new IllegalArgumentException(ex);
         }
     }
 }

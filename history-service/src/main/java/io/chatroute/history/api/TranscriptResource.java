@@ -1,0 +1,83 @@
+package io.chatroute.history.api;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+
+import io.chatroute.history.config.HistoryConfig;
+import io.chatroute.history.domain.Transcript;
+import io.chatroute.history.domain.TranscriptQuery;
+import io.chatroute.history.domain.TranscriptText;
+import io.chatroute.history.persistence.HistoryStore;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.List;
+
+/** Transcripts: one chat's record, and the list with simple filters. */
+@Path("/api/v1/transcripts")
+@RolesAllowed({"agent", "supervisor", "admin", "platform"})
+public class TranscriptResource {
+
+    static final String TEXT_UTF8 = "text/plain;charset=UTF-8";
+
+    private final HistoryStore store;
+    private final HistoryConfig config;
+
+    public TranscriptResource(HistoryStore store, HistoryConfig config) {
+        this.store = store;
+        this.config = config;
+    }
+
+    @GET
+    @Path("/{chatId}")
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
+    @Operation(summary = "A chat's transcript: visitor, form, queue, agents, times, messages in seq order, tags, survey")
+    public Uni<Response> transcript(@PathParam("chatId") String chatId,
+                                    @Parameter(description = "json (default) or text") @QueryParam("format") String format) {
+        boolean text;
+        if (format == null || format.isBlank() || format.equalsIgnoreCase("json")) {
+            text = false;
+        } else if (format.equalsIgnoreCase("text")) {
+            text = true;
+        } else {
+            throw new ProblemException(Problem.validation("Unknown format.",
+                    List.of(new Problem.FieldError("format", "must be json or text"))));
+        }
+        return store.transcript(chatId).map(t -> {
+            if (t == null) {
+                throw new ProblemException(Problem.of("not-found", "Not Found", 404, "No transcript for this chat."));
+            }
+            return text ? textResponse(t) : Response.ok(t, MediaType.APPLICATION_JSON_TYPE).build();
+        });
+    }
+
+    private static Response textResponse(Transcript t) {
+        return Response.ok(TranscriptText.render(t), TEXT_UTF8)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Disposition", "inline")
+                .build();
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
+    @Operation(summary = "Transcripts, newest first, filtered by customer, agent, queue and start time")
+    public Uni<TranscriptPage> list(@QueryParam("customerId") String customerId, @QueryParam("agentId") String agentId,
+                                    @QueryParam("queueId") String queueId,
+                                    @Parameter(description = "ISO-8601 UTC, inclusive") @QueryParam("from") String from,
+                                    @Parameter(description = "ISO-8601 UTC, exclusive") @QueryParam("to") String to,
+                                    @Parameter(description = "from 0") @QueryParam("page") String page,
+                                    @QueryParam("size") String size) {
+        TranscriptQuery q = TranscriptQuery.parse(customerId, agentId, queueId, from, to, page, size,
+                config.transcripts().defaultPageSize(), config.transcripts().maxPageSize());
+        return store.search(q).map(p -> new TranscriptPage(p.items(), q.page(), q.size(), p.total()));
+    }
+}

@@ -1,0 +1,72 @@
+package io.chatroute.history.api;
+
+import java.time.Instant;
+
+import io.chatroute.infra.test.EventSchemas;
+import io.chatroute.infra.test.KafkaTestClient;
+
+/** Builds the events history consumes, checks each against its producer's schema and publishes it. */
+final class Events {
+
+    static final String TOPIC = "chat-events";
+    static final Instant T0 = Instant.parse("2025-03-01T10:00:00Z");
+
+    private final KafkaTestClient kafka;
+
+    Events(KafkaTestClient kafka) {
+        this.kafka = kafka;
+    }
+
+    static String requested(String chatId, String customerId, Instant at) {
+        return """
+                {"chatId":"%s","formId":"default","visitor":{"name":"Anna","email":"a@example.com","locale":"ru","customerId":"%s"},
+                 "form":{"topic":"billing","language":"ru"},"message":"I was charged twice","queueId":"general","requestedAt":"%s"}"""
+                .formatted(chatId, customerId, at);
+    }
+
+    static String queued(String chatId, String queueId, Instant at) {
+        return """
+                {"chatId":"%s","queueId":"%s","ruleId":"ru-billing","requiredSkills":{"lang:ru":1},"priority":1,
+                 "position":1,"estimatedWaitSeconds":60,"queuedAt":"%s"}""".formatted(chatId, queueId, at);
+    }
+
+    static String assigned(String chatId, String agentId, String queueId, Instant at) {
+        return """
+                {"chatId":"%s","agentId":"%s","queueId":"%s","offerId":"o-1","assignedAt":"%s",
+                 "agent":{"id":"%s","displayName":"Boris","title":"Billing","avatarUrl":null}}"""
+                .formatted(chatId, agentId, queueId, at, agentId);
+    }
+
+    static String message(String chatId, int seq, String from, String senderId, String text, Instant at) {
+        return """
+                {"chatId":"%s","seq":%d,"messageId":"m-%s-%d","clientMsgId":"k-%d","from":"%s","senderId":%s,
+                 "text":"%s","language":"en","sentAt":"%s"}"""
+                .formatted(chatId, seq, chatId, seq, seq, from, senderId == null ? "null" : "\"" + senderId + "\"",
+                        text, at);
+    }
+
+    static String closed(String chatId, String by, String agentId, Instant at) {
+        return """
+                {"chatId":"%s","by":"%s","agentId":"%s","closedAt":"%s"}""".formatted(chatId, by, agentId, at);
+    }
+
+    /** Validates against the producer's schema, then publishes with a fresh id; returns the id. */
+    String send(String producer, String type, String chatId, String json) {
+        EventSchemas.assertValid(producer, type, json);
+        return kafka.send(TOPIC, chatId, type, "/" + producer, json);
+    }
+
+    /** Validates, then publishes with the given id. */
+    String send(String producer, String type, String chatId, String id, String json) {
+        EventSchemas.assertValid(producer, type, json);
+        return kafka.send(TOPIC, chatId, id, type, "/" + producer, json);
+    }
+
+    String session(String type, String chatId, String json) {
+        return send("session-service", type, chatId, json);
+    }
+
+    String routing(String type, String chatId, String json) {
+        return send("routing-service", type, chatId, json);
+    }
+}

@@ -1,0 +1,55 @@
+package io.chatroute.history.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.history.domain.ChatEvent;
+
+class ChatEventParserTest {
+
+    private final ChatEventParser parser = new ChatEventParser(new ObjectMapper());
+
+    @Test
+    void parsesAMessageAndIgnoresUnknownFields() {
+        ChatEvent e = parser.parse("chat.message.posted", """
+                {"chatId":"c1","seq":2,"messageId":"m2","clientMsgId":null,"from":"agent","senderId":"ag-1",
+                 "text":"Hi","language":"en","sentAt":"2025-03-01T10:00:00Z","futureField":true}""").orElseThrow();
+        assertThat(e).isEqualTo(new ChatEvent.MessagePosted("c1", 2, "m2", null, "agent", "ag-1", "Hi", "en",
+                Instant.parse("2025-03-01T10:00:00Z")));
+    }
+
+    @Test
+    void parsesRequestedWithItsForm() {
+        ChatEvent.Requested e = (ChatEvent.Requested) parser.parse("chat.requested", """
+                {"chatId":"c1","formId":"default","visitor":{"name":"Anna","customerId":"c-42"},
+                 "form":{"topic":"billing","vip":true,"n":3},"message":null,"queueId":"general",
+                 "requestedAt":"2025-03-01T10:00:00.123Z"}""").orElseThrow();
+        assertThat(e.visitor().customerId()).isEqualTo("c-42");
+        assertThat(e.visitor().email()).isNull();
+        assertThat(e.form()).containsEntry("topic", "billing").containsEntry("vip", true).containsEntry("n", 3L);
+    }
+
+    @Test
+    void otherTypesAreNotApplied() {
+        assertThat(parser.parse("chat.offered", "{not json")).isEmpty();
+        assertThat(ChatEventParser.applies("chat.offered")).isFalse();
+        assertThat(ChatEventParser.applies("chat.closed")).isTrue();
+    }
+
+    @Test
+    void malformedDataIsRejectedWithoutQuotingIt() {
+        assertThatThrownBy(() -> parser.parse("chat.closed", "{\"chatId\": secret"))
+                .isInstanceOf(MalformedEventException.class).hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> parser.parse("chat.message.posted", """
+                {"chatId":"c1","seq":0,"messageId":"m","from":"visitor","text":"x","sentAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(MalformedEventException.class).hasMessageContaining("seq");
+        assertThatThrownBy(() -> parser.parse("chat.closed", "{\"chatId\":\"c1\",\"by\":\"agent\",\"closedAt\":\"soon\"}"))
+                .isInstanceOf(MalformedEventException.class).hasMessageContaining("closedAt");
+    }
+}

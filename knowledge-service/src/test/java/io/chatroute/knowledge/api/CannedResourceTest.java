@@ -1,0 +1,82 @@
+package io.chatroute.knowledge.api;
+
+import static io.chatroute.knowledge.support.Api.as;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "knowledge"))
+class CannedResourceTest {
+
+    @Test
+    void putAndFindByPrefix() {
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/refund","text":"I have started your refund.","language":"en"}""")
+                .put("/api/v1/kb/canned/c-refund-en").then().statusCode(201).body("shortcut", is("/refund"));
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/refund","text":"Я оформил возврат.","language":"ru"}""")
+                .put("/api/v1/kb/canned/c-refund-ru").then().statusCode(201);
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/Resend","text":"I will resend the parcel."}""")
+                .put("/api/v1/kb/canned/c-resend").then().statusCode(201).body("language", nullValue());
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/hello","text":"Hello!","language":"en"}""")
+                .put("/api/v1/kb/canned/c-hello").then().statusCode(201);
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/hello","text":"Hello there!","language":"en"}""")
+                .put("/api/v1/kb/canned/c-hello").then().statusCode(200).body("text", is("Hello there!"));
+
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned?prefix=/re").then().statusCode(200)
+                .body("id", hasItems("c-refund-en", "c-refund-ru", "c-resend")).body("id", not(hasItem("c-hello")));
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned?prefix=/RE&language=ru").then().statusCode(200)
+                .body("id", contains("c-refund-ru", "c-resend"));
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned?prefix=/ref").then().statusCode(200)
+                .body("id", contains("c-refund-en", "c-refund-ru"));
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned?prefix=%25").then().statusCode(200).body("size()", is(0));
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned/c-hello").then().statusCode(200).body("text", is("Hello there!"));
+    }
+
+    @Test
+    void shortcutClashIsAConflict() {
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/bye","text":"Bye","language":"en"}""").put("/api/v1/kb/canned/c-bye-1").then().statusCode(201);
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/BYE","text":"Goodbye","language":"en"}""").put("/api/v1/kb/canned/c-bye-2").then().statusCode(409)
+                .contentType("application/problem+json").body("status", is(409));
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/bye","text":"Пока","language":"ru"}""").put("/api/v1/kb/canned/c-bye-3").then().statusCode(201);
+    }
+
+    @Test
+    void problems() {
+        as(TestTokens.admin()).body("""
+                {"shortcut":"refund","text":"","language":"xx"}""").put("/api/v1/kb/canned/c-bad").then().statusCode(400)
+                .contentType("application/problem+json").body("errors.field", hasItems("shortcut", "text", "language"));
+        as(TestTokens.agent("a1")).body("""
+                {"shortcut":"/x","text":"x"}""").put("/api/v1/kb/canned/c-agent").then().statusCode(403);
+        given().get("/api/v1/kb/canned?prefix=/re").then().statusCode(401);
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned/c-missing").then().statusCode(404);
+        as(TestTokens.admin()).delete("/api/v1/kb/canned/c-missing").then().statusCode(404);
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned?prefix=/re&language=klingon").then().statusCode(400);
+    }
+
+    @Test
+    void delete() {
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/tmp","text":"temporary"}""").put("/api/v1/kb/canned/c-tmp").then().statusCode(201);
+        as(TestTokens.admin()).delete("/api/v1/kb/canned/c-tmp").then().statusCode(204);
+        as(TestTokens.agent("a1")).get("/api/v1/kb/canned/c-tmp").then().statusCode(404);
+    }
+}
