@@ -56,8 +56,6 @@ final class ServiceProcess {
         }
     }
 
-    }
-
     String baseUrl() {
         return "http://127.0.0.1:" + port;
     }

@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import Properties;
-import ExecutionException;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import TopicExistsException;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Kafka, PostgreSQL and Redis for ChatRoute. Each one is started here unless an address for an
