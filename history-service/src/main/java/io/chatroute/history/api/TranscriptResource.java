@@ -18,6 +18,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Transcripts: one chat's record, and the list with simple filters. */
@@ -75,7 +76,20 @@ public class TranscriptResource {
                                     @Parameter(description = "ISO-8601 UTC, inclusive") @QueryParam("from") String from,
                                     @Parameter(description = "ISO-8601 UTC, exclusive") @QueryParam("to") String to,
                                     @Parameter(description = "from 0") @QueryParam("page") String page,
-                                    @QueryParam("size") String size) {
+                                    @QueryParam("size") String size,
+                                    @Parameter(description = "full-text search: not available yet, rejected") @QueryParam("q") String text,
+                                    @Parameter(description = "tag filter: not available yet, rejected") @QueryParam("tag") String tag) {
+        List<Problem.FieldError> unsupported = new ArrayList<>();
+        if (text != null) {
+            unsupported.add(new Problem.FieldError("q", "full-text search is not available yet"));
+        }
+        if (tag != null) {
+            unsupported.add(new Problem.FieldError("tag", "filtering by tag is not available yet"));
+        }
+        if (!unsupported.isEmpty()) {
+            // rejected rather than ignored, so no client mistakes an unfiltered page for a filtered one
+            throw new ProblemException(Problem.validation("These filters are not available yet.", unsupported));
+        }
         TranscriptQuery q = TranscriptQuery.parse(customerId, agentId, queueId, from, to, page, size,
                 config.transcripts().defaultPageSize(), config.transcripts().maxPageSize());
         return store.search(q).map(p -> new TranscriptPage(p.items(), q.page(), q.size(), p.total()));

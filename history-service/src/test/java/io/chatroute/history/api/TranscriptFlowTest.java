@@ -240,6 +240,10 @@ class TranscriptFlowTest {
                 .statusCode(400)
                 .contentType(containsString("application/problem+json"))
                 .body("errors.field", equalTo(List.of("from", "page", "size")));
+        given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts?q=refund&tag=vip").then()
+                .statusCode(400)
+                .contentType(containsString("application/problem+json"))
+                .body("errors.field", equalTo(List.of("q", "tag")));
     }
 
     @Test
