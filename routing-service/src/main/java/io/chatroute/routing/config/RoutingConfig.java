@@ -32,7 +32,7 @@ public interface RoutingConfig {
     long relayLeaseMillis();
 
     /** Entries read per relay round. */
-    @WithDefault("200")
+    @WithDefault("100")
     int relayBatchSize();
 
     /** How long the relay waits for a broker acknowledgement. */

@@ -208,8 +208,8 @@ public class RoutingStore {
         return out;
     }
 
-    public void deleteOutbox(String streamId) {
-        redis.stream(String.class).xdel(OUTBOX, streamId);
+    public void deleteOutbox(String... streamIds) {
+        redis.stream(String.class).xdel(OUTBOX, streamIds);
     }
 
     public boolean acquireLease(String owner, long ttlMillis) {
