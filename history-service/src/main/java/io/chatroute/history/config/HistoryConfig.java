@@ -13,18 +13,25 @@ public interface HistoryConfig {
 
     Transcripts transcripts();
 
-    /** How the chat-events consumer retries an event whose transaction fails. */
+    /**
+     * How the chat-events consumer retries a transiently failing event: forever, with exponential back-off,
+     * holding back the partition's later events meanwhile.
+     */
     interface Consumer {
-        /** Attempts (the first included) before the event is parked in failed_event. */
-        @WithDefault("5")
-        int maxAttempts();
-
-        /** Delay before the second attempt; doubled each time up to {@link #maxBackoff()}. */
-        @WithDefault("PT0.2S")
+        /** Delay after the first failure; doubled after each further one up to {@link #maxBackoff()}. */
+        @WithDefault("PT0.1S")
         Duration initialBackoff();
 
         @WithDefault("PT5S")
         Duration maxBackoff();
+
+        /** While a record keeps failing, one log line per this period (the first failure is always logged). */
+        @WithDefault("PT30S")
+        Duration logEvery();
+
+        /** Readiness turns DOWN once a record has been failing this long; UP again when it succeeds. */
+        @WithDefault("PT30S")
+        Duration notReadyAfter();
     }
 
     interface Transcripts {

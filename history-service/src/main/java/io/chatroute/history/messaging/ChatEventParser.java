@@ -18,10 +18,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Turns the JSON data of a chat-events CloudEvent into a domain event. Lenient on what it does not
  * need (unknown fields are ignored: producers may add fields), strict on what it does (the chat id,
- * the times, a message's seq and text): those missing make the event malformed.
+ * the times, a message's seq and text): those missing make the event malformed (poison).
+ *
+ * <p>It also keeps out what PostgreSQL can never store, because a write that fails on the data itself
+ * would otherwise be retried forever as a transient failure: NUL is stripped from free text (names,
+ * message text, form values) and makes an identifier malformed; a time outside the years 1 to 9999 is
+ * malformed.
  */
 @ApplicationScoped
 public class ChatEventParser {
+
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
 
     private final ObjectMapper mapper;
 
@@ -74,7 +82,7 @@ public class ChatEventParser {
         Map<String, Object> form = new LinkedHashMap<>();
         JsonNode f = n.path("form");
         if (f.isObject()) {
-            f.properties().forEach(e -> form.put(e.getKey(), scalar(e.getValue())));
+            f.properties().forEach(e -> form.put(noNul(e.getKey()), scalar(e.getValue())));
         }
         return new ChatEvent.Requested(required(n, "chatId"), text(n, "formId"), visitor, form, text(n, "message"),
                 text(n, "queueId"), time(n, "requestedAt"));
@@ -84,7 +92,7 @@ public class ChatEventParser {
         Map<String, Integer> skills = new LinkedHashMap<>();
         JsonNode s = n.path("requiredSkills");
         if (s.isObject()) {
-            s.properties().forEach(e -> skills.put(e.getKey(), e.getValue().asInt()));
+            s.properties().forEach(e -> skills.put(noNul(e.getKey()), e.getValue().asInt()));
         }
         return new ChatEvent.Queued(required(n, "chatId"), required(n, "queueId"), text(n, "ruleId"), skills,
                 n.hasNonNull("priority") ? n.get("priority").asInt() : null, time(n, "queuedAt"));
@@ -106,7 +114,7 @@ public class ChatEventParser {
         }
         String from = required(n, "from");
         // PostgreSQL text cannot hold NUL: a visitor typing one must not cost the message
-        String text = n.path("text").isTextual() ? n.get("text").asText().replace("\u0000", "") : null;
+        String text = n.path("text").isTextual() ? noNul(n.get("text").asText()) : null;
         if (text == null) {
             throw new MalformedEventException("text is missing");
         }
@@ -118,30 +126,45 @@ public class ChatEventParser {
         return new ChatEvent.Closed(required(n, "chatId"), text(n, "by"), text(n, "agentId"), time(n, "closedAt"));
     }
 
+    /** Free text: NUL removed. */
     private static String text(JsonNode n, String field) {
         JsonNode v = n.path(field);
-        return v.isNull() || v.isMissingNode() ? null : v.asText();
+        return v.isNull() || v.isMissingNode() ? null : noNul(v.asText());
     }
 
+    /** An identifier: present, not blank, no NUL (it would name another chat if stripped). */
     private static String required(JsonNode n, String field) {
-        String v = text(n, field);
+        JsonNode node = n.path(field);
+        String v = node.isNull() || node.isMissingNode() ? null : node.asText();
         if (v == null || v.isBlank()) {
             throw new MalformedEventException(field + " is missing");
+        }
+        if (v.indexOf('\u0000') >= 0) {
+            throw new MalformedEventException(field + " contains NUL");
         }
         return v;
     }
 
     private static Instant time(JsonNode n, String field) {
         String v = required(n, field);
+        Instant t;
         try {
-            return Instant.parse(v);
+            t = Instant.parse(v);
         } catch (DateTimeParseException e) {
             try {
-                return java.time.OffsetDateTime.parse(v).toInstant();
+                t = java.time.OffsetDateTime.parse(v).toInstant();
             } catch (DateTimeParseException e2) {
                 throw new MalformedEventException(field + " is not an ISO-8601 time");
             }
         }
+        if (t.isBefore(EARLIEST) || !t.isBefore(LATEST)) {
+            throw new MalformedEventException(field + " is outside the years 1 to 9999");
+        }
+        return t;
+    }
+
+    private static String noNul(String s) {
+        return s == null || s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "");
     }
 
     private static Object scalar(JsonNode v) {
@@ -157,6 +180,6 @@ public class ChatEventParser {
         if (v.isNumber()) {
             return v.doubleValue();
         }
-        return v.isValueNode() ? v.asText() : v.toString();
+        return noNul(v.isValueNode() ? v.asText() : v.toString());
     }
 }

@@ -1,7 +1,9 @@
 package io.chatroute.history.messaging;
 
-/** An event whose data cannot be turned into a domain event: retrying cannot help (a poison message). */
-public class MalformedEventException extends RuntimeException {
+import io.chatroute.history.domain.PoisonEventException;
+
+/** An event whose data cannot be turned into a domain event: retrying cannot help (a poison record). */
+public class MalformedEventException extends PoisonEventException {
     public MalformedEventException(String message) {
         super(message);
     }

@@ -56,32 +56,6 @@ public class HistoryStore {
                 .map(n -> n > 0));
     }
 
-    /**
-     * Parks an event that cannot be applied (failed_event), so that the consumer can move on and an
-     * operator can inspect and replay it. A second failure of the same id updates the row.
-     */
-    public Uni<Void> park(String eventId, String type, String chatId, String payload, String error, int attempts) {
-        return sessions.withTransaction((session, tx) -> session
-                .createNativeQuery("""
-                        INSERT INTO failed_event (event_id, type, chat_id, payload, error, attempts)
-                        VALUES (:id, :type, :chat, :payload, :error, :attempts)
-                        ON CONFLICT (event_id) DO UPDATE SET error = EXCLUDED.error, attempts = EXCLUDED.attempts,
-                            payload = EXCLUDED.payload, failed_at = now()""")
-                .setParameter("id", storable(eventId))
-                .setParameter("type", storable(type))
-                .setParameter("chat", storable(chatId))
-                .setParameter("payload", storable(payload))
-                .setParameter("error", error == null ? "unknown" : storable(error))
-                .setParameter("attempts", attempts)
-                .executeUpdate()
-                .replaceWithVoid());
-    }
-
-    /** What PostgreSQL text can hold: NUL (which may be why the event failed) written as \\u0000. */
-    private static String storable(String s) {
-        return s == null ? "" : s.replace("\u0000", "\\u0000");
-    }
-
     private Uni<Void> apply(Mutiny.Session session, ChatEvent event) {
         Instant now = Instant.now();
         return session.find(ChatEntity.class, event.chatId()).chain(found -> {

@@ -37,6 +37,7 @@ import jakarta.inject.Inject;
 class TranscriptFlowTest {
 
     private static final Duration WAIT = Duration.ofSeconds(45);
+    static final String DEAD_LETTER_TOPIC = "dead-letter-topic-history-chat-events";
     private static KafkaTestClient kafka;
     private static Events events;
 
@@ -172,7 +173,8 @@ class TranscriptFlowTest {
     }
 
     @Test
-    void aPoisonMessageIsParkedAndDoesNotBlockTheChat() throws Exception {
+    void aPoisonMessageIsDeadLetteredAndDoesNotBlockTheChat() throws Exception {
+        List<KafkaTestClient.Event> dead = kafka.collect(DEAD_LETTER_TOPIC);
         String chat = newChat();
         String poison = "{\"chatId\":\"" + chat + "\",\"seq\":\"one\"";
         assertThatThrownBy(() -> EventSchemas.assertValid("session-service", "chat.message.posted", poison))
@@ -180,27 +182,39 @@ class TranscriptFlowTest {
         String poisonId = kafka.send(Events.TOPIC, chat, "chat.message.posted", "/session-service", poison);
         events.session("chat.message.posted", chat, Events.message(chat, 1, "visitor", null, "after", Events.T0));
 
+        // same key, same partition, later offset: the consumer moved past the poison record
         await().atMost(WAIT).until(() -> status(chat) == 200 && seqs(chat).size() == 1);
-        // same key, same partition, earlier offset: it was handled before the message above
-        assertThat(count("SELECT count(*) FROM failed_event WHERE event_id = ? AND error LIKE 'malformed%'", poisonId))
-                .isEqualTo(1);
         assertThat(count("SELECT count(*) FROM processed_event WHERE event_id = ?", poisonId)).isZero();
+        // the record as it was (key, value, CloudEvents headers) plus the reason: what a replay needs
+        await().atMost(WAIT).until(() -> dead.stream().anyMatch(e -> poisonId.equals(e.id())));
+        KafkaTestClient.Event letter = dead.stream().filter(e -> poisonId.equals(e.id())).findFirst().orElseThrow();
+        assertThat(letter.key()).isEqualTo(chat);
+        assertThat(letter.data()).isEqualTo(poison);
+        assertThat(letter.type()).isEqualTo("chat.message.posted");
+        assertThat(letter.headers()).containsEntry("dead-letter-topic", Events.TOPIC).containsKey("dead-letter-offset");
+        assertThat(letter.headers().get("dead-letter-reason")).startsWith("malformed chat.message.posted");
+        assertThat(dead.stream().filter(e -> poisonId.equals(e.id()))).hasSize(1);
     }
 
     @Test
-    void anEventTheDatabaseRejectsIsRetriedThenParkedAndTheStreamMovesOn() throws Exception {
-        // valid by the schema and parseable, but PostgreSQL text cannot hold NUL: every attempt fails
+    void anIdPostgresqlCannotHoldIsPoisonDeadLetteredAndTheStreamMovesOn() throws Exception {
+        // valid by the schema and parseable, but PostgreSQL text cannot hold NUL: retrying could never succeed,
+        // so it is poison (before: retried 5 times, then parked in failed_event)
+        List<KafkaTestClient.Event> dead = kafka.collect(DEAD_LETTER_TOPIC);
         String bad = "bad\u0000" + UUID.randomUUID();
         String json = Events.closed(bad, "system", "ag-1", Events.T0).replace("\u0000", "\\u0000");
         String badId = events.session("chat.closed", bad, json);
         String chat = newChat();
-        events.session("chat.message.posted", chat, Events.message(chat, 1, "visitor", null, "nul\\u0000 stripped", Events.T0));
+        // the same key as the bad record (same partition, after it), another chat in the data
+        String message = Events.message(chat, 1, "visitor", null, "nul\\u0000 stripped", Events.T0);
+        EventSchemas.assertValid("session-service", "chat.message.posted", message);
+        kafka.send(Events.TOPIC, bad, "chat.message.posted", "/session-service", message);
 
         await().atMost(WAIT).until(() -> status(chat) == 200 && seqs(chat).size() == 1);
         assertThat(transcript(chat).getString("messages[0].text")).isEqualTo("nul stripped");
-        // the two chats may sit on different partitions: wait for the parking too
-        await().atMost(WAIT).until(() -> count("SELECT count(*) FROM failed_event WHERE event_id = ? AND attempts = 5"
-                + " AND error LIKE 'failed after 5 attempts%'", badId) == 1);
+        await().atMost(WAIT).until(() -> dead.stream().anyMatch(e -> badId.equals(e.id())));
+        assertThat(dead.stream().filter(e -> badId.equals(e.id())).findFirst().orElseThrow().headers().get("dead-letter-reason"))
+                .isEqualTo("malformed chat.closed: chatId contains NUL");
         assertThat(count("SELECT count(*) FROM processed_event WHERE event_id = ?", badId)).isZero();
     }
 

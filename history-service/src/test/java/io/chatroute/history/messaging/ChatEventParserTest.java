@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.history.domain.ChatEvent;
+import io.chatroute.history.domain.PoisonEventException;
 
 class ChatEventParserTest {
 
@@ -51,5 +52,45 @@ class ChatEventParserTest {
                 .isInstanceOf(MalformedEventException.class).hasMessageContaining("seq");
         assertThatThrownBy(() -> parser.parse("chat.closed", "{\"chatId\":\"c1\",\"by\":\"agent\",\"closedAt\":\"soon\"}"))
                 .isInstanceOf(MalformedEventException.class).hasMessageContaining("closedAt");
+    }
+
+    @Test
+    void whatPostgresqlCannotHoldIsStrippedFromTextAndPoisonInIdentifiersAndTimes() {
+        ChatEvent.Requested r = (ChatEvent.Requested) parser.parse("chat.requested", """
+                {"chatId":"c1","visitor":{"name":"An\\u0000na"},"form":{"to\\u0000pic":"bil\\u0000ling"},
+                 "message":"hi\\u0000","requestedAt":"2025-03-01T10:00:00Z"}""").orElseThrow();
+        assertThat(r.visitor().name()).isEqualTo("Anna");
+        assertThat(r.form()).containsEntry("topic", "billing");
+        assertThat(r.message()).isEqualTo("hi");
+        assertThatThrownBy(() -> parser.parse("chat.closed", """
+                {"chatId":"c\\u00001","by":"agent","closedAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(MalformedEventException.class).hasMessageContaining("chatId contains NUL");
+        assertThatThrownBy(() -> parser.parse("chat.closed", """
+                {"chatId":"c1","by":"agent","closedAt":"+300000-03-01T10:00:00Z"}"""))
+                .isInstanceOf(MalformedEventException.class).hasMessageContaining("closedAt is outside");
+    }
+
+    @Test
+    void malformedIsPoisonEverythingElseIsTransient() {
+        assertThat(PoisonEventException.isPoison(new MalformedEventException("x"))).isTrue();
+        assertThat(PoisonEventException.isPoison(new IllegalStateException("wrapped", new MalformedEventException("x"))))
+                .isTrue();
+        assertThat(PoisonEventException.isPoison(new IllegalStateException("pool busy"))).isFalse();
+        assertThat(PoisonEventException.isPoison(new java.util.concurrent.TimeoutException())).isFalse();
+        assertThat(PoisonEventException.isPoison(null)).isFalse();
+    }
+
+    @Test
+    void aRecordWithoutIdOrTypeIsPoisonAnUnknownTypeIsIgnored() {
+        ChatEventHandler handler = new ChatEventHandler(parser, null);
+        String closed = "{\"chatId\":\"c1\",\"by\":\"agent\",\"closedAt\":\"2025-03-01T10:00:00Z\"}";
+        assertThatThrownBy(() -> handler.parse("id-1", null, closed))
+                .isInstanceOf(PoisonEventException.class).hasMessageContaining("no ce_type");
+        assertThatThrownBy(() -> handler.parse(" ", "chat.closed", closed))
+                .isInstanceOf(PoisonEventException.class).hasMessageContaining("no ce_id");
+        assertThatThrownBy(() -> handler.parse("id-1", "chat.closed", "{not json"))
+                .isInstanceOf(PoisonEventException.class).hasMessageStartingWith("malformed chat.closed: data is not valid JSON");
+        assertThat(handler.parse(null, "chat.offered", "{not json")).isEmpty();
+        assertThat(handler.parse("id-1", "chat.closed", closed)).isPresent();
     }
 }
