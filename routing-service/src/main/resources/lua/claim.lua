@@ -17,6 +17,8 @@ active = redis.call('HINCRBY', ak, 'active', 1)
 redis.call('HSET', ak, 'lastAssignedAt', now)
 redis.call('HSET', ck, 'state', 'OFFERED', 'agentId', agentId, 'offerId', offerId, 'expiresAt', expires, 'decision', decision)
 redis.call('RPUSH', ck .. ':decisions', decision)
+redis.call('LTRIM', ck .. ':decisions', -20, -1) -- the latest decisions only; decisionCount counts them all
+redis.call('HINCRBY', ck, 'decisionCount', 1)
 redis.call('ZADD', 'routing:offer-deadlines', expires, chatId)
 outbox(offeredId, 'chat.offered', chatId, nowIso, offered)
 capacity(capId, agentId, active, max, nowIso)

@@ -1,9 +1,12 @@
 -- shared helpers, prepended to every routing script
+-- appends the event to the outbox stream (the crash safety net) and to __emitted, which the script returns so
+-- that the caller publishes it at once (see Scripts.java)
 local function outbox(id, etype, key, time, data)
   local topic = 'chat-events'
   if string.sub(etype, 1, 6) == 'agent.' then topic = 'agent-events' end
-  redis.call('XADD', 'routing:outbox', '*', 'id', id, 'type', etype, 'source', '/routing-service',
+  local sid = redis.call('XADD', 'routing:outbox', '*', 'id', id, 'type', etype, 'source', '/routing-service',
     'key', key, 'topic', topic, 'time', time, 'data', data)
+  __emitted[#__emitted + 1] = {sid, id, etype, key, topic, time, data}
 end
 local function seen(pid)
   return pid ~= '' and redis.call('EXISTS', 'routing:processed:' .. pid) == 1

@@ -25,6 +25,5 @@ else
   if ARGV[5] ~= '' then reason = ARGV[5] end
   data = cjson.encode({chatId = chatId, agentId = ARGV[2], offerId = offerId, reason = reason, declinedAt = ARGV[4]})
 end
-redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'type', type, 'key', chatId,
-  'topic', 'chat-events', 'time', ARGV[4], 'data', data)
+outbox(KEYS[2], ARGV[3], type, chatId, 'chat-events', ARGV[4], data)
 return {'ok', offerId}

@@ -18,7 +18,8 @@ if ARGV[1] == 'agent' and agentId ~= ARGV[2] then
 end
 local chatId = redis.call('HGET', KEYS[1], 'chatId')
 redis.call('HSET', KEYS[1], 'status', 'CLOSED', 'closedAt', ARGV[4], 'closedBy', ARGV[1])
-local data = cjson.encode({chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4]})
-redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'type', 'chat.closed', 'key', chatId,
-  'topic', 'chat-events', 'time', ARGV[4], 'data', data)
+local lastSeq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local data = cjson.encode({chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4],
+  lastSeq = lastSeq})
+outbox(KEYS[2], ARGV[3], 'chat.closed', chatId, 'chat-events', ARGV[4], data)
 return 'ok'

@@ -18,16 +18,14 @@ for k, v in pairs(fields) do
   redis.call('HSET', KEYS[1], k, v)
 end
 redis.call('SET', KEYS[2], ARGV[2])
-redis.call('XADD', KEYS[5], '*', 'id', ARGV[3], 'type', 'chat.requested', 'key', ARGV[2],
-  'topic', 'chat-events', 'time', ARGV[5], 'data', ARGV[4])
+outbox(KEYS[5], ARGV[3], 'chat.requested', ARGV[2], 'chat-events', ARGV[5], ARGV[4])
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'seq', 1)
   redis.call('RPUSH', KEYS[3], ARGV[7])
   if ARGV[8] ~= '' then
     redis.call('HSET', KEYS[4], ARGV[8], 1)
   end
-  redis.call('XADD', KEYS[5], '*', 'id', ARGV[6], 'type', 'chat.message.posted', 'key', ARGV[2],
-    'topic', 'chat-events', 'time', ARGV[5], 'data', ARGV[7])
+  outbox(KEYS[5], ARGV[6], 'chat.message.posted', ARGV[2], 'chat-events', ARGV[5], ARGV[7])
 end
 if ARGV[9] == '1' then
   redis.call('SET', KEYS[6], cjson.encode({requestHash = ARGV[12], answer = ARGV[10]}), 'EX', tonumber(ARGV[11]))

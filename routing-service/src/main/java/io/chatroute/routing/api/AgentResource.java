@@ -11,7 +11,6 @@ import io.chatroute.routing.domain.DomainValidationException;
 import io.chatroute.routing.domain.FieldError;
 import io.chatroute.routing.domain.Presence;
 import io.chatroute.routing.messaging.NotFoundException;
-import io.chatroute.routing.messaging.OutboxRelay;
 import io.chatroute.routing.messaging.Router;
 import io.chatroute.routing.persistence.AgentRecord;
 import io.chatroute.routing.persistence.RoutingStore;
@@ -33,13 +32,11 @@ import jakarta.ws.rs.core.MediaType;
 public class AgentResource {
     private final RoutingStore store;
     private final Router router;
-    private final OutboxRelay relay;
     private final SecurityIdentity identity;
 
-    public AgentResource(RoutingStore store, Router router, OutboxRelay relay, SecurityIdentity identity) {
+    public AgentResource(RoutingStore store, Router router, SecurityIdentity identity) {
         this.store = store;
         this.router = router;
-        this.relay = relay;
         this.identity = identity;
     }
 
@@ -64,7 +61,6 @@ public class AgentResource {
         DomainValidationException.throwIfAny("invalid agent", profile.validate());
         AgentProfile stored = new AgentProfile(profile.displayName(), profile.title(), profile.avatarUrl(), profile.skillsOrEmpty(), profile.cap());
         RoutingStore.Outcome o = store.upsertAgent(agentId, stored, Instant.now());
-        relay.trigger();
         int oldMax = o.value(0) == null ? 0 : Integer.parseInt(o.value(0));
         if ("UPDATED".equals(o.code()) && stored.cap() > oldMax) {
             router.dispatchAll();

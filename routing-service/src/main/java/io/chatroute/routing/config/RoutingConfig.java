@@ -27,16 +27,28 @@ public interface RoutingConfig {
     @WithDefault("2592000")
     int closedRetentionSeconds();
 
-    /** The outbox relay's lease (one instance relays at a time). */
-    @WithDefault("5000")
+    /** The outbox sweep's lease (one instance sweeps at a time); at least twice the ack timeout. */
+    @WithDefault("30000")
     long relayLeaseMillis();
+
+    /** Outbox entries younger than this are left to the writer, which publishes them at once. */
+    @WithDefault("3000")
+    long relayGraceMillis();
+
+    /** An agent who lets an offer time out is set AWAY (agent.presence.changed, reason missed-offer). */
+    @WithDefault("true")
+    boolean awayOnMissedOffer();
+
+    /** Kafka consumers per channel; each takes a share of the partitions and keeps them in order. */
+    @WithDefault("2")
+    int consumerConcurrency();
 
     /** Entries read per relay round. */
     @WithDefault("100")
     int relayBatchSize();
 
     /** How long the relay waits for a broker acknowledgement. */
-    @WithDefault("15")
+    @WithDefault("10")
     int relayAckTimeoutSeconds();
 
     /** How often expired offers are swept (used by @Scheduled). */

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,59 +18,71 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class EventConsumer {
-    private static final Logger LOG = Logger.getLogger(EventConsumer.class);
     private static final String SESSION = "/session-service";
-    private static final int ATTEMPTS = 3;
 
     private final Router router;
+    private final TransientRetry retry;
+    private final DeadLetters deadLetters;
     private final ObjectMapper json;
 
-    public EventConsumer(Router router, ObjectMapper json) {
+    public EventConsumer(Router router, TransientRetry retry, DeadLetters deadLetters, ObjectMapper json) {
         this.router = router;
+        this.retry = retry;
+        this.deadLetters = deadLetters;
         this.json = json;
     }
 
     @Incoming("chat-events-in")
     @Blocking
     public void onChatEvent(ConsumerRecord<String, String> record) {
-        handle(record);
+        handle("chat-events-in", record);
     }
 
     @Incoming("agent-events-in")
     @Blocking
     public void onAgentEvent(ConsumerRecord<String, String> record) {
-        handle(record);
+        handle("agent-events-in", record);
     }
 
-    void handle(ConsumerRecord<String, String> record) {
+    /**
+     * A transient failure (Redis busy or down, the producer's buffer full) is retried with back-off until it
+     * succeeds, holding back the partition and so the chat's later events; a poison record (no ce_id, data that is
+     * not a JSON object) goes to {@code dead-letter-topic-<channel>} and the partition moves on.
+     */
+    void handle(String channel, ConsumerRecord<String, String> record) {
         String type = header(record, "ce_type");
         String id = header(record, "ce_id");
         String source = header(record, "ce_source");
-        if (type == null || id == null || !known(type, source)) {
+        if (type == null || !known(type, source)) {
             return;
+        }
+        retry.run(channel, type + " " + id, () -> {
+            try {
+                dispatch(type, id, parse(type, id, record.value()));
+            } catch (PoisonEventException poison) {
+                deadLetters.park(channel, record, poison);
+            }
+        });
+    }
+
+    private JsonNode parse(String type, String id, String value) {
+        if (id == null || id.isBlank()) {
+            throw new PoisonEventException(type + " without a ce_id");
         }
         JsonNode data;
         try {
-            data = json.readTree(record.value());
+            data = value == null ? null : json.readTree(value);
         } catch (Exception e) {
-            throw new IllegalArgumentException(type + " " + id + ": the data is not JSON (sent to the dead-letter topic)", e);
+            throw new PoisonEventException(type + " " + id + ": the data is not JSON", e);
         }
         if (data == null || !data.isObject()) {
-            throw new IllegalArgumentException(type + " " + id + ": the data is not a JSON object (sent to the dead-letter topic)");
+            throw new PoisonEventException(type + " " + id + ": the data is not a JSON object");
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                dispatch(type, id, data);
-                return;
-            } catch (RuntimeException e) {
-                if (attempt >= ATTEMPTS) {
-                    // nacked: the channel's dead-letter-queue strategy keeps the record for replay, nothing is lost
-                    LOG.errorf(e, "giving up on %s %s after %d attempts", type, id, attempt);
-                    throw e;
-                }
-                LOG.warnf("handling %s %s failed (attempt %d): %s", type, id, attempt, e.toString());
-            }
+        String subject = type.startsWith("agent.") ? "agentId" : "chatId";
+        if (!data.path(subject).isTextual() || data.path(subject).asText().isBlank()) {
+            throw new PoisonEventException(type + " " + id + ": no " + subject);
         }
+        return data;
     }
 
     static boolean known(String type, String source) {

@@ -7,128 +7,146 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.persistence.OutboxPublisher;
 import io.chatroute.routing.persistence.RoutingStore;
 import io.chatroute.routing.persistence.RoutingStore.OutboxEntry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.interceptor.Interceptor;
 
 /**
- * Publishes {@code routing:outbox} to Kafka in order: one instance at a time (Redis lease), each entry sent with its
- * key and CloudEvents attributes, the broker's acknowledgement awaited, then the entry deleted (at-least-once).
- * Triggered right after local writes and by a short periodic sweep.
+ * Publishes what the Lua scripts append to {@code routing:outbox}.
+ * <ul>
+ * <li><b>At once</b>: {@link RoutingStore} hands every script's entries to {@link #publish(List)} right after the
+ * script committed (holding the chat's stripe lock, so one instance sends a chat's events in commit order); an
+ * entry is deleted (XDEL) when the broker acknowledges it.</li>
+ * <li><b>Safety net</b>: a sweep (one instance at a time, Redis lease) re-publishes entries older than the grace
+ * period: those of a crashed process or of a failed send. Consumers de-duplicate on {@code ce_id}. The lease is at
+ * least twice the longest wait inside a sweep (checked at start).</li>
+ * </ul>
  */
-
 @ApplicationScoped
-public class OutboxRelay {
+public class OutboxRelay implements OutboxPublisher {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
     private final Emitter<String> emitter;
-    private final RoutingStore store;
+    private final Instance<RoutingStore> store;
+    private final ReactiveStreamCommands<String, String, String> streams;
     private final RoutingConfig config;
+    private final Counter swept;
     private final String owner = UUID.randomUUID().toString();
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "routing-outbox-relay");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicBoolean pending = new AtomicBoolean();
+    private volatile boolean started;
     private volatile boolean stopping;
 
-    public OutboxRelay(@Channel("routing-out") Emitter<String> emitter, RoutingStore store, RoutingConfig config) {
+    public OutboxRelay(@Channel("routing-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+                       Emitter<String> emitter, Instance<RoutingStore> store, ReactiveRedisDataSource redis,
+                       RoutingConfig config, MeterRegistry meters) {
         this.emitter = emitter;
         this.store = store;
+        this.streams = redis.stream(String.class);
         this.config = config;
+        this.swept = meters.counter("chatroute_outbox_swept_total", "service", "routing-service");
+        if (config.relayLeaseMillis() < 2000L * config.relayAckTimeoutSeconds()) {
+            throw new IllegalStateException("chatroute.routing.relay-lease-millis must be at least twice the ack timeout");
+        }
     }
 
-    /** Asks for a relay round soon (coalesces concurrent requests). */
-    public void trigger() {
-        if (!stopping && !executor.isShutdown() && pending.compareAndSet(false, true)) {
+    void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) StartupEvent event) {
+        started = true;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    @Override
+    public void publish(List<Entry> entries) {
+        for (Entry e : entries) {
             try {
-                executor.execute(this::run);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                pending.set(false); // shutting down: the next instance relays what is left
+                send(e).thenRun(() -> streams.xdel(RoutingStore.OUTBOX, e.streamId()).subscribe().with(
+                        n -> { }, err -> LOG.debugf("outbox XDEL %s failed (the sweep re-sends it): %s", e.streamId(), err)));
+            } catch (RuntimeException ex) {
+                // the emitter's buffer is full or the channel is down: the entry stays in the stream for the sweep
+                LOG.warnf("could not publish %s %s at once, the outbox sweep will: %s", e.type(), e.id(), ex.toString());
             }
         }
     }
 
     @Scheduled(every = "${chatroute.routing.outbox-sweep-interval:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
-        trigger();
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        stopping = true;
-        executor.shutdown();
-    }
-
-    private void run() {
-        pending.set(false);
-        if (stopping) {
+        if (!started || stopping) {
             return;
         }
+        RoutingStore s = store.get();
         try {
-            if (!store.acquireLease(owner, config.relayLeaseMillis())) {
+            if (!s.acquireLease(owner, config.relayLeaseMillis())) {
                 return;
             }
             try {
-                while (true) {
-                    List<OutboxEntry> entries = store.readOutbox(config.relayBatchSize());
+                while (!stopping) {
+                    List<OutboxEntry> entries = s.readOutboxBefore(System.currentTimeMillis() - config.relayGraceMillis(),
+                            config.relayBatchSize());
                     if (entries.isEmpty()) {
                         break;
                     }
-                    // the batch goes out in stream order (the producer keeps per-partition order); one wait for
-                    // all the broker acks, then one XDEL, instead of a round trip per event
                     List<CompletableFuture<Void>> acks = new ArrayList<>(entries.size());
                     for (OutboxEntry e : entries) {
-                        acks.add(publish(e.fields()));
+                        Map<String, String> f = e.fields();
+                        acks.add(send(new Entry(e.streamId(), f.get("id"), f.get("type"), f.get("key"), f.get("topic"),
+                                f.get("time"), f.get("data"))));
                     }
                     CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
                             .get(config.relayAckTimeoutSeconds(), TimeUnit.SECONDS);
-                    store.deleteOutbox(entries.stream().map(OutboxEntry::streamId).toArray(String[]::new));
-                    if (!store.acquireLease(owner, config.relayLeaseMillis())) {
+                    s.deleteOutbox(entries.stream().map(OutboxEntry::streamId).toArray(String[]::new));
+                    swept.increment(entries.size());
+                    if (!s.acquireLease(owner, config.relayLeaseMillis())) {
                         return;
                     }
                 }
             } finally {
-                store.releaseLease(owner);
+                s.releaseLease(owner);
             }
         } catch (Exception e) {
-            LOG.warnf("outbox relay round failed, will retry: %s", e.toString());
+            LOG.warnf("outbox sweep failed, will retry: %s", e.toString());
         }
     }
 
-    private CompletableFuture<Void> publish(Map<String, String> f) {
+    private CompletableFuture<Void> send(Entry f) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
         OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder()
-                .withId(f.get("id"))
-                .withType(f.get("type"))
-                .withSource(URI.create(f.get("source")))
-                .withSubject(f.get("key"))
-                .withTimestamp(ZonedDateTime.parse(f.get("time")))
+                .withId(f.id())
+                .withType(f.type())
+                .withSource(URI.create("/routing-service"))
+                .withSubject(f.key())
+                .withTimestamp(ZonedDateTime.parse(f.time()))
                 .withDataContentType("application/json")
                 .build();
         OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(f.get("key"))
-                .withTopic(f.get("topic"))
+                .withKey(f.key())
+                .withTopic(f.topic())
                 .build();
-        Message<String> message = Message.of(f.get("data"), Metadata.of(ce, kafka),
+        emitter.send(Message.of(f.data(), Metadata.of(ce, kafka),
                 () -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);
@@ -136,8 +154,7 @@ public class OutboxRelay {
                 t -> {
                     acked.completeExceptionally(t);
                     return CompletableFuture.completedFuture(null);
-                });
-        emitter.send(message);
+                }));
         return acked;
     }
 }

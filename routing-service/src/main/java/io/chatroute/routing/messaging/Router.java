@@ -41,14 +41,12 @@ public class Router {
     private static final int MAX_ROUNDS = 200;
 
     private final RoutingStore store;
-    private final OutboxRelay relay;
     private final RoutingConfig config;
     private final ObjectMapper json;
     private volatile boolean stopping;
 
-    public Router(RoutingStore store, OutboxRelay relay, RoutingConfig config, ObjectMapper json) {
+    public Router(RoutingStore store, RoutingConfig config, ObjectMapper json) {
         this.store = store;
-        this.relay = relay;
         this.config = config;
         this.json = json;
     }
@@ -107,7 +105,6 @@ public class Router {
         List<AgentSnapshot> agents = snapshots();
         Outcome o = store.enqueue(chatId, eventId, queueId, ruleId, skills, priority, now, request, decision, template,
                 AgentSelector.freeSlots(skills, agents));
-        relay.trigger();
         if ("QUEUED".equals(o.code())) {
             dispatchQueue(queueId);
         }
@@ -133,7 +130,6 @@ public class Router {
         if ("ASSIGNED".equals(o.code())) {
             appendDecision(chatId, Map.of("step", "assigned", "at", now.toString(), "agentId", agentId, "offerId", offerId));
         }
-        relay.trigger();
     }
 
     public void onOfferDeclined(String eventId, JsonNode data) {
@@ -141,7 +137,6 @@ public class Router {
             return;
         }
         Outcome o = store.release(text(data, "chatId"), text(data, "offerId"), text(data, "agentId"), "decline", Instant.now(), eventId);
-        relay.trigger();
         if ("RELEASED".equals(o.code())) {
             appendDecision(text(data, "chatId"), Map.of("step", "declined", "at", Instant.now().toString(), "agentId", o.value(0),
                     "reason", String.valueOf(text(data, "reason"))));
@@ -154,7 +149,6 @@ public class Router {
             return;
         }
         Outcome o = store.close(text(data, "chatId"), Instant.now(), eventId);
-        relay.trigger();
         if ("CLOSED".equals(o.code()) && o.value(0) != null && !o.value(0).isEmpty()) {
             dispatchAll();
         }
@@ -179,7 +173,6 @@ public class Router {
     /** Changes an agent's presence (REST or event); turning AVAILABLE triggers dispatch. */
     public Outcome setPresence(String agentId, Presence status, String processedId) {
         Outcome o = store.setPresence(agentId, status, processedId, Instant.now());
-        relay.trigger();
         if ("CHANGED".equals(o.code()) && status == Presence.AVAILABLE) {
             dispatchAll();
         }
@@ -261,11 +254,11 @@ public class Router {
         decision.put("offerId", offerId);
         decision.put("expiresAt", expires.toString());
         decision.put("tieBreak", sel.tieBreak());
-        decision.put("candidates", sel.candidates());
+        // bounded: the ten best candidates and how many there were (a decision record stays small with any team size)
+        decision.put("candidates", sel.candidates().size() > 10 ? sel.candidates().subList(0, 10) : sel.candidates());
+        decision.put("candidateCount", sel.candidates().size());
         Outcome o = store.claim(chatId, sel.agentId(), offerId, now, expires, store.write(offered), decision);
-        if ("OFFERED".equals(o.code())) {
-            relay.trigger();
-        } else {
+        if (!"OFFERED".equals(o.code())) {
             LOG.debugf("claim of %s for %s lost: %s", chatId, sel.agentId(), o);
         }
         return o;
@@ -295,7 +288,6 @@ public class Router {
             }
         }
         if (!queues.isEmpty()) {
-            relay.trigger();
             queues.forEach(this::dispatchQueue);
         }
     }

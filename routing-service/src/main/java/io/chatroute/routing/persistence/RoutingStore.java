@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -40,11 +41,17 @@ public class RoutingStore {
     private final RedisDataSource redis;
     private final ObjectMapper json;
     private final RoutingConfig config;
+    private final OutboxPublisher publisher;
+    private final ReentrantLock[] stripes = new ReentrantLock[256];
 
-    public RoutingStore(RedisDataSource redis, ObjectMapper json, RoutingConfig config) {
+    public RoutingStore(RedisDataSource redis, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher) {
         this.redis = redis;
         this.json = json;
         this.config = config;
+        this.publisher = publisher;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
     }
 
     // ------------------------------------------------------------ forms, queues, rules
@@ -143,9 +150,11 @@ public class RoutingStore {
         return redis.list(String.class).lrange("routing:chat:" + chatId + ":decisions", 0, -1);
     }
 
-    /** Appends a non-atomic note (e.g. "declined", "assigned") to the chat's routing record. */
+    /** Appends a non-atomic note (e.g. "declined", "assigned") to the chat's routing record (the latest 20 kept). */
     public void appendDecision(String chatId, Map<String, Object> step) {
-        redis.list(String.class).rpush("routing:chat:" + chatId + ":decisions", write(step));
+        String key = "routing:chat:" + chatId + ":decisions";
+        redis.list(String.class).rpush(key, write(step));
+        redis.list(String.class).ltrim(key, -20, -1);
     }
 
     public boolean processed(String eventId) {
@@ -174,7 +183,7 @@ public class RoutingStore {
     /** Releases an offered chat back to the head of its queue: mode "decline" (agent said no) or "timeout" (deadline passed). */
     public Outcome release(String chatId, String offerId, String agentId, String mode, Instant now, String processedId) {
         return eval(Scripts.RELEASE, chatId, nz(offerId), nz(agentId), mode, String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
-                uuid(), nz(processedId), String.valueOf(config.processedTtlSeconds()));
+                uuid(), nz(processedId), String.valueOf(config.processedTtlSeconds()), config.awayOnMissedOffer() ? uuid() : "");
     }
 
     public Outcome close(String chatId, Instant now, String processedId) {
@@ -213,23 +222,65 @@ public class RoutingStore {
     }
 
     public boolean acquireLease(String owner, long ttlMillis) {
-        Response r = redis.execute("EVAL", Scripts.LEASE, "0", LEASE, owner, String.valueOf(ttlMillis));
+        Response r = evalsha(Scripts.LEASE, LEASE, owner, String.valueOf(ttlMillis));
         return r != null && r.toLong() == 1L;
     }
 
     public void releaseLease(String owner) {
-        redis.execute("EVAL", Scripts.UNLEASE, "0", LEASE, owner);
+        evalsha(Scripts.UNLEASE, LEASE, owner);
+    }
+
+    /** Outbox entries appended before cutoff (older than the relay's grace period), oldest first. */
+    public List<OutboxEntry> readOutboxBefore(long cutoffMillis, int count) {
+        List<OutboxEntry> out = new ArrayList<>();
+        for (StreamMessage<String, String, String> m : redis.stream(String.class).xrange(OUTBOX,
+                StreamRange.of("-", Long.toString(cutoffMillis)), count)) {
+            out.add(new OutboxEntry(m.id(), m.payload()));
+        }
+        return out;
     }
 
     // ------------------------------------------------------------ helpers
 
-    private Outcome eval(String script, String... args) {
+    /**
+     * Runs a state-changing script and publishes the events it appended, holding the lock of the stripe of its
+     * first argument (the chat or agent id), so this instance hands a chat's events to the producer in commit order.
+     */
+    private Outcome eval(Scripts.Script script, String... args) {
+        ReentrantLock lock = stripes[Math.floorMod(args[0].hashCode(), stripes.length)];
+        lock.lock();
+        try {
+            Response r = evalsha(script, args);
+            List<String> values = strings(r.get(0));
+            List<OutboxPublisher.Entry> emitted = new ArrayList<>();
+            for (Response e : r.get(1)) {
+                emitted.add(new OutboxPublisher.Entry(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(),
+                        e.get(3).toString(), e.get(4).toString(), e.get(5).toString(), e.get(6).toString()));
+            }
+            if (!emitted.isEmpty()) {
+                publisher.publish(emitted);
+            }
+            return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** EVALSHA, loading the script with EVAL when this Redis does not know it yet. */
+    private Response evalsha(Scripts.Script script, String... args) {
         String[] all = new String[args.length + 2];
-        all[0] = script;
+        all[0] = script.sha();
         all[1] = "0";
         System.arraycopy(args, 0, all, 2, args.length);
-        List<String> values = strings(redis.execute("EVAL", all));
-        return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of());
+        try {
+            return redis.execute("EVALSHA", all);
+        } catch (RuntimeException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+                throw e;
+            }
+            all[0] = script.source();
+            return redis.execute("EVAL", all);
+        }
     }
 
     private static List<String> strings(Response r) {

@@ -14,6 +14,8 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.annotation.security.RolesAllowed;
 
+import org.jboss.logging.Logger;
+
 /** The agent's socket (JWT with role agent; the agent id is the token's subject). Worker threads. */
 @WebSocket(path = "/ws/agent", endpointId = AgentSocket.ID)
 @RolesAllowed(Caller.AGENT)
@@ -21,24 +23,38 @@ public class AgentSocket {
 
     public static final String ID = "agent";
 
+    private static final Logger LOG = Logger.getLogger(AgentSocket.class);
+
     private final ChatService chats;
     private final ConnectionRegistry registry;
+    private final ChatDelivery delivery;
+    private final AgentPresence presence;
     private final ObjectMapper mapper;
 
-    public AgentSocket(ChatService chats, ConnectionRegistry registry, ObjectMapper mapper) {
+    public AgentSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, AgentPresence presence,
+                       ObjectMapper mapper) {
         this.chats = chats;
         this.registry = registry;
+        this.delivery = delivery;
+        this.presence = presence;
         this.mapper = mapper;
     }
 
+    /** Registered first, then told its open offers and active chats: nothing falls between the two. */
     @OnOpen
     public void open(WebSocketConnection connection) {
-        registry.addAgent(agentId(connection), connection);
+        String agentId = agentId(connection);
+        registry.addAgent(agentId, connection);
+        presence.opened(agentId);
+        delivery.agentConnected(connection, agentId);
     }
 
     @OnClose
     public void closed(WebSocketConnection connection) {
-        registry.removeAgent(agentId(connection), connection);
+        String agentId = agentId(connection);
+        registry.removeAgent(agentId, connection);
+        delivery.disconnected(connection);
+        presence.closed(agentId);
     }
 
     @OnTextMessage
@@ -69,15 +85,14 @@ public class AgentSocket {
                     if (!agentId.equals(chat.get("agentId"))) {
                         throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
                     }
-                    for (String stored : chats.messagesAfter(chatId, after)) {
-                        ConnectionRegistry.send(connection, Frames.message(mapper, mapper.readTree(stored), true));
-                    }
+                    delivery.resume(connection, chatId, after, true);
                 }
                 default -> throw new ChatException(400, "unknown-type", "unknown frame type " + frame.get("type").asText());
             }
         } catch (ChatException e) {
             ConnectionRegistry.send(connection, Frames.error(mapper, e));
         } catch (Exception e) {
+            LOG.warnf(e, "agent %s: a frame could not be handled", agentId);
             ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
         }
     }

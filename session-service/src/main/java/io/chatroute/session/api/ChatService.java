@@ -42,7 +42,7 @@ public class ChatService {
 
     private final ChatStore store;
     private final RoutingGateway routing;
-    private final OutboxRelay relay;
+    private final WriteLocks locks;
     private final SessionConfig config;
     private final ObjectMapper mapper;
     private final ObjectMapper canonical;
@@ -52,7 +52,7 @@ public class ChatService {
     public ChatService(ChatStore store, RoutingGateway routing, OutboxRelay relay, SessionConfig config, ObjectMapper mapper) {
         this.store = store;
         this.routing = routing;
-        this.relay = relay;
+        this.locks = new WriteLocks(relay);
         this.config = config;
         this.mapper = mapper;
         this.canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -88,7 +88,9 @@ public class ChatService {
         }
 
         RoutingGateway.Evaluation evaluation = routing.evaluate(request.formId(), request.form());
-        ChatStatus status = !evaluation.open() || evaluation.agentsAble() == 0 ? ChatStatus.OFFLINE : ChatStatus.QUEUED;
+        // routing-service away: the chat is accepted as QUEUED with no position yet; routing places it on chat.requested
+        ChatStatus status = !evaluation.pending() && (!evaluation.open() || evaluation.agentsAble() == 0)
+                ? ChatStatus.OFFLINE : ChatStatus.QUEUED;
         String chatId = UUID.randomUUID().toString();
         String token = VisitorTokens.newToken();
         String now = now();
@@ -136,16 +138,22 @@ public class ChatService {
         body.put("position", status == ChatStatus.QUEUED ? evaluation.position() : null);
         body.put("estimatedWaitSeconds", status == ChatStatus.QUEUED ? evaluation.estimatedWaitSeconds() : null);
         body.put("nextOpenAt", evaluation.nextOpenAt());
+        if (evaluation.pending()) {
+            body.put("routing", "pending");
+        }
 
         String sealed = recordId == null ? null : IdempotencySeal.seal(idempotencyKey, json(body));
-        ChatStore.Outcome outcome = store.create(chatId, fields, VisitorTokens.sha256Hex(token),
-                new ChatStore.NewEvent(UUID.randomUUID().toString(), requested.toString()), firstMessage, null, now,
-                recordId, sealed, config.idempotency().ttl(), requestHash);
+        ChatStore.NewEvent requestedEvent = new ChatStore.NewEvent(UUID.randomUUID().toString(), requested.toString());
+        ChatStore.NewEvent first = firstMessage;
+        String seal = sealed;
+        String record = recordId;
+        String hash = requestHash;
+        ChatStore.Outcome outcome = locks.write(chatId, () -> store.create(chatId, fields, VisitorTokens.sha256Hex(token),
+                requestedEvent, first, null, now, record, seal, config.idempotency().ttl(), hash));
         if (outcome.is("dup")) {
             // another request with the same key won the race
             return replay(outcome.value(), idempotencyKey, requestHash);
         }
-        relay.trigger();
         return new Created(body, false);
     }
 
@@ -225,16 +233,13 @@ public class ChatService {
         if (!errors.isEmpty()) {
             throw ChatException.validation(errors);
         }
-        Map<String, String> chat = chatOrThrow(chatId);
         String now = now();
-        ObjectNode data = messageData(chatId, clientMsgId, from, senderId, text, emptyToNull(chat.get("language")), now);
-        ChatStore.Outcome outcome = store.postMessage(chatId, clientMsgId, data.toString(), UUID.randomUUID().toString(),
-                senderKind, senderId, now);
+        // the script fills in seq and the chat's language: one round trip
+        ObjectNode data = messageData(chatId, clientMsgId, from, senderId, text, null, now);
+        ChatStore.Outcome outcome = locks.write(chatId, () -> store.postMessage(chatId, clientMsgId, data.toString(),
+                UUID.randomUUID().toString(), senderKind, senderId, now));
         return switch (outcome.status()) {
-            case "ok" -> {
-                relay.trigger();
-                yield new Posted(Long.parseLong(outcome.value()), false);
-            }
+            case "ok" -> new Posted(Long.parseLong(outcome.value()), false);
             case "dup" -> new Posted(Long.parseLong(outcome.value()), true);
             case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
             case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
@@ -245,12 +250,9 @@ public class ChatService {
 
     /** Closes the chat; false when it was already closed. */
     public boolean close(String chatId, String by, String agentId) {
-        String outcome = store.close(chatId, by, agentId, UUID.randomUUID().toString(), now());
+        String outcome = locks.write(chatId, () -> store.close(chatId, by, agentId, UUID.randomUUID().toString(), now())).status();
         return switch (outcome) {
-            case "ok" -> {
-                relay.trigger();
-                yield true;
-            }
+            case "ok" -> true;
             case "already" -> false;
             case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
             case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
@@ -262,12 +264,10 @@ public class ChatService {
         if (reason != null && reason.length() > 500) {
             throw ChatException.field("reason", "must be at most 500 characters");
         }
-        ChatStore.Outcome outcome = store.answerOffer(chatId, accept, agentId, UUID.randomUUID().toString(), now(), reason);
+        ChatStore.Outcome outcome = locks.write(chatId, () -> store.answerOffer(chatId, accept, agentId,
+                UUID.randomUUID().toString(), now(), reason));
         return switch (outcome.status()) {
-            case "ok" -> {
-                relay.trigger();
-                yield outcome.value();
-            }
+            case "ok" -> outcome.value();
             case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
             case "no_offer" -> throw new ChatException(409, "no-offer", "there is no open offer of this chat for you");
             default -> throw new IllegalStateException("unexpected outcome " + outcome);
@@ -283,8 +283,8 @@ public class ChatService {
         data.put("agentId", agentId);
         data.put("status", status);
         data.put("requestedAt", now);
-        store.appendEvent(UUID.randomUUID().toString(), "agent.presence.requested", agentId, "agent-events", now, data.toString());
-        relay.trigger();
+        locks.write(agentId, () -> new ChatStore.Outcome("ok", "", store.appendEvent(UUID.randomUUID().toString(),
+                "agent.presence.requested", agentId, "agent-events", now, data.toString())));
     }
 
     // ------------------------------------------------------------------ helpers

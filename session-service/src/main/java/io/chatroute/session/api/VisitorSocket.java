@@ -12,6 +12,8 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.annotation.security.RolesAllowed;
 
+import org.jboss.logging.Logger;
+
 /** The visitor's socket. Callbacks have blocking signatures, so they run on worker threads. */
 @WebSocket(path = "/ws/visitor/{chatId}", endpointId = VisitorSocket.ID)
 @RolesAllowed(Caller.VISITOR)
@@ -19,13 +21,17 @@ public class VisitorSocket {
 
     public static final String ID = "visitor";
 
+    private static final Logger LOG = Logger.getLogger(VisitorSocket.class);
+
     private final ChatService chats;
     private final ConnectionRegistry registry;
+    private final ChatDelivery delivery;
     private final ObjectMapper mapper;
 
-    public VisitorSocket(ChatService chats, ConnectionRegistry registry, ObjectMapper mapper) {
+    public VisitorSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, ObjectMapper mapper) {
         this.chats = chats;
         this.registry = registry;
+        this.delivery = delivery;
         this.mapper = mapper;
     }
 
@@ -37,6 +43,7 @@ public class VisitorSocket {
     @OnClose
     public void closed(WebSocketConnection connection) {
         registry.removeVisitor(chatId(connection), connection);
+        delivery.disconnected(connection);
     }
 
     @OnTextMessage
@@ -53,17 +60,14 @@ public class VisitorSocket {
                     ack.put("seq", posted.seq());
                     ConnectionRegistry.send(connection, ack.toString());
                 }
-                case "resume" -> {
-                    for (String stored : chats.messagesAfter(chatId, Frames.afterSeq(frame))) {
-                        ConnectionRegistry.send(connection, Frames.message(mapper, mapper.readTree(stored), false));
-                    }
-                }
+                case "resume" -> delivery.resume(connection, chatId, Frames.afterSeq(frame), false);
                 case "close" -> chats.close(chatId, "visitor", null);
                 default -> throw new ChatException(400, "unknown-type", "unknown frame type " + frame.get("type").asText());
             }
         } catch (ChatException e) {
             ConnectionRegistry.send(connection, Frames.error(mapper, e));
         } catch (Exception e) {
+            LOG.warnf(e, "chat %s: a visitor frame could not be handled", chatId);
             ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
         }
     }

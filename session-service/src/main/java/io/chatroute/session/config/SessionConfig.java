@@ -21,6 +21,8 @@ public interface SessionConfig {
 
     Idempotency idempotency();
 
+    Consumer consumer();
+
     /** How long a processed event id is remembered. */
     @WithDefault("7d")
     Duration processedTtl();
@@ -45,7 +47,8 @@ public interface SessionConfig {
     }
 
     interface Outbox {
-        @WithDefault("5000")
+        /** The sweep's lease; at least twice {@link #ackTimeout()}, so no sweep outlives its lease. */
+        @WithDefault("30000")
         long leaseMillis();
 
         @WithDefault("100")
@@ -53,6 +56,20 @@ public interface SessionConfig {
 
         @WithDefault("1s")
         String sweepInterval();
+
+        /** Entries younger than this are left to the writer that publishes them at once. */
+        @WithDefault("3s")
+        Duration grace();
+
+        /** How long a sweep waits for the broker's acknowledgements of one batch. */
+        @WithDefault("10s")
+        Duration ackTimeout();
+    }
+
+    interface Consumer {
+        /** Kafka consumers per channel; each takes a share of the partitions and keeps them in order. */
+        @WithDefault("2")
+        int concurrency();
     }
 
     interface Idempotency {

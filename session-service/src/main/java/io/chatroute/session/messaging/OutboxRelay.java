@@ -1,39 +1,56 @@
 package io.chatroute.session.messaging;
 
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.persistence.Keys;
 import io.chatroute.session.persistence.Scripts;
+import io.chatroute.session.persistence.Scripts.Emitted;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 
 /**
- * Publishes {@code session:outbox} to Kafka in order: send, wait for the broker's ack, XDEL. A Redis
- * lease lets one instance relay at a time. Runs on its own thread, triggered after local writes and by
- * a periodic sweep.
+ * Publishes what the Lua scripts append to {@code session:outbox}.
+ *
+ * <ul>
+ * <li><b>At once</b>: the writer hands the entries its script returned to {@link #publish(List)} right after the
+ * script committed, still holding the chat's stripe lock, so one instance sends a chat's events in commit order;
+ * the entry is deleted (XDEL) when the broker acknowledges it.</li>
+ * <li><b>Safety net</b>: a sweep (one instance at a time, Redis lease) re-publishes entries older than
+ * {@code chatroute.outbox.grace}: those of a crashed process or a failed send. Consumers de-duplicate on
+ * {@code ce_id}, so an entry sent twice changes nothing. The lease outlives the longest wait inside a sweep
+ * (checked at start).</li>
+ * </ul>
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -43,87 +60,103 @@ public class OutboxRelay {
 
     private final MutinyEmitter<String> emitter;
     private final StreamCommands<String, String, String> streams;
+    private final ReactiveStreamCommands<String, String, String> reactiveStreams;
     private final Scripts scripts;
     private final SessionConfig config;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "outbox-relay");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicBoolean pending = new AtomicBoolean();
+    private final Counter swept;
+    private volatile boolean started;
+    private volatile boolean stopping;
 
-    public OutboxRelay(@Channel("outbox") MutinyEmitter<String> emitter, RedisDataSource redis, Scripts scripts,
-                       SessionConfig config) {
+    public OutboxRelay(@Channel("outbox") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+                       MutinyEmitter<String> emitter, RedisDataSource redis, ReactiveRedisDataSource reactive,
+                       Scripts scripts, SessionConfig config, MeterRegistry meters) {
         this.emitter = emitter;
         this.streams = redis.stream(String.class);
+        this.reactiveStreams = reactive.stream(String.class);
         this.scripts = scripts;
         this.config = config;
+        this.swept = meters.counter("chatroute_outbox_swept_total", "service", "session-service");
+        Duration longestWait = config.outbox().ackTimeout().multipliedBy(2);
+        if (config.outbox().leaseMillis() < longestWait.toMillis()) {
+            throw new IllegalStateException("chatroute.outbox.lease-millis must be at least twice chatroute.outbox.ack-timeout");
+        }
     }
 
-    /** Asks for a relay pass soon; calls while one is pending coalesce. */
-    public void trigger() {
-        if (executor.isShutdown()) {
-            return;
-        }
-        if (pending.compareAndSet(false, true)) {
-            try {
-                executor.execute(() -> {
-                    pending.set(false);
-                    drain();
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                pending.set(false);
-            }
-        }
+    void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) StartupEvent event) {
+        started = true;
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        executor.shutdownNow();
+        stopping = true;
     }
 
-    private void drain() {
+    /** Sends the entries a script just appended, in order; each is deleted from the stream once acknowledged. */
+    public void publish(List<Emitted> entries) {
+        for (Emitted e : entries) {
+            try {
+                send(e).thenRun(() -> reactiveStreams.xdel(Keys.OUTBOX, e.streamId()).subscribe().with(
+                        n -> { }, err -> LOG.debugf("outbox XDEL %s failed (the sweep re-sends it): %s", e.streamId(), err)));
+            } catch (RuntimeException ex) {
+                // the emitter's buffer is full or the channel is down: the entry stays in the stream for the sweep
+                LOG.warnf("could not publish %s %s at once, the outbox sweep will: %s", e.type(), e.id(), ex.toString());
+            }
+        }
+    }
+
+    /** The safety net: entries older than the grace period, in stream order, one instance at a time. */
+    @Scheduled(every = "${chatroute.outbox.sweep-interval:1s}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        if (!started || stopping) {
+            return;
+        }
         try {
             while (holdLease()) {
-                List<StreamMessage<String, String, String>> batch =
-                        streams.xrange(Keys.OUTBOX, StreamRange.of("-", "+"), config.outbox().batchSize());
+                long cutoff = Instant.now().minus(config.outbox().grace()).toEpochMilli();
+                List<StreamMessage<String, String, String>> batch = streams.xrange(Keys.OUTBOX,
+                        StreamRange.of("-", Long.toString(cutoff)), config.outbox().batchSize());
                 if (batch.isEmpty()) {
                     return;
                 }
-                // the batch goes out in stream order (the producer keeps per-partition order); one wait for
-                // all the broker acks, then one XDEL, instead of a round trip per event
                 List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
-                for (StreamMessage<String, String, String> entry : batch) {
-                    acks.add(publish(entry.payload()));
+                for (StreamMessage<String, String, String> m : batch) {
+                    acks.add(send(emitted(m)));
                 }
-                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                        .get(config.outbox().ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 streams.xdel(Keys.OUTBOX, batch.stream().map(StreamMessage::id).toArray(String[]::new));
+                swept.increment(batch.size());
             }
         } catch (Exception e) {
-            LOG.warnf("outbox relay pass failed, will retry: %s", e.toString());
+            LOG.warnf("outbox sweep failed, will retry: %s", e.toString());
         }
     }
 
     private boolean holdLease() {
         return scripts.eval(Scripts.OUTBOX_LEASE, List.of(Keys.OUTBOX_LEASE),
-                List.of(config.instanceId(), Long.toString(config.outbox().leaseMillis()))).toInteger() == 1;
+                List.of(config.instanceId(), Long.toString(config.outbox().leaseMillis()))).value().toInteger() == 1;
     }
 
-    private CompletableFuture<Void> publish(Map<String, String> entry) {
-        String key = entry.get("key");
+    private static Emitted emitted(StreamMessage<String, String, String> m) {
+        Map<String, String> p = m.payload();
+        return new Emitted(m.id(), p.get("id"), p.get("type"), p.get("key"), p.get("topic"), p.get("time"), p.get("data"));
+    }
+
+    private CompletableFuture<Void> send(Emitted e) {
         OutgoingCloudEventMetadata<String> ce = OutgoingCloudEventMetadata.<String>builder()
-                .withId(entry.get("id"))
-                .withType(entry.get("type"))
+                .withId(e.id())
+                .withType(e.type())
                 .withSource(SOURCE)
-                .withSubject(key)
-                .withTimestamp(ZonedDateTime.parse(entry.get("time")))
+                .withSubject(e.key())
+                .withTimestamp(ZonedDateTime.parse(e.time()))
                 .withDataContentType("application/json")
                 .build();
         OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(entry.get("topic"))
-                .withKey(key)
+                .withTopic(e.topic())
+                .withKey(e.key())
                 .build();
         CompletableFuture<Void> acked = new CompletableFuture<>();
-        emitter.sendMessageAndForget(Message.of(entry.get("data"), Metadata.of(ce, kafka),
+        emitter.sendMessageAndForget(Message.of(e.data(), Metadata.of(ce, kafka),
                 () -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

@@ -21,11 +21,20 @@ public class Projector {
         this.config = config;
     }
 
+    /** The event types the projection applies. */
+    public static boolean projects(String type) {
+        return switch (type) {
+            case "chat.queued", "chat.offered", "chat.offer.declined", "chat.assignment.failed", "chat.assigned",
+                 "chat.closed" -> true;
+            default -> false;
+        };
+    }
+
     /** Applies the event if it is one the projection knows; returns true when it changed the chat. */
     public boolean apply(String eventId, String type, JsonNode d) {
         String chatId = text(d, "chatId");
         if (eventId == null || type == null || chatId == null) {
-            return false;
+            throw new PoisonEventException(type + " " + eventId + ": no event id or chatId");
         }
         Map<String, String> f = new LinkedHashMap<>();
         String statuses;

@@ -25,7 +25,12 @@ public class RoutingGateway {
 
     /** The part of routing's answer that the edge uses. */
     public record Evaluation(String queueId, boolean open, String nextOpenAt, Integer position,
-                             Integer estimatedWaitSeconds, int agentsAble) {
+                             Integer estimatedWaitSeconds, int agentsAble, boolean pending) {
+
+        /** routing-service could not be asked: the chat is accepted and routed when it answers again. */
+        static Evaluation unknown() {
+            return new Evaluation(null, true, null, null, null, 0, true);
+        }
     }
 
     private final RoutingClient client;
@@ -51,7 +56,7 @@ public class RoutingGateway {
                 return new Evaluation(textOrNull(n, "queueId"), n.path("open").asBoolean(true), textOrNull(n, "nextOpenAt"),
                         n.hasNonNull("position") ? n.get("position").asInt() : null,
                         n.hasNonNull("estimatedWaitSeconds") ? n.get("estimatedWaitSeconds").asInt() : null,
-                        n.path("agentsAble").asInt(0));
+                        n.path("agentsAble").asInt(0), false);
             }
             if (status == 400) {
                 throw ChatException.validation(fieldErrors(text));
@@ -59,13 +64,13 @@ public class RoutingGateway {
             if (status == 404) {
                 throw ChatException.field("formId", "unknown form");
             }
-            LOG.warnf("routing-service answered %d to evaluate", status);
-            throw unavailable();
+            LOG.warnf("routing-service answered %d to evaluate; the chat is accepted and routed later", status);
+            return Evaluation.unknown();
         } catch (ChatException e) {
             throw e;
         } catch (Exception e) {
-            LOG.warnf("routing-service unreachable: %s", e.toString());
-            throw unavailable();
+            LOG.warnf("routing-service unreachable (%s); the chat is accepted and routed when it is back", e.toString());
+            return Evaluation.unknown();
         }
     }
 
@@ -91,10 +96,6 @@ public class RoutingGateway {
             errors.add(new FieldError("form", "does not fit the form"));
         }
         return errors;
-    }
-
-    private static ChatException unavailable() {
-        return new ChatException(503, "routing-unavailable", "chat routing is unavailable, try again shortly");
     }
 
     private static String textOrNull(JsonNode n, String field) {

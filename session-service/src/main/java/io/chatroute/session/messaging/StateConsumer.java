@@ -2,40 +2,46 @@ package io.chatroute.session.messaging;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Group {@code session-service}: projects chat-events/agent-events into the chat hashes, once per ce_id. */
+/**
+ * Group {@code session-service}: projects chat-events into the chat hashes, once per ce_id. Transient failures are
+ * retried until they succeed (the partition waits); a poison record goes to {@code dead-letter-topic-state}.
+ */
 @ApplicationScoped
 public class StateConsumer {
 
-    private static final Logger LOG = Logger.getLogger(StateConsumer.class);
+    static final String CHANNEL = "state";
 
     private final Projector projector;
+    private final TransientRetry retry;
+    private final DeadLetters deadLetters;
     private final ObjectMapper mapper;
 
-    public StateConsumer(Projector projector, ObjectMapper mapper) {
+    public StateConsumer(Projector projector, TransientRetry retry, DeadLetters deadLetters, ObjectMapper mapper) {
         this.projector = projector;
+        this.retry = retry;
+        this.deadLetters = deadLetters;
         this.mapper = mapper;
     }
 
-    @Incoming("state")
+    @Incoming(CHANNEL)
     @Blocking
     public void onEvent(ConsumerRecord<String, String> record) {
         IncomingEvent e = IncomingEvent.of(record);
-        if (e.type() == null || !e.type().startsWith("chat.") || e.data() == null) {
+        if (e.type() == null || !Projector.projects(e.type())) {
             return;
         }
-        try {
-            projector.apply(e.id(), e.type(), mapper.readTree(e.data()));
-        } catch (Exception ex) {
-            // nacked: the channel's dead-letter-queue strategy keeps the record for replay, nothing is lost
-            LOG.warnf("could not project %s %s: %s", e.type(), e.id(), ex.toString());
-            throw ex instanceof RuntimeException re ? re : new IllegalArgumentException(ex);
-        }
+        retry.run(CHANNEL, e.describe(), () -> {
+            try {
+                projector.apply(e.id(), e.type(), e.json(mapper));
+            } catch (PoisonEventException poison) {
+                deadLetters.park(CHANNEL, record, poison);
+            }
+        });
     }
 }

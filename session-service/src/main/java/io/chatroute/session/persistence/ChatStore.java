@@ -4,20 +4,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import io.chatroute.session.persistence.Scripts.Emitted;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.list.ListCommands;
+import io.quarkus.redis.datasource.set.SetCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** The chat state in Redis. Every state change is one Lua script that also appends its event to the outbox. */
+/**
+ * The chat state in Redis. Every state change is one Lua script that also appends its events to the outbox and
+ * returns them ({@link Outcome#emitted()}), so that the caller publishes them at once.
+ */
 @ApplicationScoped
 public class ChatStore {
 
-    /** Result of a script that returns a status and a value. */
-    public record Outcome(String status, String value) {
+    /** Result of a script: a status, a value, and the outbox entries it appended. */
+    public record Outcome(String status, String value, List<Emitted> emitted) {
         public boolean is(String s) {
             return s.equals(status);
         }
@@ -31,27 +37,28 @@ public class ChatStore {
     private final HashCommands<String, String, String> hashes;
     private final ListCommands<String, String> lists;
     private final ValueCommands<String, String> values;
+    private final SetCommands<String, String> sets;
 
     public ChatStore(RedisDataSource redis, Scripts scripts) {
         this.scripts = scripts;
         this.hashes = redis.hash(String.class);
         this.lists = redis.list(String.class);
         this.values = redis.value(String.class);
+        this.sets = redis.set(String.class);
     }
 
     public Outcome create(String chatId, Map<String, String> fields, String tokenHash, NewEvent requested,
                           NewEvent firstMessage, String clientMsgId, String time,
                           String idempotencyRecordId, String sealedAnswer, Duration idempotencyTtl, String requestHash) {
         boolean idem = idempotencyRecordId != null;
-        Response r = scripts.eval(Scripts.CREATE_CHAT,
+        return pair(scripts.eval(Scripts.CREATE_CHAT,
                 List.of(Keys.chat(chatId), Keys.visitorToken(tokenHash), Keys.messages(chatId), Keys.clientMsgs(chatId),
                         Keys.OUTBOX, idem ? Keys.idempotency(idempotencyRecordId) : Keys.idempotency("none")),
                 List.of(io.vertx.core.json.Json.encode(fields), chatId, requested.id(), requested.data(), time,
                         firstMessage == null ? "" : firstMessage.id(), firstMessage == null ? "" : firstMessage.data(),
                         clientMsgId == null ? "" : clientMsgId,
                         idem ? "1" : "0", idem ? sealedAnswer : "", Long.toString(idempotencyTtl.toSeconds()),
-                        requestHash == null ? "" : requestHash));
-        return new Outcome(r.get(0).toString(), r.get(1).toString());
+                        requestHash == null ? "" : requestHash)));
     }
 
     /** The stored idempotency record ({requestHash, answer}) or null. */
@@ -61,21 +68,20 @@ public class ChatStore {
 
     public Outcome postMessage(String chatId, String clientMsgId, String dataWithoutSeq, String eventId, String senderKind,
                                String senderId, String time) {
-        Response r = scripts.eval(Scripts.POST_MESSAGE,
+        return pair(scripts.eval(Scripts.POST_MESSAGE,
                 List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.clientMsgs(chatId), Keys.OUTBOX),
-                List.of(clientMsgId, dataWithoutSeq, eventId, senderKind, senderId == null ? "" : senderId, time));
-        return new Outcome(r.get(0).toString(), r.get(1).toString());
+                List.of(clientMsgId, dataWithoutSeq, eventId, senderKind, senderId == null ? "" : senderId, time)));
     }
 
-    public String close(String chatId, String by, String agentId, String eventId, String time) {
-        return scripts.eval(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX),
-                List.of(by, agentId == null ? "" : agentId, eventId, time)).toString();
+    public Outcome close(String chatId, String by, String agentId, String eventId, String time) {
+        Scripts.Result r = scripts.eval(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX),
+                List.of(by, agentId == null ? "" : agentId, eventId, time));
+        return new Outcome(r.value().toString(), "", r.emitted());
     }
 
     public Outcome answerOffer(String chatId, boolean accept, String agentId, String eventId, String time, String reason) {
-        Response r = scripts.eval(Scripts.ANSWER_OFFER, List.of(Keys.chat(chatId), Keys.OUTBOX),
-                List.of(accept ? "accept" : "decline", agentId, eventId, time, reason == null ? "" : reason));
-        return new Outcome(r.get(0).toString(), r.get(1).toString());
+        return pair(scripts.eval(Scripts.ANSWER_OFFER, List.of(Keys.chat(chatId), Keys.OUTBOX),
+                List.of(accept ? "accept" : "decline", agentId, eventId, time, reason == null ? "" : reason)));
     }
 
     /** Applies a consumed event once: 1 applied, 0 already processed, 2 skipped. */
@@ -88,7 +94,7 @@ public class ChatStore {
             args.add(k);
             args.add(v == null ? "" : v);
         });
-        return scripts.eval(Scripts.PROJECT, List.of(Keys.processed(eventId), Keys.chat(chatId)), args).toLong();
+        return scripts.eval(Scripts.PROJECT, List.of(Keys.processed(eventId), Keys.chat(chatId)), args).value().toLong();
     }
 
     /** The chat hash, empty when unknown. */
@@ -96,13 +102,48 @@ public class ChatStore {
         return hashes.hgetall(Keys.chat(chatId));
     }
 
+    /** The chat's last message seq (0 when none or unknown). */
+    public long lastSeq(String chatId) {
+        String seq = hashes.hget(Keys.chat(chatId), "seq");
+        return seq == null || seq.isEmpty() ? 0 : Long.parseLong(seq);
+    }
+
+    /** The chats offered or assigned to an agent (maintained by the projection). */
+    public Set<String> agentChats(String agentId) {
+        return sets.smembers(Keys.agentChats(agentId));
+    }
+
     /** Stored message JSONs with seq > afterSeq, in order. */
     public List<String> messagesAfter(String chatId, long afterSeq) {
         return lists.lrange(Keys.messages(chatId), Math.max(0, afterSeq), -1);
     }
 
+    /** Stored message JSONs with afterSeq < seq <= upToSeq, in order. */
+    public List<String> messagesBetween(String chatId, long afterSeq, long upToSeq) {
+        if (upToSeq <= afterSeq) {
+            return List.of();
+        }
+        return lists.lrange(Keys.messages(chatId), Math.max(0, afterSeq), upToSeq - 1);
+    }
+
+    /** Counts an agent socket opened (+1) or closed (-1) on this instance; returns the agent's open sockets. */
+    public long agentSocket(String agentId, String instanceId, int delta) {
+        return scripts.eval(Scripts.AGENT_SOCKET, List.of(Keys.agentSockets(agentId)),
+                List.of(instanceId, Integer.toString(delta))).value().toLong();
+    }
+
+    /** Keeps this instance's heartbeat alive for ttl. */
+    public void heartbeat(String instanceId, Duration ttl) {
+        values.setex(Keys.instance(instanceId), ttl.toSeconds(), "1");
+    }
+
     /** Appends an event that changes no state (agent.presence.requested) to the outbox. */
-    public void appendEvent(String id, String type, String key, String topic, String time, String data) {
-        scripts.eval("append_event", List.of(Keys.OUTBOX), List.of(id, type, key, topic, time, data));
+    public List<Emitted> appendEvent(String id, String type, String key, String topic, String time, String data) {
+        return scripts.eval(Scripts.APPEND_EVENT, List.of(Keys.OUTBOX), List.of(id, type, key, topic, time, data)).emitted();
+    }
+
+    private static Outcome pair(Scripts.Result r) {
+        Response v = r.value();
+        return new Outcome(v.get(0).toString(), v.get(1).toString(), r.emitted());
     }
 }

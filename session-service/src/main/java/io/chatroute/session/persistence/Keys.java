@@ -22,6 +22,21 @@ public final class Keys {
         return "session:chat:" + chatId + ":client-msgs";
     }
 
+    /** The chats offered or assigned to an agent (a set maintained by the projection). */
+    public static String agentChats(String agentId) {
+        return "session:agent:" + agentId + ":chats";
+    }
+
+    /** An agent's open sockets per instance (hash instance id -> count). */
+    public static String agentSockets(String agentId) {
+        return "session:agent:" + agentId + ":sockets";
+    }
+
+    /** A live instance's heartbeat (expires when the process is gone). */
+    public static String instance(String instanceId) {
+        return "session:instance:" + instanceId;
+    }
+
     public static String visitorToken(String sha256) {
         return "session:visitor-token:" + sha256;
     }

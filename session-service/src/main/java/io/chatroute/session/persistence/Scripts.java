@@ -4,14 +4,26 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Runs the Lua scripts under resources/lua (blocking: call from worker threads only). */
+/**
+ * Runs the Lua scripts under resources/lua (blocking: call from worker threads only) by EVALSHA, loading a
+ * script once per Redis server (EVAL on NOSCRIPT).
+ *
+ * <p>Every script is wrapped so that it can call {@code outbox(stream, id, type, key, topic, time, data)}: the
+ * entry is appended to the outbox stream in the same atomic step as the state change, and also returned to the
+ * caller ({@link Result#emitted()}), which publishes it at once; the stream is the safety net for crashes.
+ */
 @ApplicationScoped
 public class Scripts {
 
@@ -19,35 +31,84 @@ public class Scripts {
     public static final String POST_MESSAGE = "post_message";
     public static final String CLOSE_CHAT = "close_chat";
     public static final String ANSWER_OFFER = "answer_offer";
+    public static final String APPEND_EVENT = "append_event";
     public static final String PROJECT = "project";
     public static final String OUTBOX_LEASE = "outbox_lease";
+    public static final String AGENT_SOCKET = "agent_socket";
+
+    /** An outbox entry a script appended: its stream id and the event to publish. */
+    public record Emitted(String streamId, String id, String type, String key, String topic, String time, String data) {
+    }
+
+    /** The script's own result and the outbox entries it appended, in order. */
+    public record Result(Response value, List<Emitted> emitted) {
+    }
+
+    private record Loaded(String source, String sha) {
+    }
+
+    private static final String PRELUDE = """
+            local __emitted = {}
+            local function outbox(stream, id, etype, key, topic, time, data)
+              local sid = redis.call('XADD', stream, '*', 'id', id, 'type', etype, 'key', key, 'topic', topic,
+                'time', time, 'data', data)
+              __emitted[#__emitted + 1] = {sid, id, etype, key, topic, time, data}
+            end
+            local __result = (function()
+            """;
+    private static final String EPILOGUE = """
+
+            end)()
+            return {__result, __emitted}
+            """;
 
     private final RedisDataSource redis;
-    private final java.util.Map<String, String> sources = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Loaded> scripts = new ConcurrentHashMap<>();
 
     public Scripts(RedisDataSource redis) {
         this.redis = redis;
     }
 
-    public Response eval(String script, List<String> keys, List<String> args) {
+    public Result eval(String script, List<String> keys, List<String> args) {
+        Loaded loaded = scripts.computeIfAbsent(script, Scripts::load);
         List<String> command = new ArrayList<>(2 + keys.size() + args.size());
-        command.add(source(script));
+        command.add(loaded.sha());
         command.add(Integer.toString(keys.size()));
         command.addAll(keys);
         command.addAll(args);
-        return redis.execute("EVAL", command.toArray(String[]::new));
+        Response r;
+        try {
+            r = redis.execute("EVALSHA", command.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+                throw e;
+            }
+            command.set(0, loaded.source());
+            r = redis.execute("EVAL", command.toArray(String[]::new));
+        }
+        List<Emitted> emitted = new ArrayList<>();
+        Response entries = r.get(1);
+        if (entries != null) {
+            for (Response e : entries) {
+                emitted.add(new Emitted(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(), e.get(3).toString(),
+                        e.get(4).toString(), e.get(5).toString(), e.get(6).toString()));
+            }
+        }
+        return new Result(r.get(0), emitted);
     }
 
-    private String source(String name) {
-        return sources.computeIfAbsent(name, n -> {
-            try (InputStream in = Scripts.class.getResourceAsStream("/lua/" + n + ".lua")) {
-                if (in == null) {
-                    throw new IllegalStateException("missing script " + n);
-                }
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    private static Loaded load(String name) {
+        try (InputStream in = Scripts.class.getResourceAsStream("/lua/" + name + ".lua")) {
+            if (in == null) {
+                throw new IllegalStateException("missing script " + name);
             }
-        });
+            String source = PRELUDE + new String(in.readAllBytes(), StandardCharsets.UTF_8) + EPILOGUE;
+            byte[] sha = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+            return new Loaded(source, HexFormat.of().formatHex(sha));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

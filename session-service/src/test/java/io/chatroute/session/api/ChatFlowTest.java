@@ -111,6 +111,22 @@ class ChatFlowTest {
     }
 
     @Test
+    void acceptedAndQueuedWithPositionUnknownWhileRoutingIsDown() {
+        ExtractableResponse<Response> r = createChat("{\"formId\":\"routing-down\",\"form\":{\"topic\":\"billing\"},"
+                + "\"message\":\"anyone there?\"}");
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat((String) r.path("status")).isEqualTo("QUEUED");
+        assertThat((String) r.path("routing")).isEqualTo("pending");
+        assertThat((Object) r.path("position")).isNull();
+        assertThat((Object) r.path("queueId")).isNull();
+        String chatId = r.path("chatId");
+        // routing-service places it when it consumes chat.requested: the event and the first message are published
+        await().atMost(WAIT).until(() -> !events("chat.requested", chatId).isEmpty() && !events("chat.message.posted", chatId).isEmpty());
+        EventSchemas.assertValid("session-service", "chat.requested", events("chat.requested", chatId).get(0).data());
+        assertThat(json(events("chat.requested", chatId).get(0).data()).path("queueId").isNull()).isTrue();
+    }
+
+    @Test
     void offlineWhenClosedOrNobodyCanServe() {
         ExtractableResponse<Response> closed = createChat("{\"formId\":\"closed\",\"form\":{}}");
         assertThat(closed.statusCode()).isEqualTo(201);

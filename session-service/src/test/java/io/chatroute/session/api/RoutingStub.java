@@ -59,6 +59,11 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
                     answer = "{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"form does not fit\","
                             + "\"errors\":[{\"field\":\"form.topic\",\"message\":\"must be one of billing, delivery\"}]}";
                 }
+                case "routing-down" -> {
+                    // routing-service failing (overloaded, restarting): the chat must still be accepted
+                    status = 503;
+                    answer = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503}";
+                }
                 case "missing" -> {
                     status = 404;
                     answer = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"detail\":\"no form\"}";

@@ -1,0 +1,111 @@
+package io.chatroute.routing.messaging;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
+
+import io.chatroute.routing.domain.Backoff;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * The consumers' failure semantics: a transient failure (Redis or Kafka busy or down, anything but a poison
+ * record) is retried with exponential back-off until it succeeds, holding back the partition and so the chat's
+ * later events. It is never skipped, ignored or dead-lettered. Retries are counted
+ * ({@code chatroute_consumer_retries_total}); a channel failing for longer than the threshold makes the service
+ * not ready until it recovers.
+ */
+@ApplicationScoped
+public class TransientRetry {
+
+    private static final Logger LOG = Logger.getLogger(TransientRetry.class);
+    private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(5));
+    private static final Duration NOT_READY_AFTER = Duration.ofSeconds(30);
+    private static final Duration LOG_EVERY = Duration.ofSeconds(30);
+
+    private final MeterRegistry meters;
+    private final Map<String, Instant> failingSince = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
+
+    public TransientRetry(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    /**
+     * Runs the action until it succeeds. A {@link PoisonEventException} is passed on at once; on shutdown the last
+     * failure is rethrown so that the record is not committed (it is consumed again after the restart).
+     */
+    public void run(String channel, String what, Runnable action) {
+        Instant first = null;
+        Instant lastLog = null;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                action.run();
+                if (first != null) {
+                    failingSince.remove(channel);
+                    LOG.infof("%s: %s applied after %d attempts (%d ms)", channel, what, attempt,
+                            Duration.between(first, Instant.now()).toMillis());
+                }
+                return;
+            } catch (PoisonEventException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                Instant now = Instant.now();
+                if (first == null) {
+                    first = now;
+                    failingSince.putIfAbsent(channel, now);
+                }
+                meters.counter("chatroute_consumer_retries_total", "service", "routing-service", "channel", channel).increment();
+                if (lastLog == null || Duration.between(lastLog, now).compareTo(LOG_EVERY) >= 0) {
+                    lastLog = now;
+                    LOG.warnf("%s: %s failed (attempt %d), retrying with back-off: %s", channel, what, attempt, e.toString());
+                }
+                if (stopping) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(BACKOFF.delay(attempt).toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Readiness: DOWN while a channel has been failing for longer than the threshold. */
+    @Readiness
+    @ApplicationScoped
+    static class Check implements HealthCheck {
+        private final TransientRetry retry;
+
+        Check(TransientRetry retry) {
+            this.retry = retry;
+        }
+
+        @Override
+        public HealthCheckResponse call() {
+            HealthCheckResponseBuilder b = HealthCheckResponse.named("event consumers");
+            Instant limit = Instant.now().minus(NOT_READY_AFTER);
+            boolean up = true;
+            for (Map.Entry<String, Instant> e : retry.failingSince.entrySet()) {
+                b.withData(e.getKey() + ".failingSince", e.getValue().toString());
+                up &= e.getValue().isAfter(limit);
+            }
+            return b.status(up).build();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.chatroute.session.api;
+
+import java.time.Duration;
+
+import org.jboss.logging.Logger;
+
+import io.chatroute.session.config.SessionConfig;
+import io.chatroute.session.persistence.ChatStore;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * An agent whose last socket closes (on every live instance) is asked OFFLINE, so routing stops offering chats
+ * to nobody. Sockets are counted per instance in Redis; an instance's count only counts while its heartbeat key
+ * lives, so a crashed instance cannot keep agents online.
+ */
+@ApplicationScoped
+public class AgentPresence {
+
+    private static final Logger LOG = Logger.getLogger(AgentPresence.class);
+    private static final Duration HEARTBEAT_TTL = Duration.ofSeconds(30);
+
+    private final ChatStore store;
+    private final ChatService chats;
+    private final SessionConfig config;
+
+    public AgentPresence(ChatStore store, ChatService chats, SessionConfig config) {
+        this.store = store;
+        this.chats = chats;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        beat();
+    }
+
+    @Scheduled(every = "10s", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void beat() {
+        try {
+            store.heartbeat(config.instanceId(), HEARTBEAT_TTL);
+        } catch (RuntimeException e) {
+            LOG.warnf("instance heartbeat failed, will retry: %s", e.toString());
+        }
+    }
+
+    public void opened(String agentId) {
+        store.agentSocket(agentId, config.instanceId(), 1);
+    }
+
+    public void closed(String agentId) {
+        if (store.agentSocket(agentId, config.instanceId(), -1) <= 0) {
+            chats.requestPresence(agentId, "OFFLINE");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.chatroute.session.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.chatroute.infra.test.EventSchemas;
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.TestTokens;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+
+/**
+ * The consumers' failure semantics against the real Redis and Kafka: while Redis refuses the scripts (an ACL
+ * denies EVAL/EVALSHA, so every projection fails with NOPERM), the state and delivery consumers retry with
+ * back-off; the events are applied, in order, once Redis accepts them again. A poison record goes to the
+ * dead-letter topic and the partition moves on.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
+@QuarkusTestResource(RoutingStub.class)
+class ConsumerFailureTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static KafkaTestClient kafka;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    MeterRegistry meters;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = new KafkaTestClient();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    private static String createChat() {
+        return given().contentType(ContentType.JSON)
+                .body("{\"formId\":\"default\",\"visitor\":{\"name\":\"Fay\"},\"form\":{\"topic\":\"billing\"},\"message\":\"hello\"}")
+                .when().post("/api/v1/chats").then().statusCode(201).extract().path("chatId");
+    }
+
+    private double retries(String channel) {
+        Counter c = meters.find("chatroute_consumer_retries_total").tag("channel", channel).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private String status(String chatId) {
+        return redis.hash(String.class).hget("session:chat:" + chatId, "status");
+    }
+
+    @Test
+    void aStoreFailureHoldsTheChatsEventsBackAndTheyAreAppliedInOrderLater() throws Exception {
+        String chatId = createChat();
+        String agentId = "agent-failure-" + System.nanoTime();
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            double stateBefore = retries("state");
+            double deliveryBefore = retries("delivery");
+            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
+                    + "\"offerId\":\"o-f\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2025-01-01T10:00:21Z\","
+                    + "\"visitor\":{\"name\":\"Fay\"},\"form\":{},\"message\":\"hello\"}";
+            String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
+                    + "\"offerId\":\"o-f\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                    + "\",\"displayName\":\"F\",\"title\":null,\"avatarUrl\":null}}";
+            EventSchemas.assertValid("routing-service", "chat.offered", offered);
+            EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
+
+            redis.execute("ACL", "SETUSER", "default", "+@all", "-eval", "-evalsha");
+            try {
+                kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+                kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+                await().atMost(WAIT).until(() -> retries("state") > stateBefore + 2 && retries("delivery") > deliveryBefore + 2);
+                // held back, not skipped: nothing applied, nothing pushed
+                assertThat(status(chatId)).isEqualTo("QUEUED");
+                assertThat(agent.ofType("offer")).isEmpty();
+            } finally {
+                redis.execute("ACL", "SETUSER", "default", "+@all");
+            }
+
+            await().atMost(WAIT).until(() -> "ACTIVE".equals(status(chatId)) && !agent.ofType("chat.assigned").isEmpty());
+            List<String> types = agent.frames().stream().map(f -> f.path("type").asText())
+                    .filter(t -> t.equals("offer") || t.equals("chat.assigned")).toList();
+            assertThat(types).containsExactly("offer", "chat.assigned");
+            // the backlog reaches the agent with the assignment: the first message, once
+            await().atMost(WAIT).until(() -> !agent.ofType("message").isEmpty());
+            assertThat(agent.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(1);
+        }
+    }
+
+    @Test
+    void aPoisonRecordIsDeadLetteredAndThePartitionMovesOn() {
+        String chatId = createChat();
+        kafka.send("chat-events", chatId, "chat.queued", "/routing-service", "this is not json");
+        String queued = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                + "\"priority\":0,\"position\":9,\"estimatedWaitSeconds\":60,\"queuedAt\":\"2025-01-01T10:00:30Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.queued", queued);
+        kafka.send("chat-events", chatId, "chat.queued", "/routing-service", queued);
+        await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(TestTokens.platform()).get("/api/v1/chats/" + chatId)
+                .then().body("position", equalTo(9)));
+
+        List<KafkaTestClient.Event> dead = kafka.collect("dead-letter-topic-state");
+        await().atMost(WAIT).until(() -> dead.stream().anyMatch(e -> chatId.equals(e.key())));
+        KafkaTestClient.Event parked = dead.stream().filter(e -> chatId.equals(e.key())).findFirst().orElseThrow();
+        assertThat(parked.data()).isEqualTo("this is not json");
+        assertThat(parked.type()).isEqualTo("chat.queued");
+        assertThat(parked.headers()).containsKeys("dead-letter-reason", "dead-letter-topic", "dead-letter-offset");
+        assertThat(meters.find("chatroute_consumer_dead_letters_total").tag("channel", "state").counter().count())
+                .isGreaterThanOrEqualTo(1);
+    }
+}
