@@ -1,0 +1,223 @@
+package io.chatroute.loadtest;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The delivery accounting of a run. Every message the tool sends carries a unique key (its clientMsgId, also
+ * embedded in the text), so a delivery is matched to its message whatever order the ack and the delivery
+ * arrive in.
+ *
+ * <ul>
+ *   <li><b>lost</b>: acknowledged by an {@code ack} frame, never delivered to the other side;</li>
+ *   <li><b>duplicate</b>: the same seq arriving twice on one connection for one chat, or the same message
+ *       delivered a second time under any seq;</li>
+ *   <li><b>reordered</b>: a seq lower than one already received on that connection for that chat;</li>
+ *   <li><b>seq mismatch</b>: delivered under another seq than its ack named.</li>
+ * </ul>
+ * A message from the {@code POST /api/v1/chats} body has no ack frame: it counts as delivered when it arrives
+ * (live or in the backlog after assignment) but never as lost. Not thread-safe by design beyond the monitor:
+ * every method is synchronized.
+ */
+final class DeliveryLedger {
+
+    enum Side { VISITOR, AGENT }
+
+    /** What one delivery turned out to be. */
+    enum Outcome { DELIVERED, DUPLICATE, REORDERED, UNKNOWN }
+
+    /** One message the tool sent. */
+    static final class Message {
+        final String key;
+        final String chatId;
+        final Side from;
+        final long sentNanos;
+        final boolean fromPost;
+        long ackSeq = -1;
+        long deliveredSeq = -1;
+        long deliveredNanos = -1;
+        int deliveries;
+
+        Message(String key, String chatId, Side from, long sentNanos, boolean fromPost) {
+            this.key = key;
+            this.chatId = chatId;
+            this.from = from;
+            this.sentNanos = sentNanos;
+            this.fromPost = fromPost;
+        }
+
+        boolean acked() {
+            return ackSeq >= 0;
+        }
+
+        boolean delivered() {
+            return deliveries > 0;
+        }
+    }
+
+    /** The counts at one moment. */
+    record Counts(long sent, long acked, long delivered, long lost, long duplicates, long reordered,
+                  long seqMismatches, long unacked, long unknownDeliveries, long postMessages, long postDelivered) {
+    }
+
+    private static final class Stream {
+        final Set<Long> seen = new HashSet<>();
+        long maxSeq = Long.MIN_VALUE;
+    }
+
+    private final Map<String, Message> messages = new HashMap<>();
+    private final Map<String, Stream> streams = new HashMap<>();
+    /** Indexed by the sender's {@link Side#ordinal()}; duplicates of unknown messages in {@link #unknownDuplicates}. */
+    private final long[] duplicates = new long[2];
+    private final long[] reordered = new long[2];
+    private final long[] seqMismatches = new long[2];
+    private long unknownDuplicates;
+    private long unknown;
+    private long ackedUndelivered;
+
+    /** Registers a message as sent; {@code fromPost} for the first message carried by the chat's POST. */
+    synchronized Message sent(String key, String chatId, Side from, long nanos, boolean fromPost) {
+        Message m = new Message(key, chatId, from, nanos, fromPost);
+        if (messages.putIfAbsent(key, m) != null) {
+            throw new IllegalArgumentException("message key used twice: " + key);
+        }
+        return m;
+    }
+
+    /** An {@code ack} for {@code key} naming {@code seq}; null for a key this ledger never sent. */
+    synchronized Message acked(String key, long seq) {
+        Message m = messages.get(key);
+        if (m == null) {
+            return null;
+        }
+        if (m.ackSeq < 0) {
+            m.ackSeq = seq;
+            if (!m.delivered()) {
+                ackedUndelivered++;
+            } else if (m.deliveredSeq != seq) {
+                seqMismatches[m.from.ordinal()]++;
+            }
+        }
+        return m;
+    }
+
+    /**
+     * A {@code message} frame received on connection {@code connectionId} for {@code chatId} with {@code seq},
+     * whose text carried {@code key} (null when it carried none of ours).
+     */
+    synchronized Outcome received(String connectionId, String chatId, long seq, String key, long nanos) {
+        Stream stream = streams.computeIfAbsent(connectionId + '|' + chatId, k -> new Stream());
+        boolean seqRepeated = !stream.seen.add(seq);
+        boolean backwards = !seqRepeated && seq < stream.maxSeq;
+        stream.maxSeq = Math.max(stream.maxSeq, seq);
+        Message m = key == null ? null : messages.get(key);
+        if (m == null) {
+            unknown++;
+            if (seqRepeated) {
+                unknownDuplicates++;
+                return Outcome.DUPLICATE;
+            }
+            return Outcome.UNKNOWN;
+        }
+        if (seqRepeated || m.delivered()) {
+            m.deliveries++;
+            duplicates[m.from.ordinal()]++;
+            return Outcome.DUPLICATE;
+        }
+        m.deliveries = 1;
+        m.deliveredSeq = seq;
+        m.deliveredNanos = nanos;
+        if (m.acked()) {
+            ackedUndelivered--;
+            if (m.ackSeq != seq) {
+                seqMismatches[m.from.ordinal()]++;
+            }
+        }
+        if (backwards) {
+            reordered[m.from.ordinal()]++;
+            return Outcome.REORDERED;
+        }
+        return Outcome.DELIVERED;
+    }
+
+    synchronized Message message(String key) {
+        return messages.get(key);
+    }
+
+    /** Messages acknowledged and not (yet) delivered: the drain waits for this to reach 0. */
+    synchronized long ackedUndelivered() {
+        return ackedUndelivered;
+    }
+
+    synchronized Counts counts() {
+        return counts(null);
+    }
+
+    /** The counts for messages sent by {@code from} (both sides when null). */
+    synchronized Counts counts(Side from) {
+        long sent = 0;
+        long acked = 0;
+        long delivered = 0;
+        long lost = 0;
+        long unacked = 0;
+        long posts = 0;
+        long postsDelivered = 0;
+        for (Message m : messages.values()) {
+            if (from != null && m.from != from) {
+                continue;
+            }
+            if (m.fromPost) {
+                posts++;
+                if (m.delivered()) {
+                    postsDelivered++;
+                }
+                continue;
+            }
+            sent++;
+            if (m.acked()) {
+                acked++;
+                if (!m.delivered()) {
+                    lost++;
+                }
+            } else {
+                unacked++;
+            }
+            if (m.delivered()) {
+                delivered++;
+            }
+        }
+        long dup = from == null ? duplicates[0] + duplicates[1] + unknownDuplicates : duplicates[from.ordinal()];
+        long reo = from == null ? reordered[0] + reordered[1] : reordered[from.ordinal()];
+        long mism = from == null ? seqMismatches[0] + seqMismatches[1] : seqMismatches[from.ordinal()];
+        return new Counts(sent, acked, delivered, lost, dup, reo, mism, unacked, unknown, posts, postsDelivered);
+    }
+
+    /** Up to {@code limit} acknowledged, undelivered messages (for the report). */
+    synchronized List<Message> lost(int limit) {
+        List<Message> out = new ArrayList<>();
+        for (Message m : messages.values()) {
+            if (m.acked() && !m.delivered() && !m.fromPost) {
+                out.add(m);
+                if (out.size() >= limit) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether every message named by {@code keys} (POST messages aside) has been acknowledged and delivered. */
+    synchronized boolean allDelivered(Iterable<String> keys) {
+        for (String key : keys) {
+            Message m = messages.get(key);
+            if (m != null && !m.fromPost && (!m.acked() || !m.delivered())) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

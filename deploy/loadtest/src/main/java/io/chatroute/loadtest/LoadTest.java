@@ -1,0 +1,261 @@
+package io.chatroute.loadtest;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import io.chatroute.infra.DevKeys;
+
+/**
+ * One bounded run: (optionally) start the system, set up, connect the agents, measure the floor, run the load,
+ * drain, clean up, check recovery, write the results. {@link #run()} never leaves a process it started running.
+ */
+final class LoadTest {
+
+    /** The outcome of a run: the verdict and where the results are. */
+    record Result(boolean pass, List<String> reasons, DeliveryLedger.Counts counts, long offersLost, Path directory,
+                  Map<String, Object> json) {
+    }
+
+    private final Options o;
+    private final Consumer<String> say;
+
+    LoadTest(Options o, Consumer<String> say) {
+        this.o = o;
+        this.say = say;
+    }
+
+    Result run() throws Exception {
+        Files.createDirectories(o.out);
+        Instant startedAt = Instant.now();
+        StartedSystem system = null;
+        try {
+            String sessionUrl = o.sessionUrl;
+            String routingUrl = o.routingUrl;
+            String knowledgeUrl = o.knowledgeUrl;
+            String kafka = o.kafka;
+            String redis = o.redis;
+            PrivateKey key;
+            if (o.start) {
+                say.accept("starting Kafka, PostgreSQL, Redis and the services from " + o.startRoot.toAbsolutePath().normalize());
+                system = StartedSystem.start(o.startRoot.toAbsolutePath().normalize(), o.out.resolve("system"), o.heap,
+                        Duration.ofSeconds(o.readyTimeoutSeconds), say);
+                sessionUrl = system.url("session-service");
+                routingUrl = system.url("routing-service");
+                knowledgeUrl = system.url("knowledge-service");
+                kafka = system.kafka();
+                redis = system.redis();
+                key = system.privateKey();
+            } else {
+                if (!Files.isRegularFile(o.privateKey)) {
+                    throw new Options.UsageException(o.privateKey + " does not exist: run deploy/run-local.sh first, "
+                            + "pass --key, or use --start");
+                }
+                key = DevKeys.readPrivateKey(o.privateKey);
+            }
+            // --start picks its own ports; they are loopback too, but check what is actually targeted
+            Options.requireLoopback("session", URI.create(sessionUrl).getHost());
+            Options.requireLoopback("routing", URI.create(routingUrl).getHost());
+            Options.requireLoopback("knowledge", URI.create(knowledgeUrl).getHost());
+            Options.requireLoopback("kafka", Options.hostOf(kafka.split(",")[0]));
+            Options.requireLoopback("redis", URI.create(redis).getHost());
+            return measure(system, startedAt, URI.create(sessionUrl), URI.create(routingUrl), URI.create(knowledgeUrl),
+                    kafka, redis, key);
+        } finally {
+            if (system != null) {
+                say.accept("stopping the services and the infrastructure");
+                system.close();
+            }
+        }
+    }
+
+    private Result measure(StartedSystem system, Instant startedAt, URI session, URI routing, URI knowledge, String kafka,
+            String redis, PrivateKey key) throws Exception {
+        Map<String, Long> pids = system == null ? Map.of() : system.pids();
+        List<Map<String, Object>> rssTimeline = new ArrayList<>();
+        List<Map<String, Object>> throughput = new ArrayList<>();
+        try (Simulation sim = new Simulation(o, session, routing, knowledge, key, say);
+             Floor floor = new Floor(kafka, redis, o.floorRate);
+             ConsumerLag lag = new ConsumerLag(kafka)) {
+            say.accept("setting up: form '" + Simulation.FORM + "', queues, rules, " + o.agents + " agents (cap " + o.cap + ")");
+            sim.setUp();
+            sim.connectAgents();
+            say.accept(o.agents + " agents connected and AVAILABLE");
+            floor.start();
+            say.accept(String.format(Locale.ROOT, "%s: %d concurrent chats, arrivals %.0f/s, %.0f visitor messages/s, "
+                    + "reply ratio %.2f, %d s (warm-up %d s), handle time lognormal median %.0f s",
+                    o.scenario, o.chats, o.arrivalRate, o.messageRate, o.replyRatio, o.durationSeconds, o.warmupSeconds,
+                    o.handleMedianSeconds));
+            long[] last = new long[4];
+            sim.startLoad(() -> {
+                if (!sim.ticking()) {
+                    return;
+                }
+                double t = Math.round(sim.elapsedSeconds());
+                boolean measuring = sim.measuring();
+                sim.metrics.forEach(m -> m.tick(t, measuring));
+                floor.kafka.tick(t, measuring);
+                floor.redis.tick(t, measuring);
+                DeliveryLedger.Counts v = sim.ledger.counts(DeliveryLedger.Side.VISITOR);
+                DeliveryLedger.Counts a = sim.ledger.counts(DeliveryLedger.Side.AGENT);
+                Map<String, Object> c = sim.counters();
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("t", t);
+                point.put("chatsOpen", c.get("chatsOpen"));
+                point.put("visitorSent", v.sent() - last[0]);
+                point.put("visitorDelivered", v.delivered() - last[1]);
+                point.put("agentSent", a.sent() - last[2]);
+                point.put("agentDelivered", a.delivered() - last[3]);
+                throughput.add(point);
+                last[0] = v.sent();
+                last[1] = v.delivered();
+                last[2] = a.sent();
+                last[3] = a.delivered();
+                if (!pids.isEmpty() && ((long) t) % 5 == 0) {
+                    Map<String, Object> rss = new LinkedHashMap<>();
+                    rss.put("t", t);
+                    pids.forEach((name, pid) -> rss.put(name, StartedSystem.rssKib(pid) / 1024.0));
+                    rssTimeline.add(rss);
+                }
+                if (!o.quiet) {
+                    say.accept(String.format(Locale.ROOT,
+                            "[%4.0fs] chats open %d started %s offered %s | visitor msgs sent %d acked %d delivered %d "
+                                    + "| agent msgs %d/%d/%d | p99 ms offer %s v→a %s a→v %s sugg %s | floor p99 kafka %s "
+                                    + "redis %s | errors %d",
+                            t, c.get("chatsOpen"), c.get("chatsStarted"), c.get("chatsOffered"), v.sent(), v.acked(),
+                            v.delivered(), a.sent(), a.acked(), a.delivered(), ms(sim.startToOffer.lastP99()),
+                            ms(sim.visitorToAgent.lastP99()), ms(sim.agentToVisitor.lastP99()),
+                            ms(sim.toSuggestions.lastP99()), ms(floor.kafka.lastP99()), ms(floor.redis.lastP99()),
+                            ((Map<?, ?>) c.get("errorFrames")).values().stream().mapToLong(x -> (Long) x).sum()));
+                }
+            });
+            Simulation.pause(o.durationSeconds * 1000L); // the load runs on the event loop for its duration
+            say.accept("load stopped; draining (at most " + o.drainSeconds + " s)");
+            Simulation.DrainResult drain = sim.drain();
+            double tEnd = Math.ceil(sim.elapsedSeconds());
+            sim.onLoop(() -> {
+                sim.metrics.forEach(m -> m.tick(tEnd, true));
+                floor.kafka.tick(tEnd, true);
+                floor.redis.tick(tEnd, true);
+                return null;
+            });
+            DeliveryLedger.Counts total = sim.ledger.counts();
+            DeliveryLedger.Counts visitor = sim.ledger.counts(DeliveryLedger.Side.VISITOR);
+            DeliveryLedger.Counts agent = sim.ledger.counts(DeliveryLedger.Side.AGENT);
+            Simulation.OfferCount unoffered = sim.unoffered();
+            List<DeliveryLedger.Message> lostSamples = sim.ledger.lost(20);
+            Map<String, Object> counters = sim.counters();
+            say.accept(drain.settled() ? "drained in " + drain.millis() + " ms"
+                    : "not drained after " + drain.millis() + " ms: " + total.lost() + " messages still undelivered, "
+                    + unoffered.unoffered() + " chats without an offer");
+            floor.close();
+            say.accept("closing every chat, agents OFFLINE");
+            sim.cleanUp();
+
+            // ------------------------------------------------------------ recovery
+            say.accept("recovery: waiting for consumer lag 0 (at most " + o.lagTimeoutSeconds + " s)");
+            Recovery recovery = recovery(lag, sim);
+            say.accept(recovery.summary());
+
+            Map<String, Object> rss = new LinkedHashMap<>();
+            pids.forEach((name, pid) -> {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("pid", pid);
+                r.put("rssMiB", StartedSystem.rssKib(pid) / 1024.0);
+                rss.put(name, r);
+            });
+
+            // ------------------------------------------------------------ verdict
+            long offersLost = unoffered.freeSlots() > 0 ? unoffered.unoffered() : 0;
+            List<String> reasons = new ArrayList<>();
+            if (total.lost() > 0) {
+                reasons.add(total.lost() + " acknowledged messages never delivered (visitor→agent " + visitor.lost()
+                        + ", agent→visitor " + agent.lost() + ")");
+            }
+            if (total.duplicates() > 0) {
+                reasons.add(total.duplicates() + " messages delivered twice");
+            }
+            if (total.reordered() > 0) {
+                reasons.add(total.reordered() + " messages delivered out of seq order");
+            }
+            if (offersLost > 0) {
+                reasons.add(offersLost + " chats never offered while agents had " + unoffered.freeSlots() + " free slots");
+            }
+            long created = (Long) counters.get("chatsCreated");
+            long startedChats = (Long) counters.get("chatsStarted");
+            if (created == 0) {
+                reasons.add("no chat could be started");
+            } else if (created < startedChats) {
+                reasons.add((startedChats - created) + " of " + startedChats + " chat starts refused or failed "
+                        + counters.get("postStatuses"));
+            }
+            if (!recovery.ok()) {
+                reasons.add("recovery: " + recovery.summary());
+            }
+            boolean pass = reasons.isEmpty();
+
+            Map<String, Object> json = Report.json(o, startedAt, system != null, session, routing, kafka, redis, sim, floor,
+                    drain, total, visitor, agent, unoffered, offersLost, lostSamples, counters, recovery, rss, rssTimeline,
+                    throughput, pass, reasons);
+            Report.write(o.out, json, sim, floor);
+            say.accept("");
+            say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss));
+            say.accept(pass ? "VERDICT: PASS" : "VERDICT: FAIL\n  - " + String.join("\n  - ", reasons));
+            say.accept("results: " + o.out.toAbsolutePath().normalize() + " (results.json, report.html)");
+            return new Result(pass, reasons, total, offersLost, o.out, json);
+        }
+    }
+
+    /** The recovery check: lag of every active consumer group drains to 0, then a probe chat is offered. */
+    record Recovery(Map<String, ConsumerLag.GroupLag> initial, Map<String, ConsumerLag.GroupLag> last, boolean lagOk,
+                    long lagDrainedMillis, List<String> orphaned, Simulation.Probe probe) {
+        boolean ok() {
+            return lagOk && probe != null && probe.offered();
+        }
+
+        String summary() {
+            long remaining = ConsumerLag.active(last).stream().mapToLong(ConsumerLag.GroupLag::lag).sum();
+            String lagText = lagOk ? "consumer lag 0 after " + lagDrainedMillis + " ms" : "consumer lag still " + remaining
+                    + " after " + lagDrainedMillis + " ms";
+            String orphans = orphaned.isEmpty() ? "" : "; orphaned groups (no members) with lag: " + orphaned;
+            return lagText + "; " + (probe == null ? "no probe" : probe.detail()) + orphans;
+        }
+    }
+
+    private Recovery recovery(ConsumerLag lag, Simulation sim) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + Duration.ofSeconds(o.lagTimeoutSeconds).toNanos();
+        Map<String, ConsumerLag.GroupLag> initial = lag.measure();
+        Map<String, ConsumerLag.GroupLag> last = initial;
+        boolean ok = false;
+        while (true) {
+            if (ConsumerLag.active(last).stream().allMatch(g -> g.lag() == 0)) {
+                ok = true;
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+            Simulation.pause(500);
+            last = lag.measure();
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        List<String> orphaned = last.values().stream().filter(g -> g.members() == 0 && g.lag() > 0)
+                .map(g -> g.group() + "=" + g.lag()).toList();
+        Simulation.Probe probe = sim.probe();
+        return new Recovery(initial, last, ok, millis, orphaned, probe);
+    }
+
+    static String ms(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
+    }
+}

@@ -1,0 +1,325 @@
+package io.chatroute.loadtest;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The command line of the load tool: a scenario, its options, and where the system under test is. */
+final class Options {
+
+    static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "::1", "[::1]");
+
+    // hard bounds: every run is bounded in count and time
+    static final int MAX_AGENTS = 2_000;
+    static final int MAX_CONCURRENT_CHATS = 20_000;
+    static final int MAX_TOTAL_CHATS = 100_000;
+    static final double MAX_MESSAGE_RATE = 10_000;
+    static final double MAX_ARRIVAL_RATE = 2_000;
+    static final int MAX_DURATION_SECONDS = 3_600;
+    /** A simulated visitor never sends faster than this (the contract's limit is 10/s with bursts of 20). */
+    static final double MAX_RATE_PER_VISITOR = 8;
+
+    String scenario = "steady";
+    int agents = 40;
+    int cap = 6;
+    int chats = 200;
+    int maxChats = -1;
+    double arrivalRate = 50;
+    double messageRate = 200;
+    double replyRatio = 0.5;
+    int durationSeconds = 60;
+    int warmupSeconds = 5;
+    int drainSeconds = 20;
+    double handleMedianSeconds = 60;
+    double handleSigma = 0.5;
+    double burstFactor = 4;
+    long seed = 42;
+    double floorRate = 50;
+    int lagTimeoutSeconds = 60;
+    int probeTimeoutSeconds = 20;
+    int setupTimeoutSeconds = 60;
+
+    String sessionUrl = "http://127.0.0.1:8080";
+    String routingUrl = "http://127.0.0.1:8081";
+    String knowledgeUrl = "http://127.0.0.1:8083";
+    String kafka = "127.0.0.1:9092";
+    String redis = "redis://127.0.0.1:6379";
+    Path privateKey;
+
+    boolean start;
+    Path startRoot;
+    String heap = "256m";
+    int readyTimeoutSeconds = 180;
+
+    Path repoRoot;
+    Path out;
+    boolean quiet;
+    String runId;
+
+    /** Parses {@code [scenario] [--option value]...}; {@code repoRoot} is where this tool lives. */
+    static Options parse(String[] args, Path repoRoot) {
+        Options o = new Options();
+        o.repoRoot = repoRoot;
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {
+            o.scenario = rest.remove(0).toLowerCase(Locale.ROOT);
+        }
+        o.applyScenarioDefaults();
+        for (int i = 0; i < rest.size(); i++) {
+            String arg = rest.get(i);
+            String name = arg;
+            String inline = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inline = arg.substring(eq + 1);
+            }
+            if (name.equals("--start")) {
+                o.start = true;
+                continue;
+            }
+            if (name.equals("--quiet")) {
+                o.quiet = true;
+                continue;
+            }
+            if (name.equals("-h") || name.equals("--help")) {
+                throw new UsageException(null);
+            }
+            String value;
+            if (inline != null) {
+                value = inline;
+            } else if (i + 1 < rest.size()) {
+                value = rest.get(++i);
+            } else {
+                throw new UsageException("missing value for " + name);
+            }
+            switch (name) {
+                case "--agents" -> o.agents = integer(name, value);
+                case "--cap" -> o.cap = integer(name, value);
+                case "--chats" -> o.chats = integer(name, value);
+                case "--max-chats" -> o.maxChats = integer(name, value);
+                case "--arrival-rate" -> o.arrivalRate = number(name, value);
+                case "--msg-rate", "--message-rate" -> o.messageRate = number(name, value);
+                case "--reply-ratio" -> o.replyRatio = number(name, value);
+                case "--duration" -> o.durationSeconds = integer(name, value);
+                case "--warmup" -> o.warmupSeconds = integer(name, value);
+                case "--drain" -> o.drainSeconds = integer(name, value);
+                case "--handle-median" -> o.handleMedianSeconds = number(name, value);
+                case "--handle-sigma" -> o.handleSigma = number(name, value);
+                case "--burst-factor" -> o.burstFactor = number(name, value);
+                case "--seed" -> o.seed = Long.parseLong(value);
+                case "--floor-rate" -> o.floorRate = number(name, value);
+                case "--lag-timeout" -> o.lagTimeoutSeconds = integer(name, value);
+                case "--probe-timeout" -> o.probeTimeoutSeconds = integer(name, value);
+                case "--session-url" -> o.sessionUrl = value;
+                case "--routing-url" -> o.routingUrl = value;
+                case "--knowledge-url" -> o.knowledgeUrl = value;
+                case "--kafka" -> o.kafka = value;
+                case "--redis" -> o.redis = value;
+                case "--key" -> o.privateKey = Path.of(value);
+                case "--start-root" -> {
+                    o.start = true;
+                    o.startRoot = Path.of(value);
+                }
+                case "--heap" -> o.heap = value;
+                case "--ready-timeout" -> o.readyTimeoutSeconds = integer(name, value);
+                case "--out" -> o.out = Path.of(value);
+                case "--run-id" -> o.runId = value;
+                default -> throw new UsageException("unknown option " + name);
+            }
+        }
+        o.finish();
+        return o;
+    }
+
+    /** The scenario sets the defaults; options given on the command line override them. */
+    void applyScenarioDefaults() {
+        switch (scenario) {
+            case "steady" -> {
+                // a steady load: chats arrive until the target is open, then replace the ones that close
+            }
+            case "burst" -> {
+                arrivalRate = 500;      // the whole target arrives within a second or so
+                durationSeconds = 60;
+                burstFactor = 4;        // and the visitors' message rate jumps 4x in the middle fifth
+            }
+            case "soak" -> {
+                chats = 150;
+                messageRate = 100;
+                durationSeconds = 600;
+                warmupSeconds = 30;
+                handleMedianSeconds = 20; // chats churn: thousands start and close over the run
+                handleSigma = 0.6;
+            }
+            default -> throw new UsageException("unknown scenario '" + scenario + "' (steady, burst, soak)");
+        }
+    }
+
+    private void finish() {
+        if (maxChats < 0) {
+            maxChats = Math.min(MAX_TOTAL_CHATS, Math.max(chats * 10, chats + 100));
+        }
+        if (startRoot == null) {
+            startRoot = repoRoot;
+        }
+        if (privateKey == null && !start) {
+            privateKey = repoRoot.resolve(".local/keys/dev-private.pem");
+        }
+        if (runId == null) {
+            runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        }
+        if (out == null) {
+            out = repoRoot.resolve("deploy/loadtest/target/results").resolve(runId);
+        }
+        validate();
+    }
+
+    void validate() {
+        range("--agents", agents, 1, MAX_AGENTS);
+        range("--cap", cap, 1, 6);
+        range("--chats", chats, 1, MAX_CONCURRENT_CHATS);
+        range("--max-chats", maxChats, 1, MAX_TOTAL_CHATS);
+        range("--duration", durationSeconds, 1, MAX_DURATION_SECONDS);
+        range("--warmup", warmupSeconds, 0, durationSeconds - 1);
+        range("--drain", drainSeconds, 1, 600);
+        range("--lag-timeout", lagTimeoutSeconds, 1, 600);
+        range("--probe-timeout", probeTimeoutSeconds, 1, 600);
+        if (!(arrivalRate > 0) || arrivalRate > MAX_ARRIVAL_RATE) {
+            throw new UsageException("--arrival-rate must be in (0, " + MAX_ARRIVAL_RATE + "]");
+        }
+        if (messageRate < 0 || messageRate > MAX_MESSAGE_RATE) {
+            throw new UsageException("--msg-rate must be in [0, " + MAX_MESSAGE_RATE + "]");
+        }
+        if (replyRatio < 0 || replyRatio > 1) {
+            throw new UsageException("--reply-ratio must be in [0, 1]");
+        }
+        if (burstFactor < 1 || burstFactor > 20) {
+            throw new UsageException("--burst-factor must be in [1, 20]");
+        }
+        if (!(handleMedianSeconds > 0) || handleSigma < 0 || handleSigma > 3) {
+            throw new UsageException("--handle-median must be positive and --handle-sigma in [0, 3]");
+        }
+        if (!(floorRate > 0) || floorRate > 1000) {
+            throw new UsageException("--floor-rate must be in (0, 1000]");
+        }
+        if (perVisitorRate() * peakFactor() > MAX_RATE_PER_VISITOR) {
+            throw new UsageException(String.format(Locale.ROOT,
+                    "%.1f messages/s per visitor at the peak is over the %s/s a simulated visitor may send: raise --chats "
+                            + "or lower --msg-rate", perVisitorRate() * peakFactor(), MAX_RATE_PER_VISITOR));
+        }
+        if (!start) {
+            requireLoopback("--session-url", URI.create(sessionUrl).getHost());
+            requireLoopback("--routing-url", URI.create(routingUrl).getHost());
+            requireLoopback("--knowledge-url", URI.create(knowledgeUrl).getHost());
+            for (String server : kafka.split(",")) {
+                requireLoopback("--kafka", hostOf(server.trim()));
+            }
+            requireLoopback("--redis", URI.create(redis).getHost());
+        }
+    }
+
+    /** The visitors' message rate relative to the steady rate at time {@code t} seconds into the load. */
+    double messageFactorAt(double t) {
+        if ("burst".equals(scenario) && t >= durationSeconds * 0.4 && t < durationSeconds * 0.6) {
+            return burstFactor;
+        }
+        return 1;
+    }
+
+    double peakFactor() {
+        return "burst".equals(scenario) ? burstFactor : 1;
+    }
+
+    /** Each visitor's own Poisson rate, so that the target number of open chats sends {@link #messageRate}. */
+    double perVisitorRate() {
+        return messageRate / chats;
+    }
+
+    static void requireLoopback(String option, String host) {
+        if (host == null || !LOOPBACK.contains(host.toLowerCase(Locale.ROOT))) {
+            throw new UsageException(option + ": only loopback targets are allowed (127.0.0.1, localhost, ::1), not '"
+                    + host + "'");
+        }
+    }
+
+    /** The host of {@code host:port}, {@code [v6]:port} or a bare host. */
+    static String hostOf(String hostPort) {
+        String s = hostPort.replaceFirst("^[a-zA-Z]+://", "");
+        if (s.startsWith("[")) {
+            int end = s.indexOf(']');
+            return end < 0 ? s : s.substring(0, end + 1);
+        }
+        int colon = s.lastIndexOf(':');
+        if (colon > 0 && s.indexOf(':') == colon) {
+            return s.substring(0, colon);
+        }
+        return s;
+    }
+
+    private static void range(String name, long v, long min, long max) {
+        if (v < min || v > max) {
+            throw new UsageException(name + " must be in [" + min + ", " + max + "], not " + v);
+        }
+    }
+
+    private static int integer(String name, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " needs an integer, not '" + v + "'");
+        }
+    }
+
+    private static double number(String name, String v) {
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " needs a number, not '" + v + "'");
+        }
+    }
+
+    /** A bad command line; the message says why (null: print the usage only). */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static String usage() {
+        return """
+                usage: deploy/load-test.sh [steady|burst|soak] [options]
+
+                load shape (defaults: steady)
+                  --agents N           simulated agents (40)                --cap N           chats per agent, 1-6 (6)
+                  --chats N            concurrent chats to hold open (200)  --max-chats N     chats started at most (10x --chats)
+                  --arrival-rate R     chat arrivals/s, Poisson (50)        --msg-rate R      visitor messages/s in total at target (200)
+                  --reply-ratio F      share of visitor messages an agent answers (0.5)
+                  --duration S         seconds of load (60; soak 600)       --warmup S        seconds excluded from latencies (5)
+                  --drain S            seconds to wait for deliveries after the load (20)
+                  --handle-median S    lognormal handle time median (60; soak 20)   --handle-sigma X (0.5)
+                  --burst-factor X     burst: message rate multiplier in the middle fifth of the run (4)
+                  --seed N             random seed (42)                     --floor-rate R    floor probes/s, Kafka and Redis each (50)
+                  --lag-timeout S      recovery: wait for consumer lag 0 (60)  --probe-timeout S  probe chat to offer (20)
+
+                system under test (loopback only)
+                  --session-url URL (http://127.0.0.1:8080)  --routing-url URL (:8081)  --knowledge-url URL (:8083)
+                  --kafka HOST:PORT (127.0.0.1:9092)  --redis URL (redis://127.0.0.1:6379)
+                  --key PEM            dev private key (<repo>/.local/keys/dev-private.pem)
+                  --start              start Kafka/PostgreSQL/Redis and the four packaged services itself, stop them after
+                  --start-root DIR     ... from DIR/<service>/target/quarkus-app (another checkout, e.g. a baseline)
+                  --heap SIZE          -Xmx of each started service (256m)
+
+                output
+                  --out DIR            results directory (deploy/loadtest/target/results/<timestamp>)
+                  --quiet              no progress line
+
+                exit code: 0 when the verdict passes (nothing lost, duplicated or reordered, no offer lost, recovery ok),
+                1 when it does not, 2 for a bad command line or a set-up failure.
+                """;
+    }
+}

@@ -1,0 +1,962 @@
+package io.chatroute.loadtest;
+
+import java.net.URI;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import io.chatroute.infra.DevTokens;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The simulated visitors and agents. Everything that touches their state runs on one Vert.x event loop, so the
+ * simulation needs no locks; the main thread drives the phases (set-up, load, drain, clean-up, probe) and reads
+ * results through {@link #onLoop(Supplier)}.
+ */
+final class Simulation implements AutoCloseable {
+
+    static final String FORM = "loadtest";
+    static final String LOAD_QUEUE = "lt-load";
+    static final String PROBE_QUEUE = "lt-probe";
+    static final String PROBE_AGENT = "lt-probe";
+    static final String ARTICLE = "lt-double-charge";
+    private static final String[] PHRASES = {
+        "I was charged twice for my order, please refund the duplicate payment",
+        "Where is my refund for the double charge?",
+        "The order number is 4711, the payment went through twice",
+        "Can you check my invoice, I see two charges",
+    };
+
+    enum Phase { SETUP, LOAD, DRAIN, CLEANUP, DONE }
+
+    enum ChatState { STARTING, WAITING, ACCEPTED, ACTIVE, CLOSING, CLOSED }
+
+    final class Agent {
+        final int index;
+        final String id;
+        final String token;
+        final Set<Chat> held = new HashSet<>();
+        WebSocket socket;
+        int reportedActive = -1;
+
+        Agent(int index, String id, String token) {
+            this.index = index;
+            this.id = id;
+            this.token = token;
+        }
+
+        void send(JsonObject frame) {
+            if (socket != null && !socket.isClosed()) {
+                socket.writeTextMessage(frame.encode());
+            }
+        }
+    }
+
+    final class Chat {
+        final int index;
+        final long postNanos;
+        String chatId;
+        String visitorToken;
+        ChatState state = ChatState.STARTING;
+        WebSocket visitor;
+        boolean visitorOpen;
+        long offerNanos = -1;
+        long acceptNanos = -1;
+        boolean joined;
+        boolean assigned;
+        boolean counted = true;
+        Agent agent;
+        Agent pendingAccept;
+        int sent;
+        final List<String> keys = new ArrayList<>();
+
+        Chat(int index, long postNanos) {
+            this.index = index;
+            this.postNanos = postNanos;
+        }
+    }
+
+    // ------------------------------------------------------------------ configuration and clients
+    private final Options o;
+    private final PrivateKey key;
+    private final Consumer<String> say;
+    private final URI session;
+    private final URI routing;
+    private final URI knowledge;
+    private final Vertx vertx;
+    private final Context loop;
+    private HttpClient http;
+    private WebSocketClient ws;
+    private final String adminToken;
+    private final String platformToken;
+    private final Samplers samplers;
+
+    // ------------------------------------------------------------------ measurements
+    final DeliveryLedger ledger = new DeliveryLedger();
+    final LatencyMetric startToOffer = new LatencyMetric("startToOffer", "chat start (POST) → agent's offer");
+    final LatencyMetric acceptToJoined = new LatencyMetric("acceptToJoined", "offer.accept → visitor's agent.joined");
+    final LatencyMetric visitorToAgent = new LatencyMetric("visitorToAgent", "visitor message → agent");
+    final LatencyMetric agentToVisitor = new LatencyMetric("agentToVisitor", "agent message → visitor");
+    final LatencyMetric toSuggestions = new LatencyMetric("messageToSuggestions", "visitor message → agent's suggestions");
+    final List<LatencyMetric> metrics = List.of(startToOffer, acceptToJoined, visitorToAgent, agentToVisitor, toSuggestions);
+
+    // everything below is touched on the event loop only
+    private final Map<String, Chat> chats = new HashMap<>();
+    private final List<Chat> allChats = new ArrayList<>();
+    private final List<Agent> agents = new ArrayList<>();
+    private final Map<String, Agent> unknownOffers = new HashMap<>();
+    private final Map<String, Long> ackedForSuggestion = new HashMap<>();
+    private final Map<String, Long> suggestedAt = new HashMap<>();
+    private final Map<String, Long> errors = new TreeMap<>();
+    private final Map<Integer, Long> postStatuses = new TreeMap<>();
+    private final List<String> errorSamples = new ArrayList<>();
+    private Phase phase = Phase.SETUP;
+    private long loadStartNanos;
+    private long loadEndNanos;
+    private int open;
+    private long started;
+    private long created;
+    private long offers;
+    private long offered;
+    private long reOffers;
+    private long foreignOffers;
+    private long declinedFull;
+    private long capViolations;
+    private long joined;
+    private long assigned;
+    private long closesSent;
+    private long closedSeen;
+    private long queuedFrames;
+    private long suggestionFrames;
+    private long socketFailures;
+    private long unexpectedCloses;
+    private Probe probe;
+
+    Simulation(Options o, URI session, URI routing, URI knowledge, PrivateKey key, Consumer<String> say) {
+        this.o = o;
+        this.session = session;
+        this.routing = routing;
+        this.knowledge = knowledge;
+        this.key = key;
+        this.say = say;
+        this.samplers = new Samplers(new SplittableRandom(o.seed));
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
+                .setBlockedThreadCheckInterval(10_000));
+        this.loop = vertx.getOrCreateContext();
+        this.adminToken = DevTokens.mint(key, "loadtest-admin", Duration.ofHours(6), "admin");
+        this.platformToken = DevTokens.mint(key, "loadtest-platform", Duration.ofHours(6), "platform");
+        onLoop(() -> {
+            http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
+                    .setConnectTimeout(5000).setIdleTimeout(60));
+            ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
+                    .setConnectTimeout(10_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22));
+            return null;
+        });
+    }
+
+    // ================================================================== set-up (admin REST)
+
+    /** The form, queues, rules, agents and a knowledge article this run needs; idempotent PUTs. */
+    void setUp() {
+        put(routing, "/api/v1/forms/" + FORM, new JsonObject().put("fields", new JsonArray()
+                .add(new JsonObject().put("name", "loadtest").put("type", "select").put("required", true)
+                        .put("options", new JsonArray().add("load").add("probe")))));
+        put(routing, "/api/v1/queues/" + LOAD_QUEUE, new JsonObject().put("name", "Load test")
+                .put("requiredSkills", new JsonObject().put("lt-load", 1)).put("priority", 0).put("offerTimeoutSeconds", 30));
+        put(routing, "/api/v1/queues/" + PROBE_QUEUE, new JsonObject().put("name", "Load test probe")
+                .put("requiredSkills", new JsonObject().put("lt-probe", 1)).put("priority", 0).put("offerTimeoutSeconds", 30));
+        JsonArray current = new JsonArray(request(HttpMethod.GET, routing, "/api/v1/routing/rules", null, adminToken, 200).body());
+        JsonArray rules = new JsonArray()
+                .add(new JsonObject().put("id", "lt-probe").put("when", new JsonObject().put("loadtest", "probe"))
+                        .put("queueId", PROBE_QUEUE))
+                .add(new JsonObject().put("id", "lt-load").put("when", new JsonObject().put("loadtest", "load"))
+                        .put("queueId", LOAD_QUEUE));
+        for (Object r : current) {
+            if (r instanceof JsonObject rule && !rule.getString("id", "").startsWith("lt-")) {
+                rules.add(rule);
+            }
+        }
+        request(HttpMethod.PUT, routing, "/api/v1/routing/rules", rules.encode(), adminToken, 2);
+        List<Future<?>> puts = new ArrayList<>();
+        for (int i = 1; i <= o.agents; i++) {
+            JsonObject body = new JsonObject().put("displayName", "Load agent " + i).put("title", "Load tester")
+                    .put("skills", new JsonObject().put("lt-load", 1)).put("maxConcurrentChats", o.cap);
+            puts.add(requestAsync(HttpMethod.PUT, routing, "/api/v1/agents/" + agentId(i), body.encode(), adminToken));
+            if (puts.size() >= 16) {
+                awaitAll(puts);
+            }
+        }
+        awaitAll(puts);
+        put(routing, "/api/v1/agents/" + PROBE_AGENT, new JsonObject().put("displayName", "Load probe")
+                .put("skills", new JsonObject().put("lt-probe", 1)).put("maxConcurrentChats", 1));
+        put(knowledge, "/api/v1/kb/articles/" + ARTICLE, new JsonObject().put("title", "Charged twice for one order")
+                .put("body", "If you were charged twice for the same order, the second charge is usually a temporary "
+                        + "card authorisation that the bank releases within 3 to 5 business days. When both payments "
+                        + "are completed we refund the duplicate payment in full. Check the invoice for the order number.")
+                .put("language", "en").put("tags", new JsonArray().add("billing").add("refund")).put("public", true));
+    }
+
+    static String agentId(int i) {
+        return String.format(Locale.ROOT, "lt-agent-%04d", i);
+    }
+
+    /** Connects every agent, sends presence AVAILABLE and waits until routing-service reports them available. */
+    void connectAgents() {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        onLoop(() -> {
+            int[] pending = {o.agents};
+            for (int i = 1; i <= o.agents; i++) {
+                Agent a = new Agent(i, agentId(i), DevTokens.mint(key, agentId(i), Duration.ofHours(6), "agent"));
+                agents.add(a);
+                connectAgent(a).onComplete(ar -> {
+                    if (ar.failed()) {
+                        all.completeExceptionally(new IllegalStateException("agent " + a.id + " cannot connect: "
+                                + ar.cause()));
+                    } else if (--pending[0] == 0) {
+                        all.complete(null);
+                    }
+                });
+            }
+            return null;
+        });
+        join(all, o.setupTimeoutSeconds);
+        awaitPresence(agents.stream().map(a -> a.id).toList(), "AVAILABLE");
+    }
+
+    private Future<WebSocket> connectAgent(Agent a) {
+        return ws.connect(wsOptions("/ws/agent?token=" + a.token)).onSuccess(socket -> {
+            a.socket = socket;
+            socket.textMessageHandler(text -> onAgentFrame(a, text));
+            socket.closeHandler(v -> {
+                if (phase == Phase.LOAD || phase == Phase.DRAIN) {
+                    unexpectedCloses++;
+                    sample("agent socket " + a.id + " closed by the server during the run");
+                }
+            });
+            a.send(new JsonObject().put("type", "presence").put("status", "AVAILABLE"));
+        });
+    }
+
+    /** Polls routing-service's agent list until every one of {@code ids} shows {@code presence}. */
+    void awaitPresence(List<String> ids, String presence) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.setupTimeoutSeconds);
+        Set<String> wanted = new HashSet<>(ids);
+        while (true) {
+            Http r = request(HttpMethod.GET, routing, "/api/v1/agents", null, adminToken, 0);
+            Set<String> ok = new HashSet<>();
+            if (r.status() == 200) {
+                Object body = Buffer.buffer(r.body()).toJson();
+                JsonArray list = body instanceof JsonArray arr ? arr : ((JsonObject) body).getJsonArray("items", new JsonArray());
+                for (Object e : list) {
+                    JsonObject agent = (JsonObject) e;
+                    String id = agent.getString("id", agent.getString("agentId"));
+                    String p = agent.getString("presence", agent.getString("status"));
+                    if (wanted.contains(id) && presence.equals(p)) {
+                        ok.add(id);
+                    }
+                }
+            }
+            if (ok.containsAll(wanted)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException((wanted.size() - ok.size()) + " of " + wanted.size()
+                        + " agents not " + presence + " in routing-service after " + o.setupTimeoutSeconds + " s");
+            }
+            pause(200);
+        }
+    }
+
+    // ================================================================== the load
+
+    /** Starts the arrivals and the per-second ticker; returns at once. */
+    void startLoad(Runnable everySecond) {
+        onLoop(() -> {
+            phase = Phase.LOAD;
+            loadStartNanos = System.nanoTime();
+            loadEndNanos = loadStartNanos + TimeUnit.SECONDS.toNanos(o.durationSeconds);
+            scheduleArrival();
+            vertx.setPeriodic(1000, id -> everySecond.run());
+            return null;
+        });
+    }
+
+    double elapsedSeconds() {
+        return (System.nanoTime() - loadStartNanos) / 1e9;
+    }
+
+    /** Past the warm-up and not yet cleaning up: latencies count (deliveries during the drain included). */
+    boolean measuring() {
+        return elapsedSeconds() >= o.warmupSeconds && (phase == Phase.LOAD || phase == Phase.DRAIN);
+    }
+
+    /** Whether the per-second ticker should still sample (it stops once the clean-up starts). */
+    boolean ticking() {
+        return phase == Phase.LOAD || phase == Phase.DRAIN;
+    }
+
+    private void scheduleArrival() {
+        long gapMs = Math.max(1, samplers.exponentialGapNanos(o.arrivalRate) / 1_000_000);
+        vertx.setTimer(gapMs, id -> {
+            if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos) {
+                return;
+            }
+            if (open < o.chats && started < o.maxChats) {
+                startChat();
+            }
+            scheduleArrival();
+        });
+    }
+
+    private void startChat() {
+        Chat c = new Chat((int) ++started, System.nanoTime());
+        allChats.add(c);
+        open++;
+        String firstKey = "c" + c.index + "-m0";
+        JsonObject body = new JsonObject().put("formId", FORM)
+                .put("visitor", new JsonObject().put("name", "Visitor " + c.index).put("email", "v" + c.index + "@example.com")
+                        .put("locale", "en").put("customerId", "lt-" + o.runId + "-" + c.index))
+                .put("form", new JsonObject().put("loadtest", "load"))
+                .put("message", text(firstKey, c.index));
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(session.resolve("/api/v1/chats").toString())
+                .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", o.runId + "-" + c.index)
+                .putHeader("Authorization", "Bearer " + platformToken);
+        http.request(req).compose(r -> r.send(body.toBuffer()).compose(resp -> resp.body().map(b -> {
+            postStatuses.merge(resp.statusCode(), 1L, Long::sum);
+            return resp.statusCode() == 201 ? b.toJsonObject() : null;
+        }))).onComplete(ar -> {
+            JsonObject answer = ar.succeeded() ? ar.result() : null;
+            if (answer == null) {
+                if (ar.failed()) {
+                    postStatuses.merge(0, 1L, Long::sum);
+                    sample("POST /api/v1/chats failed: " + ar.cause());
+                }
+                c.state = ChatState.CLOSED;
+                c.counted = false;
+                open--;
+                return;
+            }
+            created++;
+            c.chatId = answer.getString("chatId");
+            c.visitorToken = answer.getString("visitorToken");
+            c.state = ChatState.WAITING;
+            chats.put(c.chatId, c);
+            c.keys.add(firstKey);
+            ledger.sent(firstKey, c.chatId, DeliveryLedger.Side.VISITOR, c.postNanos, true);
+            Agent early = unknownOffers.remove(c.chatId);
+            if (early != null) {
+                handleOffer(early, c);
+            }
+            openVisitor(c);
+        });
+    }
+
+    private String text(String key, int chatIndex) {
+        return "[lt " + key + "] " + PHRASES[Math.floorMod(chatIndex + key.hashCode(), PHRASES.length)];
+    }
+
+    /** The key the tool embedded in a message text, or null. */
+    static String keyOf(String text) {
+        if (text == null || !text.startsWith("[lt ")) {
+            return null;
+        }
+        int end = text.indexOf(']');
+        return end < 0 ? null : text.substring(4, end);
+    }
+
+    private void openVisitor(Chat c) {
+        ws.connect(wsOptions("/ws/visitor/" + c.chatId + "?token=" + c.visitorToken)).onComplete(ar -> {
+            if (ar.failed()) {
+                socketFailures++;
+                sample("visitor socket for " + c.chatId + " failed: " + ar.cause());
+                return;
+            }
+            WebSocket socket = ar.result();
+            c.visitor = socket;
+            c.visitorOpen = true;
+            socket.textMessageHandler(t -> onVisitorFrame(c, t));
+            socket.closeHandler(v -> c.visitorOpen = false);
+            if (c.pendingAccept != null) {
+                accept(c.pendingAccept, c);
+            }
+            scheduleVisitorMessage(c);
+        });
+    }
+
+    private void scheduleVisitorMessage(Chat c) {
+        if (o.messageRate <= 0) {
+            return;
+        }
+        double rate = o.perVisitorRate() * o.messageFactorAt(elapsedSeconds());
+        long gapMs = Math.max(1, samplers.exponentialGapNanos(rate) / 1_000_000);
+        vertx.setTimer(gapMs, id -> {
+            if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos || !c.visitorOpen
+                    || c.state == ChatState.CLOSING || c.state == ChatState.CLOSED) {
+                return;
+            }
+            String key = "c" + c.index + "-v" + (++c.sent);
+            c.keys.add(key);
+            ledger.sent(key, c.chatId, DeliveryLedger.Side.VISITOR, System.nanoTime(), false);
+            c.visitor.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", key)
+                    .put("text", text(key, c.index)).encode());
+            scheduleVisitorMessage(c);
+        });
+    }
+
+    private void onVisitorFrame(Chat c, String raw) {
+        long now = System.nanoTime();
+        JsonObject f = new JsonObject(raw);
+        switch (f.getString("type", "")) {
+            case "ack" -> {
+                DeliveryLedger.Message m = ledger.acked(f.getString("clientMsgId"), f.getLong("seq", -1L));
+                if (m != null) {
+                    suggestionAnchor(c.chatId, m.ackSeq, m.sentNanos);
+                }
+            }
+            case "agent.joined" -> {
+                if (!c.joined) {
+                    c.joined = true;
+                    joined++;
+                    if (c.acceptNanos > 0) {
+                        record(acceptToJoined, now - c.acceptNanos);
+                    }
+                }
+            }
+            case "message" -> {
+                String key = keyOf(f.getString("text"));
+                DeliveryLedger.Outcome out = ledger.received("visitor:" + c.chatId, c.chatId, f.getLong("seq", -1L), key, now);
+                if (out == DeliveryLedger.Outcome.DELIVERED || out == DeliveryLedger.Outcome.REORDERED) {
+                    record(agentToVisitor, now - ledger.message(key).sentNanos);
+                }
+            }
+            case "queued" -> queuedFrames++;
+            case "closed" -> c.visitor.close();
+            case "error" -> error("visitor", f);
+            default -> {
+                // typing, read, transferred: not measured
+            }
+        }
+    }
+
+    private void onAgentFrame(Agent a, String raw) {
+        long now = System.nanoTime();
+        JsonObject f = new JsonObject(raw);
+        String chatId = f.getString("chatId");
+        Chat c = chatId == null ? null : chats.get(chatId);
+        switch (f.getString("type", "")) {
+            case "offer" -> {
+                offers++;
+                if (c == null) {
+                    // the POST's answer may still be on its way; unknown after 5 s means a chat from elsewhere
+                    unknownOffers.put(chatId, a);
+                    vertx.setTimer(5000, id -> {
+                        if (unknownOffers.remove(chatId, a)) {
+                            foreignOffers++;
+                            a.send(new JsonObject().put("type", "offer.accept").put("chatId", chatId));
+                        }
+                    });
+                } else {
+                    handleOffer(a, c);
+                }
+            }
+            case "chat.assigned" -> {
+                if (c == null) {
+                    if (chatId != null && phase != Phase.DONE) {
+                        a.send(new JsonObject().put("type", "close").put("chatId", chatId)); // a foreign chat: free the slot
+                    }
+                } else if (!c.assigned) {
+                    c.assigned = true;
+                    assigned++;
+                    if (c.state == ChatState.ACCEPTED || c.state == ChatState.WAITING) {
+                        c.state = ChatState.ACTIVE;
+                    }
+                    long handleMs = (long) (samplers.lognormal(o.handleMedianSeconds, o.handleSigma) * 1000);
+                    vertx.setTimer(Math.max(1, handleMs), id -> beginClose(c));
+                }
+            }
+            case "message" -> {
+                if (!"visitor".equals(f.getString("from"))) {
+                    return;
+                }
+                String key = keyOf(f.getString("text"));
+                DeliveryLedger.Outcome out = ledger.received("agent:" + a.id, chatId, f.getLong("seq", -1L), key, now);
+                if (out == DeliveryLedger.Outcome.DELIVERED || out == DeliveryLedger.Outcome.REORDERED) {
+                    DeliveryLedger.Message m = ledger.message(key);
+                    if (!m.fromPost) {
+                        record(visitorToAgent, now - m.sentNanos);
+                    }
+                    if (c != null && phase == Phase.LOAD && samplers.chance(o.replyRatio)) {
+                        long thinkMs = (long) samplers.uniform(50, 250);
+                        vertx.setTimer(thinkMs, id -> agentReply(a, c));
+                    }
+                }
+            }
+            case "ack" -> ledger.acked(f.getString("clientMsgId"), f.getLong("seq", -1L));
+            case "suggestions" -> {
+                suggestionFrames++;
+                String k = chatId + "#" + f.getLong("forSeq", -1L);
+                Long sent = ackedForSuggestion.remove(k);
+                if (sent != null) {
+                    record(toSuggestions, now - sent);
+                } else {
+                    suggestedAt.putIfAbsent(k, now);
+                }
+            }
+            case "chat.closed" -> {
+                if (c != null && c.state != ChatState.CLOSED) {
+                    closedSeen++;
+                    c.state = ChatState.CLOSED;
+                    uncount(c);
+                }
+                if (c != null && c.agent != null) {
+                    c.agent.held.remove(c);
+                }
+            }
+            case "capacity" -> a.reportedActive = f.getInteger("active", -1);
+            case "error" -> error("agent", f);
+            default -> {
+                // typing, read: not measured
+            }
+        }
+    }
+
+    private void handleOffer(Agent a, Chat c) {
+        long now = System.nanoTime();
+        if (c.offerNanos < 0) {
+            c.offerNanos = now;
+            offered++;
+            record(startToOffer, now - c.postNanos);
+        } else {
+            reOffers++;
+        }
+        if (c.agent != null) {
+            if (c.agent != a) {
+                a.send(new JsonObject().put("type", "offer.decline").put("chatId", c.chatId).put("reason", "taken"));
+            }
+            return;
+        }
+        if (a.held.size() >= o.cap) {
+            declinedFull++;
+            a.send(new JsonObject().put("type", "offer.decline").put("chatId", c.chatId).put("reason", "full"));
+            return;
+        }
+        c.agent = a;
+        a.held.add(c);
+        c.state = ChatState.ACCEPTED;
+        if (c.visitorOpen) {
+            accept(a, c);
+        } else {
+            // accept once the visitor listens, so that agent.joined can be timed (at most 2 s later)
+            c.pendingAccept = a;
+            vertx.setTimer(2000, id -> {
+                if (c.pendingAccept != null) {
+                    accept(a, c);
+                }
+            });
+        }
+    }
+
+    private void accept(Agent a, Chat c) {
+        c.pendingAccept = null;
+        if (c.acceptNanos > 0) {
+            return;
+        }
+        if (a.held.size() > o.cap) {
+            capViolations++;
+        }
+        c.acceptNanos = System.nanoTime();
+        a.send(new JsonObject().put("type", "offer.accept").put("chatId", c.chatId));
+    }
+
+    private void agentReply(Agent a, Chat c) {
+        if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos || c.state != ChatState.ACTIVE) {
+            return;
+        }
+        String key = "c" + c.index + "-a" + (++c.sent);
+        c.keys.add(key);
+        ledger.sent(key, c.chatId, DeliveryLedger.Side.AGENT, System.nanoTime(), false);
+        a.send(new JsonObject().put("type", "message").put("chatId", c.chatId).put("clientMsgId", key)
+                .put("text", "[lt " + key + "] Sorry about that, I am checking your payments now"));
+    }
+
+    /** After the handle time: stop the chat's messages, let what was sent arrive (at most 3 s), then close. */
+    private void beginClose(Chat c) {
+        if (c.state != ChatState.ACTIVE) {
+            return;
+        }
+        c.state = ChatState.CLOSING;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        vertx.setPeriodic(100, id -> {
+            if (ledger.allDelivered(c.keys) || System.nanoTime() > deadline || c.state == ChatState.CLOSED) {
+                vertx.cancelTimer(id);
+                sendClose(c);
+            }
+        });
+    }
+
+    private void sendClose(Chat c) {
+        if (c.state == ChatState.CLOSED) {
+            return;
+        }
+        closesSent++;
+        uncount(c);
+        if (c.agent != null && c.acceptNanos > 0) {
+            c.agent.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
+        } else if (c.visitorOpen) {
+            c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());
+        }
+    }
+
+    private void uncount(Chat c) {
+        if (c.counted) {
+            c.counted = false;
+            open--;
+        }
+    }
+
+    private void suggestionAnchor(String chatId, long seq, long sentNanos) {
+        String k = chatId + "#" + seq;
+        Long at = suggestedAt.remove(k);
+        if (at != null) {
+            record(toSuggestions, at - sentNanos);
+        } else {
+            ackedForSuggestion.put(k, sentNanos);
+        }
+    }
+
+    private void record(LatencyMetric metric, long nanos) {
+        metric.recordNanos(nanos);
+    }
+
+    private void error(String side, JsonObject f) {
+        errors.merge(side + ":" + f.getString("code", "?"), 1L, Long::sum);
+        sample(side + " error frame: " + f.encode());
+    }
+
+    private void sample(String line) {
+        if (errorSamples.size() < 50) {
+            errorSamples.add(line);
+        }
+    }
+
+    // ================================================================== drain and clean-up
+
+    /** Stops the load (no new chats or messages) and waits until everything sent has arrived, at most --drain s. */
+    DrainResult drain() {
+        onLoop(() -> {
+            phase = Phase.DRAIN;
+            return null;
+        });
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(o.drainSeconds);
+        boolean complete = false;
+        while (System.nanoTime() < deadline) {
+            complete = onLoop(this::settled);
+            if (complete) {
+                break;
+            }
+            pause(200);
+        }
+        return new DrainResult(complete, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    record DrainResult(boolean settled, long millis) {
+    }
+
+    private boolean settled() {
+        if (ledger.ackedUndelivered() > 0) {
+            return false;
+        }
+        DeliveryLedger.Counts cv = ledger.counts();
+        if (cv.unacked() > 0) {
+            return false;
+        }
+        for (Chat c : chats.values()) {
+            if (c.state != ChatState.CLOSED && (c.offerNanos < 0 || (c.acceptNanos > 0 && !c.assigned))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Chats never offered, split by whether the simulated agents had room at the end of the drain. */
+    record OfferCount(long unoffered, long freeSlots) {
+    }
+
+    OfferCount unoffered() {
+        return onLoop(() -> {
+            long unoffered = chats.values().stream().filter(c -> c.offerNanos < 0 && c.state != ChatState.CLOSED).count();
+            long held = agents.stream().mapToLong(a -> a.held.size()).sum();
+            return new OfferCount(unoffered, (long) o.agents * o.cap - held);
+        });
+    }
+
+    /** Closes every chat still open, sets every agent OFFLINE and disconnects everyone. */
+    void cleanUp() {
+        onLoop(() -> {
+            phase = Phase.CLEANUP;
+            for (Chat c : allChats) {
+                if (c.chatId != null && c.state != ChatState.CLOSED) {
+                    sendClose(c);
+                }
+            }
+            return null;
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline && onLoop(() -> agents.stream().anyMatch(a -> !a.held.isEmpty()))) {
+            pause(200);
+        }
+        onLoop(() -> {
+            agents.forEach(a -> a.send(new JsonObject().put("type", "presence").put("status", "OFFLINE")));
+            return null;
+        });
+        pause(500); // let the OFFLINE frames leave before the sockets close
+        onLoop(() -> {
+            phase = Phase.DONE;
+            agents.forEach(a -> {
+                if (a.socket != null) {
+                    a.socket.close();
+                }
+            });
+            allChats.forEach(c -> {
+                if (c.visitor != null && !c.visitor.isClosed()) {
+                    c.visitor.close();
+                }
+            });
+            return null;
+        });
+    }
+
+    // ================================================================== recovery probe
+
+    /** The probe: a fresh agent goes AVAILABLE, a new chat starts, and must be offered within --probe-timeout. */
+    record Probe(boolean offered, long offerMillis, String detail) {
+    }
+
+    Probe probe() {
+        CompletableFuture<Long> offer = new CompletableFuture<>();
+        CompletableFuture<WebSocket> socket = new CompletableFuture<>();
+        long[] postAt = {0};
+        String[] probeChat = {null};
+        onLoop(() -> {
+            String token = DevTokens.mint(key, PROBE_AGENT, Duration.ofHours(1), "agent");
+            ws.connect(wsOptions("/ws/agent?token=" + token)).onComplete(ar -> {
+                if (ar.failed()) {
+                    socket.completeExceptionally(ar.cause());
+                    return;
+                }
+                WebSocket s = ar.result();
+                s.textMessageHandler(raw -> {
+                    JsonObject f = new JsonObject(raw);
+                    String id = f.getString("chatId");
+                    switch (f.getString("type", "")) {
+                        case "offer" -> {
+                            if (id != null && id.equals(probeChat[0]) && !offer.isDone()) {
+                                offer.complete((System.nanoTime() - postAt[0]) / 1_000_000);
+                            }
+                            s.writeTextMessage(new JsonObject().put("type", "offer.accept").put("chatId", id).encode());
+                        }
+                        case "chat.assigned" -> s.writeTextMessage(new JsonObject().put("type", "close").put("chatId", id)
+                                .encode());
+                        default -> {
+                            // nothing else matters to the probe
+                        }
+                    }
+                });
+                s.writeTextMessage(new JsonObject().put("type", "presence").put("status", "AVAILABLE").encode());
+                socket.complete(s);
+            });
+            return null;
+        });
+        try {
+            WebSocket s = socket.get(o.setupTimeoutSeconds, TimeUnit.SECONDS);
+            awaitPresence(List.of(PROBE_AGENT), "AVAILABLE");
+            JsonObject body = new JsonObject().put("formId", FORM)
+                    .put("visitor", new JsonObject().put("name", "Probe").put("email", "probe@example.com").put("locale", "en")
+                            .put("customerId", "lt-probe"))
+                    .put("form", new JsonObject().put("loadtest", "probe")).put("message", "[lt probe] are you there?");
+            postAt[0] = System.nanoTime();
+            Http r = request(HttpMethod.POST, session, "/api/v1/chats", body.encode(), platformToken, 0);
+            if (r.status() != 201) {
+                return new Probe(false, -1, "POST /api/v1/chats answered " + r.status() + ": " + r.body());
+            }
+            probeChat[0] = new JsonObject(r.body()).getString("chatId");
+            long ms;
+            try {
+                ms = offer.get(o.probeTimeoutSeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return new Probe(false, -1, "no offer for probe chat " + probeChat[0] + " within " + o.probeTimeoutSeconds + " s");
+            }
+            pause(1000); // let the probe's accept and close go through before going OFFLINE
+            onLoop(() -> {
+                s.writeTextMessage(new JsonObject().put("type", "presence").put("status", "OFFLINE").encode());
+                vertx.setTimer(300, id -> s.close());
+                return null;
+            });
+            return new Probe(true, ms, "probe chat " + probeChat[0] + " offered after " + ms + " ms");
+        } catch (Exception e) {
+            return new Probe(false, -1, "probe failed: " + e);
+        }
+    }
+
+    // ================================================================== reading the state
+
+    /** Counters for the progress line and the report (read on the loop). */
+    Map<String, Object> counters() {
+        return onLoop(() -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("chatsOpen", open);
+            m.put("chatsStarted", started);
+            m.put("chatsCreated", created);
+            m.put("offersReceived", offers);
+            m.put("chatsOffered", offered);
+            m.put("reOffers", reOffers);
+            m.put("foreignOffers", foreignOffers);
+            m.put("offersDeclinedFull", declinedFull);
+            m.put("capViolations", capViolations);
+            m.put("chatsAssigned", assigned);
+            m.put("agentJoinedSeen", joined);
+            m.put("closesSent", closesSent);
+            m.put("chatClosedSeen", closedSeen);
+            m.put("queuedFrames", queuedFrames);
+            m.put("suggestionFrames", suggestionFrames);
+            m.put("socketFailures", socketFailures);
+            m.put("unexpectedSocketCloses", unexpectedCloses);
+            Map<String, Long> statuses = new LinkedHashMap<>();
+            postStatuses.forEach((k, v) -> statuses.put(k == 0 ? "io-error" : k.toString(), v));
+            m.put("postStatuses", statuses);
+            m.put("errorFrames", new LinkedHashMap<>(errors));
+            m.put("samples", new ArrayList<>(errorSamples));
+            return m;
+        });
+    }
+
+    long errorFrames() {
+        return onLoop(() -> errors.values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    /** Runs {@code work} on the event loop and waits for its answer. */
+    <T> T onLoop(Supplier<T> work) {
+        if (Vertx.currentContext() == loop) {
+            return work.get();
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.runOnContext(v -> {
+            try {
+                f.complete(work.get());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return join(f, 30);
+    }
+
+    // ================================================================== HTTP helpers
+
+    record Http(int status, String body) {
+    }
+
+    private WebSocketConnectOptions wsOptions(String pathAndQuery) {
+        return new WebSocketConnectOptions().setHost(session.getHost()).setPort(session.getPort()).setURI(pathAndQuery);
+    }
+
+    private void put(URI base, String path, JsonObject body) {
+        request(HttpMethod.PUT, base, path, body.encode(), adminToken, 2);
+    }
+
+    /** A blocking request from the main thread; {@code expect} 2 means any 2xx, 0 means no check. */
+    Http request(HttpMethod method, URI base, String path, String body, String token, int expect) {
+        Http r = join(toJava(requestAsync(method, base, path, body, token)), 30);
+        boolean ok = switch (expect) {
+            case 0 -> true;
+            case 2 -> r.status() / 100 == 2;
+            default -> r.status() == expect;
+        };
+        if (!ok) {
+            throw new IllegalStateException(method + " " + base.resolve(path) + " answered " + r.status() + ": " + r.body());
+        }
+        return r;
+    }
+
+    private Future<Http> requestAsync(HttpMethod method, URI base, String path, String body, String token) {
+        RequestOptions req = new RequestOptions().setMethod(method).setAbsoluteURI(base.resolve(path).toString())
+                .putHeader("Accept", "application/json");
+        if (token != null) {
+            req.putHeader("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            req.putHeader("Content-Type", "application/json");
+        }
+        return http.request(req).compose(r -> (body == null ? r.send() : r.send(body))
+                .compose(resp -> resp.body().map(b -> new Http(resp.statusCode(), b.toString()))));
+    }
+
+    private static <T> CompletableFuture<T> toJava(Future<T> f) {
+        return f.toCompletionStage().toCompletableFuture();
+    }
+
+    private void awaitAll(List<Future<?>> futures) {
+        for (Future<?> f : futures) {
+            Http r = (Http) join(toJava(f), 30);
+            if (r.status() / 100 != 2) {
+                throw new IllegalStateException("setting up an agent failed: " + r.status() + " " + r.body());
+            }
+        }
+        futures.clear();
+    }
+
+    private static <T> T join(CompletableFuture<T> f, int seconds) {
+        try {
+            return f.get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause().toString(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("no answer within " + seconds + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A pause of the main thread between polls of another process's state (never used to synchronise the loop). */
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        join(toJava(vertx.close()), 30);
+    }
+}

@@ -1,0 +1,48 @@
+package io.chatroute.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The build's load guard: a short steady run of the load tool against the four packaged services on real Kafka,
+ * Redis and PostgreSQL (started by the tool, {@code --start}). It fails on any acknowledged message lost,
+ * duplicated or reordered, any offer lost, any refused chat start, or a failed recovery check. Not a timing test:
+ * it asserts counts only (the latencies are in target/load-guard/report.html).
+ */
+class LoadGuardIT {
+
+    @Test
+    void aShortSteadyRunLosesDuplicatesAndReordersNothing() throws Exception {
+        Path root = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
+        for (String service : StartedSystem.SERVICES) {
+            assertThat(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"))
+                    .as("%s must be packaged first (./mvnw -B package -DskipTests -pl %s)", service, service)
+                    .isRegularFile();
+        }
+        Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
+            "--agents", "8", "--cap", "4", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
+            "--duration", "15", "--warmup", "2", "--drain", "20", "--handle-median", "8", "--handle-sigma", "0.3",
+            "--lag-timeout", "60", "--probe-timeout", "30", "--heap", System.getProperty("loadtest.service.heap", "256m"),
+            "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
+                root);
+
+        LoadTest.Result result = new LoadTest(options, line -> System.out.println("[load-guard] " + line)).run();
+
+        DeliveryLedger.Counts c = result.counts();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> counts = (Map<String, Object>) result.json().get("counts");
+        assertThat(c.sent()).as("messages sent by the simulated visitors and agents").isPositive();
+        assertThat(c.delivered()).as("messages delivered").isPositive();
+        assertThat(c.lost()).as("acknowledged messages never delivered; samples: %s", counts.get("lostSamples")).isZero();
+        assertThat(c.duplicates()).as("messages delivered twice").isZero();
+        assertThat(c.reordered()).as("messages delivered out of seq order").isZero();
+        assertThat(result.offersLost()).as("chats never offered while agents had room").isZero();
+        assertThat(counts.get("chatsCreated")).as("chat starts answered 201 (answers: %s)", counts.get("postStatuses"))
+                .isEqualTo(counts.get("chatsStarted"));
+        assertThat(result.pass()).as("the verdict: %s (see %s)", result.reasons(), result.directory()).isTrue();
+    }
+}

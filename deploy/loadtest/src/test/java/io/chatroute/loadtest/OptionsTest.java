@@ -1,0 +1,73 @@
+package io.chatroute.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+
+    private static final Path REPO = Path.of("/repo");
+
+    @Test
+    void scenarioDefaultsAndOverrides() {
+        Options o = Options.parse(new String[] {"steady", "--agents", "40", "--cap=6", "--chats", "200", "--msg-rate", "200",
+            "--duration", "20"}, REPO);
+        assertThat(o.scenario).isEqualTo("steady");
+        assertThat(o.agents).isEqualTo(40);
+        assertThat(o.cap).isEqualTo(6);
+        assertThat(o.perVisitorRate()).isEqualTo(1.0);
+        assertThat(o.out.toString()).startsWith("/repo/deploy/loadtest/target/results/");
+        assertThat(o.privateKey).isEqualTo(Path.of("/repo/.local/keys/dev-private.pem"));
+
+        Options soak = Options.parse(new String[] {"soak"}, REPO);
+        assertThat(soak.durationSeconds).isEqualTo(600);
+        assertThat(soak.handleMedianSeconds).isEqualTo(20);
+    }
+
+    @Test
+    void burstRaisesTheMessageRateInTheMiddleFifthOnly() {
+        Options o = Options.parse(new String[] {"burst", "--duration", "100"}, REPO);
+        assertThat(o.messageFactorAt(10)).isEqualTo(1);
+        assertThat(o.messageFactorAt(45)).isEqualTo(4);
+        assertThat(o.messageFactorAt(70)).isEqualTo(1);
+    }
+
+    @Test
+    void refusesTargetsThatAreNotLoopback() {
+        assertThatThrownBy(() -> Options.parse(new String[] {"--session-url", "http://example.com:8080"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("loopback");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--kafka", "10.0.0.5:9092"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--kafka");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--redis", "redis://192.168.1.2:6379"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--redis");
+        Options ok = Options.parse(new String[] {"--session-url", "http://localhost:18080", "--kafka", "[::1]:9092",
+            "--redis", "redis://[::1]:6379"}, REPO);
+        assertThat(ok.sessionUrl).isEqualTo("http://localhost:18080");
+    }
+
+    @Test
+    void everyRunIsBounded() {
+        assertThatThrownBy(() -> Options.parse(new String[] {"--duration", "100000"}, REPO))
+                .isInstanceOf(Options.UsageException.class);
+        assertThatThrownBy(() -> Options.parse(new String[] {"--agents", "0"}, REPO))
+                .isInstanceOf(Options.UsageException.class);
+        assertThatThrownBy(() -> Options.parse(new String[] {"--cap", "7"}, REPO))
+                .isInstanceOf(Options.UsageException.class);
+        assertThatThrownBy(() -> Options.parse(new String[] {"--chats", "10", "--msg-rate", "1000"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("per visitor");
+        assertThatThrownBy(() -> Options.parse(new String[] {"storm"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("unknown scenario");
+        assertThat(Options.parse(new String[] {"--chats", "100"}, REPO).maxChats).isEqualTo(1000);
+    }
+
+    @Test
+    void hostOfHandlesEveryForm() {
+        assertThat(Options.hostOf("127.0.0.1:9092")).isEqualTo("127.0.0.1");
+        assertThat(Options.hostOf("[::1]:9092")).isEqualTo("[::1]");
+        assertThat(Options.hostOf("localhost")).isEqualTo("localhost");
+        assertThat(Options.hostOf("PLAINTEXT://localhost:9092")).isEqualTo("localhost");
+    }
+}
