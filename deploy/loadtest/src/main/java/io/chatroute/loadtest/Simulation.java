@@ -556,11 +556,21 @@ final class Simulation implements AutoCloseable {
         } else {
             reOffers++;
         }
-        if (c.agent != null) {
+        if (c.assigned) {
             if (c.agent != a) {
                 a.send(new JsonObject().put("type", "offer.decline").put("chatId", c.chatId).put("reason", "taken"));
             }
             return;
+        }
+        if (c.agent == a) {
+            // offered again to the same agent before the assignment: the first accept did not count, accept again
+            accept(a, c);
+            return;
+        }
+        if (c.agent != null) {
+            // offered to another agent before the assignment (the first offer expired): the new one takes it
+            c.agent.held.remove(c);
+            c.agent = null;
         }
         if (a.held.size() >= o.cap) {
             declinedFull++;
@@ -583,11 +593,9 @@ final class Simulation implements AutoCloseable {
         }
     }
 
+    /** Sends offer.accept (again, for a repeated offer); accept→agent.joined is timed from the latest accept. */
     private void accept(Agent a, Chat c) {
         c.pendingAccept = null;
-        if (c.acceptNanos > 0) {
-            return;
-        }
         if (a.held.size() > o.cap) {
             capViolations++;
         }
