@@ -15,6 +15,29 @@ public interface KnowledgeConfig {
 
     Index index();
 
+    Consumer consumer();
+
+    /**
+     * How the chat-events consumer retries a message whose search or kb.suggested send fails: forever, with
+     * exponential back-off, holding back the partition's later events meanwhile.
+     */
+    interface Consumer {
+        /** Delay after the first failure; doubled after each further one up to {@link #maxBackoff()}. */
+        @WithDefault("PT0.1S")
+        Duration initialBackoff();
+
+        @WithDefault("PT5S")
+        Duration maxBackoff();
+
+        /** While a record keeps failing, one log line per this period (the first failure is always logged). */
+        @WithDefault("PT30S")
+        Duration logEvery();
+
+        /** Readiness turns DOWN once a record has been failing this long; UP again when it succeeds. */
+        @WithDefault("PT30S")
+        Duration notReadyAfter();
+    }
+
     interface Search {
         /** Longest accepted {@code q} on GET /api/v1/kb/search, in characters. */
         @WithDefault("500")

@@ -3,6 +3,7 @@ package io.chatroute.knowledge.messaging;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -11,11 +12,14 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatroute.knowledge.config.KnowledgeConfig;
+import io.chatroute.knowledge.domain.PoisonEventException;
 import io.chatroute.knowledge.domain.SearchHit;
 import io.chatroute.knowledge.domain.SearchRequest;
 import io.chatroute.knowledge.domain.Suggestions;
 import io.chatroute.knowledge.persistence.IndexMaintenance;
 import io.chatroute.knowledge.domain.KnowledgeSearchEngine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -32,14 +36,25 @@ import org.jboss.logging.Logger;
 
 /**
  * Reads chat-events and answers every chat.message.posted from the visitor with kb.suggested on kb-events
- * (key = chatId). The outgoing event's id is a name-based UUID of the incoming event's id, so a redelivered
- * message yields the same event id. The incoming record is acknowledged only after the broker acknowledged the
- * outgoing one, so nothing is lost; a failed send nacks the record (the channel then fails and the service
- * reports not ready rather than skipping it). Messages that cannot be read are logged and skipped.
+ * (key = chatId). The outgoing event's id is a name-based UUID of the incoming event's id, so a redelivered or
+ * retried message yields the same event id.
+ *
+ * <p>Failure semantics (README, "Failure semantics"):
+ * <ul>
+ * <li>The incoming record is acknowledged only after the broker acknowledged the outgoing one (or when the
+ * message needs no suggestion).</li>
+ * <li>A failing search or send (index not built yet, broker unavailable, a timeout, anything not poison) is
+ * transient: {@link ConsumerRetry} runs the whole handling again with back-off until it succeeds, the
+ * partition's later records waiting. Never skipped.</li>
+ * <li>A poison record (no {@code ce_id}/{@code ce_type}, data that is not JSON or breaks the producer's
+ * schema) is nacked, and the channel's {@code failure-strategy=dead-letter-queue} moves it to the dead-letter
+ * topic; it is counted in {@code chatroute_consumer_dead_letters_total}.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class SuggestionConsumer {
 
+    static final String CHANNEL = "chat-events";
     static final String MESSAGE_POSTED = "chat.message.posted";
     static final URI SOURCE = URI.create("/knowledge-service");
 
@@ -51,51 +66,63 @@ public class SuggestionConsumer {
     private final ObjectMapper mapper;
     private final KnowledgeConfig config;
     private final Suggestions suggestions;
+    private final MessagePostedReader reader;
+    private final ConsumerRetry retry;
+    private final Counter deadLetters;
 
     public SuggestionConsumer(@Channel("kb-events") MutinyEmitter<String> emitter, KnowledgeSearchEngine engine,
-                              IndexMaintenance index, ObjectMapper mapper, KnowledgeConfig config) {
+                              IndexMaintenance index, ObjectMapper mapper, KnowledgeConfig config, ConsumerRetry retry,
+                              MeterRegistry registry) {
         this.emitter = emitter;
         this.engine = engine;
         this.index = index;
         this.mapper = mapper;
         this.config = config;
+        this.retry = retry;
         KnowledgeConfig.Suggestions s = config.suggestions();
         this.suggestions = new Suggestions(s.maxItems(), s.minScore(), s.maxAge());
+        this.reader = new MessagePostedReader(mapper);
+        this.deadLetters = registry.counter("chatroute.consumer.dead.letters", "service", ConsumerRetry.SERVICE,
+                "channel", CHANNEL);
+        retry.retries(CHANNEL); // registered at 0, so the metric exists before the first retry
     }
 
-    @Incoming("chat-events")
+    @Incoming(CHANNEL)
     public Uni<Void> onChatEvent(Message<String> message) {
-        return handle(message)
-                .chain(() -> Uni.createFrom().completionStage(message.ack()))
-                .onFailure().recoverWithUni(t -> {
-                    LOG.errorf("could not publish kb.suggested: %s", t.toString());
-                    return Uni.createFrom().completionStage(message.nack(t));
+        if (!config.suggestions().enabled()) {
+            return Uni.createFrom().completionStage(message.ack());
+        }
+        String what = ConsumerRetry.safe(attribute(message, "type") + " " + attribute(message, "id") + " (" + where(message) + ")");
+        return retry.untilDone(CHANNEL, what, () -> handle(message))
+                .onItemOrFailure().transformToUni((done, failure) -> {
+                    if (failure == null) {
+                        return Uni.createFrom().completionStage(message.ack());
+                    }
+                    // ConsumerRetry ends with a failure only for a poison record
+                    deadLetters.increment();
+                    LOG.errorf("%s: dead-lettering %s: %s", CHANNEL, what, ConsumerRetry.describe(failure));
+                    return Uni.createFrom().completionStage(message.nack(failure));
                 });
     }
 
+    /** One attempt: fails with PoisonEventException for a poison record, with anything else for a transient failure. */
     private Uni<Void> handle(Message<String> message) {
-        if (!config.suggestions().enabled()) {
-            return Uni.createFrom().voidItem();
-        }
         String type = attribute(message, "type");
+        if (type == null || type.isBlank()) {
+            return Uni.createFrom().failure(new PoisonEventException("the record has no ce_type"));
+        }
         if (!MESSAGE_POSTED.equals(type)) {
             return Uni.createFrom().voidItem();
         }
         String eventId = attribute(message, "id");
         if (eventId == null || eventId.isBlank()) {
-            LOG.warn("skipping chat.message.posted without a CloudEvents id");
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().failure(new PoisonEventException("the record has no ce_id"));
         }
         ChatMessagePosted posted;
         try {
-            posted = mapper.readValue(message.getPayload(), ChatMessagePosted.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            LOG.warnf("skipping unreadable chat.message.posted %s: %s", eventId, e.getClass().getSimpleName());
-            return Uni.createFrom().voidItem();
-        }
-        if (posted == null || posted.seq() == null) {
-            LOG.warnf("skipping chat.message.posted %s without chatId/seq", eventId);
-            return Uni.createFrom().voidItem();
+            posted = reader.read(message.getPayload());
+        } catch (PoisonEventException e) {
+            return Uni.createFrom().failure(e);
         }
         Suggestions.PostedMessage pm = new Suggestions.PostedMessage(posted.chatId(), posted.seq(), posted.from(),
                 posted.text(), posted.language(), parseTime(posted.sentAt()));
@@ -104,11 +131,17 @@ public class SuggestionConsumer {
             return Uni.createFrom().voidItem();
         }
         return Uni.createFrom().item(() -> {
-                    index.awaitReady(60);
+                    // a failure here (the index not built yet) is transient: retried
+                    index.awaitReady(5);
                     return suggestions.select(engine.search(request.get()));
                 })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(hits -> publish(eventId, posted, request.get(), hits));
+    }
+
+    private static String where(Message<?> message) {
+        return message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(r -> r.getTopic() + "/" + r.getPartition() + "/" + r.getOffset()).orElse("unknown");
     }
 
     private Uni<Void> publish(String sourceEventId, ChatMessagePosted posted, SearchRequest request, List<SearchHit> hits) {
@@ -162,7 +195,7 @@ public class SuggestionConsumer {
             return null;
         }
         try {
-            return Instant.parse(value);
+            return OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
             return null;
         }

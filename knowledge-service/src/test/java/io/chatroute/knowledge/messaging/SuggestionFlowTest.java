@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "knowledge"))
 class SuggestionFlowTest {
 
+    static final String DEAD_LETTER_TOPIC = "dead-letter-topic-knowledge-chat-events";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> suggested;
@@ -138,5 +139,32 @@ class SuggestionFlowTest {
         assertThat(events).hasSize(1);
         events.forEach(e -> EventSchemas.assertValid("knowledge-service", "kb.suggested", e.data()));
         assertThat(events.get(0).data()).contains("\"forSeq\":4").contains("\"language\":null");
+    }
+
+    @Test
+    void unreadableMessagesAreDeadLetteredAndTheNextMessageIsAnswered() {
+        List<KafkaTestClient.Event> dead = kafka.collect(DEAD_LETTER_TOPIC);
+        String chatId = "chat-" + UUID.randomUUID();
+        String notJson = kafka.send("chat-events", chatId, "chat.message.posted", "/session-service", "{not json");
+        String noSeq = "{\"chatId\":\"" + chatId + "\",\"messageId\":\"m\",\"from\":\"visitor\",\"text\":\"lost parcel\","
+                + "\"sentAt\":\"" + Instant.now() + "\"}";
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> EventSchemas.assertValid("session-service", "chat.message.posted", noSeq)).isInstanceOf(AssertionError.class);
+        String invalid = kafka.send("chat-events", chatId, "chat.message.posted", "/session-service", noSeq);
+        // the next good message of the same chat (same partition, after both): the consumer is not stuck
+        kafka.send("chat-events", chatId, "chat.message.posted", "/session-service", posted(chatId, 5, "visitor", "lost parcel", "en"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> !forChat(chatId).isEmpty());
+        assertThat(forChat(chatId)).hasSize(1);
+        assertThat(forChat(chatId).get(0).data()).contains("\"forSeq\":5");
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead.stream().filter(e -> chatId.equals(e.key())).count() == 2);
+        List<KafkaTestClient.Event> letters = dead.stream().filter(e -> chatId.equals(e.key())).toList();
+        // the records as they were (key, value, CloudEvents headers) plus the reason: what a replay needs
+        assertThat(letters).extracting(KafkaTestClient.Event::id).containsExactly(notJson, invalid);
+        assertThat(letters.get(0).data()).isEqualTo("{not json");
+        assertThat(letters.get(0).type()).isEqualTo("chat.message.posted");
+        assertThat(letters.get(0).headers().get("dead-letter-reason")).startsWith("unreadable chat.message.posted: data is not valid JSON");
+        assertThat(letters.get(1).headers().get("dead-letter-reason")).isEqualTo("unreadable chat.message.posted: seq must be a whole number from 1");
+        assertThat(letters.get(1).headers()).containsEntry("dead-letter-topic", "chat-events").containsKey("dead-letter-offset");
     }
 }
