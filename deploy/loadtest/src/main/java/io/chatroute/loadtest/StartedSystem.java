@@ -43,11 +43,13 @@ final class StartedSystem implements AutoCloseable {
     private final InfraProcess infra;
     private final Map<String, Service> services;
     private final PrivateKey privateKey;
+    private final Path work;
 
-    private StartedSystem(InfraProcess infra, Map<String, Service> services, PrivateKey privateKey) {
+    private StartedSystem(InfraProcess infra, Map<String, Service> services, PrivateKey privateKey, Path work) {
         this.infra = infra;
         this.services = services;
         this.privateKey = privateKey;
+        this.work = work;
     }
 
     /** Starts everything from the jars under {@code root}, with data and logs under {@code work}. */
@@ -121,7 +123,7 @@ final class StartedSystem implements AutoCloseable {
                 }
             }
             say.accept(String.format("services ready in %d ms (logs in %s)", (System.nanoTime() - t0) / 1_000_000, logs));
-            return new StartedSystem(infra, started, key);
+            return new StartedSystem(infra, started, key, work.toAbsolutePath());
         } catch (IOException e) {
             stopAll(infra, started);
             throw new UncheckedIOException(e);
@@ -192,9 +194,7 @@ final class StartedSystem implements AutoCloseable {
             pids.put("infra-jvm (kafka)", infraJvm.pid());
             infraJvm.descendants().forEach(p -> {
                 String cmd = cmdline(p.pid());
-                boolean backend = p.parent().map(parent -> cmdline(parent.pid()).contains("bin/postgres")).orElse(false);
-                String name = cmd.contains("redis-server") ? "redis"
-                        : cmd.contains("bin/postgres") && !backend ? "postgres (postmaster)" : null;
+                String name = cmd.contains("redis-server") ? "redis" : null;
                 if (name != null) {
                     String key = name;
                     for (int i = 2; pids.containsKey(key); i++) {
@@ -204,6 +204,12 @@ final class StartedSystem implements AutoCloseable {
                 }
             });
         });
+        // pg_ctl daemonises PostgreSQL: its postmaster is no descendant, find it by its data directory under ours
+        ProcessHandle.allProcesses().filter(p -> {
+            String cmd = cmdline(p.pid());
+            return cmd.contains("bin/postgres") && cmd.contains(work.toString())
+                    && p.parent().map(parent -> !cmdline(parent.pid()).contains("bin/postgres")).orElse(true);
+        }).findFirst().ifPresent(p -> pids.put("postgres (postmaster)", p.pid()));
         return pids;
     }
 
