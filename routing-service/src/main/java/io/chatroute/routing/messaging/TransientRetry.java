@@ -86,6 +86,11 @@ public class TransientRetry {
         }
     }
 
+    /** Since when each failing channel has been failing (a method: the health check holds a client proxy). */
+    Map<String, Instant> failingSince() {
+        return failingSince;
+    }
+
     /** Readiness: DOWN while a channel has been failing for longer than the threshold. */
     @Readiness
     @ApplicationScoped
@@ -101,7 +106,7 @@ public class TransientRetry {
             HealthCheckResponseBuilder b = HealthCheckResponse.named("event consumers");
             Instant limit = Instant.now().minus(NOT_READY_AFTER);
             boolean up = true;
-            for (Map.Entry<String, Instant> e : retry.failingSince.entrySet()) {
+            for (Map.Entry<String, Instant> e : retry.failingSince().entrySet()) {
                 b.withData(e.getKey() + ".failingSince", e.getValue().toString());
                 up &= e.getValue().isAfter(limit);
             }

@@ -25,7 +25,10 @@ import io.chatroute.routing.domain.RoutingRule;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.mutiny.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -39,13 +42,15 @@ public class RoutingStore {
     public static final String DEADLINES = "routing:offer-deadlines";
 
     private final RedisDataSource redis;
+    private final Redis lowLevel;
     private final ObjectMapper json;
     private final RoutingConfig config;
     private final OutboxPublisher publisher;
     private final ReentrantLock[] stripes = new ReentrantLock[256];
 
-    public RoutingStore(RedisDataSource redis, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher) {
+    public RoutingStore(RedisDataSource redis, Redis lowLevel, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher) {
         this.redis = redis;
+        this.lowLevel = lowLevel;
         this.json = json;
         this.config = config;
         this.publisher = publisher;
@@ -82,10 +87,19 @@ public class RoutingStore {
         return Optional.ofNullable(redis.value(String.class).get("routing:queue:" + id)).map(s -> read(s, QueueDefinition.class));
     }
 
+    /** Every queue: two round trips (SMEMBERS, one MGET) whatever their number. */
     public Map<String, QueueDefinition> queues() {
         Map<String, QueueDefinition> out = new TreeMap<>();
-        for (String id : redis.set(String.class).smembers("routing:queues")) {
-            queue(id).ifPresent(q -> out.put(id, q));
+        List<String> ids = new ArrayList<>(redis.set(String.class).smembers("routing:queues"));
+        if (ids.isEmpty()) {
+            return out;
+        }
+        Map<String, String> values = redis.value(String.class).mget(ids.stream().map(id -> "routing:queue:" + id).toArray(String[]::new));
+        for (String id : ids) {
+            String v = values.get("routing:queue:" + id);
+            if (v != null) {
+                out.put(id, read(v, QueueDefinition.class));
+            }
         }
         return out;
     }
@@ -126,12 +140,33 @@ public class RoutingStore {
                 intOf(h.get("active")), intOf(h.get("max")), longOf(h.get("lastAssignedAt")), longOf(h.get("statusSince"))));
     }
 
+    /** Every agent, sorted by id: two round trips (SMEMBERS, then one pipelined batch of HMGETs) whatever their number. */
     public List<AgentRecord> agents() {
-        List<AgentRecord> out = new ArrayList<>();
-        for (String id : new java.util.TreeSet<>(redis.set(String.class).smembers("routing:agents"))) {
-            agent(id).ifPresent(out::add);
+        List<String> ids = new ArrayList<>(new java.util.TreeSet<>(redis.set(String.class).smembers("routing:agents")));
+        List<AgentRecord> out = new ArrayList<>(ids.size());
+        if (ids.isEmpty()) {
+            return out;
+        }
+        List<Request> batch = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            batch.add(Request.cmd(Command.HMGET).arg("routing:agent:" + id).arg("profile").arg("status").arg("active").arg("max")
+                    .arg("lastAssignedAt").arg("statusSince"));
+        }
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        for (int i = 0; i < ids.size(); i++) {
+            Response r = rows.get(i);
+            if (r == null || r.get(0) == null) {
+                continue;
+            }
+            AgentProfile p = read(r.get(0).toString(), AgentProfile.class);
+            out.add(new AgentRecord(ids.get(i), p, Optional.ofNullable(Presence.parse(str(r.get(1)))).orElse(Presence.OFFLINE),
+                    intOf(str(r.get(2))), intOf(str(r.get(3))), longOf(str(r.get(4))), longOf(str(r.get(5)))));
         }
         return out;
+    }
+
+    private static String str(Response r) {
+        return r == null ? null : r.toString();
     }
 
     public Outcome setPresence(String agentId, Presence status, String processedId, Instant now) {

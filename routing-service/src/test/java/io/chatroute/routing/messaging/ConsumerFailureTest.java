@@ -77,6 +77,7 @@ class ConsumerFailureTest {
         assertThat(RoutingFlowTest.data(RoutingFlowTest.awaitOne(chatEvents, "chat.queued", chatId, 0)).get("position").asInt()).isEqualTo(1);
         assertThat(RoutingFlowTest.data(RoutingFlowTest.awaitOne(chatEvents, "chat.offered", chatId, 0)).get("agentId").asText()).isEqualTo(agent);
         assertThat(RoutingFlowTest.of(chatEvents, "chat.queued", chatId)).hasSize(1);
+        io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test

@@ -106,6 +106,8 @@ class ConsumerFailureTest {
             await().atMost(WAIT).until(() -> !agent.ofType("message").isEmpty());
             assertThat(agent.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(1);
         }
+        // recovered within the threshold: ready
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test
