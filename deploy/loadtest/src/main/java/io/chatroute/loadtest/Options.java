@@ -54,6 +54,8 @@ final class Options {
     boolean start;
     Path startRoot;
     String heap = "256m";
+    /** Extra JVM options for every started service, split on spaces (e.g. a JFR recording). */
+    String serviceJvmOpts = "";
     int readyTimeoutSeconds = 180;
 
     Path repoRoot;
@@ -127,6 +129,7 @@ final class Options {
                     o.startRoot = Path.of(value);
                 }
                 case "--heap" -> o.heap = value;
+                case "--service-jvm-opts" -> o.serviceJvmOpts = value;
                 case "--ready-timeout" -> o.readyTimeoutSeconds = integer(name, value);
                 case "--out" -> o.out = Path.of(value);
                 case "--run-id" -> o.runId = value;
@@ -313,6 +316,8 @@ final class Options {
                   --start              start Kafka/PostgreSQL/Redis and the four packaged services itself, stop them after
                   --start-root DIR     ... from DIR/<service>/target/quarkus-app (another checkout, e.g. a baseline)
                   --heap SIZE          -Xmx of each started service (256m)
+                  --service-jvm-opts S extra JVM options of each started service, e.g.
+                                       "-XX:StartFlightRecording=filename=/tmp/%p.jfr,settings=profile"
 
                 output
                   --out DIR            results directory (deploy/loadtest/target/results/<timestamp>)

@@ -53,7 +53,8 @@ final class StartedSystem implements AutoCloseable {
     }
 
     /** Starts everything from the jars under {@code root}, with data and logs under {@code work}. */
-    static StartedSystem start(Path root, Path work, String heap, Duration readyTimeout, java.util.function.Consumer<String> say) {
+    static StartedSystem start(Path root, Path work, String heap, String jvmOpts, Duration readyTimeout,
+                               java.util.function.Consumer<String> say) {
         Map<String, Path> jars = new LinkedHashMap<>();
         for (String service : SERVICES) {
             Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
@@ -108,7 +109,7 @@ final class StartedSystem implements AutoCloseable {
                         env.put("QUARKUS_DATASOURCE_PASSWORD", Infrastructure.postgresPassword());
                     }
                 }
-                started.put(service, startService(service, jars.get(service), ports.get(service), heap, props, env, logs,
+                started.put(service, startService(service, jars.get(service), ports.get(service), heap, jvmOpts, props, env, logs,
                         Files.createDirectories(work.resolve(service))));
             }
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -137,10 +138,16 @@ final class StartedSystem implements AutoCloseable {
         }
     }
 
-    private static Service startService(String name, Path jar, int port, String heap, Map<String, String> props,
+    private static Service startService(String name, Path jar, int port, String heap, String jvmOpts, Map<String, String> props,
             Map<String, String> env, Path logs, Path workDir) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        // as deploy/run-local.sh runs them: full tiered compilation, since a load run measures the steady state
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC"));
+        for (String opt : jvmOpts.trim().split("\\s+")) {
+            if (!opt.isEmpty()) {
+                command.add(opt.replace("%s", name));
+            }
+        }
         props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(jar.toAbsolutePath().toString());

@@ -3,6 +3,7 @@ package io.chatroute.routing.messaging;
 import java.nio.charset.StandardCharsets;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -32,16 +33,21 @@ public class EventConsumer {
         this.json = json;
     }
 
+    /**
+     * Records arrive in batches (one per poll; {@code batch=true}): one hand-over to a worker thread per batch
+     * instead of per record, which matters because most chat-events (messages) are not routing's. Records are
+     * handled one by one in order; the batch is acknowledged when all of them were applied.
+     */
     @Incoming("chat-events-in")
     @Blocking
-    public void onChatEvent(ConsumerRecord<String, String> record) {
-        handle("chat-events-in", record);
+    public void onChatEvents(ConsumerRecords<String, String> records) {
+        records.forEach(r -> handle("chat-events-in", r));
     }
 
     @Incoming("agent-events-in")
     @Blocking
-    public void onAgentEvent(ConsumerRecord<String, String> record) {
-        handle("agent-events-in", record);
+    public void onAgentEvents(ConsumerRecords<String, String> records) {
+        records.forEach(r -> handle("agent-events-in", r));
     }
 
     /**

@@ -25,15 +25,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
-import jakarta.interceptor.Interceptor;
 
 /**
  * Publishes what the Lua scripts append to {@code routing:outbox}.
@@ -72,7 +68,7 @@ public class OutboxRelay implements OutboxPublisher {
         }
     }
 
-    void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) StartupEvent event) {
+    void started() {
         started = true;
     }
 
@@ -93,7 +89,7 @@ public class OutboxRelay implements OutboxPublisher {
         }
     }
 
-    @Scheduled(every = "${chatroute.routing.outbox-sweep-interval:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    /** The safety net (driven by {@link OutboxSweeper}): entries older than the grace period, in stream order. */
     void sweep() {
         if (!started || stopping) {
             return;

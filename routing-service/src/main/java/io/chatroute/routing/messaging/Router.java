@@ -195,6 +195,12 @@ public class Router {
         store.queue(queueId).ifPresent(this::dispatch);
     }
 
+    /**
+     * Offers the queue's waiting chats, oldest first, page by page. A page costs three round trips (the waiting
+     * chats, every agent, every chat of the page in one pipelined batch) plus one claim script per offer: after a
+     * won claim the chosen agent's load is updated locally and the page goes on; only a lost race (the agent
+     * changed meanwhile) re-reads the agents.
+     */
     private void dispatch(QueueDefinition queue) {
         Instant now = Instant.now();
         if (queue.businessHours() != null && !queue.businessHours().isOpen(now)) {
@@ -205,10 +211,13 @@ public class Router {
             if (waiting.isEmpty()) {
                 return;
             }
-            List<AgentSnapshot> agents = snapshots();
-            boolean again = false;
-            for (String chatId : waiting) {
-                Map<String, String> chat = store.chat(chatId);
+            List<AgentSnapshot> agents = new ArrayList<>(snapshots());
+            List<Map<String, String>> chats = store.chats(waiting);
+            boolean offered = false;
+            boolean lost = false;
+            for (int i = 0; i < waiting.size() && !lost; i++) {
+                String chatId = waiting.get(i);
+                Map<String, String> chat = chats.get(i);
                 if (!"QUEUED".equals(chat.get("state"))) {
                     continue;
                 }
@@ -219,12 +228,25 @@ public class Router {
                     continue;
                 }
                 Outcome o = claim(chatId, queue, chat, sel);
-                if ("OFFERED".equals(o.code()) || "AGENT_LOST".equals(o.code())) {
-                    again = true; // state changed: re-read agents and pick again
-                    break;
+                if ("OFFERED".equals(o.code())) {
+                    offered = true;
+                    took(agents, sel.agentId(), Instant.now());
+                } else if ("AGENT_LOST".equals(o.code())) {
+                    lost = true; // the agent changed meanwhile: re-read the agents and pick again
                 }
             }
-            if (!again) {
+            if (!lost && (!offered || waiting.size() < SCAN)) {
+                return;
+            }
+        }
+    }
+
+    /** The local view of an agent who just took an offer: one more active chat, assigned now. */
+    private static void took(List<AgentSnapshot> agents, String agentId, Instant now) {
+        for (int i = 0; i < agents.size(); i++) {
+            AgentSnapshot a = agents.get(i);
+            if (a.id().equals(agentId)) {
+                agents.set(i, new AgentSnapshot(a.id(), a.status(), a.active() + 1, a.max(), a.skills(), now.toEpochMilli()));
                 return;
             }
         }

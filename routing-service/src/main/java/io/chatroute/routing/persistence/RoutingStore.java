@@ -181,6 +181,30 @@ public class RoutingStore {
         return h == null ? Map.of() : h;
     }
 
+    /** The hashes of several chats in one pipelined round trip (empty maps for unknown chats), in order. */
+    public List<Map<String, String>> chats(List<String> chatIds) {
+        List<Request> batch = new ArrayList<>(chatIds.size());
+        for (String id : chatIds) {
+            batch.add(Request.cmd(Command.HGETALL).arg("routing:chat:" + id));
+        }
+        List<Map<String, String>> out = new ArrayList<>(chatIds.size());
+        for (Response r : lowLevel.batchAndAwait(batch)) {
+            out.add(hash(r));
+        }
+        return out;
+    }
+
+    /** A hash reply as a map (vert.x reads a RESP3 map and a RESP2 flat array of pairs alike). */
+    private static Map<String, String> hash(Response r) {
+        Map<String, String> out = new HashMap<>();
+        if (r != null && r.size() > 0) {
+            for (String k : r.getKeys()) {
+                out.put(k, str(r.get(k)));
+            }
+        }
+        return out;
+    }
+
     public List<String> decisions(String chatId) {
         return redis.list(String.class).lrange("routing:chat:" + chatId + ":decisions", 0, -1);
     }

@@ -49,6 +49,8 @@ public class ChatDelivery {
     private final Map<String, Cursors> cursors = new ConcurrentHashMap<>();
     /** Agent connections that hold a chat (were told of its assignment), by chat id. */
     private final Map<String, Set<WebSocketConnection>> holders = new ConcurrentHashMap<>();
+    /** The agent a chat is offered to, for the offers this instance delivered (suggestions go there too). */
+    private final Map<String, String> offeredTo = new ConcurrentHashMap<>();
 
     public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, ObjectMapper mapper) {
         this.registry = registry;
@@ -74,6 +76,7 @@ public class ChatDelivery {
     /** chat.assigned: {@code agent.joined} to the visitors; {@code chat.assigned} and the backlog to the agent. */
     public void assigned(JsonNode d) {
         String chatId = d.path("chatId").asText();
+        offeredTo.remove(chatId);
         ObjectNode joined = Frames.frame(mapper, "agent.joined");
         joined.set("agent", d.get("agent"));
         for (WebSocketConnection c : registry.visitors(chatId)) {
@@ -121,22 +124,45 @@ public class ChatDelivery {
             forget(c, chatId);
         }
         holders.remove(chatId);
+        offeredTo.remove(chatId);
     }
 
-    /** kb.suggested: to the agent connections holding the chat, or else to the agent it is offered to. */
+    /** chat.offered: the offer to the agent's connections (and remembered, for the chat's suggestions). */
+    public void offered(JsonNode d, String frame) {
+        String chatId = d.path("chatId").asText();
+        String agentId = d.path("agentId").asText(null);
+        Set<WebSocketConnection> agents = registry.agents(agentId);
+        if (agents.isEmpty()) {
+            return;
+        }
+        offeredTo.put(chatId, agentId);
+        for (WebSocketConnection c : agents) {
+            ConnectionRegistry.send(c, frame);
+        }
+    }
+
+    /** chat.offer.declined / chat.assignment.failed: the offer is gone. */
+    public void offerGone(JsonNode d) {
+        offeredTo.remove(d.path("chatId").asText());
+    }
+
+    /**
+     * kb.suggested: to the agent connections holding the chat, or to the agent it is offered to. No store read:
+     * suggestions for a chat nobody here holds or was offered are not for this instance's sockets.
+     */
     public void suggestions(JsonNode d) {
         String chatId = d.path("chatId").asText();
+        Set<WebSocketConnection> to = holders(chatId);
+        if (to.isEmpty()) {
+            to = registry.agents(offeredTo.get(chatId));
+        }
+        if (to.isEmpty()) {
+            return;
+        }
         ObjectNode f = Frames.frame(mapper, "suggestions");
         f.put("chatId", chatId);
         f.set("forSeq", d.get("forSeq"));
         f.set("items", d.get("items"));
-        Set<WebSocketConnection> to = holders(chatId);
-        if (to.isEmpty() && registry.hasAgents()) {
-            Map<String, String> chat = store.chat(chatId);
-            if ("OFFERED".equals(chat.get("status")) || "ACTIVE".equals(chat.get("status"))) {
-                to = registry.agents(chat.get("agentId"));
-            }
-        }
         for (WebSocketConnection c : to) {
             ConnectionRegistry.send(c, f.toString());
         }
@@ -152,6 +178,7 @@ public class ChatDelivery {
                 continue;
             }
             if ("OFFERED".equals(chat.get("status"))) {
+                offeredTo.put(chatId, agentId);
                 ConnectionRegistry.send(c, offerFrame(chatId, chat));
             } else if ("ACTIVE".equals(chat.get("status"))) {
                 hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -55,9 +56,14 @@ public class DeliveryConsumer {
         this.mapper = mapper;
     }
 
+    /** One batch per poll (one hand-over to a worker thread), delivered record by record in order. */
     @Incoming(CHANNEL)
     @Blocking
-    public void onEvent(ConsumerRecord<String, String> record) {
+    public void onEvents(ConsumerRecords<String, String> records) {
+        records.forEach(this::onEvent);
+    }
+
+    void onEvent(ConsumerRecord<String, String> record) {
         IncomingEvent e = IncomingEvent.of(record);
         if (e.type() == null || !delivers(e.type())) {
             return;
@@ -109,8 +115,9 @@ public class DeliveryConsumer {
                 f.set("queueId", d.get("queueId"));
                 f.set("message", d.get("message"));
                 f.set("history", mapper.createArrayNode());
-                send(registry.agents(Projector.text(d, "agentId")), f);
+                delivery.offered(d, f.toString());
             }
+            case "chat.offer.declined", "chat.assignment.failed" -> delivery.offerGone(d);
             case "chat.assigned" -> delivery.assigned(d);
             case "chat.message.posted" -> delivery.message(d);
             case "chat.closed" -> delivery.closed(d);
@@ -122,7 +129,7 @@ public class DeliveryConsumer {
                 send(registry.agents(Projector.text(d, "agentId")), f);
             }
             default -> {
-                // declines and failed assignments change the projection only
+                // not for sockets
             }
         }
     }

@@ -29,15 +29,11 @@ import io.quarkus.redis.datasource.stream.StreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.interceptor.Interceptor;
 
 /**
  * Publishes what the Lua scripts append to {@code session:outbox}.
@@ -82,7 +78,7 @@ public class OutboxRelay {
         }
     }
 
-    void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) StartupEvent event) {
+    void started() {
         started = true;
     }
 
@@ -104,8 +100,6 @@ public class OutboxRelay {
     }
 
     /** The safety net: entries older than the grace period, in stream order, one instance at a time. */
-    @Scheduled(every = "${chatroute.outbox.sweep-interval:1s}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         if (!started || stopping) {
             return;

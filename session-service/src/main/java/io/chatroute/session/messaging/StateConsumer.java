@@ -1,6 +1,7 @@
 package io.chatroute.session.messaging;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,9 +30,14 @@ public class StateConsumer {
         this.mapper = mapper;
     }
 
+    /** One batch per poll (one hand-over to a worker thread), applied record by record in order. */
     @Incoming(CHANNEL)
     @Blocking
-    public void onEvent(ConsumerRecord<String, String> record) {
+    public void onEvents(ConsumerRecords<String, String> records) {
+        records.forEach(this::onEvent);
+    }
+
+    void onEvent(ConsumerRecord<String, String> record) {
         IncomingEvent e = IncomingEvent.of(record);
         if (e.type() == null || !Projector.projects(e.type())) {
             return;
