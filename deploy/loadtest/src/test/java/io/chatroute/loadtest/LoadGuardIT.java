@@ -25,7 +25,7 @@ class LoadGuardIT {
         }
         Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
             "--agents", "8", "--cap", "4", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
-            "--duration", "15", "--warmup", "2", "--drain", "20", "--handle-median", "8", "--handle-sigma", "0.3",
+            "--duration", "15", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
             "--lag-timeout", "60", "--probe-timeout", "30", "--heap", System.getProperty("loadtest.service.heap", "256m"),
             "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
                 root);
