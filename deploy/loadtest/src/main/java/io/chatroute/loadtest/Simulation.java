@@ -540,6 +540,12 @@ final class Simulation implements AutoCloseable {
                 }
             }
             case "capacity" -> a.reportedActive = f.getInteger("active", -1);
+            case "presence" -> {
+                // routing set the agent AWAY (a missed offer): like a person, the agent makes itself available again
+                if ("AWAY".equals(f.getString("status")) && phase != Phase.CLEANUP && phase != Phase.DONE) {
+                    a.send(new JsonObject().put("type", "presence").put("status", "AVAILABLE"));
+                }
+            }
             case "error" -> error("agent", f);
             default -> {
                 // typing, read: not measured

@@ -94,7 +94,7 @@ public class DeliveryConsumer {
 
     private static boolean delivers(String type) {
         return Projector.projects(type) || "chat.message.posted".equals(type) || "kb.suggested".equals(type)
-                || "agent.capacity.changed".equals(type);
+                || "agent.capacity.changed".equals(type) || "agent.presence.changed".equals(type);
     }
 
     private void deliver(String type, JsonNode d) {
@@ -122,6 +122,14 @@ public class DeliveryConsumer {
             case "chat.message.posted" -> delivery.message(d);
             case "chat.closed" -> delivery.closed(d);
             case "kb.suggested" -> delivery.suggestions(d);
+            case "agent.presence.changed" -> {
+                // an addition: the agent's desktop learns when routing changed its presence (e.g. AWAY after a
+                // missed offer), so it can show it and offer to become available again
+                ObjectNode f = Frames.frame(mapper, "presence");
+                f.set("status", d.get("status"));
+                f.set("reason", d.get("reason"));
+                send(registry.agents(Projector.text(d, "agentId")), f);
+            }
             case "agent.capacity.changed" -> {
                 ObjectNode f = Frames.frame(mapper, "capacity");
                 f.set("active", d.get("active"));

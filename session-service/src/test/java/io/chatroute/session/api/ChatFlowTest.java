@@ -368,6 +368,15 @@ class ChatFlowTest {
             kafka.send("agent-events", agentId, "agent.capacity.changed", "/routing-service", capacity);
             await().atMost(WAIT).until(() -> !agent.ofType("capacity").isEmpty());
             assertThat(agent.ofType("capacity").get(0).path("max").asInt()).isEqualTo(4);
+
+            // routing set the agent AWAY after a missed offer: the desktop is told
+            String away = "{\"agentId\":\"" + agentId + "\",\"status\":\"AWAY\",\"previousStatus\":\"AVAILABLE\","
+                    + "\"changedAt\":\"2025-01-01T10:00:30Z\",\"reason\":\"missed-offer\"}";
+            EventSchemas.assertValid("routing-service", "agent.presence.changed", away);
+            kafka.send("agent-events", agentId, "agent.presence.changed", "/routing-service", away);
+            await().atMost(WAIT).until(() -> !agent.ofType("presence").isEmpty());
+            assertThat(agent.ofType("presence").get(0).path("status").asText()).isEqualTo("AWAY");
+            assertThat(agent.ofType("presence").get(0).path("reason").asText()).isEqualTo("missed-offer");
         }
 
         // the visitor reconnects having seen seq 1 only: resume returns 2 and 3, once each
