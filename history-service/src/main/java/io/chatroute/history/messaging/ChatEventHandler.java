@@ -6,56 +6,47 @@ import org.jboss.logging.Logger;
 
 import io.chatroute.history.domain.ChatEvent;
 import io.chatroute.history.domain.PoisonEventException;
-import io.chatroute.history.persistence.HistoryStore;
-import io.smallrye.mutiny.Uni;
+import io.chatroute.history.persistence.PendingEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * The idempotent handler: parses an event and applies it once (the processed_event row and the change in
- * one transaction).
+ * Turns one record into the event its batch applies ({@link io.chatroute.history.persistence.HistoryStore#applyBatch}
+ * applies each event id once, with its processed_event row, in the batch's transaction).
  *
  * <p>A record that can never be applied (no {@code ce_id} or {@code ce_type}, data that is not JSON or lacks
  * a field history needs, a value PostgreSQL cannot hold) fails with a {@link PoisonEventException}: the
- * consumer dead-letters it. Any other failure (PostgreSQL down or busy, a conflict, a timeout) is transient:
- * {@link ConsumerRetry} runs the handler again until it succeeds.
+ * consumer dead-letters it, alone, and applies the rest of the batch.
  */
 @ApplicationScoped
 public class ChatEventHandler {
 
     private static final Logger LOG = Logger.getLogger(ChatEventHandler.class);
 
-    /** What happened to an event. */
-    public enum Outcome { APPLIED, DUPLICATE, IGNORED }
-
     private final ChatEventParser parser;
-    private final HistoryStore store;
 
-    public ChatEventHandler(ChatEventParser parser, HistoryStore store) {
+    public ChatEventHandler(ChatEventParser parser) {
         this.parser = parser;
-        this.store = store;
     }
 
     /**
+     * The event of one record, ready to be applied with its batch, or empty for a type history ignores;
+     * throws a {@link PoisonEventException} for a poison record.
+     *
      * @param eventId the CloudEvent id ({@code ce_id}); null when the record has none
      * @param type the CloudEvent type ({@code ce_type}); null when the record has none
      */
-    public Uni<Outcome> handle(String eventId, String type, String key, String data) {
-        Optional<ChatEvent> parsed;
-        try {
-            parsed = parse(eventId, type, data);
-        } catch (PoisonEventException e) {
-            return Uni.createFrom().failure(e);
-        }
+    public Optional<PendingEvent> prepare(String eventId, String type, String key, String data) {
+        Optional<ChatEvent> parsed = parse(eventId, type, data);
         if (parsed.isEmpty()) {
             LOG.debugf("chat-events: ignoring %s %s", safe(type), safe(eventId));
-            return Uni.createFrom().item(Outcome.IGNORED);
+            return Optional.empty();
         }
         ChatEvent event = parsed.get();
         if (key != null && !key.equals(event.chatId())) {
             LOG.warnf("chat-events: event %s has key %s but chatId %s; applying to the chatId", safe(eventId), safe(key),
                     safe(event.chatId()));
         }
-        return store.applyOnce(eventId, type, event).map(applied -> applied ? Outcome.APPLIED : Outcome.DUPLICATE);
+        return Optional.of(new PendingEvent(eventId, type, event));
     }
 
     /** The event to apply, empty for a type history does not apply; throws for a poison record. */

@@ -2,9 +2,12 @@ package io.chatroute.history.persistence;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.hibernate.reactive.mutiny.Mutiny;
 
@@ -19,7 +22,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The transcript store (PostgreSQL through Hibernate Reactive). Every write happens in one transaction
- * together with the {@code processed_event} row of the event that causes it.
+ * together with the {@code processed_event} rows of the events that cause it: one transaction per consumed
+ * batch.
  */
 @ApplicationScoped
 public class HistoryStore {
@@ -35,16 +39,154 @@ public class HistoryStore {
     }
 
     /**
-     * Applies an event unless its id was applied before, in one transaction: the processed_event row
-     * and the state change commit together or not at all. Returns false for a repeated event.
+     * Applies a batch of events in ONE transaction, in the given (record) order: each event whose id has not
+     * been applied before (by an earlier batch, or earlier in this one) changes the state, and its
+     * {@code processed_event} row is inserted in the same transaction. Everything commits together or nothing
+     * does, so running the same batch again after a failure is harmless. Returns how many events were applied
+     * (the rest were repeats).
+     *
+     * <p>Per batch, not per event: one multi-row {@code INSERT … ON CONFLICT DO NOTHING RETURNING} claims the
+     * ids (race-safe against another consumer holding the same partition during a rebalance: the second
+     * inserter waits for the first one's commit and gets nothing back), one query loads the batch's chats, one
+     * the agents of the chats with an assignment, one multi-row insert stores the messages (once per
+     * {@code (chat, seq)}: {@code ON CONFLICT DO NOTHING}), and the changed chats are written at the flush.
      */
-    public Uni<Boolean> applyOnce(String eventId, String type, ChatEvent event) {
-        return sessions.withTransaction((session, tx) -> session
-                .createNativeQuery("INSERT INTO processed_event (event_id, type) VALUES (:id, :type) ON CONFLICT DO NOTHING")
-                .setParameter("id", eventId)
-                .setParameter("type", type)
-                .executeUpdate()
-                .chain(inserted -> inserted == 1 ? apply(session, event).replaceWith(true) : Uni.createFrom().item(false)));
+    public Uni<Integer> applyBatch(List<PendingEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        Map<String, PendingEvent> firstById = new LinkedHashMap<>();
+        for (PendingEvent e : events) {
+            firstById.putIfAbsent(e.eventId(), e);
+        }
+        List<PendingEvent> unique = new ArrayList<>(firstById.values());
+        return sessions.withTransaction((session, tx) -> claim(session, unique).chain(claimed -> {
+            List<PendingEvent> fresh = unique.stream().filter(e -> claimed.contains(e.eventId())).toList();
+            return fresh.isEmpty() ? Uni.createFrom().item(0) : applyAll(session, fresh).replaceWith(fresh.size());
+        }));
+    }
+
+    /** Inserts the processed_event rows; returns the ids that were not there yet (those to apply). */
+    private static Uni<Set<String>> claim(Mutiny.Session session, List<PendingEvent> events) {
+        Set<String> claimed = new HashSet<>();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (List<PendingEvent> chunk : chunks(events, CHUNK)) {
+            chain = chain.chain(() -> {
+                StringBuilder sql = new StringBuilder("INSERT INTO processed_event (event_id, type) VALUES ");
+                for (int i = 0; i < chunk.size(); i++) {
+                    sql.append(i == 0 ? "" : ", ").append("(:i").append(i).append(", :t").append(i).append(')');
+                }
+                sql.append(" ON CONFLICT DO NOTHING RETURNING event_id");
+                Mutiny.SelectionQuery<String> q = session.createNativeQuery(sql.toString(), String.class);
+                for (int i = 0; i < chunk.size(); i++) {
+                    q.setParameter("i" + i, chunk.get(i).eventId());
+                    q.setParameter("t" + i, chunk.get(i).type());
+                }
+                return q.getResultList().invoke(claimed::addAll).replaceWithVoid();
+            });
+        }
+        return chain.replaceWith(claimed);
+    }
+
+    private Uni<Void> applyAll(Mutiny.Session session, List<PendingEvent> events) {
+        Instant now = Instant.now();
+        List<String> chatIds = events.stream().map(e -> e.event().chatId()).distinct().toList();
+        List<String> assignedChats = events.stream().filter(e -> e.event() instanceof ChatEvent.Assigned)
+                .map(e -> e.event().chatId()).distinct().toList();
+        return session.createSelectionQuery("from ChatEntity c where c.id in :ids", ChatEntity.class)
+                .setParameter("ids", chatIds).getResultList()
+                .chain(chats -> (assignedChats.isEmpty() ? Uni.createFrom().item(List.<ChatAgentEntity>of())
+                        : session.createSelectionQuery("from ChatAgentEntity a where a.chatId in :ids", ChatAgentEntity.class)
+                                .setParameter("ids", assignedChats).getResultList())
+                        .chain(agents -> {
+                            Map<String, ChatEntity> chatById = new HashMap<>();
+                            chats.forEach(c -> chatById.put(c.id, c));
+                            Map<ChatAgentEntity.Key, ChatAgentEntity> agentByKey = new HashMap<>();
+                            agents.forEach(a -> agentByKey.put(new ChatAgentEntity.Key(a.chatId, a.agentId), a));
+                            List<Object> created = new ArrayList<>();
+                            Map<String, MessageEntity> messages = new LinkedHashMap<>();
+                            for (PendingEvent pending : events) {
+                                ChatEvent event = pending.event();
+                                ChatEntity chat = chatById.computeIfAbsent(event.chatId(), id -> {
+                                    ChatEntity c = ChatEntity.create(id, now);
+                                    created.add(c);
+                                    return c;
+                                });
+                                chat.copyFrom(chat.toState().apply(event), now);
+                                switch (event) {
+                                    case ChatEvent.Assigned a -> recordAgent(a, agentByKey, created);
+                                    // a message is stored once per (chat, seq): a second copy under another id changes nothing
+                                    case ChatEvent.MessagePosted m ->
+                                            messages.putIfAbsent(m.chatId() + '\u0000' + m.seq(), MessageEntity.of(m.chatId(), m.toMessage()));
+                                    default -> { }
+                                }
+                            }
+                            Uni<Void> persisted = created.isEmpty() ? Uni.createFrom().voidItem()
+                                    : session.persistAll(created.toArray());
+                            // the chats (new ones and changes) must be written before their messages reference them
+                            return persisted.chain(session::flush)
+                                    .chain(() -> insertMessages(session, new ArrayList<>(messages.values())));
+                        }));
+    }
+
+    private static void recordAgent(ChatEvent.Assigned a, Map<ChatAgentEntity.Key, ChatAgentEntity> agents,
+                                     List<Object> created) {
+        ChatAgentEntity row = agents.computeIfAbsent(new ChatAgentEntity.Key(a.chatId(), a.agentId()), k -> {
+            ChatAgentEntity r = new ChatAgentEntity();
+            r.chatId = a.chatId();
+            r.agentId = a.agentId();
+            created.add(r);
+            return r;
+        });
+        if (a.agent() != null) {
+            row.displayName = a.agent().displayName();
+            row.title = a.agent().title();
+            row.avatarUrl = a.agent().avatarUrl();
+        }
+        row.assignedAt = a.assignedAt();
+    }
+
+    /** One multi-row insert per chunk; a (chat, seq) already stored keeps its first copy. */
+    private static Uni<Void> insertMessages(Mutiny.Session session, List<MessageEntity> messages) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (List<MessageEntity> chunk : chunks(messages, CHUNK)) {
+            chain = chain.chain(() -> {
+                StringBuilder sql = new StringBuilder("INSERT INTO message (chat_id, seq, message_id, client_msg_id,"
+                        + " sender_kind, sender_id, text, language, sent_at) VALUES ");
+                for (int i = 0; i < chunk.size(); i++) {
+                    sql.append(i == 0 ? "" : ", ").append("(:c").append(i).append(", :s").append(i).append(", :m")
+                            .append(i).append(", :k").append(i).append(", :f").append(i).append(", :u").append(i)
+                            .append(", :x").append(i).append(", :l").append(i).append(", :a").append(i).append(')');
+                }
+                sql.append(" ON CONFLICT (chat_id, seq) DO NOTHING");
+                Mutiny.MutationQuery q = session.createNativeQuery(sql.toString());
+                for (int i = 0; i < chunk.size(); i++) {
+                    MessageEntity m = chunk.get(i);
+                    q.setParameter("c" + i, m.chatId);
+                    q.setParameter("s" + i, m.seq);
+                    q.setParameter("m" + i, m.messageId);
+                    q.setParameter("k" + i, m.clientMsgId);
+                    q.setParameter("f" + i, m.senderKind);
+                    q.setParameter("u" + i, m.senderId);
+                    q.setParameter("x" + i, m.text);
+                    q.setParameter("l" + i, m.language);
+                    q.setParameter("a" + i, m.sentAt);
+                }
+                return q.executeUpdate().replaceWithVoid();
+            });
+        }
+        return chain;
+    }
+
+    /** Rows per multi-row statement: far below PostgreSQL's 65,535 bind parameters. */
+    private static final int CHUNK = 500;
+
+    private static <T> List<List<T>> chunks(List<T> items, int size) {
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i += size) {
+            out.add(items.subList(i, Math.min(items.size(), i + size)));
+        }
+        return out;
     }
 
     /** Has this event id been applied? */
@@ -54,48 +196,6 @@ public class HistoryStore {
                 .setParameter("id", eventId)
                 .getSingleResult()
                 .map(n -> n > 0));
-    }
-
-    private Uni<Void> apply(Mutiny.Session session, ChatEvent event) {
-        Instant now = Instant.now();
-        return session.find(ChatEntity.class, event.chatId()).chain(found -> {
-            ChatEntity chat = found != null ? found : ChatEntity.create(event.chatId(), now);
-            ChatState state = chat.toState().apply(event);
-            chat.copyFrom(state, now);
-            Uni<Void> saved = found != null ? Uni.createFrom().voidItem() : session.persist(chat);
-            return saved.chain(() -> switch (event) {
-                case ChatEvent.Assigned a -> recordAgent(session, a);
-                case ChatEvent.MessagePosted m -> recordMessage(session, m);
-                default -> Uni.createFrom().voidItem();
-            });
-        });
-    }
-
-    private Uni<Void> recordAgent(Mutiny.Session session, ChatEvent.Assigned a) {
-        return session.find(ChatAgentEntity.class, new ChatAgentEntity.Key(a.chatId(), a.agentId())).chain(found -> {
-            ChatAgentEntity row = found != null ? found : new ChatAgentEntity();
-            row.chatId = a.chatId();
-            row.agentId = a.agentId();
-            if (a.agent() != null) {
-                row.displayName = a.agent().displayName();
-                row.title = a.agent().title();
-                row.avatarUrl = a.agent().avatarUrl();
-            }
-            row.assignedAt = a.assignedAt();
-            return found != null ? Uni.createFrom().voidItem() : session.persist(row);
-        });
-    }
-
-    /** A message is stored once per (chat, seq): a second copy under another event id changes nothing. */
-    private Uni<Void> recordMessage(Mutiny.Session session, ChatEvent.MessagePosted m) {
-        return session.flush()
-                .chain(() -> session.createSelectionQuery(
-                                "select count(m) from MessageEntity m where m.chatId = :chat and m.seq = :seq", Long.class)
-                        .setParameter("chat", m.chatId())
-                        .setParameter("seq", m.seq())
-                        .getSingleResult())
-                .chain(count -> count > 0 ? Uni.createFrom().voidItem()
-                        : session.persist(MessageEntity.of(m.chatId(), m.toMessage())));
     }
 
     /** The full transcript, or null for a chat history has never heard of. */

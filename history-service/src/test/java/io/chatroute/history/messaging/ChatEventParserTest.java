@@ -82,7 +82,7 @@ class ChatEventParserTest {
 
     @Test
     void aRecordWithoutIdOrTypeIsPoisonAnUnknownTypeIsIgnored() {
-        ChatEventHandler handler = new ChatEventHandler(parser, null);
+        ChatEventHandler handler = new ChatEventHandler(parser);
         String closed = "{\"chatId\":\"c1\",\"by\":\"agent\",\"closedAt\":\"2025-03-01T10:00:00Z\"}";
         assertThatThrownBy(() -> handler.parse("id-1", null, closed))
                 .isInstanceOf(PoisonEventException.class).hasMessageContaining("no ce_type");
