@@ -76,6 +76,49 @@ class SuggestionFlowTest {
     }
 
     @Test
+    void aBatchWithADuplicateAndAPoisonRecordBetweenGoodOnesIsAnsweredInOrder() throws Exception {
+        List<KafkaTestClient.Event> dead = kafka.collect(DEAD_LETTER_TOPIC);
+        String chatId = "chat-" + UUID.randomUUID();
+        String first = UUID.randomUUID().toString();
+        String poisonId = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        String poison = "{\"chatId\":\"" + chatId + "\",\"seq\":0}";
+        // produced together (one request, one key): one record batch in the partition, one poll
+        String bootstrap = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("kafka.bootstrap.servers", String.class);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
+                java.util.Map.of("bootstrap.servers", bootstrap, "acks", "all", "linger.ms", "1000"),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            String m1 = posted(chatId, 1, "visitor", "My parcel is lost, what now?", "en");
+            for (String[] r : List.of(new String[] {first, m1}, new String[] {first, m1}, new String[] {poisonId, poison},
+                    new String[] {second, posted(chatId, 2, "visitor", "Still no lost parcel claim", "en")})) {
+                var record = new org.apache.kafka.clients.producer.ProducerRecord<String, String>("chat-events", chatId, r[1]);
+                record.headers().add("ce_specversion", "1.0".getBytes());
+                record.headers().add("ce_id", r[0].getBytes());
+                record.headers().add("ce_type", "chat.message.posted".getBytes());
+                record.headers().add("ce_source", "/session-service".getBytes());
+                producer.send(record);
+            }
+            producer.flush();
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> forChat(chatId).stream()
+                .anyMatch(e -> Suggestions.eventId(second).equals(e.id())));
+        // in record order; the repeated source event gives the same kb.suggested id
+        assertThat(forChat(chatId)).extracting(KafkaTestClient.Event::id).containsExactly(
+                Suggestions.eventId(first), Suggestions.eventId(first), Suggestions.eventId(second));
+        assertThat(forChat(chatId)).extracting(e -> JSON.readTree(e.data()).get("forSeq").asInt()).containsExactly(1, 1, 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead.stream().anyMatch(e -> poisonId.equals(e.id())));
+        KafkaTestClient.Event letter = dead.stream().filter(e -> poisonId.equals(e.id())).findFirst().orElseThrow();
+        assertThat(letter.data()).isEqualTo(poison);
+        assertThat(letter.headers()).containsEntry("dead-letter-topic", "chat-events").containsKey("dead-letter-offset");
+        assertThat(letter.headers().get("dead-letter-reason")).startsWith("unreadable chat.message.posted");
+        // only the poison record was dead-lettered
+        assertThat(dead.stream().filter(e -> chatId.equals(e.key()))).hasSize(1);
+    }
+
+    @Test
     void visitorMessageGetsPublicSuggestionsWithAStableId() throws Exception {
         String chatId = "chat-" + UUID.randomUUID();
         String sourceId = kafka.send("chat-events", chatId, "chat.message.posted", "/session-service",
