@@ -44,6 +44,11 @@ public final class InfraProcess implements AutoCloseable {
      * given databases. Output goes to {@code dataDir/infra.log}.
      */
     public static InfraProcess start(Path dataDir, List<String> databases) {
+        return start(dataDir, databases, 2);
+    }
+
+    /** The same, with the topics created with this many partitions (the unit of consumer parallelism). */
+    public static InfraProcess start(Path dataDir, List<String> databases, int partitions) {
         try {
             Files.createDirectories(dataDir);
             Path log = dataDir.resolve("infra.log");
@@ -52,7 +57,7 @@ public final class InfraProcess implements AutoCloseable {
                     "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                     "-Djava.io.tmpdir=" + Files.createDirectories(dataDir.resolve("tmp")),
                     InfraMain.class.getName(), "--data", dataDir.toString(), "--ephemeral",
-                    "--kafka-port", "0", "--postgres-port", "0", "--redis-port", "0", "--partitions", "2",
+                    "--kafka-port", "0", "--postgres-port", "0", "--redis-port", "0", "--partitions", Integer.toString(partitions),
                     "--parent-pid", Long.toString(ProcessHandle.current().pid())));
             if (!databases.isEmpty()) {
                 command.add("--databases");

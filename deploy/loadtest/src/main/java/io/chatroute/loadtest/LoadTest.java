@@ -47,7 +47,7 @@ final class LoadTest {
             PrivateKey key;
             if (o.start) {
                 say.accept("starting Kafka, PostgreSQL, Redis and the services from " + o.startRoot.toAbsolutePath().normalize());
-                system = StartedSystem.start(o.startRoot.toAbsolutePath().normalize(), o.out.resolve("system"), o.heap, o.serviceJvmOpts,
+                system = StartedSystem.start(o.startRoot.toAbsolutePath().normalize(), o.out.resolve("system"), o.heap, o.serviceJvmOpts, o.partitions,
                         Duration.ofSeconds(o.readyTimeoutSeconds), say);
                 sessionUrl = system.url("session-service");
                 routingUrl = system.url("routing-service");

@@ -56,6 +56,8 @@ final class Options {
     String heap = "256m";
     /** Extra JVM options for every started service, split on spaces (e.g. a JFR recording). */
     String serviceJvmOpts = "";
+    /** Partitions of the topics the started Kafka creates (as deploy/run-local.sh's 4). */
+    int partitions = 4;
     int readyTimeoutSeconds = 180;
 
     Path repoRoot;
@@ -130,6 +132,7 @@ final class Options {
                 }
                 case "--heap" -> o.heap = value;
                 case "--service-jvm-opts" -> o.serviceJvmOpts = value;
+                case "--partitions" -> o.partitions = Integer.parseInt(value);
                 case "--ready-timeout" -> o.readyTimeoutSeconds = integer(name, value);
                 case "--out" -> o.out = Path.of(value);
                 case "--run-id" -> o.runId = value;
@@ -316,6 +319,7 @@ final class Options {
                   --start              start Kafka/PostgreSQL/Redis and the four packaged services itself, stop them after
                   --start-root DIR     ... from DIR/<service>/target/quarkus-app (another checkout, e.g. a baseline)
                   --heap SIZE          -Xmx of each started service (256m)
+                  --partitions N       partitions of the started Kafka's topics (4)
                   --service-jvm-opts S extra JVM options of each started service, e.g.
                                        "-XX:StartFlightRecording=filename=/tmp/%p.jfr,settings=profile"
 

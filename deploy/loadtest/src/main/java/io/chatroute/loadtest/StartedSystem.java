@@ -53,7 +53,7 @@ final class StartedSystem implements AutoCloseable {
     }
 
     /** Starts everything from the jars under {@code root}, with data and logs under {@code work}. */
-    static StartedSystem start(Path root, Path work, String heap, String jvmOpts, Duration readyTimeout,
+    static StartedSystem start(Path root, Path work, String heap, String jvmOpts, int partitions, Duration readyTimeout,
                                java.util.function.Consumer<String> say) {
         Map<String, Path> jars = new LinkedHashMap<>();
         for (String service : SERVICES) {
@@ -69,7 +69,7 @@ final class StartedSystem implements AutoCloseable {
         try {
             Files.createDirectories(work);
             long t0 = System.nanoTime();
-            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), List.of("history", "knowledge"));
+            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), List.of("history", "knowledge"), partitions);
             say.accept(String.format("infrastructure ready in %d ms: kafka %s, redis %s, postgres %s:%d",
                     (System.nanoTime() - t0) / 1_000_000, infra.kafkaBootstrapServers(), infra.redisUrl(),
                     infra.postgresHost(), infra.postgresPort()));
