@@ -39,6 +39,10 @@ public interface RoutingConfig {
     @WithDefault("true")
     boolean awayOnMissedOffer();
 
+    /** How long forms, queues and rules are cached in the process (a PUT on this instance is seen at once). */
+    @WithDefault("1000")
+    long configCacheMillis();
+
     /** Kafka consumers per channel; each takes a share of the partitions and keeps them in order. */
     @WithDefault("2")
     int consumerConcurrency();

@@ -54,9 +54,6 @@ public class Router {
     // ------------------------------------------------------------ event handlers
 
     public void onChatRequested(String eventId, JsonNode data) {
-        if (store.processed(eventId)) {
-            return;
-        }
         String chatId = text(data, "chatId");
         Map<String, Object> form = map(data.get("form"));
         Rules.Evaluation ev = Rules.evaluate(store.rules(), store.queues(), form);
@@ -111,9 +108,6 @@ public class Router {
     }
 
     public void onOfferAccepted(String eventId, JsonNode data) {
-        if (store.processed(eventId)) {
-            return;
-        }
         String chatId = text(data, "chatId");
         String agentId = text(data, "agentId");
         String offerId = text(data, "offerId");
@@ -133,9 +127,6 @@ public class Router {
     }
 
     public void onOfferDeclined(String eventId, JsonNode data) {
-        if (store.processed(eventId)) {
-            return;
-        }
         Outcome o = store.release(text(data, "chatId"), text(data, "offerId"), text(data, "agentId"), "decline", Instant.now(), eventId);
         if ("RELEASED".equals(o.code())) {
             appendDecision(text(data, "chatId"), Map.of("step", "declined", "at", Instant.now().toString(), "agentId", o.value(0),
@@ -145,9 +136,6 @@ public class Router {
     }
 
     public void onChatClosed(String eventId, JsonNode data) {
-        if (store.processed(eventId)) {
-            return;
-        }
         Outcome o = store.close(text(data, "chatId"), Instant.now(), eventId);
         if ("CLOSED".equals(o.code()) && o.value(0) != null && !o.value(0).isEmpty()) {
             dispatchAll();
@@ -155,9 +143,6 @@ public class Router {
     }
 
     public void onPresenceRequested(String eventId, JsonNode data) {
-        if (store.processed(eventId)) {
-            return;
-        }
         Presence status = Presence.parse(text(data, "status"));
         String agentId = text(data, "agentId");
         if (status == null || agentId == null) {

@@ -61,13 +61,38 @@ public class RoutingStore {
 
     // ------------------------------------------------------------ forms, queues, rules
 
+    /*
+     * Forms, queues and rules change by admin PUTs, rarely, and are read on every chat start and dispatch: they are
+     * cached in this process for chatroute.routing.config-cache-millis (1 s). A PUT on this instance is seen at
+     * once; another instance sees it within that time.
+     */
+    private record Cached<T>(T value, long at) {
+        boolean fresh(long ttl) {
+            return System.currentTimeMillis() - at < ttl;
+        }
+    }
+
+    private final Map<String, Cached<Optional<FormDefinition>>> formCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Cached<Map<String, QueueDefinition>> queueCache;
+    private volatile Cached<List<RoutingRule>> ruleCache;
+
     public void saveForm(String id, FormDefinition form) {
         redis.value(String.class).set("routing:form:" + id, write(form));
         redis.set(String.class).sadd("routing:forms", id);
+        formCache.remove(id);
     }
 
     public Optional<FormDefinition> form(String id) {
-        return Optional.ofNullable(redis.value(String.class).get("routing:form:" + id)).map(s -> read(s, FormDefinition.class));
+        Cached<Optional<FormDefinition>> c = formCache.get(id);
+        if (c != null && c.fresh(config.configCacheMillis())) {
+            return c.value();
+        }
+        Optional<FormDefinition> f = Optional.ofNullable(redis.value(String.class).get("routing:form:" + id))
+                .map(s -> read(s, FormDefinition.class));
+        if (formCache.size() < 10_000) {
+            formCache.put(id, new Cached<>(f, System.currentTimeMillis()));
+        }
+        return f;
     }
 
     public Map<String, FormDefinition> forms() {
@@ -81,14 +106,25 @@ public class RoutingStore {
     public void saveQueue(QueueDefinition queue) {
         redis.value(String.class).set("routing:queue:" + queue.id(), write(queue));
         redis.set(String.class).sadd("routing:queues", queue.id());
+        queueCache = null;
     }
 
     public Optional<QueueDefinition> queue(String id) {
-        return Optional.ofNullable(redis.value(String.class).get("routing:queue:" + id)).map(s -> read(s, QueueDefinition.class));
+        return Optional.ofNullable(queues().get(id));
     }
 
-    /** Every queue: two round trips (SMEMBERS, one MGET) whatever their number. */
+    /** Every queue (cached; read in two round trips, SMEMBERS and one MGET, whatever their number). */
     public Map<String, QueueDefinition> queues() {
+        Cached<Map<String, QueueDefinition>> c = queueCache;
+        if (c != null && c.fresh(config.configCacheMillis())) {
+            return c.value();
+        }
+        Map<String, QueueDefinition> fresh = java.util.Collections.unmodifiableMap(readQueues());
+        queueCache = new Cached<>(fresh, System.currentTimeMillis());
+        return fresh;
+    }
+
+    private Map<String, QueueDefinition> readQueues() {
         Map<String, QueueDefinition> out = new TreeMap<>();
         List<String> ids = new ArrayList<>(redis.set(String.class).smembers("routing:queues"));
         if (ids.isEmpty()) {
@@ -110,11 +146,18 @@ public class RoutingStore {
 
     public void saveRules(List<RoutingRule> rules) {
         redis.value(String.class).set("routing:rules", write(rules));
+        ruleCache = null;
     }
 
     public List<RoutingRule> rules() {
+        Cached<List<RoutingRule>> c = ruleCache;
+        if (c != null && c.fresh(config.configCacheMillis())) {
+            return c.value();
+        }
         String s = redis.value(String.class).get("routing:rules");
-        return s == null ? List.of() : read(s, new TypeReference<List<RoutingRule>>() { });
+        List<RoutingRule> rules = s == null ? List.of() : List.copyOf(read(s, new TypeReference<List<RoutingRule>>() { }));
+        ruleCache = new Cached<>(rules, System.currentTimeMillis());
+        return rules;
     }
 
     // ------------------------------------------------------------ agents
@@ -212,8 +255,8 @@ public class RoutingStore {
     /** Appends a non-atomic note (e.g. "declined", "assigned") to the chat's routing record (the latest 20 kept). */
     public void appendDecision(String chatId, Map<String, Object> step) {
         String key = "routing:chat:" + chatId + ":decisions";
-        redis.list(String.class).rpush(key, write(step));
-        redis.list(String.class).ltrim(key, -20, -1);
+        lowLevel.batchAndAwait(List.of(Request.cmd(Command.RPUSH).arg(key).arg(write(step)),
+                Request.cmd(Command.LTRIM).arg(key).arg(-20).arg(-1)));
     }
 
     public boolean processed(String eventId) {
