@@ -20,28 +20,8 @@ cd "$root" || exit 2
 say() { printf '\033[1m[load-test]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[load-test] %s\033[0m\n' "$*" >&2; exit 2; }
 
-java_major() { # $1 = a JDK home; prints its feature version or nothing
-  local home=$1 v=""
-  [[ -x $home/bin/java ]] || return 0
-  if [[ -r $home/release ]]; then
-    v=$(sed -n 's/^JAVA_VERSION="\([^"]*\)"/\1/p' "$home/release")
-  fi
-  [[ -n $v ]] || v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -1)
-  v=${v#1.}
-  echo "${v%%[.+-]*}"
-}
-pick_jdk() {
-  local candidate major
-  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-    [[ -n $candidate && -d $candidate ]] || continue
-    major=$(java_major "$candidate")
-    if [[ -n $major && $major -ge 21 ]]; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
+# shellcheck source=deploy/jdk.sh
+source "$(dirname "${BASH_SOURCE[0]}")/jdk.sh"
 JAVA_HOME=$(pick_jdk) || die "no JDK 21 or newer found (set JAVA_HOME or install one under /usr/lib/jvm)"
 export JAVA_HOME
 

@@ -321,7 +321,7 @@ final class Options {
                   --heap SIZE          -Xmx of each started service (256m)
                   --partitions N       partitions of the started Kafka's topics (4)
                   --service-jvm-opts S extra JVM options of each started service, e.g.
-                                       "-XX:StartFlightRecording=filename=/tmp/%p.jfr,settings=profile"
+                                       "-XX:StartFlightRecording=filename=/tmp/jfr-%s.jfr,settings=profile" (%s: the service)
 
                 output
                   --out DIR            results directory (deploy/loadtest/target/results/<timestamp>)

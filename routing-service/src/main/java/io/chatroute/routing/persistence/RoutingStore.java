@@ -259,10 +259,6 @@ public class RoutingStore {
                 Request.cmd(Command.LTRIM).arg(key).arg(-20).arg(-1)));
     }
 
-    public boolean processed(String eventId) {
-        return redis.key(String.class).exists("routing:processed:" + eventId);
-    }
-
     public Outcome enqueue(String chatId, String processedId, String queueId, String ruleId, Map<String, Integer> skills, int priority,
                            Instant now, Map<String, Object> request, Map<String, Object> decision, Map<String, Object> queuedTemplate,
                            long freeSlots) {
@@ -309,14 +305,6 @@ public class RoutingStore {
     // ------------------------------------------------------------ outbox
 
     public record OutboxEntry(String streamId, Map<String, String> fields) {
-    }
-
-    public List<OutboxEntry> readOutbox(int count) {
-        List<OutboxEntry> out = new ArrayList<>();
-        for (StreamMessage<String, String, String> m : redis.stream(String.class).xrange(OUTBOX, StreamRange.of("-", "+"), count)) {
-            out.add(new OutboxEntry(m.id(), m.payload()));
-        }
-        return out;
     }
 
     public void deleteOutbox(String... streamIds) {

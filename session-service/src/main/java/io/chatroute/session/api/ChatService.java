@@ -72,15 +72,14 @@ public class ChatService {
         if (!errors.isEmpty()) {
             throw ChatException.validation(errors);
         }
-        String recordId = null;
-        String requestHash = null;
-        if (idempotencyKey != null && !idempotencyKey.isBlank()) {
-            if (idempotencyKey.length() > 200) {
-                throw new ChatException(400, "validation", "Idempotency-Key is too long",
-                        List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
-            }
-            recordId = IdempotencySeal.recordId(idempotencyKey);
-            requestHash = VisitorTokens.sha256Hex(canonicalJson(request));
+        boolean idempotent = idempotencyKey != null && !idempotencyKey.isBlank();
+        if (idempotent && idempotencyKey.length() > 200) {
+            throw new ChatException(400, "validation", "Idempotency-Key is too long",
+                    List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
+        }
+        String recordId = idempotent ? IdempotencySeal.recordId(idempotencyKey) : null;
+        String requestHash = idempotent ? VisitorTokens.sha256Hex(canonicalJson(request)) : null;
+        if (idempotent) {
             Created replay = replay(store.idempotencyRecord(recordId), idempotencyKey, requestHash);
             if (replay != null) {
                 return replay;
@@ -123,12 +122,7 @@ public class ChatService {
         requested.put("queueId", evaluation.queueId());
         requested.put("requestedAt", now);
 
-        ChatStore.NewEvent firstMessage = null;
-        if (request.message() != null) {
-            ObjectNode msg = messageData(chatId, null, "visitor", request.visitor().customerId(), request.message(), language, now);
-            msg.put("seq", 1);
-            firstMessage = new ChatStore.NewEvent(UUID.randomUUID().toString(), msg.toString());
-        }
+        ChatStore.NewEvent firstMessage = request.message() == null ? null : firstMessage(chatId, request, language, now);
 
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("chatId", chatId);
@@ -144,17 +138,20 @@ public class ChatService {
 
         String sealed = recordId == null ? null : IdempotencySeal.seal(idempotencyKey, json(body));
         ChatStore.NewEvent requestedEvent = new ChatStore.NewEvent(UUID.randomUUID().toString(), requested.toString());
-        ChatStore.NewEvent first = firstMessage;
-        String seal = sealed;
-        String record = recordId;
-        String hash = requestHash;
         ChatStore.Outcome outcome = locks.write(chatId, () -> store.create(chatId, fields, VisitorTokens.sha256Hex(token),
-                requestedEvent, first, null, now, record, seal, config.idempotency().ttl(), hash));
+                requestedEvent, firstMessage, null, now, recordId, sealed, config.idempotency().ttl(), requestHash));
         if (outcome.is("dup")) {
             // another request with the same key won the race
             return replay(outcome.value(), idempotencyKey, requestHash);
         }
         return new Created(body, false);
+    }
+
+    /** The first message (from the start form) as its chat.message.posted data, seq 1. */
+    private ChatStore.NewEvent firstMessage(String chatId, ChatRequest request, String language, String now) {
+        ObjectNode msg = messageData(chatId, null, "visitor", request.visitor().customerId(), request.message(), language, now);
+        msg.put("seq", 1);
+        return new ChatStore.NewEvent(UUID.randomUUID().toString(), msg.toString());
     }
 
     private Created replay(String record, String idempotencyKey, String requestHash) {

@@ -42,10 +42,6 @@ public class ConnectionRegistry {
         return agentId == null ? Set.of() : agentsById.getOrDefault(agentId, Set.of());
     }
 
-    public boolean hasAgents() {
-        return !agentsById.isEmpty();
-    }
-
     /** Sends without blocking; a failed send is logged (the client resumes with seq). */
     public static void send(WebSocketConnection c, String frame) {
         if (c.isOpen()) {
