@@ -33,8 +33,8 @@ public class RoutingResource {
         this.store = store;
     }
 
-    /** Body of evaluate and simulate. */
-    public record FormSubmission(String formId, Map<String, Object> form) {
+    /** Body of evaluate and simulate; {@code chatId} (evaluate only, optional) reserves the chat's place in its queue. */
+    public record FormSubmission(String formId, Map<String, Object> form, String chatId) {
     }
 
     /** The contract with session-service: schemas/api/evaluation.json. */
@@ -53,7 +53,10 @@ public class RoutingResource {
     @RolesAllowed({"platform", "admin"})
     public Evaluation evaluate(FormSubmission body) {
         FormSubmission s = Ids.body(body);
-        Evaluator.Result r = evaluator.evaluate(s.formId(), s.form());
+        if (s.chatId() != null) {
+            Ids.check("chatId", s.chatId());
+        }
+        Evaluator.Result r = evaluator.evaluate(s.formId(), s.form(), s.chatId());
         return new Evaluation(r.formId(), r.evaluation().rule().id(), r.evaluation().queue().id(), r.evaluation().requiredSkills(),
                 r.evaluation().priority(), r.open(), r.nextOpenAt(), r.position(), r.estimatedWaitSeconds(), r.agentsAble());
     }

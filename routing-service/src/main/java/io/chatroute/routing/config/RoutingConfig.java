@@ -19,6 +19,10 @@ public interface RoutingConfig {
     @WithDefault("60")
     int declineCooldownSeconds();
 
+    /** How long a place reserved at evaluation waits for its chat.requested before it is given back. */
+    @WithDefault("60")
+    int reservationTimeoutSeconds();
+
     /** How long processed event ids are remembered (idempotent consumers). */
     @WithDefault("604800")
     int processedTtlSeconds();

@@ -37,6 +37,14 @@ public class Evaluator {
     }
 
     public Result evaluate(String formId, Map<String, Object> form) {
+        return evaluate(formId, form, null);
+    }
+
+    /**
+     * Evaluates; with a chat id (session-service's call at chat start) a chat that will wait takes its place in the
+     * queue now (RESERVED, see reserve.lua), so the position answered is its real rank. Without one it changes nothing.
+     */
+    public Result evaluate(String formId, Map<String, Object> form, String chatId) {
         if (formId == null || formId.isBlank()) {
             throw new DomainValidationException("formId is required", List.of(new FieldError("formId", "required")));
         }
@@ -52,9 +60,16 @@ public class Evaluator {
         boolean open = ev.queue().businessHours() == null || ev.queue().businessHours().isOpen(now);
         Instant next = open ? null : ev.queue().businessHours().nextOpening(now).orElse(null);
         List<AgentSnapshot> agents = store.agents().stream().map(AgentRecord::snapshot).toList();
+        int able = AgentSelector.agentsAble(ev.requiredSkills(), agents);
         long position = store.waitingCount(ev.queue().id()) + 1;
+        if (chatId != null && open && able > 0) {
+            RoutingStore.Outcome reserved = store.reserve(chatId, ev.queue().id(), now);
+            if (reserved.value(0) != null && !reserved.value(0).isEmpty()) {
+                position = Long.parseLong(reserved.value(0));
+            }
+        }
         long est = AgentSelector.estimatedWaitSeconds(position, AgentSelector.freeSlots(ev.requiredSkills(), agents));
-        return new Result(formId, ev, open, next, position, est, AgentSelector.agentsAble(ev.requiredSkills(), agents), agents);
+        return new Result(formId, ev, open, next, position, est, able, agents);
     }
 
     public static Map<String, Object> checks(Rules.Evaluation ev) {

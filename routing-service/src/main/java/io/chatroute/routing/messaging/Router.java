@@ -103,7 +103,8 @@ public class Router {
         Outcome o = store.enqueue(chatId, eventId, queueId, ruleId, skills, priority, now, request, decision, template,
                 AgentSelector.freeSlots(skills, agents));
         if ("QUEUED".equals(o.code())) {
-            dispatchQueue(queueId);
+            // the agents just read are the dispatch's first view (two round trips fewer per chat start)
+            store.queue(queueId).ifPresent(q -> dispatch(q, agents));
         }
     }
 
@@ -187,6 +188,10 @@ public class Router {
      * changed meanwhile) re-reads the agents.
      */
     private void dispatch(QueueDefinition queue) {
+        dispatch(queue, null);
+    }
+
+    private void dispatch(QueueDefinition queue, List<AgentSnapshot> firstView) {
         Instant now = Instant.now();
         if (queue.businessHours() != null && !queue.businessHours().isOpen(now)) {
             return;
@@ -196,7 +201,7 @@ public class Router {
             if (waiting.isEmpty()) {
                 return;
             }
-            List<AgentSnapshot> agents = new ArrayList<>(snapshots());
+            List<AgentSnapshot> agents = new ArrayList<>(round == 0 && firstView != null ? firstView : snapshots());
             List<Map<String, String>> chats = store.chats(waiting);
             boolean offered = false;
             boolean lost = false;
@@ -204,6 +209,7 @@ public class Router {
                 String chatId = waiting.get(i);
                 Map<String, String> chat = chats.get(i);
                 if (!"QUEUED".equals(chat.get("state"))) {
+                    dropStaleReservation(chatId, chat);
                     continue;
                 }
                 Map<String, Integer> required = store.readSkills(chat.get("requiredSkills"));
@@ -223,6 +229,19 @@ public class Router {
             if (!lost && (!offered || waiting.size() < SCAN)) {
                 return;
             }
+        }
+    }
+
+    /** A place reserved at evaluation whose chat.requested never came (session-service failed): given back. */
+    private void dropStaleReservation(String chatId, Map<String, String> chat) {
+        if (!"RESERVED".equals(chat.get("state"))) {
+            return;
+        }
+        Instant cutoff = Instant.now().minusSeconds(config.reservationTimeoutSeconds());
+        String reservedAt = chat.get("reservedAt");
+        if (reservedAt != null && Long.parseLong(reservedAt) < cutoff.toEpochMilli()
+                && store.unreserve(chatId, cutoff).code().equals("DROPPED")) {
+            LOG.infof("chat %s: reservation never confirmed by chat.requested, dropped", chatId);
         }
     }
 

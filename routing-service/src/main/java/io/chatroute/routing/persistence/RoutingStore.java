@@ -267,6 +267,16 @@ public class RoutingStore {
                 now.toString(), write(queuedTemplate), String.valueOf(freeSlots));
     }
 
+    /** Takes the chat's place in the queue at evaluation: RESERVED and its 1-based rank, or the state it already has. */
+    public Outcome reserve(String chatId, String queueId, Instant now) {
+        return eval(Scripts.RESERVE, chatId, queueId, String.valueOf(now.toEpochMilli()));
+    }
+
+    /** Drops the reservation when it is still unconfirmed and older than the cut-off: DROPPED or KEPT. */
+    public Outcome unreserve(String chatId, Instant olderThan) {
+        return eval(Scripts.UNRESERVE, chatId, String.valueOf(olderThan.toEpochMilli()));
+    }
+
     public Outcome claim(String chatId, String agentId, String offerId, Instant now, Instant expires, String offeredJson,
                          Map<String, Object> decision) {
         return eval(Scripts.CLAIM, chatId, agentId, offerId, String.valueOf(now.toEpochMilli()), String.valueOf(expires.toEpochMilli()),

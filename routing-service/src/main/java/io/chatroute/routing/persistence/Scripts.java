@@ -26,6 +26,8 @@ final class Scripts {
     static final Script CLOSE = withCommon("close");
     static final Script PRESENCE = withCommon("presence");
     static final Script UPSERT_AGENT = withCommon("upsert_agent");
+    static final Script RESERVE = withCommon("reserve");
+    static final Script UNRESERVE = withCommon("unreserve");
     static final Script LEASE = script("lease", load("lease"));
     static final Script UNLEASE = script("unlease", load("unlease"));
 

@@ -37,6 +37,9 @@ class RoutingFlowTest {
     static List<Event> agentEvents;
 
     final String u = UUID.randomUUID().toString().substring(0, 8);
+
+    @jakarta.inject.Inject
+    io.chatroute.routing.persistence.RoutingStore store;
     final String skill = "flow-" + u;
 
     @BeforeAll
@@ -198,6 +201,49 @@ class RoutingFlowTest {
         // the only agent missed it: not offered the same chat again right away, the chat waits at the head of its queue
         admin().get("/api/v1/chats/" + chatId + "/routing").then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("QUEUED"));
         assertThat(of(chatEvents, "chat.offered", chatId)).hasSize(1);
+    }
+
+    @Test
+    void evaluationReservesThePlaceTheChatKeeps() throws Exception {
+        setUp(60);
+        String away = "ra-" + u; // able to serve (so chats wait rather than go OFFLINE) but takes no offers
+        admin().body("{\"displayName\":\"R\",\"skills\":{\"" + skill + "\":5}}").put("/api/v1/agents/" + away).then().statusCode(200);
+        admin().body("{\"status\":\"AWAY\"}").put("/api/v1/agents/" + away + "/presence").then().statusCode(200);
+        String c1 = "res1-" + u;
+        String c2 = "res2-" + u;
+        assertThat(evaluate(c1)).isEqualTo(1);
+        assertThat(evaluate(c2)).isEqualTo(2);
+        assertThat(evaluate(c1)).isEqualTo(1); // asked again: the same place
+        // without a chat id (and simulate) nothing is reserved: the next place is announced, not taken
+        assertThat(evaluate(null)).isEqualTo(3);
+        assertThat(admin().body(form(null)).post("/api/v1/routing/simulate").then().statusCode(200).extract().jsonPath().getInt("position"))
+                .isEqualTo(3);
+        assertThat(evaluate(null)).isEqualTo(3);
+
+        // chat.requested in the opposite order: each chat keeps the place it got at evaluation
+        requestChat(c2, UUID.randomUUID().toString());
+        assertThat(data(awaitOne(chatEvents, "chat.queued", c2, 0)).get("position").asInt()).isEqualTo(2);
+        requestChat(c1, UUID.randomUUID().toString());
+        assertThat(data(awaitOne(chatEvents, "chat.queued", c1, 0)).get("position").asInt()).isEqualTo(1);
+        assertThat(evaluate(c1)).isEqualTo(1); // queued now: evaluation reports its place, takes no second one
+
+        // a reservation never confirmed by chat.requested is given back
+        String c3 = "res3-" + u;
+        assertThat(evaluate(c3)).isEqualTo(3);
+        assertThat(store.unreserve(c2, Instant.now().plusSeconds(1)).code()).isEqualTo("KEPT"); // queued chats are never dropped
+        assertThat(store.unreserve(c3, Instant.now().minusSeconds(60)).code()).isEqualTo("KEPT"); // too young
+        assertThat(store.unreserve(c3, Instant.now().plusSeconds(1)).code()).isEqualTo("DROPPED");
+        assertThat(evaluate(null)).isEqualTo(3);
+        assertThat(of(chatEvents, "chat.queued", c3)).isEmpty();
+    }
+
+    String form(String chatId) {
+        return "{\"formId\":\"f-" + u + "\",\"form\":{\"topic\":\"t-" + u + "\"}"
+                + (chatId == null ? "" : ",\"chatId\":\"" + chatId + "\"") + "}";
+    }
+
+    int evaluate(String chatId) {
+        return admin().body(form(chatId)).post("/api/v1/routing/evaluate").then().statusCode(200).extract().jsonPath().getInt("position");
     }
 
     static String accepted(String chatId, String agentId, String offerId) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.chatroute.session.domain.Caller;
+import io.smallrye.mutiny.Uni;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -16,7 +17,11 @@ import jakarta.annotation.security.RolesAllowed;
 
 import org.jboss.logging.Logger;
 
-/** The agent's socket (JWT with role agent; the agent id is the token's subject). Worker threads. */
+/**
+ * The agent's socket (JWT with role agent; the agent id is the token's subject). Frames of one connection are
+ * handled one after another on the event loop: state changes are non-blocking script calls, what reads Redis
+ * blocking (resume) runs on a worker thread. Open and close run on worker threads.
+ */
 @WebSocket(path = "/ws/agent", endpointId = AgentSocket.ID)
 @RolesAllowed(Caller.AGENT)
 public class AgentSocket {
@@ -58,43 +63,54 @@ public class AgentSocket {
     }
 
     @OnTextMessage
-    public void onFrame(WebSocketConnection connection, String text) {
+    public Uni<Void> onFrame(WebSocketConnection connection, String text) {
         String agentId = agentId(connection);
+        Uni<Void> handled;
         try {
             JsonNode frame = Frames.parse(mapper, text, chats.limits());
-            switch (frame.get("type").asText()) {
-                case "presence" -> chats.requestPresence(agentId, Frames.text(frame, "status"));
-                case "offer.accept" -> chats.answerOffer(Frames.requiredText(frame, "chatId"), agentId, true, null);
-                case "offer.decline" -> chats.answerOffer(Frames.requiredText(frame, "chatId"), agentId, false,
-                        Frames.text(frame, "reason"));
+            handled = switch (frame.get("type").asText()) {
+                case "presence" -> chats.requestPresenceAsync(agentId, Frames.text(frame, "status"));
+                case "offer.accept" -> chats.answerOfferAsync(Frames.requiredText(frame, "chatId"), agentId, true, null).replaceWithVoid();
+                case "offer.decline" -> chats.answerOfferAsync(Frames.requiredText(frame, "chatId"), agentId, false,
+                        Frames.text(frame, "reason")).replaceWithVoid();
                 case "message" -> {
                     String chatId = Frames.requiredText(frame, "chatId");
                     String clientMsgId = Frames.text(frame, "clientMsgId");
-                    ChatService.Posted posted = chats.post(chatId, clientMsgId, Frames.text(frame, "text"), "agent", "agent", agentId);
-                    ObjectNode ack = Frames.frame(mapper, "ack");
-                    ack.put("chatId", chatId);
-                    ack.put("clientMsgId", clientMsgId);
-                    ack.put("seq", posted.seq());
-                    ConnectionRegistry.send(connection, ack.toString());
+                    yield chats.postAsync(chatId, clientMsgId, Frames.text(frame, "text"), "agent", "agent", agentId)
+                            .invoke(posted -> {
+                                ObjectNode ack = Frames.frame(mapper, "ack");
+                                ack.put("chatId", chatId);
+                                ack.put("clientMsgId", clientMsgId);
+                                ack.put("seq", posted.seq());
+                                ConnectionRegistry.send(connection, ack.toString());
+                            }).replaceWithVoid();
                 }
-                case "close" -> chats.close(Frames.requiredText(frame, "chatId"), "agent", agentId);
+                case "close" -> chats.closeAsync(Frames.requiredText(frame, "chatId"), "agent", agentId).replaceWithVoid();
                 case "resume" -> {
                     String chatId = Frames.requiredText(frame, "chatId");
                     long after = Frames.afterSeq(frame);
-                    Map<String, String> chat = chats.chatOrThrow(chatId);
-                    if (!agentId.equals(chat.get("agentId"))) {
-                        throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
-                    }
-                    delivery.resume(connection, chatId, after, true);
+                    yield VisitorSocket.blocking(() -> {
+                        Map<String, String> chat = chats.chatOrThrow(chatId);
+                        if (!agentId.equals(chat.get("agentId"))) {
+                            throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                        }
+                        delivery.resume(connection, chatId, after, true);
+                    });
                 }
                 default -> throw new ChatException(400, "unknown-type", "unknown frame type " + frame.get("type").asText());
-            }
-        } catch (ChatException e) {
-            ConnectionRegistry.send(connection, Frames.error(mapper, e));
-        } catch (Exception e) {
-            LOG.warnf(e, "agent %s: a frame could not be handled", agentId);
-            ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+            };
+        } catch (RuntimeException e) {
+            handled = Uni.createFrom().failure(e);
         }
+        return handled.onFailure().recoverWithItem(e -> {
+            if (e instanceof ChatException ce) {
+                ConnectionRegistry.send(connection, Frames.error(mapper, ce));
+            } else {
+                LOG.warnf(e, "agent %s: a frame could not be handled", agentId);
+                ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+            }
+            return null;
+        });
     }
 
     private static String agentId(WebSocketConnection connection) {

@@ -26,9 +26,13 @@ import io.chatroute.session.domain.VisitorTokens;
 import io.chatroute.session.messaging.OutboxRelay;
 import io.chatroute.session.messaging.RoutingGateway;
 import io.chatroute.session.persistence.ChatStore;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** The chat use cases shared by REST and sockets. Blocking: call from worker threads. */
+/**
+ * The chat use cases shared by REST and sockets. State changes come in two forms: {@code ...Async} never blocks
+ * (the sockets call them on the event loop) and the plain form waits for it (REST, worker threads). Reads block.
+ */
 @ApplicationScoped
 public class ChatService {
 
@@ -86,11 +90,11 @@ public class ChatService {
             }
         }
 
-        RoutingGateway.Evaluation evaluation = routing.evaluate(request.formId(), request.form());
+        String chatId = UUID.randomUUID().toString();
+        RoutingGateway.Evaluation evaluation = routing.evaluate(chatId, request.formId(), request.form());
         // routing-service away: the chat is accepted as QUEUED with no position yet; routing places it on chat.requested
         ChatStatus status = !evaluation.pending() && (!evaluation.open() || evaluation.agentsAble() == 0)
                 ? ChatStatus.OFFLINE : ChatStatus.QUEUED;
-        String chatId = UUID.randomUUID().toString();
         String token = VisitorTokens.newToken();
         String now = now();
         String language = language(request);
@@ -139,7 +143,8 @@ public class ChatService {
         String sealed = recordId == null ? null : IdempotencySeal.seal(idempotencyKey, json(body));
         ChatStore.NewEvent requestedEvent = new ChatStore.NewEvent(UUID.randomUUID().toString(), requested.toString());
         ChatStore.Outcome outcome = locks.write(chatId, () -> store.create(chatId, fields, VisitorTokens.sha256Hex(token),
-                requestedEvent, firstMessage, null, now, recordId, sealed, config.idempotency().ttl(), requestHash));
+                requestedEvent, firstMessage, null, now, recordId, sealed, config.idempotency().ttl(), requestHash))
+                .await().indefinitely();
         if (outcome.is("dup")) {
             // another request with the same key won the race
             return replay(outcome.value(), idempotencyKey, requestHash);
@@ -224,64 +229,79 @@ public class ChatService {
      * the message shows (visitor, agent, bot, system).
      */
     public Posted post(String chatId, String clientMsgId, String text, String from, String senderKind, String senderId) {
+        return postAsync(chatId, clientMsgId, text, from, senderKind, senderId).await().indefinitely();
+    }
+
+    /** {@link #post} without blocking: validation errors and outcomes arrive as the Uni's failure. */
+    public Uni<Posted> postAsync(String chatId, String clientMsgId, String text, String from, String senderKind, String senderId) {
         List<FieldError> errors = new java.util.ArrayList<>();
         MessageRules.checkClientMsgId(clientMsgId).ifPresent(m -> errors.add(new FieldError("clientMsgId", m)));
         MessageRules.checkText(text, limits).ifPresent(m -> errors.add(new FieldError("text", m)));
         if (!errors.isEmpty()) {
-            throw ChatException.validation(errors);
+            return Uni.createFrom().failure(ChatException.validation(errors));
         }
         String now = now();
         // the script fills in seq and the chat's language: one round trip
         ObjectNode data = messageData(chatId, clientMsgId, from, senderId, text, null, now);
-        ChatStore.Outcome outcome = locks.write(chatId, () -> store.postMessage(chatId, clientMsgId, data.toString(),
-                UUID.randomUUID().toString(), senderKind, senderId, now));
-        return switch (outcome.status()) {
-            case "ok" -> new Posted(Long.parseLong(outcome.value()), false);
-            case "dup" -> new Posted(Long.parseLong(outcome.value()), true);
-            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
-            case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
-            case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
-            default -> throw new IllegalStateException("unexpected outcome " + outcome);
-        };
+        return locks.write(chatId, () -> store.postMessage(chatId, clientMsgId, data.toString(),
+                UUID.randomUUID().toString(), senderKind, senderId, now)).map(outcome -> switch (outcome.status()) {
+                    case "ok" -> new Posted(Long.parseLong(outcome.value()), false);
+                    case "dup" -> new Posted(Long.parseLong(outcome.value()), true);
+                    case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+                    case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
+                    case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    default -> throw new IllegalStateException("unexpected outcome " + outcome);
+                });
     }
 
     /** Closes the chat; false when it was already closed. */
     public boolean close(String chatId, String by, String agentId) {
-        String outcome = locks.write(chatId, () -> store.close(chatId, by, agentId, UUID.randomUUID().toString(), now())).status();
-        return switch (outcome) {
-            case "ok" -> true;
-            case "already" -> false;
-            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
-            case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
-            default -> throw new IllegalStateException("unexpected outcome " + outcome);
-        };
+        return closeAsync(chatId, by, agentId).await().indefinitely();
+    }
+
+    public Uni<Boolean> closeAsync(String chatId, String by, String agentId) {
+        return locks.write(chatId, () -> store.close(chatId, by, agentId, UUID.randomUUID().toString(), now()))
+                .map(outcome -> switch (outcome.status()) {
+                    case "ok" -> true;
+                    case "already" -> false;
+                    case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+                    case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    default -> throw new IllegalStateException("unexpected outcome " + outcome);
+                });
     }
 
     public String answerOffer(String chatId, String agentId, boolean accept, String reason) {
+        return answerOfferAsync(chatId, agentId, accept, reason).await().indefinitely();
+    }
+
+    public Uni<String> answerOfferAsync(String chatId, String agentId, boolean accept, String reason) {
         if (reason != null && reason.length() > 500) {
-            throw ChatException.field("reason", "must be at most 500 characters");
+            return Uni.createFrom().failure(ChatException.field("reason", "must be at most 500 characters"));
         }
-        ChatStore.Outcome outcome = locks.write(chatId, () -> store.answerOffer(chatId, accept, agentId,
-                UUID.randomUUID().toString(), now(), reason));
-        return switch (outcome.status()) {
-            case "ok" -> outcome.value();
-            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
-            case "no_offer" -> throw new ChatException(409, "no-offer", "there is no open offer of this chat for you");
-            default -> throw new IllegalStateException("unexpected outcome " + outcome);
-        };
+        return locks.write(chatId, () -> store.answerOffer(chatId, accept, agentId, UUID.randomUUID().toString(), now(), reason))
+                .map(outcome -> switch (outcome.status()) {
+                    case "ok" -> outcome.value();
+                    case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+                    case "no_offer" -> throw new ChatException(409, "no-offer", "there is no open offer of this chat for you");
+                    default -> throw new IllegalStateException("unexpected outcome " + outcome);
+                });
     }
 
     public void requestPresence(String agentId, String status) {
+        requestPresenceAsync(agentId, status).await().indefinitely();
+    }
+
+    public Uni<Void> requestPresenceAsync(String agentId, String status) {
         if (status == null || !List.of("AVAILABLE", "AWAY", "OFFLINE").contains(status)) {
-            throw ChatException.field("status", "must be AVAILABLE, AWAY or OFFLINE");
+            return Uni.createFrom().failure(ChatException.field("status", "must be AVAILABLE, AWAY or OFFLINE"));
         }
         String now = now();
         ObjectNode data = mapper.createObjectNode();
         data.put("agentId", agentId);
         data.put("status", status);
         data.put("requestedAt", now);
-        locks.write(agentId, () -> new ChatStore.Outcome("ok", "", store.appendEvent(UUID.randomUUID().toString(),
-                "agent.presence.requested", agentId, "agent-events", now, data.toString())));
+        return locks.write(agentId, () -> store.appendEvent(UUID.randomUUID().toString(), "agent.presence.requested", agentId,
+                "agent-events", now, data.toString())).replaceWithVoid();
     }
 
     // ------------------------------------------------------------------ helpers

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.chatroute.session.domain.Caller;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -14,7 +16,11 @@ import jakarta.annotation.security.RolesAllowed;
 
 import org.jboss.logging.Logger;
 
-/** The visitor's socket. Callbacks have blocking signatures, so they run on worker threads. */
+/**
+ * The visitor's socket. Frames of one connection are handled one after another; {@link #onFrame} runs on the event
+ * loop: a message is one non-blocking script call (no worker thread), what reads Redis blocking (resume) is handed
+ * to a worker thread. Open and close have blocking signatures, so they run on worker threads.
+ */
 @WebSocket(path = "/ws/visitor/{chatId}", endpointId = VisitorSocket.ID)
 @RolesAllowed(Caller.VISITOR)
 public class VisitorSocket {
@@ -47,29 +53,49 @@ public class VisitorSocket {
     }
 
     @OnTextMessage
-    public void onFrame(WebSocketConnection connection, String text) {
+    public Uni<Void> onFrame(WebSocketConnection connection, String text) {
         String chatId = chatId(connection);
+        Uni<Void> handled;
         try {
             JsonNode frame = Frames.parse(mapper, text, chats.limits());
-            switch (frame.get("type").asText()) {
+            handled = switch (frame.get("type").asText()) {
                 case "message" -> {
                     String clientMsgId = Frames.text(frame, "clientMsgId");
-                    ChatService.Posted posted = chats.post(chatId, clientMsgId, Frames.text(frame, "text"), "visitor", "visitor", null);
-                    ObjectNode ack = Frames.frame(mapper, "ack");
-                    ack.put("clientMsgId", clientMsgId);
-                    ack.put("seq", posted.seq());
-                    ConnectionRegistry.send(connection, ack.toString());
+                    yield chats.postAsync(chatId, clientMsgId, Frames.text(frame, "text"), "visitor", "visitor", null)
+                            .invoke(posted -> {
+                                ObjectNode ack = Frames.frame(mapper, "ack");
+                                ack.put("clientMsgId", clientMsgId);
+                                ack.put("seq", posted.seq());
+                                ConnectionRegistry.send(connection, ack.toString());
+                            }).replaceWithVoid();
                 }
-                case "resume" -> delivery.resume(connection, chatId, Frames.afterSeq(frame), false);
-                case "close" -> chats.close(chatId, "visitor", null);
+                case "resume" -> {
+                    long after = Frames.afterSeq(frame);
+                    yield blocking(() -> delivery.resume(connection, chatId, after, false));
+                }
+                case "close" -> chats.closeAsync(chatId, "visitor", null).replaceWithVoid();
                 default -> throw new ChatException(400, "unknown-type", "unknown frame type " + frame.get("type").asText());
-            }
-        } catch (ChatException e) {
-            ConnectionRegistry.send(connection, Frames.error(mapper, e));
-        } catch (Exception e) {
-            LOG.warnf(e, "chat %s: a visitor frame could not be handled", chatId);
-            ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+            };
+        } catch (RuntimeException e) {
+            handled = Uni.createFrom().failure(e);
         }
+        return handled.onFailure().recoverWithItem(e -> {
+            if (e instanceof ChatException ce) {
+                ConnectionRegistry.send(connection, Frames.error(mapper, ce));
+            } else {
+                LOG.warnf(e, "chat %s: a visitor frame could not be handled", chatId);
+                ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+            }
+            return null;
+        });
+    }
+
+    /** Runs a blocking step on a worker thread. */
+    static Uni<Void> blocking(Runnable step) {
+        return Uni.createFrom().<Void>item(() -> {
+            step.run();
+            return null;
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     private static String chatId(WebSocketConnection connection) {

@@ -1,38 +1,65 @@
 package io.chatroute.session.api;
 
-import java.util.concurrent.locks.ReentrantLock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.chatroute.session.messaging.OutboxRelay;
 import io.chatroute.session.persistence.ChatStore;
+import io.smallrye.mutiny.Uni;
 
 /**
- * Runs a state change and publishes the events its script appended while holding the lock of the chat (or
- * agent) stripe, so that this instance hands a chat's events to the producer in the order Redis committed them.
+ * Runs the state changes of one chat (or agent) stripe one after another, without blocking a thread, and
+ * publishes the events each script appended before the next change of the stripe starts: this instance hands a
+ * chat's events to the producer in the order Redis committed them. A change is started when the previous one of
+ * its stripe has finished (or failed, or outlived {@link #CHANGE_TIMEOUT}: then the outbox sweep publishes what it
+ * appended, and consumers order a chat's messages by {@code seq}).
  */
 final class WriteLocks {
 
     private static final int STRIPES = 256;
+    static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(10);
 
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    @SuppressWarnings("unchecked")
+    private final AtomicReference<CompletableFuture<Void>>[] tails = new AtomicReference[STRIPES];
     private final OutboxRelay relay;
 
     WriteLocks(OutboxRelay relay) {
         this.relay = relay;
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new ReentrantLock();
+            tails[i] = new AtomicReference<>(CompletableFuture.completedFuture(null));
         }
     }
 
-    ChatStore.Outcome write(String key, Supplier<ChatStore.Outcome> change) {
-        ReentrantLock lock = stripes[Math.floorMod(key.hashCode(), STRIPES)];
-        lock.lock();
-        try {
-            ChatStore.Outcome outcome = change.get();
-            relay.publish(outcome.emitted());
-            return outcome;
-        } finally {
-            lock.unlock();
-        }
+    /** Queues the change behind the stripe's previous one when subscribed to; the Uni ends when it committed and was handed to the producer. */
+    Uni<ChatStore.Outcome> write(String key, Supplier<Uni<ChatStore.Outcome>> change) {
+        AtomicReference<CompletableFuture<Void>> tail = tails[Math.floorMod(key.hashCode(), STRIPES)];
+        return Uni.createFrom().completionStage(() -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            CompletableFuture<ChatStore.Outcome> result = new CompletableFuture<>();
+            tail.getAndSet(done).whenComplete((ignored, previousFailure) -> {
+                Uni<ChatStore.Outcome> running;
+                try {
+                    running = change.get().ifNoItem().after(CHANGE_TIMEOUT).fail();
+                } catch (RuntimeException e) {
+                    done.complete(null);
+                    result.completeExceptionally(e);
+                    return;
+                }
+                running.subscribe().with(outcome -> {
+                    try {
+                        relay.publish(outcome.emitted());
+                    } finally {
+                        done.complete(null);
+                    }
+                    result.complete(outcome);
+                }, failure -> {
+                    done.complete(null);
+                    result.completeExceptionally(failure);
+                });
+            });
+            return result;
+        });
     }
 }

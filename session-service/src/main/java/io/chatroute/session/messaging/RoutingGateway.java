@@ -43,10 +43,12 @@ public class RoutingGateway {
         this.mapper = mapper;
     }
 
-    public Evaluation evaluate(String formId, Map<String, Object> form) {
+    /** Evaluates the start form; routing-service reserves the chat's place in its queue, so the position is its real rank. */
+    public Evaluation evaluate(String chatId, String formId, Map<String, Object> form) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("formId", formId);
         body.put("form", form);
+        body.put("chatId", chatId);
         String auth = "Bearer " + config.routing().token().orElse("");
         try (Response response = call(auth, body)) {
             int status = response.getStatus();

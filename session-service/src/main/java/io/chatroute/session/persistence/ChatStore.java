@@ -12,12 +12,14 @@ import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.list.ListCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The chat state in Redis. Every state change is one Lua script that also appends its events to the outbox and
- * returns them ({@link Outcome#emitted()}), so that the caller publishes them at once.
+ * returns them ({@link Outcome#emitted()}), so that the caller publishes them at once. The state changes are
+ * non-blocking ({@link Uni}); reads block (worker threads).
  */
 @ApplicationScoped
 public class ChatStore {
@@ -47,18 +49,18 @@ public class ChatStore {
         this.sets = redis.set(String.class);
     }
 
-    public Outcome create(String chatId, Map<String, String> fields, String tokenHash, NewEvent requested,
+    public Uni<Outcome> create(String chatId, Map<String, String> fields, String tokenHash, NewEvent requested,
                           NewEvent firstMessage, String clientMsgId, String time,
                           String idempotencyRecordId, String sealedAnswer, Duration idempotencyTtl, String requestHash) {
         boolean idem = idempotencyRecordId != null;
-        return pair(scripts.eval(Scripts.CREATE_CHAT,
+        return scripts.evalAsync(Scripts.CREATE_CHAT,
                 List.of(Keys.chat(chatId), Keys.visitorToken(tokenHash), Keys.messages(chatId), Keys.clientMsgs(chatId),
                         Keys.OUTBOX, idem ? Keys.idempotency(idempotencyRecordId) : Keys.idempotency("none")),
                 List.of(io.vertx.core.json.Json.encode(fields), chatId, requested.id(), requested.data(), time,
                         firstMessage == null ? "" : firstMessage.id(), firstMessage == null ? "" : firstMessage.data(),
                         clientMsgId == null ? "" : clientMsgId,
                         idem ? "1" : "0", idem ? sealedAnswer : "", Long.toString(idempotencyTtl.toSeconds()),
-                        requestHash == null ? "" : requestHash)));
+                        requestHash == null ? "" : requestHash)).map(ChatStore::pair);
     }
 
     /** The stored idempotency record ({requestHash, answer}) or null. */
@@ -66,22 +68,21 @@ public class ChatStore {
         return values.get(Keys.idempotency(recordId));
     }
 
-    public Outcome postMessage(String chatId, String clientMsgId, String dataWithoutSeq, String eventId, String senderKind,
-                               String senderId, String time) {
-        return pair(scripts.eval(Scripts.POST_MESSAGE,
+    public Uni<Outcome> postMessage(String chatId, String clientMsgId, String dataWithoutSeq, String eventId, String senderKind,
+                                    String senderId, String time) {
+        return scripts.evalAsync(Scripts.POST_MESSAGE,
                 List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.clientMsgs(chatId), Keys.OUTBOX),
-                List.of(clientMsgId, dataWithoutSeq, eventId, senderKind, senderId == null ? "" : senderId, time)));
+                List.of(clientMsgId, dataWithoutSeq, eventId, senderKind, senderId == null ? "" : senderId, time)).map(ChatStore::pair);
     }
 
-    public Outcome close(String chatId, String by, String agentId, String eventId, String time) {
-        Scripts.Result r = scripts.eval(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX),
-                List.of(by, agentId == null ? "" : agentId, eventId, time));
-        return new Outcome(r.value().toString(), "", r.emitted());
+    public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time) {
+        return scripts.evalAsync(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX),
+                List.of(by, agentId == null ? "" : agentId, eventId, time)).map(r -> new Outcome(r.value().toString(), "", r.emitted()));
     }
 
-    public Outcome answerOffer(String chatId, boolean accept, String agentId, String eventId, String time, String reason) {
-        return pair(scripts.eval(Scripts.ANSWER_OFFER, List.of(Keys.chat(chatId), Keys.OUTBOX),
-                List.of(accept ? "accept" : "decline", agentId, eventId, time, reason == null ? "" : reason)));
+    public Uni<Outcome> answerOffer(String chatId, boolean accept, String agentId, String eventId, String time, String reason) {
+        return scripts.evalAsync(Scripts.ANSWER_OFFER, List.of(Keys.chat(chatId), Keys.OUTBOX),
+                List.of(accept ? "accept" : "decline", agentId, eventId, time, reason == null ? "" : reason)).map(ChatStore::pair);
     }
 
     /** Applies a consumed event once: 1 applied, 0 already processed, 2 skipped. */
@@ -138,8 +139,9 @@ public class ChatStore {
     }
 
     /** Appends an event that changes no state (agent.presence.requested) to the outbox. */
-    public List<Emitted> appendEvent(String id, String type, String key, String topic, String time, String data) {
-        return scripts.eval(Scripts.APPEND_EVENT, List.of(Keys.OUTBOX), List.of(id, type, key, topic, time, data)).emitted();
+    public Uni<Outcome> appendEvent(String id, String type, String key, String topic, String time, String data) {
+        return scripts.evalAsync(Scripts.APPEND_EVENT, List.of(Keys.OUTBOX), List.of(id, type, key, topic, time, data))
+                .map(r -> new Outcome("ok", "", r.emitted()));
     }
 
     private static Outcome pair(Scripts.Result r) {

@@ -12,13 +12,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Runs the Lua scripts under resources/lua (blocking: call from worker threads only) by EVALSHA, loading a
- * script once per Redis server (EVAL on NOSCRIPT).
+ * Runs the Lua scripts under resources/lua by EVALSHA, loading a script once per Redis server (EVAL on NOSCRIPT):
+ * {@link #eval} blocks (worker threads only), {@link #evalAsync} does not (the event loop's path: no thread
+ * hand-over, the reply is handled where it arrives).
  *
  * <p>Every script is wrapped so that it can call {@code outbox(stream, id, type, key, topic, time, data)}: the
  * entry is appended to the outbox stream in the same atomic step as the state change, and also returned to the
@@ -63,29 +66,62 @@ public class Scripts {
             """;
 
     private final RedisDataSource redis;
+    private final ReactiveRedisDataSource reactive;
     private final Map<String, Loaded> scripts = new ConcurrentHashMap<>();
 
-    public Scripts(RedisDataSource redis) {
+    public Scripts(RedisDataSource redis, ReactiveRedisDataSource reactive) {
         this.redis = redis;
+        this.reactive = reactive;
     }
 
     public Result eval(String script, List<String> keys, List<String> args) {
         Loaded loaded = scripts.computeIfAbsent(script, Scripts::load);
-        List<String> command = new ArrayList<>(2 + keys.size() + args.size());
-        command.add(loaded.sha());
-        command.add(Integer.toString(keys.size()));
-        command.addAll(keys);
-        command.addAll(args);
+        String[] command = command(loaded, keys, args);
         Response r;
         try {
-            r = redis.execute("EVALSHA", command.toArray(String[]::new));
+            r = redis.execute("EVALSHA", command);
         } catch (RuntimeException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+            if (!noScript(e)) {
                 throw e;
             }
-            command.set(0, loaded.source());
-            r = redis.execute("EVAL", command.toArray(String[]::new));
+            command[0] = loaded.source();
+            r = redis.execute("EVAL", command);
         }
+        return result(r);
+    }
+
+    /** The same without blocking: safe on the event loop. */
+    public Uni<Result> evalAsync(String script, List<String> keys, List<String> args) {
+        Loaded loaded = scripts.computeIfAbsent(script, Scripts::load);
+        String[] command = command(loaded, keys, args);
+        return reactive.execute("EVALSHA", command)
+                .onFailure(Scripts::noScript).recoverWithUni(e -> {
+                    String[] withSource = command.clone();
+                    withSource[0] = loaded.source();
+                    return reactive.execute("EVAL", withSource);
+                })
+                .map(Scripts::result);
+    }
+
+    private static String[] command(Loaded loaded, List<String> keys, List<String> args) {
+        String[] command = new String[2 + keys.size() + args.size()];
+        command[0] = loaded.sha();
+        command[1] = Integer.toString(keys.size());
+        int i = 2;
+        for (String k : keys) {
+            command[i++] = k;
+        }
+        for (String a : args) {
+            command[i++] = a;
+        }
+        return command;
+    }
+
+    private static boolean noScript(Throwable e) {
+        return e.getMessage() != null && e.getMessage().contains("NOSCRIPT");
+    }
+
+    private static Result result(Response r) {
         List<Emitted> emitted = new ArrayList<>();
         Response entries = r.get(1);
         if (entries != null) {

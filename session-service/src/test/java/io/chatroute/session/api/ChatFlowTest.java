@@ -92,6 +92,8 @@ class ChatFlowTest {
         assertThat((Integer) r.path("position")).isEqualTo(3);
         assertThat((Integer) r.path("estimatedWaitSeconds")).isEqualTo(120);
         assertThat(RoutingStub.AUTHORIZATIONS).contains("Bearer " + RoutingStub.TOKEN);
+        // the evaluation named the new chat, so the position answered is the place routing-service reserved for it
+        assertThat(RoutingStub.CHAT_IDS).contains(chatId);
 
         await().atMost(WAIT).until(() -> !events("chat.requested", chatId).isEmpty() && !events("chat.message.posted", chatId).isEmpty());
         KafkaTestClient.Event requested = events("chat.requested", chatId).get(0);

@@ -32,6 +32,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class RoutingStub implements QuarkusTestResourceLifecycleManager {
 
     static final List<String> AUTHORIZATIONS = new CopyOnWriteArrayList<>();
+    /** The chat ids session-service sent with its evaluations (routing-service reserves their places). */
+    static final List<String> CHAT_IDS = new CopyOnWriteArrayList<>();
     static final String TOKEN = TestTokens.platform();
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -51,6 +53,7 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
                 body = MAPPER.readTree(in);
             }
             String formId = body.path("formId").asText();
+            CHAT_IDS.add(body.path("chatId").asText(""));
             int status;
             String answer;
             switch (formId) {
