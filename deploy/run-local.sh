@@ -12,6 +12,8 @@
 #   CHATROUTE_POSTGRES_USER, CHATROUTE_POSTGRES_PASSWORD                         credentials for an existing PostgreSQL
 #   SESSION_PORT (8080) ROUTING_PORT (8081) HISTORY_PORT (8082) KNOWLEDGE_PORT (8083)
 #   CHATROUTE_HEAP (256m)  CHATROUTE_MVN_ARGS (extra Maven arguments, e.g. -o)
+#   CHATROUTE_WIDGET_ORIGINS     sites allowed to embed the widget (CORS and socket Origin), comma-separated
+#   CHATROUTE_STARTS_PER_MINUTE_PER_ADDRESS (30)   raise it to drive the load tool against this system
 set -uo pipefail
 
 started_at=$SECONDS

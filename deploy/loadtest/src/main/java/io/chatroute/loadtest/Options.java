@@ -321,7 +321,8 @@ final class Options {
                   --heap SIZE          -Xmx of each started service (256m)
                   --partitions N       partitions of the started Kafka's topics (4)
                   --service-jvm-opts S extra JVM options of each started service, e.g.
-                                       "-XX:StartFlightRecording=filename=/tmp/jfr-%s.jfr,settings=profile" (%s: the service)
+                                       "-XX:StartFlightRecording=filename=/tmp/jfr-%s.jfr,settings=profile" (%s: the service);
+                                       a -XX:+Use...GC option replaces the default -XX:+UseSerialGC
 
                 output
                   --out DIR            results directory (deploy/loadtest/target/results/<timestamp>)

@@ -97,6 +97,8 @@ final class StartedSystem implements AutoCloseable {
                         String routingUrl = "http://127.0.0.1:" + ports.get("routing-service");
                         props.put("quarkus.redis.hosts", infra.redisUrl());
                         props.put("quarkus.rest-client.routing.url", routingUrl);
+                        // every simulated visitor starts from 127.0.0.1: the per-address start limit would refuse them
+                        props.put("chatroute.limits.starts-per-minute-per-address", "100000000");
                         env.put("CHATROUTE_ROUTING_URL", routingUrl);
                         env.put("CHATROUTE_ROUTING_TOKEN", DevTokens.mint(key, "session-service", Duration.ofDays(1),
                                 "platform"));
@@ -142,7 +144,10 @@ final class StartedSystem implements AutoCloseable {
             Map<String, String> env, Path logs, Path workDir) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         // as deploy/run-local.sh runs them: full tiered compilation, since a load run measures the steady state
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap));
+        if (!jvmOpts.matches("(?s).*-XX:\\+Use\\w+GC.*")) {
+            command.add("-XX:+UseSerialGC"); // the default; --service-jvm-opts may choose another collector
+        }
         for (String opt : jvmOpts.trim().split("\\s+")) {
             if (!opt.isEmpty()) {
                 command.add(opt.replace("%s", name));

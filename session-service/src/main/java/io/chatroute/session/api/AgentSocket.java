@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.chatroute.session.domain.Caller;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -60,6 +61,12 @@ public class AgentSocket {
         registry.removeAgent(agentId, connection);
         delivery.disconnected(connection);
         presence.closed(agentId);
+    }
+
+    /** Binary frames are not part of the protocol: an error frame, the socket stays open. */
+    @OnBinaryMessage
+    public void onBinary(WebSocketConnection connection, io.vertx.core.buffer.Buffer data) {
+        ConnectionRegistry.send(connection, Frames.error(mapper, "bad-frame", "binary frames are not accepted; send JSON text frames"));
     }
 
     @OnTextMessage

@@ -15,6 +15,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -36,14 +38,23 @@ public class ChatResource {
         this.identity = identity;
     }
 
+    /**
+     * Starts a chat. Anonymous starts are limited per client address ({@code chatroute.limits.starts-per-minute-per-address};
+     * behind a proxy enable {@code quarkus.http.proxy.proxy-address-forwarding}); platform and admin tokens are not
+     * counted. The answer carries the visitor token: never cached.
+     */
     @POST
     @PermitAll
-    public Response create(@HeaderParam("Idempotency-Key") String idempotencyKey, ChatRequest request) {
+    public Response create(@HeaderParam("Idempotency-Key") String idempotencyKey, ChatRequest request,
+                           @Context HttpServerRequest http) {
         if (request == null) {
             throw ChatException.field("body", "a JSON body is required");
         }
+        if (!identity.hasRole(Caller.PLATFORM) && !identity.hasRole(Caller.ADMIN)) {
+            chats.admitStart(http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress());
+        }
         ChatService.Created created = chats.create(request, idempotencyKey);
-        return Response.status(201).entity(created.body()).build();
+        return Response.status(201).entity(created.body()).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
     }
 
     @GET

@@ -22,6 +22,7 @@ import io.chatroute.session.domain.FieldError;
 import io.chatroute.session.domain.IdempotencySeal;
 import io.chatroute.session.domain.Limits;
 import io.chatroute.session.domain.MessageRules;
+import io.chatroute.session.domain.TextSafety;
 import io.chatroute.session.domain.VisitorTokens;
 import io.chatroute.session.messaging.OutboxRelay;
 import io.chatroute.session.messaging.RoutingGateway;
@@ -71,7 +72,8 @@ public class ChatService {
 
     // ------------------------------------------------------------------ create
 
-    public Created create(ChatRequest request, String idempotencyKey) {
+    public Created create(ChatRequest received, String idempotencyKey) {
+        ChatRequest request = received.sanitized();
         List<FieldError> errors = validator.validate(request);
         if (!errors.isEmpty()) {
             throw ChatException.validation(errors);
@@ -177,6 +179,15 @@ public class ChatService {
         }
     }
 
+    /** Counts a chat start from an address; 429 when the address started too many this minute. */
+    public void admitStart(String address) {
+        long n = store.countStart(address);
+        if (n > config.limits().startsPerMinutePerAddress()) {
+            throw new ChatException(429, "rate-limited", "at most " + config.limits().startsPerMinutePerAddress()
+                    + " chat starts a minute from one address");
+        }
+    }
+
     // ------------------------------------------------------------------ read
 
     public Map<String, String> chatOrThrow(String chatId) {
@@ -233,23 +244,30 @@ public class ChatService {
     }
 
     /** {@link #post} without blocking: validation errors and outcomes arrive as the Uni's failure. */
-    public Uni<Posted> postAsync(String chatId, String clientMsgId, String text, String from, String senderKind, String senderId) {
+    public Uni<Posted> postAsync(String chatId, String clientMsgId, String received, String from, String senderKind, String senderId) {
         List<FieldError> errors = new java.util.ArrayList<>();
+        String cleaned = TextSafety.clean(received);
         MessageRules.checkClientMsgId(clientMsgId).ifPresent(m -> errors.add(new FieldError("clientMsgId", m)));
-        MessageRules.checkText(text, limits).ifPresent(m -> errors.add(new FieldError("text", m)));
+        MessageRules.checkText(cleaned, limits).ifPresent(m -> errors.add(new FieldError("text", m)));
         if (!errors.isEmpty()) {
             return Uni.createFrom().failure(ChatException.validation(errors));
         }
+        // what is stored, published and shown everywhere: no card number in clear
+        String text = TextSafety.maskCards(cleaned);
         String now = now();
         // the script fills in seq and the chat's language: one round trip
         ObjectNode data = messageData(chatId, clientMsgId, from, senderId, text, null, now);
         return locks.write(chatId, () -> store.postMessage(chatId, clientMsgId, data.toString(),
-                UUID.randomUUID().toString(), senderKind, senderId, now)).map(outcome -> switch (outcome.status()) {
+                UUID.randomUUID().toString(), senderKind, senderId, now, System.currentTimeMillis(),
+                config.limits().visitorMessagesPerSecond(), config.limits().visitorMessageBurst())).map(outcome -> switch (outcome.status()) {
                     case "ok" -> new Posted(Long.parseLong(outcome.value()), false);
                     case "dup" -> new Posted(Long.parseLong(outcome.value()), true);
                     case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
                     case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
                     case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    case "rate_limited" -> throw new ChatException(429, "rate-limited", "at most "
+                            + config.limits().visitorMessagesPerSecond() + " messages a second (bursts of "
+                            + config.limits().visitorMessageBurst() + "); try again in " + outcome.value() + " ms");
                     default -> throw new IllegalStateException("unexpected outcome " + outcome);
                 });
     }

@@ -66,9 +66,16 @@ public final class Frames {
         return n;
     }
 
+    /** The field's text, null when absent; any other JSON type is refused (a number is not a text). */
     public static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : v.isTextual() ? v.asText() : v.toString();
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ChatException.field(field, "must be a string");
+        }
+        return v.asText();
     }
 
     public static String requiredText(JsonNode n, String field) {

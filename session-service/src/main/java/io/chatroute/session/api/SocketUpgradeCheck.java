@@ -1,6 +1,7 @@
 package io.chatroute.session.api;
 
 import io.chatroute.session.api.security.VisitorIdentityProvider;
+import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.domain.Caller;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
@@ -22,8 +23,20 @@ public class SocketUpgradeCheck implements HttpUpgradeCheck {
         return VisitorSocket.ID.equals(endpointId) || AgentSocket.ID.equals(endpointId);
     }
 
+    private final SessionConfig config;
+
+    public SocketUpgradeCheck(SessionConfig config) {
+        this.config = config;
+    }
+
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        // a browser always names the page's origin: only our own pages and the widget's configured sites may open
+        // a socket (no cross-site WebSocket hijacking); clients that are not browsers send no Origin
+        String origin = context.httpRequest().getHeader("Origin");
+        if (origin != null && !allowedOrigin(origin, context.httpRequest())) {
+            return CheckResult.rejectUpgrade(403);
+        }
         return context.securityIdentity().onItem().transformToUni(identity -> {
             if (identity == null || identity.isAnonymous()) {
                 return CheckResult.rejectUpgrade(401);
@@ -43,5 +56,13 @@ public class SocketUpgradeCheck implements HttpUpgradeCheck {
             context.userData().put(AGENT_ID, identity.getPrincipal().getName());
             return CheckResult.permitUpgrade();
         });
+    }
+
+    private boolean allowedOrigin(String origin, io.vertx.core.http.HttpServerRequest request) {
+        String host = request.getHeader("Host");
+        if (host != null && (origin.equals("http://" + host) || origin.equals("https://" + host))) {
+            return true;
+        }
+        return config.widgetOrigins().stream().anyMatch(o -> o.equals("*") || o.equalsIgnoreCase(origin));
     }
 }

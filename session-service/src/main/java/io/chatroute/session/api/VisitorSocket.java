@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatroute.session.domain.Caller;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -50,6 +51,12 @@ public class VisitorSocket {
     public void closed(WebSocketConnection connection) {
         registry.removeVisitor(chatId(connection), connection);
         delivery.disconnected(connection);
+    }
+
+    /** Binary frames are not part of the protocol: an error frame, the socket stays open. */
+    @OnBinaryMessage
+    public void onBinary(WebSocketConnection connection, io.vertx.core.buffer.Buffer data) {
+        ConnectionRegistry.send(connection, Frames.error(mapper, "bad-frame", "binary frames are not accepted; send JSON text frames"));
     }
 
     @OnTextMessage

@@ -15,6 +15,13 @@ public interface SessionConfig {
 
     Routing routing();
 
+    /**
+     * Sites allowed to embed the widget: CORS origins of the REST API and the Origins accepted on sockets (besides
+     * session-service's own pages). Comma-separated, e.g. https://shop.example.com.
+     */
+    @WithDefault("http://localhost:8080,http://127.0.0.1:8080")
+    java.util.List<String> widgetOrigins();
+
     Limits limits();
 
     Outbox outbox();
@@ -44,6 +51,18 @@ public interface SessionConfig {
 
         @WithDefault("500")
         int formMaxValueChars();
+
+        /** A visitor's sustained message rate (token bucket per chat, shared by all instances). */
+        @WithDefault("10")
+        int visitorMessagesPerSecond();
+
+        /** How many messages a visitor may send at once before the rate applies. */
+        @WithDefault("20")
+        int visitorMessageBurst();
+
+        /** Chat starts per client address per minute (callers with a platform or admin token are not counted). */
+        @WithDefault("30")
+        int startsPerMinutePerAddress();
     }
 
     interface Outbox {

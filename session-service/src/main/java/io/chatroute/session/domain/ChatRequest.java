@@ -15,4 +15,16 @@ public record ChatRequest(String formId, Visitor visitor, Map<String, Object> fo
         form = form == null ? Map.of() : form;
         message = message == null || message.isBlank() ? null : message;
     }
+
+    /**
+     * The request as the edge keeps it: control and bidi characters removed from every text (line breaks only
+     * in the message), card numbers in the message masked ({@link TextSafety}).
+     */
+    public ChatRequest sanitized() {
+        Map<String, Object> cleanForm = new java.util.LinkedHashMap<>();
+        form.forEach((k, v) -> cleanForm.put(TextSafety.cleanLine(k), v instanceof String s ? TextSafety.cleanLine(s) : v));
+        Visitor v = new Visitor(TextSafety.cleanLine(visitor.name()), TextSafety.cleanLine(visitor.email()),
+                TextSafety.cleanLine(visitor.locale()), TextSafety.cleanLine(visitor.customerId()));
+        return new ChatRequest(TextSafety.cleanLine(formId), v, cleanForm, TextSafety.maskCards(TextSafety.clean(message)));
+    }
 }

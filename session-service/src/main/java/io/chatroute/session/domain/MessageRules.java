@@ -28,6 +28,9 @@ public final class MessageRules {
         if (clientMsgId.length() > 100) {
             return Optional.of("must be at most 100 characters");
         }
+        if (TextSafety.hasUnsafe(clientMsgId)) {
+            return Optional.of("must not contain control, line-break or bidi characters");
+        }
         return Optional.empty();
     }
 

@@ -68,11 +68,13 @@ public class ChatStore {
         return values.get(Keys.idempotency(recordId));
     }
 
+    /** Posts a message; a visitor's messages pass a token bucket of {@code perSecond} with bursts of {@code burst}. */
     public Uni<Outcome> postMessage(String chatId, String clientMsgId, String dataWithoutSeq, String eventId, String senderKind,
-                                    String senderId, String time) {
+                                    String senderId, String time, long nowMillis, int perSecond, int burst) {
         return scripts.evalAsync(Scripts.POST_MESSAGE,
                 List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.clientMsgs(chatId), Keys.OUTBOX),
-                List.of(clientMsgId, dataWithoutSeq, eventId, senderKind, senderId == null ? "" : senderId, time)).map(ChatStore::pair);
+                List.of(clientMsgId, dataWithoutSeq, eventId, senderKind, senderId == null ? "" : senderId, time,
+                        Long.toString(nowMillis), Integer.toString(perSecond), Integer.toString(burst))).map(ChatStore::pair);
     }
 
     public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time) {
@@ -131,6 +133,11 @@ public class ChatStore {
     public long agentSocket(String agentId, String instanceId, int delta) {
         return scripts.eval(Scripts.AGENT_SOCKET, List.of(Keys.agentSockets(agentId)),
                 List.of(instanceId, Integer.toString(delta))).value().toLong();
+    }
+
+    /** Counts a chat start from one client address in a one-minute window shared by all instances; returns the count. */
+    public long countStart(String address) {
+        return scripts.eval(Scripts.RATE_WINDOW, List.of(Keys.startRate(address)), List.of("60000")).value().toLong();
     }
 
     /** Keeps this instance's heartbeat alive for ttl. */

@@ -33,6 +33,11 @@ public final class Keys {
     }
 
     /** A live instance's heartbeat (expires when the process is gone). */
+    /** Chat starts from one client address in the current one-minute window. */
+    public static String startRate(String address) {
+        return "session:rate:start:" + address;
+    }
+
     public static String instance(String instanceId) {
         return "session:instance:" + instanceId;
     }

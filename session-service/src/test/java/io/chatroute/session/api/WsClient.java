@@ -32,9 +32,18 @@ final class WsClient implements AutoCloseable {
     }
 
     static WsClient connect(String pathAndQuery) throws Exception {
+        return connect(pathAndQuery, null);
+    }
+
+    /** Connects sending an Origin header, as a browser would (null: none). */
+    static WsClient connect(String pathAndQuery, String origin) throws Exception {
         List<JsonNode> frames = new CopyOnWriteArrayList<>();
         StringBuilder partial = new StringBuilder();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (origin != null) {
+            builder.header("Origin", origin);
+        }
+        WebSocket ws = builder
                 .buildAsync(uri(pathAndQuery), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
@@ -64,6 +73,14 @@ final class WsClient implements AutoCloseable {
 
     void send(String json) throws Exception {
         socket.sendText(json, true).get(10, TimeUnit.SECONDS);
+    }
+
+    void sendBinary(byte[] data) throws Exception {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).get(10, TimeUnit.SECONDS);
+    }
+
+    boolean isOpen() {
+        return !socket.isInputClosed() && !socket.isOutputClosed();
     }
 
     @Override
