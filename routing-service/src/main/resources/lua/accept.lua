@@ -1,9 +1,9 @@
--- ARGV: chatId agentId offerId nowMs nowIso eventId assignedJson pid ttl
-local chatId, agentId, offerId, now, nowIso, eventId, assigned, pid, ttl =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+-- ARGV: chatId agentId offerId nowMs nowIso eventId assignedJson pid ttl day statsTtl
+local chatId, agentId, offerId, now, nowIso, eventId, assigned, pid, ttl, day, statsTtl =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 if seen(pid) then return {'DUPLICATE'} end
 local ck = 'routing:chat:' .. chatId
-local c = redis.call('HMGET', ck, 'state', 'agentId', 'offerId', 'expiresAt')
+local c = redis.call('HMGET', ck, 'state', 'agentId', 'offerId', 'expiresAt', 'queueId', 'enqueuedAt')
 if c[1] == 'ASSIGNED' and c[2] == agentId and c[3] == offerId then
   processed(pid, ttl)
   return {'ALREADY'}
@@ -22,6 +22,14 @@ if reason then
 end
 redis.call('HSET', ck, 'state', 'ASSIGNED', 'assignedAt', now)
 redis.call('ZREM', 'routing:offer-deadlines', chatId)
+-- service level: answered today, and within the queue's target when assigned at most that long after it was queued
+if c[5] then
+  local waited = tonumber(now) - tonumber(c[6] or now)
+  if waited < 0 then waited = 0 end
+  local counts = {answered = 1, answerWaitMs = waited}
+  if waited <= sl_target(c[5]) * 1000 then counts.answeredWithinTarget = 1 end
+  queue_stats(c[5], day, statsTtl, counts)
+end
 outbox(eventId, 'chat.assigned', chatId, nowIso, assigned)
 processed(pid, ttl)
 return {'ASSIGNED'}

@@ -18,3 +18,21 @@ local function capacity(id, agentId, active, max, time)
   outbox(id, 'agent.capacity.changed', agentId, time,
     cjson.encode({agentId = agentId, active = tonumber(active), max = tonumber(max), changedAt = time}))
 end
+-- adds to a queue's service-level counters of one UTC day (routing:stats:queue:<queueId>:<yyyy-MM-dd>, a hash that
+-- expires ttl seconds after its last write): counts = {field = n, ...}
+local function queue_stats(queueId, day, ttl, counts)
+  local sk = 'routing:stats:queue:' .. queueId .. ':' .. day
+  for field, n in pairs(counts) do redis.call('HINCRBY', sk, field, n) end
+  redis.call('EXPIRE', sk, ttl)
+end
+-- the queue's service-level target in seconds (QueueDefinition.serviceLevelTargetSeconds, default 60)
+local function sl_target(queueId)
+  local q = redis.call('GET', 'routing:queue:' .. queueId)
+  if q then
+    local ok, def = pcall(cjson.decode, q)
+    if ok and type(def) == 'table' and type(def.serviceLevelTargetSeconds) == 'number' then
+      return def.serviceLevelTargetSeconds
+    end
+  end
+  return 60
+end

@@ -20,6 +20,7 @@ local agent = c[2]
 local ak = 'routing:agent:' .. agent
 local active = tonumber(redis.call('HGET', ak, 'active') or '0')
 if active > 0 then active = redis.call('HINCRBY', ak, 'active', -1) end
+if tonumber(active) == 0 then redis.call('HSET', ak, 'idleSince', now) end
 local max = redis.call('HGET', ak, 'max') or '1'
 redis.call('HSET', ck, 'state', 'QUEUED', 'declined:' .. agent, now)
 redis.call('HDEL', ck, 'agentId', 'offerId', 'expiresAt')

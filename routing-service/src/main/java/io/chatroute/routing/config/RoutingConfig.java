@@ -31,6 +31,13 @@ public interface RoutingConfig {
     @WithDefault("2592000")
     int closedRetentionSeconds();
 
+    /**
+     * How long a queue's per-day service-level counters ({@code routing:stats:queue:<id>:<yyyy-MM-dd>}) are kept after
+     * their last write (the live stats read only today's).
+     */
+    @WithDefault("172800")
+    int statsRetentionSeconds();
+
     /** The outbox sweep's lease (one instance sweeps at a time); at least twice the ack timeout. */
     @WithDefault("30000")
     long relayLeaseMillis();

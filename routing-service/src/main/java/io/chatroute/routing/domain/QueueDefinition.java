@@ -4,17 +4,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A queue: required skills, priority, offer timeout, business hours and (later) overflow. */
+/**
+ * A queue: required skills, priority, offer timeout, business hours, (later) overflow, and the service-level target
+ * (a chat assigned within this many seconds of being queued counts as answered within target; read by accept.lua,
+ * which defaults to the same 60 s).
+ */
 public record QueueDefinition(String id, String name, Map<String, Integer> requiredSkills, Integer priority,
-                              Integer offerTimeoutSeconds, BusinessHours businessHours, Overflow overflow) {
+                              Integer offerTimeoutSeconds, BusinessHours businessHours, Overflow overflow,
+                              Integer serviceLevelTargetSeconds) {
     public static final int DEFAULT_OFFER_TIMEOUT = 20;
+    public static final int DEFAULT_SERVICE_LEVEL_TARGET = 60;
+    public static final int MAX_SERVICE_LEVEL_TARGET = 3600;
 
     public record Overflow(Integer afterSeconds, String queueId) {
     }
 
     public QueueDefinition withId(String newId) {
         return new QueueDefinition(newId, name, requiredSkills == null ? Map.of() : requiredSkills, priority == null ? 0 : priority,
-                offerTimeoutSeconds == null ? DEFAULT_OFFER_TIMEOUT : offerTimeoutSeconds, businessHours, overflow);
+                offerTimeoutSeconds == null ? DEFAULT_OFFER_TIMEOUT : offerTimeoutSeconds, businessHours, overflow,
+                serviceLevelTargetSeconds == null ? DEFAULT_SERVICE_LEVEL_TARGET : serviceLevelTargetSeconds);
+    }
+
+    public int serviceLevelTarget() {
+        return serviceLevelTargetSeconds == null ? DEFAULT_SERVICE_LEVEL_TARGET : serviceLevelTargetSeconds;
     }
 
     public int offerTimeout() {
@@ -32,6 +44,9 @@ public record QueueDefinition(String id, String name, Map<String, Integer> requi
         }
         if (offerTimeoutSeconds != null && (offerTimeoutSeconds < 5 || offerTimeoutSeconds > 300)) {
             errors.add(new FieldError("offerTimeoutSeconds", "must be 5 to 300"));
+        }
+        if (serviceLevelTargetSeconds != null && (serviceLevelTargetSeconds < 1 || serviceLevelTargetSeconds > MAX_SERVICE_LEVEL_TARGET)) {
+            errors.add(new FieldError("serviceLevelTargetSeconds", "must be 1 to " + MAX_SERVICE_LEVEL_TARGET));
         }
         if (businessHours != null) {
             errors.addAll(businessHours.validate("businessHours"));

@@ -4,8 +4,12 @@ import io.chatroute.routing.domain.AgentProfile;
 import io.chatroute.routing.domain.AgentSnapshot;
 import io.chatroute.routing.domain.Presence;
 
-/** An agent as stored in {@code routing:agent:<id>}. */
-public record AgentRecord(String id, AgentProfile profile, Presence status, int active, int max, long lastAssignedAt, long statusSince) {
+/**
+ * An agent as stored in {@code routing:agent:<id>}. Times are epoch ms (0 = never): {@code lastAssignedAt} the last
+ * offer, {@code statusSince} the last presence change, {@code idleSince} the last time the load dropped to zero.
+ */
+public record AgentRecord(String id, AgentProfile profile, Presence status, int active, int max, long lastAssignedAt, long statusSince,
+                          long idleSince) {
     public AgentSnapshot snapshot() {
         return new AgentSnapshot(id, status, active, max, profile.skillsOrEmpty(), lastAssignedAt);
     }

@@ -1,7 +1,10 @@
 package io.chatroute.routing.persistence;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatroute.routing.config.RoutingConfig;
 import io.chatroute.routing.domain.AgentProfile;
 import io.chatroute.routing.domain.FormDefinition;
+import io.chatroute.routing.domain.LiveStats;
 import io.chatroute.routing.domain.Presence;
 import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.RoutingRule;
@@ -180,32 +184,100 @@ public class RoutingStore {
         }
         AgentProfile p = read(h.get("profile"), AgentProfile.class);
         return Optional.of(new AgentRecord(id, p, Optional.ofNullable(Presence.parse(h.get("status"))).orElse(Presence.OFFLINE),
-                intOf(h.get("active")), intOf(h.get("max")), longOf(h.get("lastAssignedAt")), longOf(h.get("statusSince"))));
+                intOf(h.get("active")), intOf(h.get("max")), longOf(h.get("lastAssignedAt")), longOf(h.get("statusSince")),
+                longOf(h.get("idleSince"))));
     }
 
     /** Every agent, sorted by id: two round trips (SMEMBERS, then one pipelined batch of HMGETs) whatever their number. */
     public List<AgentRecord> agents() {
-        List<String> ids = new ArrayList<>(new java.util.TreeSet<>(redis.set(String.class).smembers("routing:agents")));
-        List<AgentRecord> out = new ArrayList<>(ids.size());
+        List<String> ids = agentIds();
         if (ids.isEmpty()) {
-            return out;
+            return new ArrayList<>();
         }
         List<Request> batch = new ArrayList<>(ids.size());
         for (String id : ids) {
-            batch.add(Request.cmd(Command.HMGET).arg("routing:agent:" + id).arg("profile").arg("status").arg("active").arg("max")
-                    .arg("lastAssignedAt").arg("statusSince"));
+            batch.add(agentRow(id));
         }
-        List<Response> rows = lowLevel.batchAndAwait(batch);
+        return agentRecords(ids, lowLevel.batchAndAwait(batch), 0);
+    }
+
+    private List<String> agentIds() {
+        return new ArrayList<>(new java.util.TreeSet<>(redis.set(String.class).smembers("routing:agents")));
+    }
+
+    private static Request agentRow(String id) {
+        return Request.cmd(Command.HMGET).arg("routing:agent:" + id).arg("profile").arg("status").arg("active").arg("max")
+                .arg("lastAssignedAt").arg("statusSince").arg("idleSince");
+    }
+
+    /** The agents of {@code ids} from the replies of {@link #agentRow} at {@code rows[from..]} (deleted agents skipped). */
+    private List<AgentRecord> agentRecords(List<String> ids, List<Response> rows, int from) {
+        List<AgentRecord> out = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
-            Response r = rows.get(i);
+            Response r = rows.get(from + i);
             if (r == null || r.get(0) == null) {
                 continue;
             }
             AgentProfile p = read(r.get(0).toString(), AgentProfile.class);
             out.add(new AgentRecord(ids.get(i), p, Optional.ofNullable(Presence.parse(str(r.get(1)))).orElse(Presence.OFFLINE),
-                    intOf(str(r.get(2))), intOf(str(r.get(3))), longOf(str(r.get(4))), longOf(str(r.get(5)))));
+                    intOf(str(r.get(2))), intOf(str(r.get(3))), longOf(str(r.get(4))), longOf(str(r.get(5))), longOf(str(r.get(6)))));
         }
         return out;
+    }
+
+    // ------------------------------------------------------------ live stats
+
+    /** Every agent and, per queue asked for, its waiting set and the day's counters (absent queues read as empty). */
+    public record LiveSnapshot(List<AgentRecord> agents, Map<String, LiveStats.QueueState> queues) {
+    }
+
+    /** The service-level counters of a queue for one UTC day (a hash, written by accept.lua and close.lua). */
+    public static String statsKey(String queueId, LocalDate day) {
+        return "routing:stats:queue:" + queueId + ":" + day;
+    }
+
+    /**
+     * Live figures in two round trips whatever the number of agents, queues and chats: SMEMBERS of the agents, then one
+     * pipelined batch of an HMGET per agent and, per queue, ZCARD and the oldest entry of its waiting set and an HMGET
+     * of the day's counters. Nothing is read per chat.
+     */
+    public LiveSnapshot live(Collection<String> queueIds, LocalDate day) {
+        List<String> ids = agentIds();
+        List<String> queues = new ArrayList<>(queueIds);
+        List<Request> batch = new ArrayList<>(ids.size() + 3 * queues.size());
+        for (String id : ids) {
+            batch.add(agentRow(id));
+        }
+        for (String q : queues) {
+            String wk = "routing:queue:" + q + ":waiting";
+            batch.add(Request.cmd(Command.ZCARD).arg(wk));
+            batch.add(Request.cmd(Command.ZRANGE).arg(wk).arg(0).arg(0).arg("WITHSCORES"));
+            batch.add(Request.cmd(Command.HMGET).arg(statsKey(q, day)).arg("answered").arg("answeredWithinTarget").arg("abandoned")
+                    .arg("answerWaitMs"));
+        }
+        if (batch.isEmpty()) {
+            return new LiveSnapshot(List.of(), Map.of());
+        }
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        List<AgentRecord> agents = agentRecords(ids, rows, 0);
+        Map<String, LiveStats.QueueState> out = new HashMap<>();
+        for (int i = 0; i < queues.size(); i++) {
+            int at = ids.size() + 3 * i;
+            Response counters = rows.get(at + 2);
+            out.put(queues.get(i), new LiveStats.QueueState(rows.get(at).toLong(), oldestScore(rows.get(at + 1)),
+                    longOf(str(counters.get(0))), longOf(str(counters.get(1))), longOf(str(counters.get(2))), longOf(str(counters.get(3)))));
+        }
+        return new LiveSnapshot(agents, out);
+    }
+
+    /** The score of a one-entry ZRANGE WITHSCORES reply: RESP2 gives [member, score], RESP3 [[member, score]]; 0 when empty. */
+    private static long oldestScore(Response r) {
+        if (r == null || r.size() == 0) {
+            return 0;
+        }
+        Response first = r.get(0);
+        Response score = first != null && first.type() == io.vertx.redis.client.ResponseType.MULTI ? first.get(1) : r.get(1);
+        return score == null ? 0 : (long) Double.parseDouble(score.toString());
     }
 
     private static String str(Response r) {
@@ -285,7 +357,8 @@ public class RoutingStore {
 
     public Outcome accept(String chatId, String agentId, String offerId, Instant now, String assignedJson, String processedId) {
         return eval(Scripts.ACCEPT, chatId, agentId, nz(offerId), String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
-                assignedJson, nz(processedId), String.valueOf(config.processedTtlSeconds()));
+                assignedJson, nz(processedId), String.valueOf(config.processedTtlSeconds()), utcDay(now).toString(),
+                String.valueOf(config.statsRetentionSeconds()));
     }
 
     /** Releases an offered chat back to the head of its queue: mode "decline" (agent said no) or "timeout" (deadline passed). */
@@ -296,7 +369,8 @@ public class RoutingStore {
 
     public Outcome close(String chatId, Instant now, String processedId) {
         return eval(Scripts.CLOSE, chatId, String.valueOf(now.toEpochMilli()), now.toString(), uuid(), nz(processedId),
-                String.valueOf(config.processedTtlSeconds()), String.valueOf(config.closedRetentionSeconds()));
+                String.valueOf(config.processedTtlSeconds()), String.valueOf(config.closedRetentionSeconds()), utcDay(now).toString(),
+                String.valueOf(config.statsRetentionSeconds()));
     }
 
     public List<String> waiting(String queueId, int limit) {
@@ -423,6 +497,11 @@ public class RoutingStore {
 
     public Map<String, Integer> readSkills(String s) {
         return s == null ? new HashMap<>() : read(s, new TypeReference<TreeMap<String, Integer>>() { });
+    }
+
+    /** The UTC calendar day of an instant (the service-level counters' day). */
+    public static LocalDate utcDay(Instant now) {
+        return LocalDate.ofInstant(now, ZoneOffset.UTC);
     }
 
     private static String nz(String s) {

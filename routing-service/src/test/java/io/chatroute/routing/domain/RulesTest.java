@@ -14,8 +14,8 @@ class RulesTest {
             new FormField("language", "select", false, List.of("en", "ru")),
             new FormField("email", "email", false, null)));
     static final Map<String, QueueDefinition> QUEUES = Map.of(
-            "billing-ru", new QueueDefinition("billing-ru", "Billing RU", Map.of("billing", 2), 0, 20, null, null),
-            "general", new QueueDefinition("general", "General", Map.of(), 0, 20, null, null));
+            "billing-ru", new QueueDefinition("billing-ru", "Billing RU", Map.of("billing", 2), 0, 20, null, null, null),
+            "general", new QueueDefinition("general", "General", Map.of(), 0, 20, null, null, null));
 
     static RoutingRule rule(String id, Map<String, Object> when, String queue) {
         return new RoutingRule(id, when, queue, null, Map.of());

@@ -40,7 +40,7 @@ class CapConcurrencyTest {
         String skill = "cap-" + u;
         String queueId = "cq-" + u;
         String agentId = "ca-" + u;
-        store.saveQueue(new QueueDefinition(queueId, "Cap", Map.of(skill, 1), 0, 60, null, null));
+        store.saveQueue(new QueueDefinition(queueId, "Cap", Map.of(skill, 1), 0, 60, null, null, null));
         store.upsertAgent(agentId, new AgentProfile("Cap", null, null, Map.of(skill, 5), 2), Instant.now());
         List<String> chats = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
