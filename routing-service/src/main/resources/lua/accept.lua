@@ -21,6 +21,7 @@ if reason then
   return {'FAILED', reason}
 end
 redis.call('HSET', ck, 'state', 'ASSIGNED', 'assignedAt', now)
+redis.call('HSET', 'routing:agent:' .. agentId, 'missedOffers', 0)
 redis.call('ZREM', 'routing:offer-deadlines', chatId)
 -- service level: answered today, and within the queue's target when assigned at most that long after it was queued
 if c[5] then

@@ -11,7 +11,7 @@ if prev == status then
   processed(pid, ttl)
   return {'UNCHANGED', prev}
 end
-redis.call('HSET', ak, 'status', status, 'statusSince', now)
+redis.call('HSET', ak, 'status', status, 'statusSince', now, 'missedOffers', 0)
 local p = prev
 if not p then p = cjson.null end
 outbox(eventId, 'agent.presence.changed', agentId, nowIso,

@@ -1,9 +1,10 @@
 -- decline (from session) or offer timeout (sweep)
--- A missed offer (timeout) also sets an AVAILABLE agent AWAY (agent.presence.changed, reason missed-offer): an
+-- Missed offers (timeouts) in a row are counted per agent (missedOffers; an answer, an accept or a presence change
+-- resets it); at the threshold an AVAILABLE agent is set AWAY (agent.presence.changed, reason missed-offer): an
 -- agent who does not answer, or whose desktop is gone, is not offered chats again and again.
--- ARGV: chatId offerId agentId mode nowMs nowIso capEventId declinedEventId pid ttl presenceEventId
-local chatId, offerId, agentId, mode, now, nowIso, capId, declId, pid, ttl, presenceId =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+-- ARGV: chatId offerId agentId mode nowMs nowIso capEventId declinedEventId pid ttl presenceEventId missedBeforeAway
+local chatId, offerId, agentId, mode, now, nowIso, capId, declId, pid, ttl, presenceId, awayAfter =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
 if seen(pid) then return {'DUPLICATE'} end
 local ck = 'routing:chat:' .. chatId
 if mode == 'timeout' then
@@ -30,12 +31,14 @@ capacity(capId, agent, active, max, nowIso)
 if mode == 'timeout' then
   outbox(declId, 'chat.offer.declined', chatId, nowIso,
     cjson.encode({chatId = chatId, agentId = agent, offerId = c[3], reason = 'timeout', declinedAt = nowIso}))
-  if presenceId ~= '' and redis.call('HGET', ak, 'status') == 'AVAILABLE' then
-    redis.call('HSET', ak, 'status', 'AWAY', 'statusSince', now)
+  local missed = redis.call('HINCRBY', ak, 'missedOffers', 1)
+  if presenceId ~= '' and missed >= awayAfter and redis.call('HGET', ak, 'status') == 'AVAILABLE' then
+    redis.call('HSET', ak, 'status', 'AWAY', 'statusSince', now, 'missedOffers', 0)
     outbox(presenceId, 'agent.presence.changed', agent, nowIso,
       cjson.encode({agentId = agent, status = 'AWAY', previousStatus = 'AVAILABLE', changedAt = nowIso,
         reason = 'missed-offer'}))
   end
 end
+if mode ~= 'timeout' then redis.call('HSET', ak, 'missedOffers', 0) end
 processed(pid, ttl)
 return {'RELEASED', agent, c[4]}

@@ -46,9 +46,13 @@ public interface RoutingConfig {
     @WithDefault("3000")
     long relayGraceMillis();
 
-    /** An agent who lets an offer time out is set AWAY (agent.presence.changed, reason missed-offer). */
+    /** An agent who lets offers time out is set AWAY (agent.presence.changed, reason missed-offer). */
     @WithDefault("true")
     boolean awayOnMissedOffer();
+
+    /** How many offers in a row an agent may let time out before being set AWAY (an answer resets the count). */
+    @WithDefault("3")
+    int missedOffersBeforeAway();
 
     /** How long forms, queues and rules are cached in the process (a PUT on this instance is seen at once). */
     @WithDefault("1000")

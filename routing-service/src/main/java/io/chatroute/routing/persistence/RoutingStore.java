@@ -364,7 +364,8 @@ public class RoutingStore {
     /** Releases an offered chat back to the head of its queue: mode "decline" (agent said no) or "timeout" (deadline passed). */
     public Outcome release(String chatId, String offerId, String agentId, String mode, Instant now, String processedId) {
         return eval(Scripts.RELEASE, chatId, nz(offerId), nz(agentId), mode, String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
-                uuid(), nz(processedId), String.valueOf(config.processedTtlSeconds()), config.awayOnMissedOffer() ? uuid() : "");
+                uuid(), nz(processedId), String.valueOf(config.processedTtlSeconds()), config.awayOnMissedOffer() ? uuid() : "",
+                String.valueOf(config.missedOffersBeforeAway()));
     }
 
     public Outcome close(String chatId, Instant now, String processedId) {

@@ -237,6 +237,34 @@ class RoutingFlowTest {
         assertThat(of(chatEvents, "chat.queued", c3)).isEmpty();
     }
 
+    @Test
+    void threeMissedOffersInARowSetTheAgentAway() throws Exception {
+        setUp(5);
+        String a = "ma-" + u;
+        admin().body("{\"displayName\":\"M\",\"maxConcurrentChats\":3,\"skills\":{\"" + skill + "\":5}}")
+                .put("/api/v1/agents/" + a).then().statusCode(200);
+        admin().body("{\"status\":\"AVAILABLE\"}").put("/api/v1/agents/" + a + "/presence").then().statusCode(200);
+        for (String c : List.of("m1-" + u, "m2-" + u)) {
+            requestChat(c, UUID.randomUUID().toString());
+        }
+        for (String c : List.of("m1-" + u, "m2-" + u)) {
+            assertThat(data(awaitOne(chatEvents, "chat.offer.declined", c, 0)).get("reason").asText()).isEqualTo("timeout");
+        }
+        // two missed in a row: still available (a slow answer is not yet a pattern)
+        admin().get("/api/v1/agents/" + a).then().body("presence", org.hamcrest.Matchers.equalTo("AVAILABLE"));
+        assertThat(of(agentEvents, "agent.presence.changed", a).stream()
+                .filter(e -> e.data().contains("missed-offer")).toList()).isEmpty();
+
+        String third = "m3-" + u;
+        requestChat(third, UUID.randomUUID().toString());
+        assertThat(data(awaitOne(chatEvents, "chat.offer.declined", third, 0)).get("reason").asText()).isEqualTo("timeout");
+        Event away = await().atMost(WAIT).until(() -> of(agentEvents, "agent.presence.changed", a).stream()
+                .filter(e -> e.data().contains("missed-offer")).findFirst().orElse(null), e -> e != null);
+        assertThat(data(away).get("status").asText()).isEqualTo("AWAY");
+        assertThat(data(away).get("previousStatus").asText()).isEqualTo("AVAILABLE");
+        admin().get("/api/v1/agents/" + a).then().body("presence", org.hamcrest.Matchers.equalTo("AWAY"));
+    }
+
     String form(String chatId) {
         return "{\"formId\":\"f-" + u + "\",\"form\":{\"topic\":\"t-" + u + "\"}"
                 + (chatId == null ? "" : ",\"chatId\":\"" + chatId + "\"") + "}";
