@@ -3,6 +3,9 @@ package io.chatroute.history.api;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import io.chatroute.history.domain.InvalidInputException;
 import io.chatroute.history.domain.TranscriptQuery;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -27,6 +30,12 @@ public class ProblemMappers {
                 e.errors().stream().map(f -> new Problem.FieldError(f.field(), f.message())).toList()).toResponse();
     }
 
+    @ServerExceptionMapper
+    public Response invalidInput(InvalidInputException e) {
+        return Problem.validation("The request is not valid.",
+                e.errors().stream().map(f -> new Problem.FieldError(f.field(), f.message())).toList()).toResponse();
+    }
+
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
     public Response unauthorized(RuntimeException e) {
         return Response.fromResponse(Problem.of("unauthorized", "Unauthorized", 401,
@@ -43,6 +52,10 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        if (status == 400 && causedByJson(e)) {
+            // the parser's message may quote the body: not repeated
+            return Problem.of("malformed-json", "Bad Request", 400, "The request body is not valid JSON.").toResponse();
+        }
         Response.Status.Family family = Response.Status.Family.familyOf(status);
         String title = Response.Status.fromStatusCode(status) == null ? "Error"
                 : Response.Status.fromStatusCode(status).getReasonPhrase();
@@ -55,6 +68,15 @@ public class ProblemMappers {
                     : "The server could not complete the request.";
         };
         return Problem.of(title.toLowerCase().replace(' ', '-'), title, status, detail).toResponse();
+    }
+
+    private static boolean causedByJson(Throwable e) {
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof JsonProcessingException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @ServerExceptionMapper

@@ -3,14 +3,20 @@ package io.chatroute.history.api;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.chatroute.history.config.HistoryConfig;
+import io.chatroute.history.domain.Tags;
 import io.chatroute.history.domain.Transcript;
 import io.chatroute.history.domain.TranscriptQuery;
 import io.chatroute.history.domain.TranscriptText;
 import io.chatroute.history.persistence.HistoryStore;
+import io.chatroute.history.persistence.TagStore;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -21,7 +27,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Transcripts: one chat's record, and the list with simple filters. */
+/** Transcripts: one chat's record, the list with simple filters, and the chat's tags. */
 @Path("/api/v1/transcripts")
 @RolesAllowed({"agent", "supervisor", "admin", "platform"})
 public class TranscriptResource {
@@ -30,10 +36,12 @@ public class TranscriptResource {
 
     private final HistoryStore store;
     private final HistoryConfig config;
+    private final TagStore tags;
 
-    public TranscriptResource(HistoryStore store, HistoryConfig config) {
+    public TranscriptResource(HistoryStore store, HistoryConfig config, TagStore tags) {
         this.store = store;
         this.config = config;
+        this.tags = tags;
     }
 
     @GET
@@ -93,5 +101,33 @@ public class TranscriptResource {
         TranscriptQuery q = TranscriptQuery.parse(customerId, agentId, queueId, from, to, page, size,
                 config.transcripts().defaultPageSize(), config.transcripts().maxPageSize());
         return store.search(q).map(p -> new TranscriptPage(p.items(), q.page(), q.size(), p.total()));
+    }
+
+    @PUT
+    @Path("/{chatId}/tags")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
+    @Operation(summary = "Replaces the chat's tags (normalised to lower case, duplicates merged, at most 20);"
+            + " answers {chatId, tags}")
+    public Uni<ChatTags> replaceTags(@PathParam("chatId") String chatId, JsonNode body) {
+        List<Object> raw = null;
+        if (body != null && body.isArray()) {
+            raw = new ArrayList<>(body.size());
+            for (JsonNode e : body) {
+                raw.add(e.isTextual() ? e.asText() : e); // anything but a string is refused by Tags
+            }
+        }
+        List<String> normalised = Tags.normalise(raw, "tags");
+        return tags.replace(chatId, normalised).map(stored -> {
+            if (stored == null) {
+                throw new ProblemException(Problem.of("not-found", "Not Found", 404, "No chat with this id."));
+            }
+            return new ChatTags(chatId, stored);
+        });
+    }
+
+    /** The answer of the tags PUT: the chat's tags as stored, sorted. */
+    public record ChatTags(String chatId, List<String> tags) {
     }
 }

@@ -13,6 +13,8 @@ public interface HistoryConfig {
 
     Transcripts transcripts();
 
+    Customers customers();
+
     /**
      * How the chat-events consumer retries a transiently failing event: forever, with exponential back-off,
      * holding back the partition's later events meanwhile.
@@ -40,5 +42,14 @@ public interface HistoryConfig {
 
         @WithDefault("100")
         int maxPageSize();
+    }
+
+    /** {@code GET /api/v1/customers/{customerId}/history}: chats and notes per answer ({@code ?limit=}). */
+    interface Customers {
+        @WithDefault("20")
+        int defaultLimit();
+
+        @WithDefault("100")
+        int maxLimit();
     }
 }

@@ -1,6 +1,7 @@
 package io.chatroute.history.domain;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** The chat events history-service applies, already parsed from their CloudEvent data. */
@@ -12,6 +13,7 @@ public sealed interface ChatEvent {
     String TYPE_ASSIGNED = "chat.assigned";
     String TYPE_MESSAGE_POSTED = "chat.message.posted";
     String TYPE_CLOSED = "chat.closed";
+    String TYPE_TAGGED = "chat.tagged";
 
     String chatId();
 
@@ -35,5 +37,15 @@ public sealed interface ChatEvent {
     }
 
     record Closed(String chatId, String by, String agentId, Instant closedAt) implements ChatEvent {
+    }
+
+    /**
+     * The chat's tags, replaced by these (already normalised, see {@link Tags}); {@code taggedAt} may be null
+     * (then the time it is applied).
+     */
+    record Tagged(String chatId, List<String> tags, String agentId, Instant taggedAt) implements ChatEvent {
+        public Tagged {
+            tags = List.copyOf(tags);
+        }
     }
 }

@@ -109,6 +109,9 @@ public final class ChatState {
             case ChatEvent.MessagePosted e -> {
                 // stored as a message; the chat only has to exist
             }
+            case ChatEvent.Tagged e -> {
+                // stored in chat_tag; the chat only has to exist
+            }
             case ChatEvent.Closed e -> {
                 closedAt = e.closedAt();
                 closedBy = e.by();

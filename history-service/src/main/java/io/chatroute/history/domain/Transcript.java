@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * A chat's transcript as served by {@code GET /api/v1/transcripts/{chatId}}: messages in {@code seq}
- * order, each once. {@code tags} and {@code survey} come from their own tables (empty / null until the
- * features that write them exist).
+ * order, each once. {@code tags} and {@code survey} come from their own tables ({@code survey} stays null
+ * until a feature writes it).
  */
 public record Transcript(String chatId, ChatStatus status, String formId, Visitor visitor, Map<String, Object> form,
                          String initialMessage, String queueId, String agentId, List<Agent> agents, Times times,

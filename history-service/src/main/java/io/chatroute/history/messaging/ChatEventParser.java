@@ -2,9 +2,12 @@ package io.chatroute.history.messaging;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.history.domain.AgentRef;
 import io.chatroute.history.domain.ChatEvent;
+import io.chatroute.history.domain.InvalidInputException;
+import io.chatroute.history.domain.Tags;
 import io.chatroute.history.domain.Visitor;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -48,6 +53,7 @@ public class ChatEventParser {
             case ChatEvent.TYPE_ASSIGNED -> Optional.of(assigned(read(json)));
             case ChatEvent.TYPE_MESSAGE_POSTED -> Optional.of(messagePosted(read(json)));
             case ChatEvent.TYPE_CLOSED -> Optional.of(closed(read(json)));
+            case ChatEvent.TYPE_TAGGED -> Optional.of(tagged(read(json)));
             default -> Optional.empty();
         };
     }
@@ -56,7 +62,7 @@ public class ChatEventParser {
     public static boolean applies(String type) {
         return ChatEvent.TYPE_REQUESTED.equals(type) || ChatEvent.TYPE_QUEUED.equals(type)
                 || ChatEvent.TYPE_ASSIGNED.equals(type) || ChatEvent.TYPE_MESSAGE_POSTED.equals(type)
-                || ChatEvent.TYPE_CLOSED.equals(type);
+                || ChatEvent.TYPE_CLOSED.equals(type) || ChatEvent.TYPE_TAGGED.equals(type);
     }
 
     private JsonNode read(String json) {
@@ -124,6 +130,29 @@ public class ChatEventParser {
 
     private ChatEvent.Closed closed(JsonNode n) {
         return new ChatEvent.Closed(required(n, "chatId"), text(n, "by"), text(n, "agentId"), time(n, "closedAt"));
+    }
+
+    /**
+     * {@code chat.tagged} (no producer publishes it yet; the shape history expects is in its README):
+     * {@code {"chatId", "tags":[…], "agentId"?, "taggedAt"?}}, the tags replacing the chat's. Tags are normalised
+     * like those of the REST API; a list the API would refuse makes the event malformed.
+     */
+    private ChatEvent.Tagged tagged(JsonNode n) {
+        String chatId = required(n, "chatId");
+        JsonNode t = n.path("tags");
+        if (!t.isArray()) {
+            throw new MalformedEventException("tags must be an array");
+        }
+        List<Object> raw = new ArrayList<>();
+        t.forEach(e -> raw.add(e.isTextual() ? e.asText() : null));
+        List<String> tags;
+        try {
+            tags = Tags.normalise(raw, "tags");
+        } catch (InvalidInputException e) {
+            throw new MalformedEventException(e.errors().stream().map(f -> f.field() + " " + f.message())
+                    .collect(Collectors.joining("; ")));
+        }
+        return new ChatEvent.Tagged(chatId, tags, text(n, "agentId"), n.hasNonNull("taggedAt") ? time(n, "taggedAt") : null);
     }
 
     /** Free text: NUL removed. */

@@ -105,6 +105,8 @@ public class HistoryStore {
                             agents.forEach(a -> agentByKey.put(new ChatAgentEntity.Key(a.chatId, a.agentId), a));
                             List<Object> created = new ArrayList<>();
                             Map<String, MessageEntity> messages = new LinkedHashMap<>();
+                            // chat.tagged replaces the chat's tags: within a batch the chat's last one wins
+                            Map<String, ChatEvent.Tagged> tagged = new LinkedHashMap<>();
                             for (PendingEvent pending : events) {
                                 ChatEvent event = pending.event();
                                 ChatEntity chat = chatById.computeIfAbsent(event.chatId(), id -> {
@@ -118,6 +120,10 @@ public class HistoryStore {
                                     // a message is stored once per (chat, seq): a second copy under another id changes nothing
                                     case ChatEvent.MessagePosted m ->
                                             messages.putIfAbsent(m.chatId() + '\u0000' + m.seq(), MessageEntity.of(m.chatId(), m.toMessage()));
+                                    case ChatEvent.Tagged t -> {
+                                        tagged.remove(t.chatId());
+                                        tagged.put(t.chatId(), t);
+                                    }
                                     default -> { }
                                 }
                             }
@@ -125,7 +131,8 @@ public class HistoryStore {
                                     : session.persistAll(created.toArray());
                             // the chats (new ones and changes) must be written before their messages reference them
                             return persisted.chain(session::flush)
-                                    .chain(() -> insertMessages(session, new ArrayList<>(messages.values())));
+                                    .chain(() -> insertMessages(session, new ArrayList<>(messages.values())))
+                                    .chain(() -> writeTags(session, new ArrayList<>(tagged.values()), now));
                         }));
     }
 
@@ -144,6 +151,16 @@ public class HistoryStore {
             row.avatarUrl = a.agent().avatarUrl();
         }
         row.assignedAt = a.assignedAt();
+    }
+
+    /** The tag sets of chat.tagged events, one chat after the other (the chats exist: they were flushed). */
+    private static Uni<Void> writeTags(Mutiny.Session session, List<ChatEvent.Tagged> tagged, Instant now) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (ChatEvent.Tagged t : tagged) {
+            chain = chain.chain(() -> TagWrites.replace(session, t.chatId(), t.tags(),
+                    t.taggedAt() == null ? now : t.taggedAt()));
+        }
+        return chain;
     }
 
     /** One multi-row insert per chunk; a (chat, seq) already stored keeps its first copy. */

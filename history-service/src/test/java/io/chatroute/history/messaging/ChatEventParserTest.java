@@ -93,4 +93,21 @@ class ChatEventParserTest {
         assertThat(handler.parse(null, "chat.offered", "{not json")).isEmpty();
         assertThat(handler.parse("id-1", "chat.closed", closed)).isPresent();
     }
+
+    @Test
+    void taggedIsNormalisedLikeTheApiAndBadTagsArePoison() {
+        ChatEvent.Tagged t = (ChatEvent.Tagged) parser.parse("chat.tagged", """
+                {"chatId":"c1","tags":["Late-Shipper","late-shipper","VIP"],"agentId":"ag-1",
+                 "taggedAt":"2025-03-01T10:00:00Z"}""").orElseThrow();
+        assertThat(t).isEqualTo(new ChatEvent.Tagged("c1", java.util.List.of("late-shipper", "vip"), "ag-1",
+                Instant.parse("2025-03-01T10:00:00Z")));
+        assertThat(((ChatEvent.Tagged) parser.parse("chat.tagged", "{\"chatId\":\"c1\",\"tags\":[]}").orElseThrow())
+                .taggedAt()).isNull();
+        assertThat(ChatEventParser.applies("chat.tagged")).isTrue();
+        assertThatThrownBy(() -> parser.parse("chat.tagged", "{\"chatId\":\"c1\",\"tags\":\"vip\"}"))
+                .isInstanceOf(MalformedEventException.class).hasMessageContaining("tags");
+        assertThatThrownBy(() -> parser.parse("chat.tagged", "{\"chatId\":\"c1\",\"tags\":[\"secret/x\", 3]}"))
+                .isInstanceOf(MalformedEventException.class).hasMessageContaining("tags[0]").hasMessageContaining("tags[1]")
+                .hasMessageNotContaining("secret");
+    }
 }

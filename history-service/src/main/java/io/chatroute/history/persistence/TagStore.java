@@ -1,0 +1,63 @@
+package io.chatroute.history.persistence;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import io.chatroute.history.domain.TagStats;
+import io.chatroute.history.domain.TagStatsQuery;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Tags written over REST, and the tag statistics. */
+@ApplicationScoped
+public class TagStore {
+
+    private final Mutiny.SessionFactory sessions;
+
+    public TagStore(Mutiny.SessionFactory sessions) {
+        this.sessions = sessions;
+    }
+
+    /**
+     * Replaces the chat's tags; answers the stored tags (sorted), or null when history has no such chat.
+     * The chat row is locked for the transaction, so two writes to one chat's tags do not mix.
+     */
+    public Uni<List<String>> replace(String chatId, List<String> tags) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return sessions.withTransaction((session, tx) -> session
+                .createNativeQuery("SELECT id FROM chat WHERE id = :id FOR NO KEY UPDATE", String.class)
+                .setParameter("id", chatId)
+                .getResultList()
+                .chain(found -> found.isEmpty() ? Uni.createFrom().<List<String>>nullItem()
+                        : TagWrites.replace(session, chatId, tags, now)
+                                .chain(() -> TagWrites.of(session, List.of(chatId)))
+                                .map(byChat -> byChat.getOrDefault(chatId, List.of()))));
+    }
+
+    /**
+     * Chats per tag and bucket, a chat counted in the bucket of its start ({@code requested_at}, or when history
+     * first saw it, as the transcript list does). Bucket numbers are computed from the query's first bucket start:
+     * days and weeks have a fixed length in UTC.
+     */
+    public Uni<TagStats> stats(TagStatsQuery q) {
+        String sql = """
+                SELECT CAST(floor(extract(epoch FROM (coalesce(c.requested_at, c.created_at) - CAST(:origin AS timestamptz)))
+                                  / :len) AS integer) AS bucket,
+                       t.tag, count(*) AS chats
+                FROM chat c JOIN chat_tag t ON t.chat_id = c.id
+                WHERE coalesce(c.requested_at, c.created_at) >= :from AND coalesce(c.requested_at, c.created_at) < :to
+                GROUP BY 1, 2""";
+        return sessions.withSession(session -> session.createNativeQuery(sql, Object[].class)
+                .setParameter("origin", q.origin())
+                .setParameter("len", q.interval().length().toSeconds())
+                .setParameter("from", q.from())
+                .setParameter("to", q.to())
+                .getResultList()
+                .map(rows -> TagStats.of(q, rows.stream()
+                        .map(r -> new TagStats.Count(((Number) r[0]).intValue(), (String) r[1], ((Number) r[2]).longValue()))
+                        .toList())));
+    }
+}

@@ -1,0 +1,229 @@
+package io.chatroute.history.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/** PUT /api/v1/transcripts/{chatId}/tags, chat.tagged and GET /api/v1/tags/stats, over real Kafka and PostgreSQL. */
+@QuarkusTest
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "history"))
+class TagsFlowTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(45);
+    private static KafkaTestClient kafka;
+    private static Events events;
+
+    @BeforeAll
+    static void connect() {
+        kafka = new KafkaTestClient();
+        events = new Events(kafka);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kafka.close();
+    }
+
+    private static String newChat() {
+        return "chat-" + UUID.randomUUID();
+    }
+
+    /** A chat history knows (its chat.requested consumed). */
+    private static String chat(Instant requestedAt) {
+        String chat = newChat();
+        events.session("chat.requested", chat, Events.requested(chat, "c-tags", requestedAt));
+        await().atMost(WAIT).until(() -> given().auth().oauth2(TestTokens.admin())
+                .get("/api/v1/transcripts/{id}", chat).statusCode() == 200);
+        return chat;
+    }
+
+    private static List<String> transcriptTags(String chat) {
+        return given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts/{id}", chat)
+                .then().statusCode(200).extract().jsonPath().getList("tags", String.class);
+    }
+
+    private static io.restassured.response.Response put(String token, String chat, Object body) {
+        return given().auth().oauth2(token).contentType(ContentType.JSON).body(body).put("/api/v1/transcripts/{id}/tags", chat);
+    }
+
+    @Test
+    void tagsAreReplacedNormalisedAndShownByTheTranscript() {
+        String chat = chat(Events.T0);
+        put(TestTokens.agent("ag-t"), chat, List.of("Late-Shipper", "late-shipper", " VIP ", "Возврат")).then()
+                .statusCode(200)
+                .contentType(containsString("application/json"))
+                .body("chatId", equalTo(chat))
+                .body("tags", hasSize(3));
+        assertThat(transcriptTags(chat)).containsExactlyInAnyOrder("late-shipper", "vip", "возврат");
+
+        put(TestTokens.platform(), chat, List.of("vip", "refund")).then().statusCode(200);
+        assertThat(transcriptTags(chat)).containsExactlyInAnyOrder("refund", "vip");
+
+        put(TestTokens.supervisor(), chat, List.of()).then().statusCode(200).body("tags", hasSize(0));
+        assertThat(transcriptTags(chat)).isEmpty();
+    }
+
+    @Test
+    void badTagsAreA400WithTheFieldsAndChangeNothing() {
+        String chat = chat(Events.T0);
+        put(TestTokens.admin(), chat, List.of("keep")).then().statusCode(200);
+        put(TestTokens.admin(), chat, List.of("ok", "", "a/b", "x".repeat(51))).then()
+                .statusCode(400)
+                .contentType(containsString("application/problem+json"))
+                .body("errors.field", equalTo(List.of("tags[1]", "tags[2]", "tags[3]")));
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 21; i++) {
+            many.add("tag-" + i);
+        }
+        put(TestTokens.admin(), chat, many).then().statusCode(400).body("errors.field", equalTo(List.of("tags")));
+        put(TestTokens.admin(), chat, "[\"vip\", 3, null]").then().statusCode(400)
+                .body("errors.field", equalTo(List.of("tags[1]", "tags[2]")));
+        put(TestTokens.admin(), chat, Map.of("tags", List.of("vip"))).then().statusCode(400)
+                .body("errors.field", equalTo(List.of("tags")));
+        put(TestTokens.admin(), chat, "[\"vip\"").then().statusCode(400)
+                .contentType(containsString("application/problem+json")).body("type", containsString("malformed-json"));
+        assertThat(transcriptTags(chat)).containsExactly("keep");
+    }
+
+    @Test
+    void anUnknownChatIsA404AndRolesAreChecked() {
+        put(TestTokens.admin(), "no-such-chat-" + UUID.randomUUID(), List.of("vip")).then()
+                .statusCode(404)
+                .contentType(containsString("application/problem+json"))
+                .body("type", containsString("not-found"));
+        given().contentType(ContentType.JSON).body(List.of("vip")).put("/api/v1/transcripts/{id}/tags", "any").then()
+                .statusCode(401).contentType(containsString("application/problem+json"));
+        put(TestTokens.mint("v-1", "visitor"), "any", List.of("vip")).then()
+                .statusCode(403).contentType(containsString("application/problem+json"));
+        given().get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then()
+                .statusCode(401).contentType(containsString("application/problem+json"));
+        // agents tag their chats but do not see the statistics
+        given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then()
+                .statusCode(403).contentType(containsString("application/problem+json"));
+        for (String token : List.of(TestTokens.supervisor(), TestTokens.admin(), TestTokens.platform())) {
+            given().auth().oauth2(token).get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then().statusCode(200);
+        }
+    }
+
+    @Test
+    void statsCountChatsPerTagPerDayAndWeekByTheirStart() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String a = "a-" + suffix, b = "b-" + suffix;
+        Instant monday = Instant.parse("2031-05-05T00:00:00Z");
+        String x = chat(monday.plusSeconds(10 * 3600));            // Monday 10:00
+        String y = chat(monday.plusSeconds(2 * 86_400 - 1));       // Tuesday 23:59:59
+        String z = chat(monday.plusSeconds(8 * 86_400));           // the next Tuesday
+        String outside = chat(monday.minusSeconds(1));             // Sunday before: outside every range below
+        put(TestTokens.admin(), x, List.of(a, b)).then().statusCode(200);
+        put(TestTokens.admin(), y, List.of(a)).then().statusCode(200);
+        put(TestTokens.admin(), z, List.of(a)).then().statusCode(200);
+        put(TestTokens.admin(), outside, List.of(a, b)).then().statusCode(200);
+
+        JsonPath days = given().auth().oauth2(TestTokens.supervisor())
+                .get("/api/v1/tags/stats?from=2031-05-05&to=2031-05-08T00:00:00Z").then()
+                .statusCode(200)
+                .contentType(containsString("application/json"))
+                .body("interval", equalTo("day"))
+                .body("from", equalTo("2031-05-05T00:00:00Z"))
+                .body("to", equalTo("2031-05-08T00:00:00Z"))
+                .body("buckets.start", equalTo(List.of("2031-05-05T00:00:00Z", "2031-05-06T00:00:00Z", "2031-05-07T00:00:00Z")))
+                .extract().jsonPath();
+        assertThat(mine(days, 0, suffix)).containsOnly(Map.entry(a, 1), Map.entry(b, 1));
+        assertThat(mine(days, 1, suffix)).containsOnly(Map.entry(a, 1));
+        assertThat(mine(days, 2, suffix)).isEmpty();
+
+        JsonPath weeks = given().auth().oauth2(TestTokens.platform())
+                .get("/api/v1/tags/stats?from=2031-05-05&to=2031-05-19&interval=week").then()
+                .statusCode(200)
+                .body("interval", equalTo("week"))
+                .body("buckets.start", equalTo(List.of("2031-05-05T00:00:00Z", "2031-05-12T00:00:00Z")))
+                .extract().jsonPath();
+        assertThat(mine(weeks, 0, suffix)).containsOnly(Map.entry(a, 2), Map.entry(b, 1));
+        assertThat(mine(weeks, 1, suffix)).containsOnly(Map.entry(a, 1));
+
+        // a range starting mid-week counts only what is in it, in buckets aligned on Mondays
+        JsonPath partial = given().auth().oauth2(TestTokens.admin())
+                .get("/api/v1/tags/stats?from=2031-05-06T00:00:00Z&to=2031-05-13&interval=week").then()
+                .statusCode(200)
+                .body("buckets.start", equalTo(List.of("2031-05-05T00:00:00Z", "2031-05-12T00:00:00Z")))
+                .extract().jsonPath();
+        assertThat(mine(partial, 0, suffix)).containsOnly(Map.entry(a, 1));
+        assertThat(mine(partial, 1, suffix)).isEmpty();
+    }
+
+    /** The counts of this test's tags in one bucket (other tests' tags may share the range). */
+    private static Map<String, Integer> mine(JsonPath stats, int bucket, String suffix) {
+        Map<String, Integer> all = stats.getMap("buckets[" + bucket + "].tags", String.class, Integer.class);
+        Map<String, Integer> mine = new LinkedHashMap<>();
+        all.forEach((tag, n) -> {
+            if (tag.endsWith(suffix)) {
+                mine.put(tag, n);
+            }
+        });
+        return mine;
+    }
+
+    @Test
+    void statsParametersAreValidated() {
+        String sup = TestTokens.supervisor();
+        given().auth().oauth2(sup).get("/api/v1/tags/stats").then()
+                .statusCode(400)
+                .contentType(containsString("application/problem+json"))
+                .body("errors.field", equalTo(List.of("from", "to")));
+        given().auth().oauth2(sup).get("/api/v1/tags/stats?from=yesterday&to=2025-01-02&interval=month").then()
+                .statusCode(400).body("errors.field", equalTo(List.of("from", "interval")));
+        given().auth().oauth2(sup).get("/api/v1/tags/stats?from=2025-01-01&to=2026-01-03").then()
+                .statusCode(400).body("errors.field", equalTo(List.of("to")))
+                .body("errors[0].message", containsString("366"));
+        given().auth().oauth2(sup).get("/api/v1/tags/stats?from=2025-01-02&to=2025-01-01").then()
+                .statusCode(400).body("errors.field", equalTo(List.of("to")));
+    }
+
+    @Test
+    void chatTaggedReplacesTheTagsOncePerEventId() {
+        String chat = chat(Events.T0);
+        // no producer publishes chat.tagged yet (so there is no producer schema to check against): the shape
+        // history expects, see its README
+        String id = kafka.send(Events.TOPIC, chat, "chat.tagged", "/session-service",
+                "{\"chatId\":\"" + chat + "\",\"tags\":[\"Late-Shipper\",\"VIP\"],\"agentId\":\"ag-7\",\"taggedAt\":\"2025-03-01T10:05:00Z\"}");
+        await().atMost(WAIT).until(() -> transcriptTags(chat).size() == 2);
+        assertThat(transcriptTags(chat)).containsExactly("late-shipper", "vip");
+
+        // the same id again, other content, then a marker on the same partition: the repeat changes nothing
+        kafka.send(Events.TOPIC, chat, id, "chat.tagged", "/session-service",
+                "{\"chatId\":\"" + chat + "\",\"tags\":[\"other\"]}");
+        events.session("chat.message.posted", chat, Events.message(chat, 1, "visitor", null, "marker", Events.T0.plusSeconds(1)));
+        await().atMost(WAIT).until(() -> given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts/{id}", chat)
+                .then().extract().jsonPath().getList("messages").size() == 1);
+        assertThat(transcriptTags(chat)).containsExactly("late-shipper", "vip");
+
+        // a REST write and a later event: the last one applied wins
+        put(TestTokens.agent("ag-7"), chat, List.of("refund")).then().statusCode(200);
+        kafka.send(Events.TOPIC, chat, "chat.tagged", "/session-service", "{\"chatId\":\"" + chat + "\",\"tags\":[]}");
+        await().atMost(WAIT).until(() -> transcriptTags(chat).isEmpty());
+    }
+}

@@ -1,0 +1,61 @@
+package io.chatroute.history.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class TagsTest {
+
+    private static List<InvalidInputException.FieldError> errors(List<?> raw) {
+        try {
+            Tags.normalise(raw, "tags");
+        } catch (InvalidInputException e) {
+            return e.errors();
+        }
+        throw new AssertionError("accepted: " + raw);
+    }
+
+    @Test
+    void normalisesMergesDuplicatesAndSorts() {
+        assertThat(Tags.normalise(List.of("Late-Shipper", "  late-shipper ", "VIP", "refund_request", "Late   Shipper"), "tags"))
+                .containsExactly("late shipper", "late-shipper", "refund_request", "vip");
+        assertThat(Tags.normalise(List.of(), "tags")).isEmpty();
+    }
+
+    @Test
+    void lettersOfOtherScriptsAreTagsToo() {
+        assertThat(Tags.normalise(List.of("Возврат", "退款", "החזר", "ｗｉｄｅ"), "tags"))
+                .containsExactlyInAnyOrder("возврат", "退款", "החזר", "wide");
+    }
+
+    @Test
+    void eachBadEntryIsNamed() {
+        assertThat(errors(Arrays.asList("ok", "", null, 5, "a/b", "-lead", "x".repeat(51), "nul\u0000", "\u202Eevil")))
+                .extracting(InvalidInputException.FieldError::field)
+                .containsExactly("tags[1]", "tags[2]", "tags[3]", "tags[4]", "tags[5]", "tags[6]", "tags[7]", "tags[8]");
+        assertThat(Tags.normalise(List.of("x".repeat(50)), "tags")).hasSize(1);
+    }
+
+    @Test
+    void atMostTwentyDistinctTagsAndABoundedList() {
+        List<String> twenty = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            twenty.add("t" + i);
+        }
+        assertThat(Tags.normalise(twenty, "tags")).hasSize(20);
+        List<String> withDuplicates = new ArrayList<>(twenty);
+        withDuplicates.addAll(twenty.stream().map(String::toUpperCase).toList());
+        assertThat(Tags.normalise(withDuplicates, "tags")).hasSize(20);
+        List<String> twentyOne = new ArrayList<>(twenty);
+        twentyOne.add("t20");
+        assertThat(errors(twentyOne)).extracting(InvalidInputException.FieldError::field).containsExactly("tags");
+        assertThat(errors(java.util.Collections.nCopies(101, "a"))).extracting(InvalidInputException.FieldError::field)
+                .containsExactly("tags");
+        assertThatThrownBy(() -> Tags.normalise(null, "tags")).isInstanceOf(InvalidInputException.class);
+    }
+}
