@@ -157,7 +157,8 @@ service_env() { # $1 service: prints its environment, one VAR=value a line
   case $1 in
     routing-service) printf '%s\n' "QUARKUS_REDIS_HOSTS=$QUARKUS_REDIS_HOSTS" ;;
     session-service) printf '%s\n' "QUARKUS_REDIS_HOSTS=$QUARKUS_REDIS_HOSTS" \
-      "CHATROUTE_ROUTING_URL=http://localhost:${port[routing-service]}" "CHATROUTE_ROUTING_TOKEN=$routing_token" ;;
+      "CHATROUTE_ROUTING_URL=http://localhost:${port[routing-service]}" "CHATROUTE_ROUTING_TOKEN=$routing_token" \
+      "CHATROUTE_HISTORY_URL=http://localhost:${port[history-service]}" "CHATROUTE_HISTORY_TOKEN=$routing_token" ;;
     history-service | knowledge-service)
       local db=${1%-service}
       printf '%s\n' "QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://$CHATROUTE_POSTGRES_HOST:$CHATROUTE_POSTGRES_PORT/$db" \

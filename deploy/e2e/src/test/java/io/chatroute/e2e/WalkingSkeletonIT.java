@@ -107,6 +107,8 @@ class WalkingSkeletonIT {
                     env.put("CHATROUTE_ROUTING_URL", routingUrl);
                     // a secret: environment only, never on the command line
                     env.put("CHATROUTE_ROUTING_TOKEN", token("session-service", Duration.ofHours(2), "platform"));
+                    env.put("CHATROUTE_HISTORY_URL", "http://127.0.0.1:" + ports.get("history-service"));
+                    env.put("CHATROUTE_HISTORY_TOKEN", token("session-service", Duration.ofHours(2), "platform"));
                 }
                 default -> {
                     String db = service.substring(0, service.indexOf('-'));
@@ -174,6 +176,10 @@ class WalkingSkeletonIT {
                  "body":"If you were charged twice for the same order, the second charge is usually a temporary card authorisation that the bank releases within 3 to 5 business days. When both payments are completed we refund the duplicate payment in full within 5 to 10 business days.",
                  "language":"en","tags":["billing","refund"],"public":true}""").expect2xx();
 
+        // a note about the customer (history-service), which the offer must carry so nobody asks twice
+        http.post(url("history-service", "/api/v1/customers/c-e2e-1/notes"), admin,
+                "{\"text\":\"Prefers e-mail; asked about a refund before\"}", Map.of()).expect(201);
+
         // ------------------------------------------------------------ the agent comes online
         WsSession agent = open("/ws/agent?token=" + agentToken, "agent");
         agent.send(Map.of("type", "presence", "status", "AVAILABLE"));
@@ -201,6 +207,15 @@ class WalkingSkeletonIT {
         // ------------------------------------------------------------ offer -> accept -> assigned -> joined
         WsSession.Frame offer = agent.await("an offer for " + chatId, FRAME_WAIT, frame("offer", chatId));
         assertThat(offer.json().path("queueId").asText()).as("offer %s", offer.json()).isEqualTo(QUEUE_ID);
+        // the customer's context comes with the offer, or (history-service slower than 300 ms) right after it
+        JsonNode context = offer.json();
+        if ("pending".equals(context.path("historyStatus").asText())) {
+            context = agent.await("offer.history for " + chatId, FRAME_WAIT, frame("offer.history", chatId)).json();
+        }
+        assertThat(context.path("historyStatus").asText()).as("customer context %s", context).isEqualTo("ok");
+        assertThat(context.path("notes")).extracting(n -> n.path("text").asText()).as("customer context %s", context)
+                .containsExactly("Prefers e-mail; asked about a refund before");
+        assertThat(context.path("history").isArray()).as("customer context %s", context).isTrue();
         timing("chat POST -> offer on the agent socket", chatPosted, offer.receivedAt());
 
         Instant accepted = Instant.now();

@@ -102,6 +102,9 @@ final class StartedSystem implements AutoCloseable {
                         env.put("CHATROUTE_ROUTING_URL", routingUrl);
                         env.put("CHATROUTE_ROUTING_TOKEN", DevTokens.mint(key, "session-service", Duration.ofDays(1),
                                 "platform"));
+                        env.put("CHATROUTE_HISTORY_URL", "http://127.0.0.1:" + ports.get("history-service"));
+                        env.put("CHATROUTE_HISTORY_TOKEN", DevTokens.mint(key, "session-service", Duration.ofDays(1),
+                                "platform"));
                     }
                     default -> {
                         String db = service.substring(0, service.indexOf('-'));

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.chatroute.session.messaging.CustomerContext;
 import io.chatroute.session.persistence.ChatStore;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,8 +53,10 @@ public class ChatDelivery {
     private final Map<String, Set<WebSocketConnection>> holders = new ConcurrentHashMap<>();
     /** The agent a chat is offered to, for the offers this instance delivered (suggestions go there too). */
     private final Map<String, String> offeredTo = new ConcurrentHashMap<>();
+    private final CustomerContext customers;
 
-    public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, ObjectMapper mapper) {
+    public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, CustomerContext customers, ObjectMapper mapper) {
+        this.customers = customers;
         this.registry = registry;
         this.store = store;
         this.chats = chats;
@@ -127,8 +131,11 @@ public class ChatDelivery {
         offeredTo.remove(chatId);
     }
 
-    /** chat.offered: the offer to the agent's connections (and remembered, for the chat's suggestions). */
-    public void offered(JsonNode d, String frame) {
+    /**
+     * chat.offered: the offer, with the customer's earlier chats and notes, to the agent's connections on this
+     * instance (and remembered, for the chat's suggestions). Only the instance holding the agent asks history-service.
+     */
+    public void offered(JsonNode d, ObjectNode frame) {
         String chatId = d.path("chatId").asText();
         String agentId = d.path("agentId").asText(null);
         Set<WebSocketConnection> agents = registry.agents(agentId);
@@ -136,8 +143,13 @@ public class ChatDelivery {
             return;
         }
         offeredTo.put(chatId, agentId);
+        CompletableFuture<String> late = customers.addTo(frame, d.path("visitor").path("customerId").asText(null), chatId);
+        String text = frame.toString();
         for (WebSocketConnection c : agents) {
-            ConnectionRegistry.send(c, frame);
+            ConnectionRegistry.send(c, text);
+        }
+        if (late != null) {
+            late.thenAccept(f -> agents.forEach(c -> ConnectionRegistry.send(c, f)));
         }
     }
 
@@ -179,7 +191,12 @@ public class ChatDelivery {
             }
             if ("OFFERED".equals(chat.get("status"))) {
                 offeredTo.put(chatId, agentId);
-                ConnectionRegistry.send(c, offerFrame(chatId, chat));
+                ObjectNode offer = offerFrame(chatId, chat);
+                CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
+                ConnectionRegistry.send(c, offer.toString());
+                if (late != null) {
+                    late.thenAccept(f -> ConnectionRegistry.send(c, f));
+                }
             } else if ("ACTIVE".equals(chat.get("status"))) {
                 hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true);
             }
@@ -283,7 +300,7 @@ public class ChatDelivery {
         }
     }
 
-    private String offerFrame(String chatId, Map<String, String> chat) {
+    private ObjectNode offerFrame(String chatId, Map<String, String> chat) {
         ObjectNode f = Frames.frame(mapper, "offer");
         f.put("chatId", chatId);
         f.put("offerId", chat.get("offerId"));
@@ -293,8 +310,7 @@ public class ChatDelivery {
         f.put("queueId", ChatService.emptyToNull(chat.get("queueId")));
         List<String> first = store.messagesBetween(chatId, 0, 1);
         f.put("message", first.isEmpty() ? null : read(first.getFirst()).path("text").asText(null));
-        f.set("history", mapper.createArrayNode());
-        return f.toString();
+        return f;
     }
 
     private Set<WebSocketConnection> holders(String chatId) {

@@ -39,6 +39,22 @@ public interface SessionConfig {
         Optional<String> token();
     }
 
+    /** The customer's history in offers (history-service). */
+    History history();
+
+    interface History {
+        /** Service token (role platform) sent to history-service; never logged. Without one, offers carry no history. */
+        Optional<String> token();
+
+        /** Earlier chats and notes per offer. */
+        @WithDefault("5")
+        int limit();
+
+        /** How long an answer is reused for the same customer. */
+        @WithDefault("30000")
+        long cacheMillis();
+    }
+
     interface Limits {
         @WithDefault("4000")
         int messageMaxChars();

@@ -114,8 +114,7 @@ public class DeliveryConsumer {
                 f.set("form", d.has("form") ? d.get("form") : mapper.createObjectNode());
                 f.set("queueId", d.get("queueId"));
                 f.set("message", d.get("message"));
-                f.set("history", mapper.createArrayNode());
-                delivery.offered(d, f.toString());
+                delivery.offered(d, f); // adds history, notes and historyStatus
             }
             case "chat.offer.declined", "chat.assignment.failed" -> delivery.offerGone(d);
             case "chat.assigned" -> delivery.assigned(d);
