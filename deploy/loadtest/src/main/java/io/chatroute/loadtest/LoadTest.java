@@ -96,12 +96,21 @@ final class LoadTest {
                     o.scenario, o.chats, o.arrivalRate, o.messageRate, o.replyRatio, o.durationSeconds, o.warmupSeconds,
                     o.handleMedianSeconds));
             long[] last = new long[4];
+            // CPU seconds per process over the measured part (after the warm-up): where the machine's time goes
+            Map<String, Long> cpuPids = new LinkedHashMap<>(pids);
+            cpuPids.put("load tool", ProcessHandle.current().pid());
+            Map<String, Double> cpuAtStart = new LinkedHashMap<>();
+            double[] cpuWindowStart = {-1};
             sim.startLoad(() -> {
                 if (!sim.ticking()) {
                     return;
                 }
                 double t = Math.round(sim.elapsedSeconds());
                 boolean measuring = sim.measuring();
+                if (measuring && cpuWindowStart[0] < 0) {
+                    cpuWindowStart[0] = sim.elapsedSeconds();
+                    cpuPids.forEach((name, pid) -> cpuAtStart.put(name, StartedSystem.cpuSeconds(pid)));
+                }
                 sim.metrics.forEach(m -> m.tick(t, measuring));
                 floor.kafka.tick(t, measuring);
                 floor.redis.tick(t, measuring);
@@ -139,6 +148,21 @@ final class LoadTest {
                 }
             });
             Simulation.pause(o.durationSeconds * 1000L); // the load runs on the event loop for its duration
+            Map<String, Object> cpu = new LinkedHashMap<>();
+            if (cpuWindowStart[0] >= 0) {
+                double window = sim.elapsedSeconds() - cpuWindowStart[0];
+                cpu.put("windowSeconds", window);
+                cpu.put("cores", Runtime.getRuntime().availableProcessors());
+                Map<String, Object> per = new LinkedHashMap<>();
+                cpuPids.forEach((name, pid) -> {
+                    double now = StartedSystem.cpuSeconds(pid);
+                    Double then = cpuAtStart.get(name);
+                    if (now >= 0 && then != null && then >= 0) {
+                        per.put(name, now - then);
+                    }
+                });
+                cpu.put("seconds", per);
+            }
             say.accept("load stopped; draining (at most " + o.drainSeconds + " s)");
             Simulation.DrainResult drain = sim.drain();
             double tEnd = Math.ceil(sim.elapsedSeconds());
@@ -206,9 +230,11 @@ final class LoadTest {
             Map<String, Object> json = Report.json(o, startedAt, system != null, session, routing, kafka, redis, sim, floor,
                     drain, total, visitor, agent, unoffered, offersLost, lostSamples, counters, recovery, rss, rssTimeline,
                     throughput, pass, reasons);
+            json.put("cpu", cpu);
             Report.write(o.out, json, sim, floor);
             say.accept("");
-            say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss));
+            say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss)
+                    + Report.cpuLine(cpu));
             say.accept(pass ? "VERDICT: PASS" : "VERDICT: FAIL\n  - " + String.join("\n  - ", reasons));
             say.accept("results: " + o.out.toAbsolutePath().normalize() + " (results.json, report.html)");
             return new Result(pass, reasons, total, offersLost, o.out, json);

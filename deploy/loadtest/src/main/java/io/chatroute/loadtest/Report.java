@@ -22,6 +22,11 @@ import io.vertx.core.json.JsonObject;
 /** The results of a run: results.json, a self-contained report.html (Chart.js inlined) and the console table. */
 final class Report {
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> unchecked(Object o) {
+        return (Map<String, Object>) o;
+    }
+
     private Report() {
     }
 
@@ -240,6 +245,25 @@ final class Report {
     }
 
     // ------------------------------------------------------------------ the console table
+
+    /** CPU seconds per process over the measured window, and their share of the machine (all cores). */
+    static String cpuLine(Map<String, Object> cpu) {
+        if (cpu.isEmpty()) {
+            return "";
+        }
+        double window = (Double) cpu.get("windowSeconds");
+        int cores = (Integer) cpu.get("cores");
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "CPU over the measured %.0f s (%d cores = %.0f s):",
+                window, cores, window * cores));
+        double sum = 0;
+        for (Map.Entry<String, Object> e : unchecked(cpu.get("seconds")).entrySet()) {
+            double sec = (Double) e.getValue();
+            sum += sec;
+            b.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), sec));
+        }
+        b.append(String.format(Locale.ROOT, " total %.1f s = %.0f %% of the machine%n", sum, 100 * sum / (window * cores)));
+        return b.toString();
+    }
 
     static String table(Simulation sim, Floor floor, DeliveryLedger.Counts total, DeliveryLedger.Counts visitor,
             DeliveryLedger.Counts agent, long offersLost, Simulation.OfferCount unoffered, Map<String, Object> counters,

@@ -243,6 +243,32 @@ final class StartedSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * CPU time (user + system) of a process in seconds, -1 when unknown; for a PostgreSQL postmaster its backends
+     * are added (they do the work and are not its waited-for children).
+     */
+    static double cpuSeconds(long pid) {
+        double own = cpuTicks(pid);
+        if (own < 0) {
+            return -1;
+        }
+        if (cmdline(pid).contains("bin/postgres")) {
+            own += ProcessHandle.allProcesses().filter(p -> p.parent().map(q -> q.pid() == pid).orElse(false))
+                    .mapToDouble(p -> Math.max(0, cpuTicks(p.pid()))).sum();
+        }
+        return own / 100.0; // USER_HZ
+    }
+
+    private static double cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** VmRSS of a process in KiB, or -1. */
     static long rssKib(long pid) {
         try {

@@ -61,6 +61,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response other(Exception e) {
+        if (Busy.is(e)) {
+            // overload, not a fault: the caller retries (a chat start with its Idempotency-Key, a message with its clientMsgId)
+            Busy.log(LOG, e);
+            Response r = Problem.response(503, "busy", "the service is busy; retry in a moment", null);
+            return Response.fromResponse(r).header("Retry-After", "1").build();
+        }
         LOG.errorf("unexpected failure: %s", e.toString());
         return Problem.response(500, "internal", "the request could not be served", null);
     }

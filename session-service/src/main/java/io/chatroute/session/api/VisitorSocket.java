@@ -89,6 +89,9 @@ public class VisitorSocket {
         return handled.onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
                 ConnectionRegistry.send(connection, Frames.error(mapper, ce));
+            } else if (Busy.is(e)) {
+                Busy.log(LOG, e);
+                ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)"));
             } else {
                 LOG.warnf(e, "chat %s: a visitor frame could not be handled", chatId);
                 ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
