@@ -93,6 +93,16 @@ public class AgentSocket {
                             }).replaceWithVoid();
                 }
                 case "close" -> chats.closeAsync(Frames.requiredText(frame, "chatId"), "agent", agentId).replaceWithVoid();
+                case "tag" -> {
+                    String chatId = Frames.requiredText(frame, "chatId");
+                    yield chats.tagAsync(chatId, agentId, Frames.texts(frame, "tags")).invoke(() -> {
+                        ObjectNode ack = Frames.frame(mapper, "tagged");
+                        ack.put("chatId", chatId);
+                        ConnectionRegistry.send(connection, ack.toString());
+                    });
+                }
+                case "suggestion.used" -> chats.suggestionUsedAsync(Frames.requiredText(frame, "chatId"), agentId,
+                        Frames.text(frame, "articleId"));
                 case "resume" -> {
                     String chatId = Frames.requiredText(frame, "chatId");
                     long after = Frames.afterSeq(frame);

@@ -109,7 +109,7 @@ public class ChatDelivery {
         long lastSeq = d.hasNonNull("lastSeq") ? d.get("lastSeq").asLong() : store.lastSeq(chatId);
         ObjectNode v = Frames.frame(mapper, "closed");
         v.set("by", d.get("by"));
-        v.put("surveyRequested", false);
+        v.put("surveyRequested", d.hasNonNull("agentId")); // a chat an agent held gets the CSAT + CES survey
         for (WebSocketConnection c : visitors) {
             upTo(c, chatId, lastSeq, null, VISITOR);
             ConnectionRegistry.send(c, v.toString());

@@ -110,6 +110,26 @@ public class ChatResource {
         return answer;
     }
 
+    /** Body of POST /survey. */
+    public record Survey(Integer csat, Integer ces, String comment) {
+    }
+
+    /** The visitor's survey after the chat closed (CSAT and CES 1..5, a comment); once per chat. */
+    @POST
+    @Path("/{chatId}/survey")
+    @RolesAllowed({Caller.VISITOR, Caller.PLATFORM})
+    public Response survey(@PathParam("chatId") String chatId, Survey body) {
+        Caller caller = caller();
+        if (!caller.mayPostViaRest(chatId)) {
+            throw forbidden();
+        }
+        if (body == null) {
+            throw ChatException.field("body", "a JSON body is required");
+        }
+        chats.surveyAsync(chatId, body.csat(), body.ces(), body.comment()).await().indefinitely();
+        return Response.status(201).entity(Map.of("chatId", chatId, "status", "RECEIVED")).build();
+    }
+
     private Caller caller() {
         return Callers.of(identity);
     }

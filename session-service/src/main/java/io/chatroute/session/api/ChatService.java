@@ -305,6 +305,65 @@ public class ChatService {
                 });
     }
 
+    /** The visitor's survey after the chat closed (once): chat.surveyed. */
+    public Uni<Void> surveyAsync(String chatId, Integer csat, Integer ces, String comment) {
+        String cleaned = TextSafety.maskCards(TextSafety.clean(comment));
+        List<FieldError> errors = io.chatroute.session.domain.Feedback.checkSurvey(csat, ces, cleaned);
+        if (!errors.isEmpty()) {
+            return Uni.createFrom().failure(ChatException.validation(errors));
+        }
+        String now = now();
+        ObjectNode data = mapper.createObjectNode();
+        data.put("chatId", chatId);
+        data.put("csat", csat);
+        data.put("ces", ces);
+        data.put("comment", cleaned == null || cleaned.isBlank() ? null : cleaned);
+        data.put("surveyedAt", now);
+        return chatEvent(chatId, "survey", null, "chat.surveyed", now, data);
+    }
+
+    /** The assigned agent's tags for the chat (they replace earlier ones): chat.tagged. */
+    public Uni<Void> tagAsync(String chatId, String agentId, List<String> tags) {
+        List<FieldError> errors = new java.util.ArrayList<>();
+        List<String> clean = io.chatroute.session.domain.Feedback.normaliseTags(tags, errors);
+        if (!errors.isEmpty()) {
+            return Uni.createFrom().failure(ChatException.validation(errors));
+        }
+        String now = now();
+        ObjectNode data = mapper.createObjectNode();
+        data.put("chatId", chatId);
+        data.set("tags", mapper.valueToTree(clean));
+        data.put("agentId", agentId);
+        data.put("taggedAt", now);
+        return chatEvent(chatId, "tag", agentId, "chat.tagged", now, data);
+    }
+
+    /** The assigned agent used a suggested article: suggestion.used (knowledge-service learns from it). */
+    public Uni<Void> suggestionUsedAsync(String chatId, String agentId, String articleId) {
+        if (!io.chatroute.session.domain.Feedback.validArticleId(articleId)) {
+            return Uni.createFrom().failure(ChatException.field("articleId", "1 to 100 of A-Z a-z 0-9 . _ : -"));
+        }
+        String now = now();
+        ObjectNode data = mapper.createObjectNode();
+        data.put("chatId", chatId);
+        data.put("articleId", articleId);
+        data.put("agentId", agentId);
+        data.put("usedAt", now);
+        return chatEvent(chatId, "suggestion", agentId, "suggestion.used", now, data);
+    }
+
+    private Uni<Void> chatEvent(String chatId, String kind, String agentId, String type, String now, ObjectNode data) {
+        return locks.write(chatId, () -> store.chatEvent(chatId, kind, agentId, UUID.randomUUID().toString(), type, now, data.toString()))
+                .map(outcome -> switch (outcome.status()) {
+                    case "ok" -> (Void) null;
+                    case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+                    case "not_closed" -> throw new ChatException(409, "chat-not-closed", "the survey comes after the chat is closed");
+                    case "already" -> throw new ChatException(409, "already-surveyed", "this chat's survey was already answered");
+                    case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    default -> throw new IllegalStateException("unexpected outcome " + outcome);
+                });
+    }
+
     public void requestPresence(String agentId, String status) {
         requestPresenceAsync(agentId, status).await().indefinitely();
     }

@@ -78,6 +78,37 @@ public final class Frames {
         return v.asText();
     }
 
+    /** An optional integer score; anything but a whole number is refused. */
+    public static Integer score(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw ChatException.field(field, "must be a whole number from 1 to 5");
+        }
+        return v.asInt();
+    }
+
+    /** An array of strings (null when absent); anything else is refused. */
+    public static java.util.List<String> texts(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw ChatException.field(field, "must be an array of strings");
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw ChatException.field(field, "must be an array of strings");
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
     public static String requiredText(JsonNode n, String field) {
         JsonNode v = n.get(field);
         if (v == null || !v.isTextual() || v.asText().isBlank()) {

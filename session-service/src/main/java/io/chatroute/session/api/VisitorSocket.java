@@ -81,6 +81,11 @@ public class VisitorSocket {
                     yield blocking(() -> delivery.resume(connection, chatId, after, false));
                 }
                 case "close" -> chats.closeAsync(chatId, "visitor", null).replaceWithVoid();
+                case "survey" -> chats.surveyAsync(chatId, Frames.score(frame, "csat"), Frames.score(frame, "ces"),
+                        Frames.text(frame, "comment")).invoke(() -> {
+                            ObjectNode ack = Frames.frame(mapper, "survey.received");
+                            ConnectionRegistry.send(connection, ack.toString());
+                        });
                 default -> throw new ChatException(400, "unknown-type", "unknown frame type " + frame.get("type").asText());
             };
         } catch (RuntimeException e) {

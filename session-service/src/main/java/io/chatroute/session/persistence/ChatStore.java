@@ -135,6 +135,13 @@ public class ChatStore {
                 List.of(instanceId, Integer.toString(delta))).value().toLong();
     }
 
+    /** Appends a survey (kind survey), tags (tag) or a used suggestion (suggestion) about a chat, checked against it. */
+    public Uni<Outcome> chatEvent(String chatId, String kind, String agentId, String eventId, String type, String time, String data) {
+        return scripts.evalAsync(Scripts.CHAT_EVENT, List.of(Keys.chat(chatId), Keys.OUTBOX),
+                List.of(kind, agentId == null ? "" : agentId, eventId, type, time, data))
+                .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
+    }
+
     /** Counts a chat start from one client address in a one-minute window shared by all instances; returns the count. */
     public long countStart(String address) {
         return scripts.eval(Scripts.RATE_WINDOW, List.of(Keys.startRate(address)), List.of("60000")).value().toLong();

@@ -368,6 +368,24 @@ class ChatFlowTest {
             await().atMost(WAIT).until(() -> !agent.ofType("suggestions").isEmpty());
             assertThat(agent.ofType("suggestions").get(0).path("items").get(0).path("articleId").asText()).isEqualTo("a-1");
 
+            // the agent used the suggestion and tags the chat; the survey waits for the close
+            agent.send("{\"type\":\"suggestion.used\",\"chatId\":\"" + chatId + "\",\"articleId\":\"a-1\"}");
+            agent.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"Refund\",\"double-charge\",\"refund\"]}");
+            agent.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"<b>bad</b>\"]}");
+            visitor.send("{\"type\":\"survey\",\"csat\":5}");
+            await().atMost(WAIT).until(() -> !agent.ofType("tagged").isEmpty() && !agent.ofType("error").isEmpty()
+                    && !visitor.ofType("error").isEmpty() && !events("suggestion.used", chatId).isEmpty());
+            assertThat(agent.ofType("error").get(0).path("errors").get(0).path("field").asText()).isEqualTo("tags[0]");
+            assertThat(visitor.ofType("error").get(0).path("code").asText()).isEqualTo("chat-not-closed");
+            await().atMost(WAIT).until(() -> !events("chat.tagged", chatId).isEmpty());
+            KafkaTestClient.Event tagged = events("chat.tagged", chatId).get(0);
+            EventSchemas.assertValid("session-service", "chat.tagged", tagged.data());
+            assertThat(json(tagged.data()).path("tags")).extracting(JsonNode::asText).containsExactly("refund", "double-charge");
+            KafkaTestClient.Event used = events("suggestion.used", chatId).get(0);
+            EventSchemas.assertValid("session-service", "suggestion.used", used.data());
+            assertThat(json(used.data()).path("articleId").asText()).isEqualTo("a-1");
+            assertThat(events("chat.tagged", chatId)).hasSize(1);
+
             // capacity
             String capacity = "{\"agentId\":\"" + agentId + "\",\"active\":1,\"max\":4,\"changedAt\":\"2025-01-01T10:00:05Z\"}";
             EventSchemas.assertValid("routing-service", "agent.capacity.changed", capacity);
@@ -406,14 +424,39 @@ class ChatFlowTest {
             agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
             await().atMost(WAIT).until(() -> !again.ofType("closed").isEmpty() && !agent.ofType("chat.closed").isEmpty());
             assertThat(again.ofType("closed").get(0).path("by").asText()).isEqualTo("agent");
+            assertThat(again.ofType("closed").get(0).path("surveyRequested").asBoolean()).isTrue();
+            // another agent may not tag it
+            try (WsClient other = WsClient.connect("/ws/agent?token=" + TestTokens.agent("intruder-2"))) {
+                other.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"x\"]}");
+                await().atMost(WAIT).until(() -> !other.ofType("error").isEmpty());
+                assertThat(other.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+            }
+            // the survey, once
+            again.send("{\"type\":\"survey\",\"csat\":4,\"ces\":2,\"comment\":\"quick, thanks\"}");
+            again.send("{\"type\":\"survey\",\"csat\":1}");
+            again.send("{\"type\":\"survey\",\"csat\":7}");
+            await().atMost(WAIT).until(() -> !again.ofType("survey.received").isEmpty() && again.ofType("error").size() >= 2);
+            assertThat(again.ofType("error")).extracting(e -> e.path("code").asText()).containsExactly("already-surveyed", "validation");
+            await().atMost(WAIT).until(() -> !events("chat.surveyed", chatId).isEmpty());
+            KafkaTestClient.Event surveyed = events("chat.surveyed", chatId).get(0);
+            EventSchemas.assertValid("session-service", "chat.surveyed", surveyed.data());
+            assertThat(json(surveyed.data()).path("csat").asInt()).isEqualTo(4);
+            assertThat(json(surveyed.data()).path("ces").asInt()).isEqualTo(2);
+            given().contentType(ContentType.JSON).auth().oauth2(token).body("{\"csat\":3}").post("/api/v1/chats/" + chatId + "/survey")
+                    .then().statusCode(409).body("status", equalTo(409));
+            // a marker on the same chat (same partition) after the refused duplicates: once it is here, a second
+            // chat.surveyed would have been too
+            agent.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"marker\"]}");
+            await().atMost(WAIT).until(() -> events("chat.tagged", chatId).size() == 2);
+            assertThat(events("chat.surveyed", chatId)).hasSize(1);
             await().atMost(WAIT).until(() -> !events("chat.closed", chatId).isEmpty());
             KafkaTestClient.Event closed = events("chat.closed", chatId).get(0);
             EventSchemas.assertValid("session-service", "chat.closed", closed.data());
             assertThat(json(closed.data()).path("agentId").asText()).isEqualTo(agentId);
 
             again.send("{\"type\":\"message\",\"clientMsgId\":\"late\",\"text\":\"hello?\"}");
-            await().atMost(WAIT).until(() -> !again.ofType("error").isEmpty());
-            assertThat(again.ofType("error").get(0).path("code").asText()).isEqualTo("chat-closed");
+            await().atMost(WAIT).until(() -> again.ofType("error").size() == 3);
+            assertThat(again.ofType("error").get(2).path("code").asText()).isEqualTo("chat-closed");
         }
     }
 
