@@ -27,7 +27,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class ConsumerLag implements AutoCloseable {
 
-    static final Set<String> TOPICS = Set.of("chat-events", "agent-events", "kb-events");
+    static final Set<String> TOPICS = Set.of("chat-events", "agent-events", "kb-events", "stats-events");
 
     /** One group's lag; {@code members} 0 means nobody consumes for it any more (an orphaned group). */
     record GroupLag(String group, String state, int members, long lag, Map<String, Long> perTopic) {

@@ -2,17 +2,10 @@ package io.chatroute.routing.api;
 
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-import io.chatroute.routing.domain.AgentSnapshot;
 import io.chatroute.routing.domain.LiveStats;
-import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.Staffing;
-import io.chatroute.routing.persistence.AgentRecord;
-import io.chatroute.routing.persistence.RoutingStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -24,10 +17,10 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class StatsResource {
-    private final RoutingStore store;
+    private final LiveStatsReader reader;
 
-    public StatsResource(RoutingStore store) {
-        this.store = store;
+    public StatsResource(LiveStatsReader reader) {
+        this.reader = reader;
     }
 
     /** The body of {@code GET /api/v1/stats/live} (the contract also makes it the dashboard socket's {@code stats} frame). */
@@ -51,21 +44,7 @@ public class StatsResource {
     @Path("/stats/live")
     @RolesAllowed({"supervisor", "admin", "platform"})
     public LiveView live() {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        LocalDate day = RoutingStore.utcDay(now);
-        Map<String, QueueDefinition> queues = store.queues();
-        RoutingStore.LiveSnapshot snap = store.live(queues.keySet(), day);
-        List<AgentSnapshot> agents = snap.agents().stream().map(AgentRecord::snapshot).toList();
-        List<LiveStats.QueueView> queueViews = new ArrayList<>(queues.size());
-        for (QueueDefinition q : queues.values()) { // sorted by id
-            boolean open = q.businessHours() == null || q.businessHours().isOpen(now);
-            queueViews.add(LiveStats.queue(q, open, snap.queues().getOrDefault(q.id(), LiveStats.QueueState.EMPTY), agents,
-                    now.toEpochMilli()));
-        }
-        List<AgentLive> agentViews = snap.agents().stream().map(a -> new AgentLive(a.id(), a.profile().displayName(), a.status().name(),
-                a.active(), a.max(), LiveStats.idleSeconds(a.status(), a.active(), a.statusSince(), a.lastAssignedAt(), a.idleSince(),
-                        now.toEpochMilli()), a.statusSince() == 0 ? null : Instant.ofEpochMilli(a.statusSince()))).toList();
-        return new LiveView(now, day, queueViews, agentViews);
+        return reader.read();
     }
 
     @GET

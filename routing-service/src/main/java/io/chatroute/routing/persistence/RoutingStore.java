@@ -401,6 +401,12 @@ public class RoutingStore {
         return r != null && r.toLong() == 1L;
     }
 
+    /** Acquires or renews a named lease (e.g. the live-stats publisher's): true while {@code owner} holds it. */
+    public boolean acquireLease(String key, String owner, long ttlMillis) {
+        Response r = evalsha(Scripts.LEASE, key, owner, String.valueOf(ttlMillis));
+        return r != null && r.toLong() == 1L;
+    }
+
     public void releaseLease(String owner) {
         evalsha(Scripts.UNLEASE, LEASE, owner);
     }

@@ -47,6 +47,7 @@ class StatsApiTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     static KafkaTestClient kafka;
     static List<Event> chatEvents;
+    static List<Event> statsEvents;
 
     @Inject
     RedisDataSource redis;
@@ -57,6 +58,7 @@ class StatsApiTest {
     static void start() {
         kafka = new KafkaTestClient();
         chatEvents = kafka.collect("chat-events");
+        statsEvents = kafka.collect("stats-events");
     }
 
     @AfterAll
@@ -189,6 +191,10 @@ class StatsApiTest {
             assertThat(qB.get("estimatedWaitSeconds").asLong()).isEqualTo(120); // second in line, no free slot
             assertThat(qB.get("longestWaitSeconds").asLong()).isGreaterThanOrEqualTo(2); // B's chat outwaits its 1 s target
         });
+        // the same view goes out as stats.updated (the dashboard's feed), with B's queue as an alert
+        JsonNode published = awaitStats(d -> findOrNull(d, "queues", "queueId", qb) != null
+                && findOrNull(d, "queues", "queueId", qb).get("waiting").asLong() == 1 && hasAlert(d, qb, "wait-over-target"));
+        assertThat(find(published, "agents", "agentId", a1).get("activeChats").asInt()).isEqualTo(1);
 
         accept(ca, offerA);
         await().atMost(WAIT).untilAsserted(() -> {
@@ -211,6 +217,9 @@ class StatsApiTest {
             assertThat(qB.get("waiting").asLong()).isZero();
             assertThat(qB.get("longestWaitSeconds").asLong()).isZero();
         });
+        JsonNode afterAnswer = awaitStats(d -> hasAlert(d, qb, "service-level-below-target") && !hasAlert(d, qb, "wait-over-target"));
+        assertThat(find(afterAnswer, "queues", "queueId", qb).get("serviceLevel").asDouble()).isEqualTo(0.0);
+        assertThat(hasAlert(afterAnswer, qa, "service-level-below-target")).isFalse(); // A answered within its target
 
         // a chat that leaves while waiting (b1 is full) counts as abandoned
         String cc = "sc-" + u;
@@ -242,6 +251,39 @@ class StatsApiTest {
         for (String agentId : List.of(a1, a2, b1)) {
             admin().body("{\"status\":\"OFFLINE\"}").put("/api/v1/agents/" + agentId + "/presence").then().statusCode(200);
         }
+    }
+
+    /** The latest stats.updated (checked against routing-service's schema) that satisfies the condition. */
+    static JsonNode awaitStats(java.util.function.Predicate<JsonNode> condition) {
+        return await().atMost(WAIT).until(() -> {
+            for (int i = statsEvents.size() - 1; i >= 0; i--) {
+                Event e = statsEvents.get(i);
+                if ("stats.updated".equals(e.type())) {
+                    io.chatroute.infra.test.EventSchemas.assertValid("routing-service", "stats.updated", e.data());
+                    JsonNode d = JSON.readTree(e.data());
+                    return condition.test(d) ? d : null;
+                }
+            }
+            return null;
+        }, d -> d != null);
+    }
+
+    static JsonNode findOrNull(JsonNode stats, String list, String idField, String id) {
+        for (JsonNode n : stats.path(list)) {
+            if (id.equals(n.path(idField).asText())) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    static boolean hasAlert(JsonNode stats, String queueId, String kind) {
+        for (JsonNode a : stats.path("alerts")) {
+            if (queueId.equals(a.path("queueId").asText()) && kind.equals(a.path("kind").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -9,7 +9,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** The sockets THIS instance holds, by chat (visitors) and by agent. Nothing here is shared across instances. */
+/** The sockets THIS instance holds, by chat (visitors), by agent, and the dashboards. Nothing here is shared across instances. */
 @ApplicationScoped
 public class ConnectionRegistry {
 
@@ -17,6 +17,19 @@ public class ConnectionRegistry {
 
     private final Map<String, Set<WebSocketConnection>> visitorsByChat = new ConcurrentHashMap<>();
     private final Map<String, Set<WebSocketConnection>> agentsById = new ConcurrentHashMap<>();
+    private final Set<WebSocketConnection> dashboards = ConcurrentHashMap.newKeySet();
+
+    public void addDashboard(WebSocketConnection c) {
+        dashboards.add(c);
+    }
+
+    public void removeDashboard(WebSocketConnection c) {
+        dashboards.remove(c);
+    }
+
+    public Set<WebSocketConnection> dashboards() {
+        return dashboards;
+    }
 
     public void addVisitor(String chatId, WebSocketConnection c) {
         visitorsByChat.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(c);

@@ -20,7 +20,7 @@ public class SocketUpgradeCheck implements HttpUpgradeCheck {
 
     @Override
     public boolean appliesTo(String endpointId) {
-        return VisitorSocket.ID.equals(endpointId) || AgentSocket.ID.equals(endpointId);
+        return VisitorSocket.ID.equals(endpointId) || AgentSocket.ID.equals(endpointId) || DashboardSocket.ID.equals(endpointId);
     }
 
     private final SessionConfig config;
@@ -49,6 +49,10 @@ public class SocketUpgradeCheck implements HttpUpgradeCheck {
                 }
                 context.userData().put(CHAT_ID, chatId);
                 return CheckResult.permitUpgrade();
+            }
+            if (DashboardSocket.ID.equals(context.endpointId())) {
+                return identity.hasRole(Caller.SUPERVISOR) || identity.hasRole(Caller.ADMIN)
+                        ? CheckResult.permitUpgrade() : CheckResult.rejectUpgrade(403);
             }
             if (!identity.hasRole(Caller.AGENT)) {
                 return CheckResult.rejectUpgrade(403);

@@ -38,6 +38,7 @@ public class DeliveryConsumer {
     private final Projector projector;
     private final ConnectionRegistry registry;
     private final ChatDelivery delivery;
+    private final io.chatroute.session.api.DashboardFeed dashboards;
     private final TransientRetry retry;
     private final ObjectMapper mapper;
     private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>() {
@@ -48,7 +49,8 @@ public class DeliveryConsumer {
     });
 
     public DeliveryConsumer(Projector projector, ConnectionRegistry registry, ChatDelivery delivery, TransientRetry retry,
-                            ObjectMapper mapper) {
+                            ObjectMapper mapper, io.chatroute.session.api.DashboardFeed dashboards) {
+        this.dashboards = dashboards;
         this.projector = projector;
         this.registry = registry;
         this.delivery = delivery;
@@ -94,6 +96,7 @@ public class DeliveryConsumer {
 
     private static boolean delivers(String type) {
         return Projector.projects(type) || "chat.message.posted".equals(type) || "kb.suggested".equals(type)
+                || "stats.updated".equals(type)
                 || "agent.capacity.changed".equals(type) || "agent.presence.changed".equals(type);
     }
 
@@ -121,6 +124,7 @@ public class DeliveryConsumer {
             case "chat.message.posted" -> delivery.message(d);
             case "chat.closed" -> delivery.closed(d);
             case "kb.suggested" -> delivery.suggestions(d);
+            case "stats.updated" -> dashboards.update(d);
             case "agent.presence.changed" -> {
                 // an addition: the agent's desktop learns when routing changed its presence (e.g. AWAY after a
                 // missed offer), so it can show it and offer to become available again

@@ -29,7 +29,7 @@ record IncomingEvent(String id, String type, String key, String data) {
         if (n == null || !n.isObject()) {
             throw new PoisonEventException(type + " " + id + ": the data is not a JSON object");
         }
-        if (!type.startsWith("agent.") && !n.path("chatId").isTextual()) {
+        if (!type.startsWith("agent.") && !type.startsWith("stats.") && !n.path("chatId").isTextual()) {
             throw new PoisonEventException(type + " " + id + ": no chatId");
         }
         return n;
