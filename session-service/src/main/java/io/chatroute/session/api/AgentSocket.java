@@ -37,8 +37,11 @@ public class AgentSocket {
     private final AgentPresence presence;
     private final ObjectMapper mapper;
 
+    private final Signals signals;
+
     public AgentSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, AgentPresence presence,
-                       ObjectMapper mapper) {
+                       ObjectMapper mapper, Signals signals) {
+        this.signals = signals;
         this.chats = chats;
         this.registry = registry;
         this.delivery = delivery;
@@ -60,6 +63,7 @@ public class AgentSocket {
         String agentId = agentId(connection);
         registry.removeAgent(agentId, connection);
         delivery.disconnected(connection);
+        signals.forget(connection.id());
         presence.closed(agentId);
     }
 
@@ -101,6 +105,14 @@ public class AgentSocket {
                         ConnectionRegistry.send(connection, ack.toString());
                     });
                 }
+                case "typing" -> {
+                    String chatId = Frames.requiredText(frame, "chatId");
+                    boolean on = Frames.flag(frame, "on");
+                    yield !signals.admit(connection.id(), chatId, on) ? Uni.createFrom().voidItem()
+                            : chats.typingAllowed(chatId, "agent", agentId)
+                                    .chain(ok -> ok ? signals.publish(chatId, "agent", on) : Uni.createFrom().voidItem());
+                }
+                case "read" -> chats.readAsync(Frames.requiredText(frame, "chatId"), "agent", agentId, Frames.seq(frame, "upToSeq"));
                 case "suggestion.used" -> chats.suggestionUsedAsync(Frames.requiredText(frame, "chatId"), agentId,
                         Frames.text(frame, "articleId"));
                 case "resume" -> {

@@ -313,6 +313,28 @@ public class ChatDelivery {
         return f;
     }
 
+    /** The agent sockets on this instance that hold the chat, or the offered agent's (typing goes there too). */
+    public Set<WebSocketConnection> agentSockets(String chatId) {
+        Set<WebSocketConnection> to = holders(chatId);
+        return to.isEmpty() ? registry.agents(offeredTo.get(chatId)) : to;
+    }
+
+    /** chat.read: the other side learns how far this one has read. */
+    public void read(JsonNode d) {
+        String chatId = d.path("chatId").asText();
+        ObjectNode f = Frames.frame(mapper, "read");
+        f.set("by", d.get("by"));
+        f.set("upToSeq", d.get("upToSeq"));
+        if ("visitor".equals(d.path("by").asText())) {
+            f.put("chatId", chatId);
+            String text = f.toString();
+            holders(chatId).forEach(c -> ConnectionRegistry.send(c, text));
+        } else {
+            String text = f.toString();
+            registry.visitors(chatId).forEach(c -> ConnectionRegistry.send(c, text));
+        }
+    }
+
     private Set<WebSocketConnection> holders(String chatId) {
         return holders.getOrDefault(chatId, Set.of());
     }

@@ -364,6 +364,32 @@ public class ChatService {
                 });
     }
 
+    /** A typing signal: checked (the visitor of an open chat, or its agent), then relayed by {@link Signals}. */
+    public Uni<Boolean> typingAllowed(String chatId, String side, String agentId) {
+        return store.signal(chatId, "typing", side, agentId, "", now(), 0).map(outcome -> switch (outcome.status()) {
+            case "ok" -> true;
+            case "closed" -> false; // nobody to tell
+            case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+            case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+            default -> throw new IllegalStateException("unexpected outcome " + outcome);
+        });
+    }
+
+    /** A read receipt: the side has read up to upToSeq (only forward); chat.read tells the other side. */
+    public Uni<Void> readAsync(String chatId, String side, String agentId, long upToSeq) {
+        if (upToSeq < 1) {
+            return Uni.createFrom().failure(ChatException.field("upToSeq", "must be a positive integer"));
+        }
+        return locks.write(chatId, () -> store.signal(chatId, "read", side, agentId, UUID.randomUUID().toString(), now(), upToSeq))
+                .map(outcome -> switch (outcome.status()) {
+                    case "ok" -> (Void) null;
+                    case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
+                    case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    case "bad_seq" -> throw ChatException.field("upToSeq", "is beyond the chat's last message");
+                    default -> throw new IllegalStateException("unexpected outcome " + outcome);
+                });
+    }
+
     public void requestPresence(String agentId, String status) {
         requestPresenceAsync(agentId, status).await().indefinitely();
     }

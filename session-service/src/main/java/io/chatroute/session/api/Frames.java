@@ -78,6 +78,24 @@ public final class Frames {
         return v.asText();
     }
 
+    /** A required boolean. */
+    public static boolean flag(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isBoolean()) {
+            throw ChatException.field(field, "must be true or false");
+        }
+        return v.asBoolean();
+    }
+
+    /** A required positive sequence number. */
+    public static long seq(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1) {
+            throw ChatException.field(field, "must be a positive integer");
+        }
+        return v.asLong();
+    }
+
     /** An optional integer score; anything but a whole number is refused. */
     public static Integer score(JsonNode n, String field) {
         JsonNode v = n.get(field);

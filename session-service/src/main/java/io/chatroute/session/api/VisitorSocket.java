@@ -34,8 +34,10 @@ public class VisitorSocket {
     private final ConnectionRegistry registry;
     private final ChatDelivery delivery;
     private final ObjectMapper mapper;
+    private final Signals signals;
 
-    public VisitorSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, ObjectMapper mapper) {
+    public VisitorSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, ObjectMapper mapper, Signals signals) {
+        this.signals = signals;
         this.chats = chats;
         this.registry = registry;
         this.delivery = delivery;
@@ -51,6 +53,7 @@ public class VisitorSocket {
     public void closed(WebSocketConnection connection) {
         registry.removeVisitor(chatId(connection), connection);
         delivery.disconnected(connection);
+        signals.forget(connection.id());
     }
 
     /** Binary frames are not part of the protocol: an error frame, the socket stays open. */
@@ -81,6 +84,13 @@ public class VisitorSocket {
                     yield blocking(() -> delivery.resume(connection, chatId, after, false));
                 }
                 case "close" -> chats.closeAsync(chatId, "visitor", null).replaceWithVoid();
+                case "typing" -> {
+                    boolean on = Frames.flag(frame, "on");
+                    yield !signals.admit(connection.id(), chatId, on) ? Uni.createFrom().voidItem()
+                            : chats.typingAllowed(chatId, "visitor", null)
+                                    .chain(ok -> ok ? signals.publish(chatId, "visitor", on) : Uni.createFrom().voidItem());
+                }
+                case "read" -> chats.readAsync(chatId, "visitor", null, Frames.seq(frame, "upToSeq"));
                 case "survey" -> chats.surveyAsync(chatId, Frames.score(frame, "csat"), Frames.score(frame, "ces"),
                         Frames.text(frame, "comment")).invoke(() -> {
                             ObjectNode ack = Frames.frame(mapper, "survey.received");

@@ -96,7 +96,7 @@ public class DeliveryConsumer {
 
     private static boolean delivers(String type) {
         return Projector.projects(type) || "chat.message.posted".equals(type) || "kb.suggested".equals(type)
-                || "stats.updated".equals(type)
+                || "stats.updated".equals(type) || "chat.read".equals(type)
                 || "agent.capacity.changed".equals(type) || "agent.presence.changed".equals(type);
     }
 
@@ -125,6 +125,7 @@ public class DeliveryConsumer {
             case "chat.closed" -> delivery.closed(d);
             case "kb.suggested" -> delivery.suggestions(d);
             case "stats.updated" -> dashboards.update(d);
+            case "chat.read" -> delivery.read(d);
             case "agent.presence.changed" -> {
                 // an addition: the agent's desktop learns when routing changed its presence (e.g. AWAY after a
                 // missed offer), so it can show it and offer to become available again

@@ -142,6 +142,12 @@ public class ChatStore {
                 .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
     }
 
+    /** Checks a typing signal or records a read receipt (chat.read when it moved forward). */
+    public Uni<Outcome> signal(String chatId, String kind, String side, String agentId, String eventId, String time, long upToSeq) {
+        return scripts.evalAsync(Scripts.SIGNAL, List.of(Keys.chat(chatId), Keys.OUTBOX),
+                List.of(kind, side, agentId == null ? "" : agentId, eventId, time, Long.toString(upToSeq))).map(ChatStore::pair);
+    }
+
     /** Counts a chat start from one client address in a one-minute window shared by all instances; returns the count. */
     public long countStart(String address) {
         return scripts.eval(Scripts.RATE_WINDOW, List.of(Keys.startRate(address)), List.of("60000")).value().toLong();

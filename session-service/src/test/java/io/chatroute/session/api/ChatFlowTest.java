@@ -359,6 +359,32 @@ class ChatFlowTest {
             assertThat(toAgent.path("from").asText()).isEqualTo("visitor");
             assertThat(toAgent.path("chatId").asText()).isEqualTo(chatId);
 
+            // typing (Redis pub/sub, not stored) and read receipts (chat.read) reach the other side
+            visitor.send("{\"type\":\"typing\",\"on\":true}");
+            agent.send("{\"type\":\"typing\",\"chatId\":\"" + chatId + "\",\"on\":true}");
+            await().atMost(WAIT).until(() -> !agent.ofType("typing").isEmpty() && !visitor.ofType("typing").isEmpty());
+            assertThat(agent.ofType("typing").get(0).path("from").asText()).isEqualTo("visitor");
+            assertThat(agent.ofType("typing").get(0).path("chatId").asText()).isEqualTo(chatId);
+            assertThat(agent.ofType("typing").get(0).path("on").asBoolean()).isTrue();
+            assertThat(visitor.ofType("typing").get(0).path("from").asText()).isEqualTo("agent");
+            visitor.send("{\"type\":\"read\",\"upToSeq\":2}");
+            agent.send("{\"type\":\"read\",\"chatId\":\"" + chatId + "\",\"upToSeq\":3}");
+            await().atMost(WAIT).until(() -> !agent.ofType("read").isEmpty() && !visitor.ofType("read").isEmpty());
+            assertThat(agent.ofType("read").get(0).path("by").asText()).isEqualTo("visitor");
+            assertThat(agent.ofType("read").get(0).path("upToSeq").asInt()).isEqualTo(2);
+            assertThat(visitor.ofType("read").get(0).path("by").asText()).isEqualTo("agent");
+            assertThat(visitor.ofType("read").get(0).path("upToSeq").asInt()).isEqualTo(3);
+            await().atMost(WAIT).until(() -> events("chat.read", chatId).size() == 2);
+            events("chat.read", chatId).forEach(e -> EventSchemas.assertValid("session-service", "chat.read", e.data()));
+            try (WsClient second = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+                second.send("{\"type\":\"read\",\"upToSeq\":99}"); // beyond the last message
+                second.send("{\"type\":\"typing\",\"on\":\"yes\"}");
+                second.send("{\"type\":\"read\",\"upToSeq\":1}"); // behind what was read: nothing new to tell
+                await().atMost(WAIT).until(() -> second.ofType("error").size() == 2);
+                assertThat(second.ofType("error")).extracting(e -> e.path("errors").get(0).path("field").asText())
+                        .containsExactly("upToSeq", "on");
+            }
+
             // kb.suggested -> agent gets suggestions
             String suggested = "{\"chatId\":\"" + chatId + "\",\"forSeq\":3,\"language\":\"ru\",\"items\":[{\"articleId\":\"a-1\","
                     + "\"title\":\"Double charge\",\"snippet\":\"Refunds take 3 days\",\"score\":0.9,\"language\":\"ru\"}],"
