@@ -10,6 +10,7 @@ import io.chatroute.session.domain.Caller;
 import io.smallrye.mutiny.Uni;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -71,6 +72,12 @@ public class AgentSocket {
     @OnBinaryMessage
     public void onBinary(WebSocketConnection connection, io.vertx.core.buffer.Buffer data) {
         ConnectionRegistry.send(connection, Frames.error(mapper, "bad-frame", "binary frames are not accepted; send JSON text frames"));
+    }
+
+    /** A message over the transport's 64 KiB cap: closed with 1009 (too big), as the protocol says; no stack trace. */
+    @OnError
+    public void onError(WebSocketConnection connection, Throwable failure) {
+        Frames.closeOnError(connection, failure);
     }
 
     @OnTextMessage

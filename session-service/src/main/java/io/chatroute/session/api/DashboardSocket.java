@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.session.domain.Caller;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -39,6 +40,12 @@ public class DashboardSocket {
     @OnClose
     public void closed(WebSocketConnection connection) {
         registry.removeDashboard(connection);
+    }
+
+    /** A message over the transport's 64 KiB cap: closed with 1009 (too big), as the protocol says; no stack trace. */
+    @OnError
+    public void onError(WebSocketConnection connection, Throwable failure) {
+        Frames.closeOnError(connection, failure);
     }
 
     @OnTextMessage

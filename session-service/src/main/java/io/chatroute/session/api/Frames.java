@@ -96,6 +96,20 @@ public final class Frames {
         return v.asLong();
     }
 
+    /**
+     * Failures outside a frame handler: a message over the transport cap closes with 1009; anything else closes with
+     * 1011 (logged once, without the client's data).
+     */
+    static void closeOnError(io.quarkus.websockets.next.WebSocketConnection connection, Throwable failure) {
+        boolean tooBig = failure instanceof IllegalStateException && failure.getMessage() != null
+                && failure.getMessage().contains("max message size");
+        if (!tooBig) {
+            org.jboss.logging.Logger.getLogger(Frames.class).warnf("socket %s failed: %s", connection.id(), failure.getClass().getName());
+        }
+        connection.close(tooBig ? new io.quarkus.websockets.next.CloseReason(1009, "message too big")
+                : new io.quarkus.websockets.next.CloseReason(1011, "internal error")).subscribe().with(ok -> { }, e -> { });
+    }
+
     /** An optional integer score; anything but a whole number is refused. */
     public static Integer score(JsonNode n, String field) {
         JsonNode v = n.get(field);

@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -60,6 +61,12 @@ public class VisitorSocket {
     @OnBinaryMessage
     public void onBinary(WebSocketConnection connection, io.vertx.core.buffer.Buffer data) {
         ConnectionRegistry.send(connection, Frames.error(mapper, "bad-frame", "binary frames are not accepted; send JSON text frames"));
+    }
+
+    /** A message over the transport's 64 KiB cap: closed with 1009 (too big), as the protocol says; no stack trace. */
+    @OnError
+    public void onError(WebSocketConnection connection, Throwable failure) {
+        Frames.closeOnError(connection, failure);
     }
 
     @OnTextMessage

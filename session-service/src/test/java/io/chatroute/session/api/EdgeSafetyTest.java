@@ -130,6 +130,16 @@ class EdgeSafetyTest {
     }
 
     @Test
+    void aFrameOverTheTransportLimitClosesWith1009() throws Exception {
+        ExtractableResponse<Response> chat = createChat("{\"form\":{}}");
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chat.path("chatId") + "?token=" + chat.path("visitorToken"))) {
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"huge\",\"text\":\"" + "z".repeat(70_000) + "\"}");
+            await().atMost(WAIT).until(() -> visitor.closeCode() != -1);
+            assertThat(visitor.closeCode()).isEqualTo(1009);
+        }
+    }
+
+    @Test
     void aVisitorIsLimitedToTenMessagesASecondWithBurstsOfTwenty() throws Exception {
         ExtractableResponse<Response> chat = createChat("{\"form\":{}}");
         String chatId = chat.path("chatId");

@@ -22,9 +22,17 @@ final class WsClient implements AutoCloseable {
     private final List<JsonNode> frames;
     private final WebSocket socket;
 
-    private WsClient(WebSocket socket, List<JsonNode> frames) {
+    private final java.util.concurrent.atomic.AtomicInteger closeCode;
+
+    private WsClient(WebSocket socket, List<JsonNode> frames, java.util.concurrent.atomic.AtomicInteger closeCode) {
         this.socket = socket;
         this.frames = frames;
+        this.closeCode = closeCode;
+    }
+
+    /** The close code the server sent, or -1 while open. */
+    int closeCode() {
+        return closeCode.get();
     }
 
     static URI uri(String pathAndQuery) {
@@ -38,6 +46,7 @@ final class WsClient implements AutoCloseable {
     /** Connects sending an Origin header, as a browser would (null: none). */
     static WsClient connect(String pathAndQuery, String origin) throws Exception {
         List<JsonNode> frames = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger closeCode = new java.util.concurrent.atomic.AtomicInteger(-1);
         StringBuilder partial = new StringBuilder();
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (origin != null) {
@@ -59,8 +68,14 @@ final class WsClient implements AutoCloseable {
                         webSocket.request(1);
                         return null;
                     }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                        closeCode.set(statusCode);
+                        return null;
+                    }
                 }).get(10, TimeUnit.SECONDS);
-        return new WsClient(ws, frames);
+        return new WsClient(ws, frames, closeCode);
     }
 
     List<JsonNode> frames() {
