@@ -97,17 +97,25 @@ public final class Frames {
     }
 
     /**
-     * Failures outside a frame handler: a message over the transport cap closes with 1009; anything else closes with
-     * 1011 (logged once, without the client's data).
+     * Failures outside a frame handler: a message over the transport cap closes the socket with 1009 (too big);
+     * anything else (e.g. Redis failing while a socket opens) is logged and told as an {@code error} frame, and the
+     * socket stays open (the client can resume).
      */
     static void closeOnError(io.quarkus.websockets.next.WebSocketConnection connection, Throwable failure) {
         boolean tooBig = failure instanceof IllegalStateException && failure.getMessage() != null
                 && failure.getMessage().contains("max message size");
-        if (!tooBig) {
-            org.jboss.logging.Logger.getLogger(Frames.class).warnf("socket %s failed: %s", connection.id(), failure.getClass().getName());
+        if (tooBig) {
+            connection.close(new io.quarkus.websockets.next.CloseReason(1009, "message too big")).subscribe().with(ok -> { }, e -> { });
+            return;
         }
-        connection.close(tooBig ? new io.quarkus.websockets.next.CloseReason(1009, "message too big")
-                : new io.quarkus.websockets.next.CloseReason(1011, "internal error")).subscribe().with(ok -> { }, e -> { });
+        org.jboss.logging.Logger.getLogger(Frames.class).warnf("socket %s: %s", connection.id(), failure.toString());
+        if (connection.isOpen()) {
+            ObjectNode n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            n.put("type", "error");
+            n.put("code", Busy.is(failure) ? "busy" : "internal");
+            n.put("message", "the request could not be served; try again");
+            ConnectionRegistry.send(connection, n.toString());
+        }
     }
 
     /** An optional integer score; anything but a whole number is refused. */

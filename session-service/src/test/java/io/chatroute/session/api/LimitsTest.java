@@ -1,0 +1,76 @@
+package io.chatroute.session.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+
+/** Anonymous chat starts are limited per client address (a platform's are not counted); a visitor's messages by a token bucket. */
+@QuarkusTest
+@TestProfile(LimitsTest.LowLimits.class)
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
+@QuarkusTestResource(RoutingStub.class)
+class LimitsTest {
+
+    /** Limits low enough that no machine is slow enough to refill the bucket during the test. */
+    public static class LowLimits implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("chatroute.limits.starts-per-minute-per-address", "3",
+                    "chatroute.limits.visitor-messages-per-second", "1",
+                    "chatroute.limits.visitor-message-burst", "3");
+        }
+    }
+
+    @Test
+    void aVisitorsMessagesPassATokenBucketAndTheSocketStaysUsable() throws Exception {
+        var chat = given().contentType(ContentType.JSON).auth().oauth2(TestTokens.platform()).body("{\"form\":{}}").post("/api/v1/chats")
+                .then().statusCode(201).extract();
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chat.path("chatId") + "?token=" + chat.path("visitorToken"))) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                visitor.send("{\"type\":\"message\",\"clientMsgId\":\"b" + i + "\",\"text\":\"burst " + i + "\"}");
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> visitor.ofType("ack").size() + visitor.ofType("error").size() == 10);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            // a burst of 3, then 1 a second: never all ten, and never more than the bucket could have refilled
+            int acked = visitor.ofType("ack").size();
+            assertThat(acked).isGreaterThanOrEqualTo(3).isLessThanOrEqualTo(3 + (int) Math.ceil(seconds)).isLessThan(10);
+            assertThat(visitor.ofType("error")).allSatisfy(e -> assertThat(e.path("code").asText()).isEqualTo("rate-limited"));
+            // a resent message is acked again without spending the budget
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"b0\",\"text\":\"burst 0\"}");
+            await().atMost(Duration.ofSeconds(30)).until(() -> visitor.ofType("ack").size() == acked + 1);
+            // and the socket works again once the bucket refilled
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                visitor.send("{\"type\":\"message\",\"clientMsgId\":\"later\",\"text\":\"after the burst\"}");
+                return visitor.ofType("ack").stream().anyMatch(a -> "later".equals(a.path("clientMsgId").asText()));
+            });
+        }
+    }
+
+    @Test
+    void theFourthAnonymousStartInAMinuteIsRefused() {
+        for (int i = 0; i < 3; i++) {
+            given().contentType(ContentType.JSON).body("{\"form\":{}}").post("/api/v1/chats").then().statusCode(201);
+        }
+        String problem = given().contentType(ContentType.JSON).body("{\"form\":{}}").post("/api/v1/chats").then()
+                .statusCode(429).contentType("application/problem+json").extract().asString();
+        assertThat(problem).contains("rate-limited");
+        // a platform (a bridge starting chats for many customers) is not limited by its address
+        given().contentType(ContentType.JSON).auth().oauth2(TestTokens.platform()).body("{\"form\":{}}").post("/api/v1/chats")
+                .then().statusCode(201);
+    }
+}
