@@ -120,6 +120,17 @@ public class AgentSocket {
                                     .chain(ok -> ok ? signals.publish(chatId, "agent", on) : Uni.createFrom().voidItem());
                 }
                 case "read" -> chats.readAsync(Frames.requiredText(frame, "chatId"), "agent", agentId, Frames.seq(frame, "upToSeq"));
+                case "transfer" -> {
+                    String chatId = Frames.requiredText(frame, "chatId");
+                    io.chatroute.session.domain.Transfer t = io.chatroute.session.domain.Transfer.of(
+                            Frames.text(frame, "queueId"), Frames.text(frame, "agentId"), Frames.text(frame, "note"));
+                    yield chats.transferAsync(chatId, agentId, agentId, t).invoke(requestId -> {
+                        ObjectNode ack = Frames.frame(mapper, "transfer.requested");
+                        ack.put("chatId", chatId);
+                        ack.put("requestId", requestId);
+                        ConnectionRegistry.send(connection, ack.toString());
+                    }).replaceWithVoid();
+                }
                 case "suggestion.used" -> chats.suggestionUsedAsync(Frames.requiredText(frame, "chatId"), agentId,
                         Frames.text(frame, "articleId"));
                 case "resume" -> {

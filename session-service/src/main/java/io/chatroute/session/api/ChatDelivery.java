@@ -22,11 +22,16 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Puts a chat's messages on the sockets this instance holds: exactly once per connection and in {@code seq} order,
  * whatever order the events arrive in and however they interleave with {@code resume}.
  *
- * <p>Each connection keeps, per chat, the highest {@code seq} it was given (its cursor), under the connection's
- * lock. A message at or below the cursor is not sent again; a message above {@code cursor + 1} first sends the
- * missing ones from Redis (the chat's message list is written before its event is published, so the gap is always
- * there to read). A connection's own side's messages (the visitor's to the visitor, the agent's to the agent) move
- * the cursor without being sent.
+ * <p>Each connection keeps, per chat, the range of {@code seq}s it was given, {@code (from, cursor]}, under the
+ * connection's lock. Live delivery extends the range upwards: a message at or below the cursor is not sent again; a
+ * message above {@code cursor + 1} first sends the missing ones from Redis (the chat's message list is written before
+ * its event is published, so the gap is always there to read). {@code resume {afterSeq}} sends what lies outside the
+ * range, {@code (afterSeq, from]} and above the cursor, so resume and live delivery never overlap whichever comes
+ * first. A connection's own messages (the visitor's to the visitor, an agent's own to that agent) move the cursor
+ * without being sent live (the {@code ack} told them); {@code resume} replays both sides, each seq at most once.
+ *
+ * <p>A socket that opens on a chat that has messages starts its range at the chat's last seq: live delivery from
+ * then on, what came before by {@code resume} (the client knows its last seq; the server does not).
  *
  * <p>An agent connection holds a chat once it was told of the assignment ({@code chat.assigned}, live or on
  * connect); then it gets the backlog (every visitor message since the chat began, also those posted before the
@@ -38,10 +43,30 @@ public class ChatDelivery {
     private static final String VISITOR = "visitor";
     private static final String AGENT = "agent";
 
-    /** Per-connection cursors and the lock that orders everything sent on that connection. */
+    /** Per-connection ranges and the lock that orders everything sent on that connection. */
     private static final class Cursors {
         final ReentrantLock lock = new ReentrantLock();
-        final Map<String, Long> byChat = new HashMap<>();
+        final Map<String, Range> byChat = new HashMap<>();
+
+        long cursor(String chatId) {
+            Range r = byChat.get(chatId);
+            return r == null ? 0 : r.cursor;
+        }
+
+        void advance(String chatId, long seq) {
+            byChat.computeIfAbsent(chatId, k -> new Range(0, 0)).cursor = seq;
+        }
+    }
+
+    /** The seqs a connection was given for one chat: {@code (from, cursor]}. */
+    private static final class Range {
+        long from;
+        long cursor;
+
+        Range(long from, long cursor) {
+            this.from = from;
+            this.cursor = cursor;
+        }
     }
 
     private final ConnectionRegistry registry;
@@ -77,11 +102,14 @@ public class ChatDelivery {
         }
     }
 
-    /** chat.assigned: {@code agent.joined} to the visitors; {@code chat.assigned} and the backlog to the agent. */
+    /**
+     * chat.assigned: {@code agent.joined} to the visitors ({@code transferred} after a transfer); {@code chat.assigned}
+     * and the backlog (the whole conversation so far, the previous agent's messages included) to the agent.
+     */
     public void assigned(JsonNode d) {
         String chatId = d.path("chatId").asText();
         offeredTo.remove(chatId);
-        ObjectNode joined = Frames.frame(mapper, "agent.joined");
+        ObjectNode joined = Frames.frame(mapper, d.hasNonNull("transferredFrom") ? "transferred" : "agent.joined");
         joined.set("agent", d.get("agent"));
         for (WebSocketConnection c : registry.visitors(chatId)) {
             ConnectionRegistry.send(c, joined.toString());
@@ -93,8 +121,34 @@ public class ChatDelivery {
         }
         Map<String, String> chat = store.chat(chatId);
         for (WebSocketConnection c : agents) {
-            hold(c, chatId, chat, d.get("queueId"), false);
+            hold(c, chatId, chat, d.get("queueId"), false, d.get("transferredFrom"));
         }
+    }
+
+    /**
+     * chat.transferred: the chat left its agent. That agent's connections are told ({@code chat.transferred}, an
+     * addition) and no longer get its messages; the next agent gets it with the whole conversation on assignment.
+     */
+    public void transferred(JsonNode d) {
+        String chatId = d.path("chatId").asText();
+        Set<WebSocketConnection> told = ConcurrentHashMap.newKeySet();
+        told.addAll(holders(chatId));
+        told.addAll(registry.agents(Frames.text(d, "fromAgentId")));
+        if (told.isEmpty()) {
+            holders.remove(chatId);
+            return;
+        }
+        ObjectNode f = Frames.frame(mapper, "chat.transferred");
+        f.put("chatId", chatId);
+        f.set("queueId", d.get("queueId"));
+        f.set("agentId", d.get("agentId"));
+        f.set("note", d.get("note"));
+        String text = f.toString();
+        for (WebSocketConnection c : told) {
+            forget(c, chatId);
+            ConnectionRegistry.send(c, text);
+        }
+        holders.remove(chatId);
     }
 
     /** chat.closed: what is still missing up to the last seq, then {@code closed} / {@code chat.closed}. */
@@ -198,23 +252,104 @@ public class ChatDelivery {
                     late.thenAccept(f -> ConnectionRegistry.send(c, f));
                 }
             } else if ("ACTIVE".equals(chat.get("status"))) {
-                hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true);
+                hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true, null);
             }
         }
     }
 
-    /** {@code resume {afterSeq}}: every stored message above afterSeq, then live delivery goes on from there. */
-    public void resume(WebSocketConnection c, String chatId, long afterSeq, boolean forAgent) {
+    /**
+     * A visitor socket opened: its range starts at the chat's last seq (what came before is for {@code resume}), and
+     * it is told where the chat stands: {@code agent.joined} when an agent has it, {@code queued} while it waits,
+     * {@code closed} when it is over. {@code register} adds the connection to live delivery; it runs under the
+     * connection's lock before the chat is read, so a message is either at or below the range's start (resume) or
+     * delivered live, never neither.
+     */
+    public void visitorConnected(WebSocketConnection c, String chatId, Runnable register) {
         Cursors cur = cursors(c);
         cur.lock.lock();
         try {
+            register.run();
+            Map<String, String> chat = store.chat(chatId);
+            long lastSeq = parseLong(chat.get("seq"));
+            cur.byChat.putIfAbsent(chatId, new Range(lastSeq, lastSeq));
+            ObjectNode state = visitorState(chat);
+            if (state != null) {
+                ConnectionRegistry.send(c, state.toString());
+            }
+        } finally {
+            cur.lock.unlock();
+        }
+    }
+
+    private ObjectNode visitorState(Map<String, String> chat) {
+        String status = chat.getOrDefault("status", "");
+        switch (status) {
+            case "ACTIVE" -> {
+                Object agent = chats.agentObject(chat);
+                if (agent == null) {
+                    return null;
+                }
+                ObjectNode f = Frames.frame(mapper, "agent.joined");
+                f.set("agent", mapper.valueToTree(agent));
+                return f;
+            }
+            case "QUEUED", "OFFERED" -> {
+                String position = chat.get("position");
+                if (position == null || position.isEmpty()) {
+                    return null;
+                }
+                ObjectNode f = Frames.frame(mapper, "queued");
+                f.put("position", Long.parseLong(position));
+                String wait = chat.get("estimatedWaitSeconds");
+                if (wait == null || wait.isEmpty()) {
+                    f.putNull("estimatedWaitSeconds");
+                } else {
+                    f.put("estimatedWaitSeconds", Long.parseLong(wait));
+                }
+                return f;
+            }
+            case "CLOSED" -> {
+                ObjectNode f = Frames.frame(mapper, "closed");
+                f.put("by", ChatService.emptyToNull(chat.get("closedBy")));
+                String agentId = chat.get("agentId");
+                f.put("surveyRequested", agentId != null && !agentId.isEmpty() && chat.get("surveyedAt") == null);
+                return f;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * {@code resume {afterSeq}}: every stored message above afterSeq (both sides') that was not already sent on this
+     * connection, in seq order; live delivery goes on from the end. Sent already are the range's messages except the
+     * connection's own, which live delivery skips (their {@code ack} told the sender).
+     */
+    public void resume(WebSocketConnection c, String chatId, long afterSeq, boolean forAgent) {
+        String side = forAgent ? AGENT : VISITOR;
+        Cursors cur = cursors(c);
+        cur.lock.lock();
+        try {
+            Range r = cur.byChat.get(chatId);
+            long from = r == null ? afterSeq : r.from;
+            long cursor = r == null ? afterSeq : r.cursor;
             long last = afterSeq;
             for (String stored : store.messagesAfter(chatId, afterSeq)) {
                 JsonNode m = read(stored);
-                ConnectionRegistry.send(c, Frames.message(mapper, m, forAgent));
-                last = m.path("seq").asLong(last);
+                long seq = m.path("seq").asLong();
+                boolean sent = seq > from && seq <= cursor && !own(c, side, m);
+                if (!sent) {
+                    ConnectionRegistry.send(c, Frames.message(mapper, m, forAgent));
+                }
+                last = Math.max(last, seq);
             }
-            cur.byChat.merge(chatId, last, Math::max);
+            if (r == null) {
+                cur.byChat.put(chatId, new Range(afterSeq, last));
+            } else {
+                r.from = Math.min(r.from, afterSeq);
+                r.cursor = Math.max(r.cursor, last);
+            }
         } finally {
             cur.lock.unlock();
         }
@@ -231,7 +366,8 @@ public class ChatDelivery {
      * Tells an agent connection it holds the chat. Live assignment: the backlog follows; on connect (reconnect):
      * the frame carries {@code lastSeq} and the agent asks with {@code resume} for what it has not seen.
      */
-    private void hold(WebSocketConnection c, String chatId, Map<String, String> chat, JsonNode queueId, boolean onConnect) {
+    private void hold(WebSocketConnection c, String chatId, Map<String, String> chat, JsonNode queueId, boolean onConnect,
+                      JsonNode transferredFrom) {
         Cursors cur = cursors(c);
         cur.lock.lock();
         try {
@@ -245,12 +381,15 @@ public class ChatDelivery {
             f.set("form", chats.formOf(chat));
             f.set("queueId", queueId);
             f.put("lastSeq", lastSeq);
+            if (transferredFrom != null && !transferredFrom.isNull()) {
+                f.set("transferredFrom", transferredFrom);
+            }
             ConnectionRegistry.send(c, f.toString());
             holders.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(c);
             if (onConnect) {
-                cur.byChat.put(chatId, lastSeq);
+                cur.byChat.put(chatId, new Range(lastSeq, lastSeq));
             } else {
-                cur.byChat.put(chatId, 0L);
+                cur.byChat.put(chatId, new Range(0, 0));
                 fill(c, cur, chatId, lastSeq, AGENT);
             }
         } finally {
@@ -263,7 +402,7 @@ public class ChatDelivery {
         Cursors cur = cursors(c);
         cur.lock.lock();
         try {
-            long cursor = cur.byChat.getOrDefault(chatId, 0L);
+            long cursor = cur.cursor(chatId);
             if (seq <= cursor) {
                 return;
             }
@@ -272,19 +411,19 @@ public class ChatDelivery {
                 fill(c, cur, chatId, gapEnd, side);
             }
             if (message != null) {
-                if (!side.equals(message.path("from").asText())) {
+                if (!own(c, side, message)) {
                     ConnectionRegistry.send(c, Frames.message(mapper, message, AGENT.equals(side)));
                 }
-                cur.byChat.put(chatId, seq);
+                cur.advance(chatId, seq);
             }
         } finally {
             cur.lock.unlock();
         }
     }
 
-    /** Sends the stored messages between the cursor and upTo that are not the connection's own side's. */
+    /** Sends the stored messages between the cursor and upTo that are not the connection's own. */
     private void fill(WebSocketConnection c, Cursors cur, String chatId, long upTo, String side) {
-        long cursor = cur.byChat.getOrDefault(chatId, 0L);
+        long cursor = cur.cursor(chatId);
         List<String> stored = store.messagesBetween(chatId, cursor, upTo);
         for (String s : stored) {
             JsonNode m = read(s);
@@ -292,12 +431,24 @@ public class ChatDelivery {
             if (seq <= cursor) {
                 continue;
             }
-            if (!side.equals(m.path("from").asText())) {
+            if (!own(c, side, m)) {
                 ConnectionRegistry.send(c, Frames.message(mapper, m, AGENT.equals(side)));
             }
             cursor = seq;
-            cur.byChat.put(chatId, seq);
+            cur.advance(chatId, seq);
         }
+    }
+
+    /**
+     * The connection's own message, which its {@code ack} already told it: a visitor's to the visitor; an agent's to
+     * that agent (another agent's messages, e.g. before a transfer, are not the new agent's own).
+     */
+    private static boolean own(WebSocketConnection c, String side, JsonNode m) {
+        String from = m.path("from").asText();
+        if (VISITOR.equals(side)) {
+            return VISITOR.equals(from);
+        }
+        return AGENT.equals(from) && m.path("senderId").asText("").equals(c.userData().get(SocketUpgradeCheck.AGENT_ID));
     }
 
     private ObjectNode offerFrame(String chatId, Map<String, String> chat) {

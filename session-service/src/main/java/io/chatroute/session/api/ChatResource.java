@@ -110,6 +110,41 @@ public class ChatResource {
         return answer;
     }
 
+    /** Body of POST /transfer: exactly one of queueId and agentId, and an optional note for the next agent. */
+    public record TransferBody(String queueId, String agentId, String note) {
+    }
+
+    /**
+     * Moves a chat an agent holds to a queue or to another agent: the assigned agent for their own chat, or a
+     * supervisor, admin or platform for any chat. 202: routing-service decides, and the sockets hear the outcome
+     * ({@code chat.transferred} or an {@code error} frame {@code transfer-failed} to the agent, then {@code transferred}
+     * to the visitor when the next agent takes it).
+     */
+    @POST
+    @Path("/{chatId}/transfer")
+    @RolesAllowed({Caller.AGENT, Caller.SUPERVISOR, Caller.ADMIN, Caller.PLATFORM})
+    public Response transfer(@PathParam("chatId") String chatId, TransferBody body) {
+        Caller caller = caller();
+        if (body == null) {
+            throw ChatException.field("body", "a JSON body is required");
+        }
+        String fromAgentId = caller.id();
+        if (caller.has(Caller.SUPERVISOR) || caller.has(Caller.ADMIN) || caller.has(Caller.PLATFORM)) {
+            Map<String, String> chat = chats.chatOrThrow(chatId);
+            fromAgentId = chat.getOrDefault("agentId", "");
+            if (fromAgentId.isEmpty() || !"ACTIVE".equals(chat.get("status"))) {
+                throw new ChatException(409, "chat-not-active", "only a chat an agent holds can be transferred");
+            }
+        }
+        String requestId = chats.transferAsync(chatId, fromAgentId, caller.id(),
+                io.chatroute.session.domain.Transfer.of(body.queueId(), body.agentId(), body.note())).await().indefinitely();
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("chatId", chatId);
+        answer.put("requestId", requestId);
+        answer.put("status", "REQUESTED");
+        return Response.status(202).entity(answer).build();
+    }
+
     /** Body of POST /survey. */
     public record Survey(Integer csat, Integer ces, String comment) {
     }

@@ -352,6 +352,29 @@ public class ChatService {
         return chatEvent(chatId, "suggestion", agentId, "suggestion.used", now, data);
     }
 
+    /**
+     * Asks routing-service to move the chat the agent holds to a queue or another agent: chat.transfer.requested.
+     * Routing decides (chat.transferred or chat.transfer.failed); the answer is the request's id.
+     */
+    public Uni<String> transferAsync(String chatId, String fromAgentId, String requestedBy, io.chatroute.session.domain.Transfer t) {
+        List<FieldError> errors = t.check(fromAgentId);
+        if (!errors.isEmpty()) {
+            return Uni.createFrom().failure(ChatException.validation(errors));
+        }
+        String now = now();
+        String requestId = UUID.randomUUID().toString();
+        ObjectNode data = mapper.createObjectNode();
+        data.put("chatId", chatId);
+        data.put("requestId", requestId);
+        data.put("fromAgentId", fromAgentId);
+        data.put("queueId", t.queueId());
+        data.put("agentId", t.agentId());
+        data.put("note", t.note());
+        data.put("requestedBy", requestedBy);
+        data.put("requestedAt", now);
+        return chatEvent(chatId, "transfer", fromAgentId, "chat.transfer.requested", now, data).replaceWith(requestId);
+    }
+
     private Uni<Void> chatEvent(String chatId, String kind, String agentId, String type, String now, ObjectNode data) {
         return locks.write(chatId, () -> store.chatEvent(chatId, kind, agentId, UUID.randomUUID().toString(), type, now, data.toString()))
                 .map(outcome -> switch (outcome.status()) {
@@ -360,6 +383,7 @@ public class ChatService {
                     case "not_closed" -> throw new ChatException(409, "chat-not-closed", "the survey comes after the chat is closed");
                     case "already" -> throw new ChatException(409, "already-surveyed", "this chat's survey was already answered");
                     case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
+                    case "not_active" -> throw new ChatException(409, "chat-not-active", "only a chat an agent holds can be transferred");
                     default -> throw new IllegalStateException("unexpected outcome " + outcome);
                 });
     }

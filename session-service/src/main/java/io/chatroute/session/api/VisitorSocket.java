@@ -45,9 +45,11 @@ public class VisitorSocket {
         this.mapper = mapper;
     }
 
+    /** Live delivery starts at the chat's last seq (earlier messages by resume); the visitor is told where the chat stands. */
     @OnOpen
     public void open(WebSocketConnection connection) {
-        registry.addVisitor(chatId(connection), connection);
+        String chatId = chatId(connection);
+        delivery.visitorConnected(connection, chatId, () -> registry.addVisitor(chatId, connection));
     }
 
     @OnClose

@@ -96,7 +96,7 @@ public class DeliveryConsumer {
 
     private static boolean delivers(String type) {
         return Projector.projects(type) || "chat.message.posted".equals(type) || "kb.suggested".equals(type)
-                || "stats.updated".equals(type) || "chat.read".equals(type)
+                || "stats.updated".equals(type) || "chat.read".equals(type) || "chat.transfer.failed".equals(type)
                 || "agent.capacity.changed".equals(type) || "agent.presence.changed".equals(type);
     }
 
@@ -117,10 +117,22 @@ public class DeliveryConsumer {
                 f.set("form", d.has("form") ? d.get("form") : mapper.createObjectNode());
                 f.set("queueId", d.get("queueId"));
                 f.set("message", d.get("message"));
+                if (d.hasNonNull("transfer")) {
+                    f.set("transfer", d.get("transfer")); // why it comes: who transferred it, and their note
+                }
                 delivery.offered(d, f); // adds history, notes and historyStatus
             }
             case "chat.offer.declined", "chat.assignment.failed" -> delivery.offerGone(d);
             case "chat.assigned" -> delivery.assigned(d);
+            case "chat.transferred" -> delivery.transferred(d);
+            case "chat.transfer.failed" -> {
+                ObjectNode f = Frames.frame(mapper, "error");
+                f.put("code", "transfer-failed");
+                f.put("message", "the chat could not be transferred: " + d.path("reason").asText("refused"));
+                f.put("chatId", Projector.text(d, "chatId"));
+                f.set("requestId", d.get("requestId"));
+                send(registry.agents(Projector.text(d, "fromAgentId")), f);
+            }
             case "chat.message.posted" -> delivery.message(d);
             case "chat.closed" -> delivery.closed(d);
             case "kb.suggested" -> delivery.suggestions(d);

@@ -25,7 +25,7 @@ public class Projector {
     public static boolean projects(String type) {
         return switch (type) {
             case "chat.queued", "chat.offered", "chat.offer.declined", "chat.assignment.failed", "chat.assigned",
-                 "chat.closed" -> true;
+                 "chat.transferred", "chat.closed" -> true;
             default -> false;
         };
     }
@@ -69,6 +69,18 @@ public class Projector {
                 f.put("agent", d.path("agent").toString());
                 f.put("queueId", text(d, "queueId"));
                 f.put("assignedAt", text(d, "assignedAt"));
+                f.put("position", "");
+                f.put("estimatedWaitSeconds", "");
+            }
+            case "chat.transferred" -> {
+                // the chat left its agent; routing offers it again (to the target agent or the queue)
+                statuses = "ACTIVE";
+                f.put("status", "QUEUED");
+                f.put("agentId", "");
+                f.put("agent", "");
+                f.put("offerId", "");
+                f.put("queueId", text(d, "queueId"));
+                f.put("transferredFrom", text(d, "fromAgentId"));
                 f.put("position", "");
                 f.put("estimatedWaitSeconds", "");
             }

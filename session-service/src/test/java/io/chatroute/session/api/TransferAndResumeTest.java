@@ -1,0 +1,237 @@
+package io.chatroute.session.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.infra.test.EventSchemas;
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
+
+/**
+ * Transfers (the session side: the request, what each socket is told, the whole conversation for the next agent) and
+ * resume after a reconnect when live delivery has already started (never a message twice on one connection).
+ * routing-service's decisions are fed in as its events on real Kafka.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
+@QuarkusTestResource(RoutingStub.class)
+class TransferAndResumeTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static KafkaTestClient kafka;
+    private static List<KafkaTestClient.Event> chatEvents;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = new KafkaTestClient();
+        chatEvents = kafka.collect("chat-events");
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    private static ExtractableResponse<Response> createChat() {
+        return given().contentType(ContentType.JSON)
+                .body("{\"formId\":\"default\",\"visitor\":{\"name\":\"Anna\",\"customerId\":\"c-7\"},\"form\":{\"topic\":\"billing\"},"
+                        + "\"message\":\"I was charged twice\"}")
+                .post("/api/v1/chats").then().extract();
+    }
+
+    private static List<KafkaTestClient.Event> events(String type, String chatId) {
+        return chatEvents.stream().filter(e -> type.equals(e.type()) && chatId.equals(e.key())).toList();
+    }
+
+    private static JsonNode json(String s) {
+        try {
+            return MAPPER.readTree(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** routing's offer and assignment of the chat to the agent, as its events. */
+    private static void assign(String chatId, String agentId, String transferredFrom) {
+        String offerId = "offer-" + System.nanoTime();
+        String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2025-01-01T10:00:21Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.offered", offered);
+        kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+        String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                + "\",\"displayName\":\"Agent " + agentId + "\",\"title\":\"Support\",\"avatarUrl\":null}"
+                + (transferredFrom == null ? "" : ",\"transferredFrom\":\"" + transferredFrom + "\"") + "}";
+        if (transferredFrom == null) {
+            EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
+        }
+        kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+    }
+
+    @Test
+    void aTransferMovesTheChatAndTheNextAgentSeesTheWholeConversation() throws Exception {
+        String first = "agent-a-" + System.nanoTime();
+        String second = "agent-b-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat();
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+
+        try (WsClient a = WsClient.connect("/ws/agent?token=" + TestTokens.agent(first));
+             WsClient b = WsClient.connect("/ws/agent?token=" + TestTokens.agent(second));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            assign(chatId, first, null);
+            await().atMost(WAIT).until(() -> !a.ofType("chat.assigned").isEmpty() && !visitor.ofType("agent.joined").isEmpty());
+            a.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a1\",\"text\":\"Let me check\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 1);
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v1\",\"text\":\"It was 4111 1111 1111 1111\"}");
+            await().atMost(WAIT).until(() -> a.ofType("message").stream().anyMatch(m -> m.path("seq").asInt() == 3));
+
+            // refused transfers change nothing: no target, two targets, to oneself, a malformed id, another agent's chat
+            a.send("{\"type\":\"transfer\",\"chatId\":\"" + chatId + "\"}");
+            a.send("{\"type\":\"transfer\",\"chatId\":\"" + chatId + "\",\"queueId\":\"billing\",\"agentId\":\"" + second + "\"}");
+            a.send("{\"type\":\"transfer\",\"chatId\":\"" + chatId + "\",\"agentId\":\"" + first + "\"}");
+            a.send("{\"type\":\"transfer\",\"chatId\":\"" + chatId + "\",\"queueId\":\"<b>x</b>\"}");
+            b.send("{\"type\":\"transfer\",\"chatId\":\"" + chatId + "\",\"queueId\":\"billing\"}");
+            await().atMost(WAIT).until(() -> a.ofType("error").size() == 4 && b.ofType("error").size() == 1);
+            assertThat(a.ofType("error")).extracting(e -> e.path("errors").get(0).path("field").asText())
+                    .containsExactly("queueId", "queueId", "agentId", "queueId");
+            assertThat(b.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+            given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"queueId\":\"billing\"}")
+                    .post("/api/v1/chats/" + chatId + "/transfer").then().statusCode(403);
+
+            // the agent asks: chat.transfer.requested (the note cleaned of card numbers), acknowledged with its id
+            a.send("{\"type\":\"transfer\",\"chatId\":\"" + chatId + "\",\"queueId\":\"billing\","
+                    + "\"note\":\"double charge on 4111 1111 1111 1111, needs a refund\"}");
+            await().atMost(WAIT).until(() -> !a.ofType("transfer.requested").isEmpty() && !events("chat.transfer.requested", chatId).isEmpty());
+            KafkaTestClient.Event requested = events("chat.transfer.requested", chatId).get(0);
+            EventSchemas.assertValid("session-service", "chat.transfer.requested", requested.data());
+            JsonNode r = json(requested.data());
+            assertThat(events("chat.transfer.requested", chatId)).hasSize(1);
+            assertThat(r.path("requestId").asText()).isEqualTo(a.ofType("transfer.requested").get(0).path("requestId").asText());
+            assertThat(r.path("fromAgentId").asText()).isEqualTo(first);
+            assertThat(r.path("queueId").asText()).isEqualTo("billing");
+            assertThat(r.path("agentId").isNull()).isTrue();
+            assertThat(r.path("note").asText()).doesNotContain("4111 1111 1111 1111").contains("needs a refund");
+
+            // routing moved it: the first agent is told and may no longer write in it
+            String transferred = "{\"chatId\":\"" + chatId + "\",\"requestId\":\"" + r.path("requestId").asText() + "\",\"fromAgentId\":\""
+                    + first + "\",\"queueId\":\"billing\",\"agentId\":null,\"note\":\"needs a refund\",\"transferredAt\":\"2025-01-01T10:01:00Z\"}";
+            kafka.send("chat-events", chatId, "chat.transferred", "/routing-service", transferred);
+            await().atMost(WAIT).until(() -> !a.ofType("chat.transferred").isEmpty());
+            assertThat(a.ofType("chat.transferred").get(0).path("queueId").asText()).isEqualTo("billing");
+            await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                    .then().body("status", equalTo("QUEUED")).body("queueId", equalTo("billing")));
+            a.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a-late\",\"text\":\"still here?\"}");
+            await().atMost(WAIT).until(() -> a.ofType("error").size() == 5);
+            assertThat(a.ofType("error").get(4).path("code").asText()).isEqualTo("not-assigned");
+            // the visitor keeps writing while the chat moves: it reaches the next agent with the rest
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v2\",\"text\":\"hello?\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 2);
+
+            // the next agent is offered it with the reason, takes it, and gets everything said so far, once, in order
+            String offerId = "offer-" + System.nanoTime();
+            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + second + "\",\"queueId\":\"billing\",\"offerId\":\""
+                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:01:01Z\",\"expiresAt\":\"2025-01-01T10:01:21Z\","
+                    + "\"transfer\":{\"fromAgentId\":\"" + first + "\",\"note\":\"needs a refund\"}}";
+            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+            await().atMost(WAIT).until(() -> !b.ofType("offer").isEmpty());
+            assertThat(b.ofType("offer").get(0).path("transfer").path("fromAgentId").asText()).isEqualTo(first);
+            String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + second + "\",\"queueId\":\"billing\",\"offerId\":\""
+                    + offerId + "\",\"assignedAt\":\"2025-01-01T10:01:05Z\",\"agent\":{\"id\":\"" + second
+                    + "\",\"displayName\":\"Boris\",\"title\":\"Billing\",\"avatarUrl\":null},\"transferredFrom\":\"" + first + "\"}";
+            kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+            await().atMost(WAIT).until(() -> !visitor.ofType("transferred").isEmpty() && b.ofType("message").size() >= 4);
+            assertThat(visitor.ofType("transferred").get(0).path("agent").path("displayName").asText()).isEqualTo("Boris");
+            assertThat(visitor.ofType("agent.joined")).hasSize(1); // the first agent's; the second came as "transferred"
+            assertThat(b.ofType("chat.assigned").get(0).path("transferredFrom").asText()).isEqualTo(first);
+            assertThat(b.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(1, 2, 3, 4);
+            assertThat(b.ofType("message")).extracting(m -> m.path("from").asText())
+                    .containsExactly("visitor", "agent", "visitor", "visitor");
+            // the new agent writes; the old one hears nothing more of this chat
+            b.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"b1\",\"text\":\"I have refunded it\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 2);
+            assertThat(visitor.ofType("message").get(1).path("seq").asInt()).isEqualTo(5);
+            assertThat(a.ofType("message")).extracting(m -> m.path("seq").asInt()).doesNotContain(4, 5);
+
+            // a supervisor may move any held chat over REST; routing refusing it reaches the holding agent
+            given().auth().oauth2(TestTokens.supervisor()).contentType(ContentType.JSON).body("{\"agentId\":\"" + first + "\"}")
+                    .post("/api/v1/chats/" + chatId + "/transfer").then().statusCode(202).body("status", equalTo("REQUESTED"));
+            await().atMost(WAIT).until(() -> events("chat.transfer.requested", chatId).size() == 2);
+            JsonNode bySupervisor = json(events("chat.transfer.requested", chatId).get(1).data());
+            assertThat(bySupervisor.path("fromAgentId").asText()).isEqualTo(second);
+            assertThat(bySupervisor.path("agentId").asText()).isEqualTo(first);
+            String failed = "{\"chatId\":\"" + chatId + "\",\"requestId\":\"" + bySupervisor.path("requestId").asText()
+                    + "\",\"fromAgentId\":\"" + second + "\",\"reason\":\"agent-unavailable\",\"failedAt\":\"2025-01-01T10:02:00Z\"}";
+            kafka.send("chat-events", chatId, "chat.transfer.failed", "/routing-service", failed);
+            await().atMost(WAIT).until(() -> b.ofType("error").stream().anyMatch(e -> "transfer-failed".equals(e.path("code").asText())));
+            given().auth().oauth2(token).get("/api/v1/chats/" + chatId).then().body("status", equalTo("ACTIVE"));
+        }
+    }
+
+    @Test
+    void resumeAfterLiveDeliveryStartedSendsNothingTwice() throws Exception {
+        String agentId = "agent-r-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat();
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            assign(chatId, agentId, null);
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.assigned").isEmpty());
+            for (int i = 1; i <= 3; i++) {
+                agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a" + i + "\",\"text\":\"a" + i + "\"}");
+                visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v" + i + "\",\"text\":\"v" + i + "\"}");
+            }
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 3 && agent.ofType("message").size() == 4);
+        }
+        // seqs 1..7 exist. Both sides come back having seen up to seq 3; before they ask, the other side writes again
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.assigned").isEmpty() && !visitor.ofType("agent.joined").isEmpty());
+            assertThat(agent.ofType("chat.assigned").get(0).path("lastSeq").asInt()).isEqualTo(7);
+            agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a4\",\"text\":\"a4\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 1);
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v4\",\"text\":\"v4\"}");
+            await().atMost(WAIT).until(() -> agent.ofType("message").size() == 1);
+            assertThat(visitor.ofType("message").get(0).path("seq").asInt()).isEqualTo(8);
+            assertThat(agent.ofType("message").get(0).path("seq").asInt()).isEqualTo(9);
+
+            visitor.send("{\"type\":\"resume\",\"afterSeq\":3}");
+            agent.send("{\"type\":\"resume\",\"chatId\":\"" + chatId + "\",\"afterSeq\":3}");
+            // a marker after the resumes: once it arrived, a duplicate from the resumes would have too
+            agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a5\",\"text\":\"marker\"}");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v5\",\"text\":\"marker\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("message").stream().anyMatch(m -> "marker".equals(m.path("text").asText()))
+                    && agent.ofType("message").stream().anyMatch(m -> "marker".equals(m.path("text").asText())));
+            // each seq once per connection: resume gave 4..7 and the connection's own new message (both sides), and
+            // nothing that had come live already
+            List<Integer> toVisitor = visitor.ofType("message").stream().map(m -> m.path("seq").asInt()).toList();
+            List<Integer> toAgent = agent.ofType("message").stream().map(m -> m.path("seq").asInt()).toList();
+            assertThat(toVisitor).doesNotHaveDuplicates().containsAll(List.of(4, 5, 6, 7, 8, 9));
+            assertThat(toAgent).doesNotHaveDuplicates().containsAll(List.of(4, 5, 6, 7, 8, 9));
+            assertThat(toVisitor).doesNotContain(1, 2, 3);
+            assertThat(toAgent).doesNotContain(1, 2, 3);
+        }
+    }
+}
