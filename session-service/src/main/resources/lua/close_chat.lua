@@ -1,6 +1,7 @@
--- Closes a chat and appends chat.closed.
--- KEYS: 1 chat hash, 2 outbox stream
--- ARGV: 1 by (visitor|agent|system), 2 caller agent id (checked when by = agent), 3 event id, 4 time
+-- Closes a chat and appends chat.closed; the chat's keys expire after the retention (history-service keeps the record).
+-- KEYS: 1 chat hash, 2 outbox stream, 3 messages list, 4 client-msgs hash
+-- ARGV: 1 by (visitor|agent|system), 2 caller agent id (checked when by = agent), 3 event id, 4 time,
+--       5 retention seconds
 -- returns status: ok | already | not_found | not_assigned
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 'not_found'
@@ -22,4 +23,8 @@ local lastSeq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local data = cjson.encode({chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4],
   lastSeq = lastSeq})
 outbox(KEYS[2], ARGV[3], 'chat.closed', chatId, 'chat-events', ARGV[4], data)
+local ttl = tonumber(ARGV[5])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
+redis.call('EXPIRE', KEYS[4], ttl)
 return 'ok'

@@ -65,7 +65,12 @@ public class ChatResource {
         if (!caller.mayRead(chatId)) {
             throw forbidden();
         }
-        return chats.view(chatId);
+        Map<String, String> chat = chats.chatOrThrow(chatId);
+        if (!caller.mayReadAnyChat() && !caller.isVisitor() && !caller.id().equals(chat.get("agentId"))) {
+            // an agent reads only the chat offered or assigned to them
+            throw forbidden();
+        }
+        return chats.view(chatId, chat);
     }
 
     @POST
@@ -96,6 +101,7 @@ public class ChatResource {
 
     @POST
     @Path("/{chatId}/close")
+    @Consumes(MediaType.WILDCARD) // no body needed: a bare POST closes
     @RolesAllowed({Caller.VISITOR, Caller.PLATFORM, Caller.ADMIN, Caller.SUPERVISOR, Caller.AGENT})
     public Map<String, Object> close(@PathParam("chatId") String chatId) {
         Caller caller = caller();

@@ -145,7 +145,8 @@ public class ChatService {
         String sealed = recordId == null ? null : IdempotencySeal.seal(idempotencyKey, json(body));
         ChatStore.NewEvent requestedEvent = new ChatStore.NewEvent(UUID.randomUUID().toString(), requested.toString());
         ChatStore.Outcome outcome = locks.write(chatId, () -> store.create(chatId, fields, VisitorTokens.sha256Hex(token),
-                requestedEvent, firstMessage, null, now, recordId, sealed, config.idempotency().ttl(), requestHash))
+                requestedEvent, firstMessage, null, now, recordId, sealed, config.idempotency().ttl(), requestHash,
+                config.retention().visitorToken()))
                 .await().indefinitely();
         if (outcome.is("dup")) {
             // another request with the same key won the race
@@ -183,8 +184,8 @@ public class ChatService {
     public void admitStart(String address) {
         long n = store.countStart(address);
         if (n > config.limits().startsPerMinutePerAddress()) {
-            throw new ChatException(429, "rate-limited", "at most " + config.limits().startsPerMinutePerAddress()
-                    + " chat starts a minute from one address");
+            throw ChatException.rateLimited("at most " + config.limits().startsPerMinutePerAddress()
+                    + " chat starts a minute from one address", 60_000);
         }
     }
 
@@ -199,7 +200,11 @@ public class ChatService {
     }
 
     public Map<String, Object> view(String chatId) {
-        Map<String, String> chat = chatOrThrow(chatId);
+        return view(chatId, chatOrThrow(chatId));
+    }
+
+    /** The REST view of a chat hash already read. */
+    public Map<String, Object> view(String chatId, Map<String, String> chat) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("chatId", chatId);
         view.put("status", chat.get("status"));
@@ -265,9 +270,10 @@ public class ChatService {
                     case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
                     case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
                     case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
-                    case "rate_limited" -> throw new ChatException(429, "rate-limited", "at most "
+                    case "rate_limited" -> throw ChatException.rateLimited("at most "
                             + config.limits().visitorMessagesPerSecond() + " messages a second (bursts of "
-                            + config.limits().visitorMessageBurst() + "); try again in " + outcome.value() + " ms");
+                            + config.limits().visitorMessageBurst() + "); try again in " + outcome.value() + " ms",
+                            Long.parseLong(outcome.value()));
                     default -> throw new IllegalStateException("unexpected outcome " + outcome);
                 });
     }
@@ -278,7 +284,8 @@ public class ChatService {
     }
 
     public Uni<Boolean> closeAsync(String chatId, String by, String agentId) {
-        return locks.write(chatId, () -> store.close(chatId, by, agentId, UUID.randomUUID().toString(), now()))
+        return locks.write(chatId, () -> store.close(chatId, by, agentId, UUID.randomUUID().toString(), now(),
+                config.retention().closedChat()))
                 .map(outcome -> switch (outcome.status()) {
                     case "ok" -> true;
                     case "already" -> false;
@@ -293,10 +300,11 @@ public class ChatService {
     }
 
     public Uni<String> answerOfferAsync(String chatId, String agentId, boolean accept, String reason) {
-        if (reason != null && reason.length() > 500) {
+        String cleanedReason = reason == null ? null : TextSafety.cleanLine(reason);
+        if (cleanedReason != null && cleanedReason.length() > 500) {
             return Uni.createFrom().failure(ChatException.field("reason", "must be at most 500 characters"));
         }
-        return locks.write(chatId, () -> store.answerOffer(chatId, accept, agentId, UUID.randomUUID().toString(), now(), reason))
+        return locks.write(chatId, () -> store.answerOffer(chatId, accept, agentId, UUID.randomUUID().toString(), now(), cleanedReason))
                 .map(outcome -> switch (outcome.status()) {
                     case "ok" -> outcome.value();
                     case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);

@@ -19,7 +19,8 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response chat(ChatException e) {
-        return Problem.response(e.status(), e.code(), e.getMessage(), e.errors());
+        Response r = Problem.response(e.status(), e.code(), e.getMessage(), e.errors());
+        return e.retryAfterSeconds() > 0 ? Response.fromResponse(r).header("Retry-After", Long.toString(e.retryAfterSeconds())).build() : r;
     }
 
     @ServerExceptionMapper

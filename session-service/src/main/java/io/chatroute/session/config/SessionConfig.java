@@ -30,6 +30,22 @@ public interface SessionConfig {
 
     Consumer consumer();
 
+    Retention retention();
+
+    /** How long session-service keeps what it holds of a chat. */
+    interface Retention {
+        /**
+         * A closed chat's state, messages and client message ids stay this long after the close (the survey, a late
+         * resume, tags), then Redis drops them; history-service keeps the record.
+         */
+        @WithDefault("24h")
+        Duration closedChat();
+
+        /** A visitor token's absolute lifetime from the chat's start (it also dies with the chat's state). */
+        @WithDefault("7d")
+        Duration visitorToken();
+    }
+
     /** How long a processed event id is remembered. */
     @WithDefault("7d")
     Duration processedTtl();

@@ -27,6 +27,11 @@ public record Caller(String id, Set<String> roles, String visitorChatId) {
         return has(PLATFORM) || has(ADMIN) || has(SUPERVISOR) || has(AGENT);
     }
 
+    /** Supervisors, admins and platforms see every chat; an agent only those offered or assigned to them. */
+    public boolean mayReadAnyChat() {
+        return has(PLATFORM) || has(ADMIN) || has(SUPERVISOR);
+    }
+
     /** Posting over REST: the chat's own visitor, or a platform (bridge). */
     public boolean mayPostViaRest(String chatId) {
         return isVisitor() ? chatId.equals(visitorChatId) : has(PLATFORM);

@@ -22,8 +22,9 @@ public record ChatRequest(String formId, Visitor visitor, Map<String, Object> fo
      */
     public ChatRequest sanitized() {
         Map<String, Object> cleanForm = new java.util.LinkedHashMap<>();
-        form.forEach((k, v) -> cleanForm.put(TextSafety.cleanLine(k), v instanceof String s ? TextSafety.cleanLine(s) : v));
-        Visitor v = new Visitor(TextSafety.cleanLine(visitor.name()), TextSafety.cleanLine(visitor.email()),
+        // card numbers are masked wherever a visitor can type them, not only in messages
+        form.forEach((k, v) -> cleanForm.put(TextSafety.cleanLine(k), v instanceof String s ? TextSafety.maskCards(TextSafety.cleanLine(s)) : v));
+        Visitor v = new Visitor(TextSafety.maskCards(TextSafety.cleanLine(visitor.name())), TextSafety.cleanLine(visitor.email()),
                 TextSafety.cleanLine(visitor.locale()), TextSafety.cleanLine(visitor.customerId()));
         return new ChatRequest(TextSafety.cleanLine(formId), v, cleanForm, TextSafety.maskCards(TextSafety.clean(message)));
     }

@@ -51,7 +51,8 @@ public class ChatStore {
 
     public Uni<Outcome> create(String chatId, Map<String, String> fields, String tokenHash, NewEvent requested,
                           NewEvent firstMessage, String clientMsgId, String time,
-                          String idempotencyRecordId, String sealedAnswer, Duration idempotencyTtl, String requestHash) {
+                          String idempotencyRecordId, String sealedAnswer, Duration idempotencyTtl, String requestHash,
+                          Duration tokenTtl) {
         boolean idem = idempotencyRecordId != null;
         return scripts.evalAsync(Scripts.CREATE_CHAT,
                 List.of(Keys.chat(chatId), Keys.visitorToken(tokenHash), Keys.messages(chatId), Keys.clientMsgs(chatId),
@@ -60,7 +61,7 @@ public class ChatStore {
                         firstMessage == null ? "" : firstMessage.id(), firstMessage == null ? "" : firstMessage.data(),
                         clientMsgId == null ? "" : clientMsgId,
                         idem ? "1" : "0", idem ? sealedAnswer : "", Long.toString(idempotencyTtl.toSeconds()),
-                        requestHash == null ? "" : requestHash)).map(ChatStore::pair);
+                        requestHash == null ? "" : requestHash, Long.toString(tokenTtl.toSeconds()))).map(ChatStore::pair);
     }
 
     /** The stored idempotency record ({requestHash, answer}) or null. */
@@ -77,9 +78,11 @@ public class ChatStore {
                         Long.toString(nowMillis), Integer.toString(perSecond), Integer.toString(burst))).map(ChatStore::pair);
     }
 
-    public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time) {
-        return scripts.evalAsync(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX),
-                List.of(by, agentId == null ? "" : agentId, eventId, time)).map(r -> new Outcome(r.value().toString(), "", r.emitted()));
+    /** Closes the chat; its keys expire {@code retention} later. */
+    public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time, Duration retention) {
+        return scripts.evalAsync(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX, Keys.messages(chatId), Keys.clientMsgs(chatId)),
+                List.of(by, agentId == null ? "" : agentId, eventId, time, Long.toString(retention.toSeconds())))
+                .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
     }
 
     public Uni<Outcome> answerOffer(String chatId, boolean accept, String agentId, String eventId, String time, String reason) {

@@ -66,9 +66,11 @@ class LimitsTest {
         for (int i = 0; i < 3; i++) {
             given().contentType(ContentType.JSON).body("{\"form\":{}}").post("/api/v1/chats").then().statusCode(201);
         }
-        String problem = given().contentType(ContentType.JSON).body("{\"form\":{}}").post("/api/v1/chats").then()
-                .statusCode(429).contentType("application/problem+json").extract().asString();
-        assertThat(problem).contains("rate-limited");
+        io.restassured.response.Response refused = given().contentType(ContentType.JSON).body("{\"form\":{}}").post("/api/v1/chats");
+        refused.then().statusCode(429).contentType("application/problem+json");
+        assertThat(refused.asString()).contains("rate-limited");
+        // when to come back: the window is a minute
+        assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, 60);
         // a platform (a bridge starting chats for many customers) is not limited by its address
         given().contentType(ContentType.JSON).auth().oauth2(TestTokens.platform()).body("{\"form\":{}}").post("/api/v1/chats")
                 .then().statusCode(201);

@@ -19,6 +19,8 @@ import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
+import io.quarkus.redis.datasource.RedisDataSource;
+import jakarta.inject.Inject;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,6 +43,9 @@ class TransferAndResumeTest {
 
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> chatEvents;
+
+    @Inject
+    RedisDataSource redis;
 
     @BeforeAll
     static void startKafka() {
@@ -233,5 +238,47 @@ class TransferAndResumeTest {
             assertThat(toVisitor).doesNotContain(1, 2, 3);
             assertThat(toAgent).doesNotContain(1, 2, 3);
         }
+    }
+
+    @Test
+    void aClosedChatExpiresAndAgentsReadOnlyTheirOwnChats() throws Exception {
+        String agentId = "agent-x-" + System.nanoTime();
+        ExtractableResponse<Response> chat = given().contentType(ContentType.JSON)
+                .body("{\"form\":{\"order\":\"card 4111 1111 1111 1111\"},\"visitor\":{\"name\":\"4111111111111111\"},\"message\":\"hi\"}")
+                .post("/api/v1/chats").then().extract();
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        // card numbers typed into the form or the name are masked like messages
+        await().atMost(WAIT).until(() -> !events("chat.requested", chatId).isEmpty());
+        JsonNode requested = json(events("chat.requested", chatId).get(0).data());
+        assertThat(requested.path("form").path("order").asText()).isEqualTo("card **** **** **** 1111");
+        assertThat(requested.path("visitor").path("name").asText()).doesNotContain("4111111111111111");
+        // the token has a lifetime from the start
+        long tokenTtl = redis.key().ttl("session:visitor-token:" + io.chatroute.session.domain.VisitorTokens.sha256Hex(token));
+        assertThat(tokenTtl).isBetween(Duration.ofDays(7).toSeconds() - 60, Duration.ofDays(7).toSeconds());
+
+        // an agent reads a chat only once it is offered or assigned to them; a supervisor reads any
+        given().auth().oauth2(TestTokens.agent(agentId)).get("/api/v1/chats/" + chatId).then().statusCode(403);
+        given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/chats/" + chatId).then().statusCode(200);
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\"o-x\","
+                    + "\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2025-01-01T10:00:21Z\"}";
+            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+            await().atMost(WAIT).until(() -> !agent.ofType("offer").isEmpty());
+            given().auth().oauth2(TestTokens.agent(agentId)).get("/api/v1/chats/" + chatId).then().statusCode(200)
+                    .body("status", equalTo("OFFERED"));
+            given().auth().oauth2(TestTokens.agent("someone-else")).get("/api/v1/chats/" + chatId).then().statusCode(403);
+            // a decline's reason reaches the event without control characters
+            agent.send("{\"type\":\"offer.decline\",\"chatId\":\"" + chatId + "\",\"reason\":\"busy\\u0000 now\\u202E\"}");
+            await().atMost(WAIT).until(() -> !events("chat.offer.declined", chatId).isEmpty());
+            assertThat(json(events("chat.offer.declined", chatId).get(0).data()).path("reason").asText()).isEqualTo("busy now");
+        }
+
+        // closed: the chat's keys expire after the retention (24 h), history-service keeps the record
+        given().auth().oauth2(token).post("/api/v1/chats/" + chatId + "/close").then().statusCode(200);
+        long chatTtl = redis.key().ttl("session:chat:" + chatId);
+        long messagesTtl = redis.key().ttl("session:chat:" + chatId + ":messages");
+        assertThat(chatTtl).isBetween(Duration.ofHours(24).toSeconds() - 60, Duration.ofHours(24).toSeconds());
+        assertThat(messagesTtl).isBetween(Duration.ofHours(24).toSeconds() - 60, Duration.ofHours(24).toSeconds());
     }
 }
