@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,11 +24,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.chatroute.infra.DevKeys;
-import io.chatroute.infra.DevTokens;
-import io.chatroute.infra.InfraProcess;
-import io.chatroute.infra.Infrastructure;
-import io.chatroute.infra.Ports;
+import io.chatroute.infra.LocalSystem;
+import io.chatroute.infra.ProcFs;
 
 /**
  * The walking skeleton, end to end: real Kafka, PostgreSQL and Redis (InfraProcess) and the four services
@@ -38,12 +34,10 @@ import io.chatroute.infra.Ports;
  * <p>Agent socket -> presence AVAILABLE; POST /api/v1/chats -> 201 QUEUED; agent gets {@code offer}, accepts,
  * gets {@code chat.assigned}; the visitor gets {@code agent.joined}; messages both ways arrive in order with
  * rising {@code seq} and {@code ack}s; the agent gets {@code suggestions}; history-service's transcript holds
- * every message exactly once in seq order. Logs: target/e2e-logs/; summary: target/e2e-logs/summary.txt.
+ * every message exactly once in seq order. Service logs: target/e2e/logs/; summary: target/e2e-logs/summary.txt.
  */
 class WalkingSkeletonIT {
 
-    private static final List<String> SERVICES = List.of("routing-service", "session-service", "history-service",
-            "knowledge-service");
     private static final Duration FRAME_WAIT = Duration.ofSeconds(30);
     private static final String AGENT_ID = "agent-e2e";
     private static final String QUEUE_ID = "e2e-billing";
@@ -52,104 +46,44 @@ class WalkingSkeletonIT {
     private static final Path TARGET = Path.of("target").toAbsolutePath();
     private static final Path LOGS = TARGET.resolve("e2e-logs");
 
-    private static InfraProcess infra;
-    private static final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+    private static LocalSystem system;
     private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Http http = new Http(client);
-    private static PrivateKey privateKey;
     private static final List<WsSession> sockets = new ArrayList<>();
     private static final Map<String, String> summary = new LinkedHashMap<>();
     private static final Instant suiteStarted = Instant.now();
-    private static long infraReadyMillis;
+    private static long systemReadyMillis;
 
     @BeforeAll
-    static void startEverything() throws IOException {
+    static void startEverything() {
         Path repo = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
-        Map<String, Path> jars = new LinkedHashMap<>();
-        for (String service : SERVICES) {
-            Path jar = repo.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
-            assertThat(jar).as("%s must be packaged first (./mvnw -B package -DskipTests -pl %s)", service, service)
-                    .isRegularFile();
-            jars.put(service, jar);
-        }
-        Files.createDirectories(LOGS);
-        Path work = Files.createDirectories(TARGET.resolve("e2e"));
-
         long t0 = System.nanoTime();
-        infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), List.of("history", "knowledge"));
-        infraReadyMillis = (System.nanoTime() - t0) / 1_000_000;
-
-        Path keys = work.resolve("keys");
-        DevKeys.ensure(keys);
-        privateKey = DevKeys.readPrivateKey(keys.resolve(DevKeys.PRIVATE_KEY_FILE));
-        String publicKey = "file:" + keys.resolve(DevKeys.PUBLIC_KEY_FILE);
-
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        SERVICES.forEach(s -> ports.put(s, Ports.free()));
-        String heap = System.getProperty("e2e.service.heap", "256m");
-        for (String service : SERVICES) {
-            Map<String, String> props = new LinkedHashMap<>();
-            Map<String, String> env = new LinkedHashMap<>();
-            props.put("quarkus.http.port", ports.get(service).toString());
-            props.put("quarkus.http.host", "127.0.0.1");
-            props.put("kafka.bootstrap.servers", infra.kafkaBootstrapServers());
-            props.put("mp.jwt.verify.publickey.location", publicKey);
-            props.put("mp.jwt.verify.issuer", DevTokens.ISSUER);
-            env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers());
-            env.put("CHATROUTE_JWT_PUBLIC_KEY", publicKey);
-            env.put("CHATROUTE_JWT_ISSUER", DevTokens.ISSUER);
-            switch (service) {
-                case "routing-service" -> props.put("quarkus.redis.hosts", infra.redisUrl());
-                case "session-service" -> {
-                    String routingUrl = "http://127.0.0.1:" + ports.get("routing-service");
-                    props.put("quarkus.redis.hosts", infra.redisUrl());
-                    props.put("quarkus.rest-client.routing.url", routingUrl);
-                    env.put("CHATROUTE_ROUTING_URL", routingUrl);
-                    // a secret: environment only, never on the command line
-                    env.put("CHATROUTE_ROUTING_TOKEN", token("session-service", Duration.ofHours(2), "platform"));
-                    env.put("CHATROUTE_HISTORY_URL", "http://127.0.0.1:" + ports.get("history-service"));
-                    env.put("CHATROUTE_HISTORY_TOKEN", token("session-service", Duration.ofHours(2), "platform"));
-                }
-                default -> {
-                    String db = service.substring(0, service.indexOf('-'));
-                    props.put("quarkus.datasource.reactive.url", infra.postgresReactiveUrl(db));
-                    props.put("quarkus.datasource.jdbc.url", infra.postgresJdbcUrl(db));
-                    props.put("quarkus.datasource.username", Infrastructure.postgresUser());
-                    env.put("QUARKUS_DATASOURCE_PASSWORD", Infrastructure.postgresPassword());
-                }
-            }
-            services.put(service, ServiceProcess.start(service, jars.get(service), ports.get(service), heap, props, env,
-                    LOGS, work.resolve(service)));
-        }
-        long readyTimeout = Long.getLong("e2e.ready.timeout.seconds", 180);
-        for (ServiceProcess service : services.values()) {
-            await(service.name + " /q/health/ready").atMost(Duration.ofSeconds(readyTimeout))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> service.ready(client));
-        }
+        system = LocalSystem.start(new LocalSystem.Options().root(repo).work(TARGET.resolve("e2e"))
+                .heap(System.getProperty("e2e.service.heap", "256m")).fastStart(true)
+                .readyTimeout(Duration.ofSeconds(Long.getLong("e2e.ready.timeout.seconds", 180)))
+                .say(line -> System.out.println("[e2e] " + line)));
+        systemReadyMillis = (System.nanoTime() - t0) / 1_000_000;
     }
 
     @AfterAll
     static void stopEverything() {
         sockets.forEach(WsSession::close);
-        List<ServiceProcess> reversed = new ArrayList<>(services.values());
-        java.util.Collections.reverse(reversed);
-        reversed.forEach(s -> s.stop(Duration.ofSeconds(20)));
-        if (infra != null) {
-            infra.close();
+        if (system != null) {
+            system.close();
         }
         writeSummary();
     }
 
     private static String token(String subject, Duration ttl, String... roles) {
-        return DevTokens.mint(privateKey, subject, ttl, roles);
+        return system.token(subject, ttl, roles);
     }
 
     private static String url(String service, String path) {
-        return services.get(service).baseUrl() + path;
+        return system.url(service) + path;
     }
 
     private static String wsUrl(String path) {
-        return services.get("session-service").baseUrl().replace("http://", "ws://") + path;
+        return system.node("session-service").wsUrl(path);
     }
 
     @Test
@@ -332,11 +266,12 @@ class WalkingSkeletonIT {
         assertThat(visitor.frames(f -> type(f, "error"))).as("error frames on the visitor socket").isEmpty();
 
         // ------------------------------------------------------------ footprint at idle after the flow
-        services.values().forEach(s -> {
-            long rss = s.rssKib();
-            summary.put("rss " + s.name, rss < 0 ? "n/a" : (rss / 1024) + " MiB");
-            System.out.printf("[e2e] %-18s pid %-7d RSS %s%n", s.name, s.pid(), rss < 0 ? "n/a" : (rss / 1024) + " MiB");
-        });
+        for (String service : LocalSystem.SERVICES) {
+            LocalSystem.Node s = system.node(service);
+            long rss = ProcFs.rssKib(s.pid());
+            summary.put("rss " + s.name(), rss < 0 ? "n/a" : (rss / 1024) + " MiB");
+            System.out.printf("[e2e] %-18s pid %-7d RSS %s%n", s.name(), s.pid(), rss < 0 ? "n/a" : (rss / 1024) + " MiB");
+        }
         summary.put("result", "PASSED");
     }
 
@@ -419,10 +354,12 @@ class WalkingSkeletonIT {
         out.append("finished   ").append(Instant.now()).append(" (").append(Duration.between(suiteStarted, Instant.now())
                 .toSeconds()).append(" s in all)\n");
         out.append("java       ").append(System.getProperty("java.version")).append('\n');
-        out.append("infra      ready after ").append(infraReadyMillis).append(" ms\n");
-        for (ServiceProcess s : services.values()) {
-            out.append(String.format("%-18s port %-5d ready after %6d ms  log %s%n", s.name, s.port, s.readyAfterMillis(),
-                    LOGS.relativize(s.log)));
+        out.append("system     ready after ").append(systemReadyMillis).append(" ms (infrastructure and four services)\n");
+        if (system != null) {
+            for (String service : LocalSystem.SERVICES) {
+                LocalSystem.Node s = system.node(service);
+                out.append(String.format("%-18s port %-5d log %s%n", s.name(), s.port(), s.log()));
+            }
         }
         summary.putIfAbsent("result", "FAILED (see the failsafe report and the logs here)");
         summary.forEach((k, v) -> out.append(String.format("%-52s %s%n", k, v)));

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import io.chatroute.infra.DevKeys;
+import io.chatroute.infra.LocalSystem;
+import io.chatroute.infra.ProcFs;
 
 /**
  * One bounded run: (optionally) start the system, set up, connect the agents, measure the floor, run the load,
@@ -37,7 +39,7 @@ final class LoadTest {
     Result run() throws Exception {
         Files.createDirectories(o.out);
         Instant startedAt = Instant.now();
-        StartedSystem system = null;
+        LocalSystem system = null;
         try {
             String sessionUrl = o.sessionUrl;
             String routingUrl = o.routingUrl;
@@ -47,8 +49,12 @@ final class LoadTest {
             PrivateKey key;
             if (o.start) {
                 say.accept("starting Kafka, PostgreSQL, Redis and the services from " + o.startRoot.toAbsolutePath().normalize());
-                system = StartedSystem.start(o.startRoot.toAbsolutePath().normalize(), o.out.resolve("system"), o.heap, o.serviceJvmOpts, o.partitions,
-                        Duration.ofSeconds(o.readyTimeoutSeconds), say);
+                // as deploy/run-local.sh runs them: full tiered compilation, since a load run measures the steady state
+                system = LocalSystem.start(new LocalSystem.Options().root(o.startRoot.toAbsolutePath().normalize())
+                        .work(o.out.resolve("system")).heap(o.heap).jvmOpts(o.serviceJvmOpts).partitions(o.partitions)
+                        .readyTimeout(Duration.ofSeconds(o.readyTimeoutSeconds)).say(say)
+                        // every simulated visitor starts from 127.0.0.1: the per-address start limit would refuse them
+                        .property("session-service", "chatroute.limits.starts-per-minute-per-address", "100000000"));
                 sessionUrl = system.url("session-service");
                 routingUrl = system.url("routing-service");
                 knowledgeUrl = system.url("knowledge-service");
@@ -78,7 +84,7 @@ final class LoadTest {
         }
     }
 
-    private Result measure(StartedSystem system, Instant startedAt, URI session, URI routing, URI knowledge, String kafka,
+    private Result measure(LocalSystem system, Instant startedAt, URI session, URI routing, URI knowledge, String kafka,
             String redis, PrivateKey key) throws Exception {
         Map<String, Long> pids = system == null ? Map.of() : system.pids();
         List<Map<String, Object>> rssTimeline = new ArrayList<>();
@@ -109,7 +115,7 @@ final class LoadTest {
                 boolean measuring = sim.measuring();
                 if (measuring && cpuWindowStart[0] < 0) {
                     cpuWindowStart[0] = sim.elapsedSeconds();
-                    cpuPids.forEach((name, pid) -> cpuAtStart.put(name, StartedSystem.cpuSeconds(pid)));
+                    cpuPids.forEach((name, pid) -> cpuAtStart.put(name, ProcFs.cpuSeconds(pid)));
                 }
                 sim.metrics.forEach(m -> m.tick(t, measuring));
                 floor.kafka.tick(t, measuring);
@@ -132,7 +138,7 @@ final class LoadTest {
                 if (!pids.isEmpty() && ((long) t) % 5 == 0) {
                     Map<String, Object> rss = new LinkedHashMap<>();
                     rss.put("t", t);
-                    pids.forEach((name, pid) -> rss.put(name, StartedSystem.rssKib(pid) / 1024.0));
+                    pids.forEach((name, pid) -> rss.put(name, ProcFs.rssKib(pid) / 1024.0));
                     rssTimeline.add(rss);
                 }
                 if (!o.quiet) {
@@ -155,7 +161,7 @@ final class LoadTest {
                 cpu.put("cores", Runtime.getRuntime().availableProcessors());
                 Map<String, Object> per = new LinkedHashMap<>();
                 cpuPids.forEach((name, pid) -> {
-                    double now = StartedSystem.cpuSeconds(pid);
+                    double now = ProcFs.cpuSeconds(pid);
                     Double then = cpuAtStart.get(name);
                     if (now >= 0 && then != null && then >= 0) {
                         per.put(name, now - then);
@@ -194,7 +200,7 @@ final class LoadTest {
             pids.forEach((name, pid) -> {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("pid", pid);
-                r.put("rssMiB", StartedSystem.rssKib(pid) / 1024.0);
+                r.put("rssMiB", ProcFs.rssKib(pid) / 1024.0);
                 rss.put(name, r);
             });
 

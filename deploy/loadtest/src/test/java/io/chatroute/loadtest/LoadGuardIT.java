@@ -18,7 +18,7 @@ class LoadGuardIT {
     @Test
     void aShortSteadyRunLosesDuplicatesAndReordersNothing() throws Exception {
         Path root = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
-        for (String service : StartedSystem.SERVICES) {
+        for (String service : io.chatroute.infra.LocalSystem.SERVICES) {
             assertThat(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"))
                     .as("%s must be packaged first (./mvnw -B package -DskipTests -pl %s)", service, service)
                     .isRegularFile();

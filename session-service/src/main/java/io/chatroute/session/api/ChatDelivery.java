@@ -264,14 +264,25 @@ public class ChatDelivery {
      * connection's lock before the chat is read, so a message is either at or below the range's start (resume) or
      * delivered live, never neither.
      */
-    public void visitorConnected(WebSocketConnection c, String chatId, Runnable register) {
+    public void visitorConnected(WebSocketConnection c, String chatId, Long afterSeq, Runnable register) {
         Cursors cur = cursors(c);
         cur.lock.lock();
         try {
             register.run();
             Map<String, String> chat = store.chat(chatId);
             long lastSeq = parseLong(chat.get("seq"));
-            cur.byChat.putIfAbsent(chatId, new Range(lastSeq, lastSeq));
+            if (afterSeq == null) {
+                cur.byChat.putIfAbsent(chatId, new Range(lastSeq, lastSeq));
+            } else {
+                // a reconnect that names its last seq: what it missed first, then live, strictly in seq order
+                long last = afterSeq;
+                for (String stored : store.messagesAfter(chatId, afterSeq)) {
+                    JsonNode m = read(stored);
+                    ConnectionRegistry.send(c, Frames.message(mapper, m, false));
+                    last = Math.max(last, m.path("seq").asLong());
+                }
+                cur.byChat.put(chatId, new Range(afterSeq, last));
+            }
             ObjectNode state = visitorState(chat);
             if (state != null) {
                 ConnectionRegistry.send(c, state.toString());

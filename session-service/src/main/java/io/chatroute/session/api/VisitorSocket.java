@@ -45,11 +45,30 @@ public class VisitorSocket {
         this.mapper = mapper;
     }
 
-    /** Live delivery starts at the chat's last seq (earlier messages by resume); the visitor is told where the chat stands. */
+    /**
+     * Live delivery starts at the chat's last seq (earlier messages by resume), or with {@code ?afterSeq=N} (an
+     * addition) at N: every stored message above N first, then live, in seq order. The visitor is then told where the
+     * chat stands.
+     */
     @OnOpen
     public void open(WebSocketConnection connection) {
         String chatId = chatId(connection);
-        delivery.visitorConnected(connection, chatId, () -> registry.addVisitor(chatId, connection));
+        delivery.visitorConnected(connection, chatId, afterSeq(connection), () -> registry.addVisitor(chatId, connection));
+    }
+
+    /** {@code ?afterSeq=N} on the socket URL: a non-negative number, else ignored (the socket starts live). */
+    private static Long afterSeq(WebSocketConnection connection) {
+        String query = connection.handshakeRequest().query();
+        if (query == null) {
+            return null;
+        }
+        for (String part : query.split("&")) {
+            if (part.startsWith("afterSeq=")) {
+                String v = part.substring("afterSeq=".length());
+                return v.matches("\\d{1,18}") ? Long.valueOf(v) : null;
+            }
+        }
+        return null;
     }
 
     @OnClose

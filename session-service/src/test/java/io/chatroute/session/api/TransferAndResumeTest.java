@@ -238,6 +238,14 @@ class TransferAndResumeTest {
             assertThat(toVisitor).doesNotContain(1, 2, 3);
             assertThat(toAgent).doesNotContain(1, 2, 3);
         }
+        // a visitor socket that names its last seq when it opens gets what it missed first, then live, in seq order
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token + "&afterSeq=5");
+             WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 6 && !agent.ofType("chat.assigned").isEmpty());
+            agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a6\",\"text\":\"a6\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 7);
+            assertThat(visitor.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(6, 7, 8, 9, 10, 11, 12);
+        }
     }
 
     @Test
