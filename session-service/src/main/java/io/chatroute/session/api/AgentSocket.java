@@ -56,7 +56,29 @@ public class AgentSocket {
         String agentId = agentId(connection);
         registry.addAgent(agentId, connection);
         presence.opened(agentId);
-        delivery.agentConnected(connection, agentId);
+        delivery.agentConnected(connection, agentId, resumeFrom(connection));
+    }
+
+    /** {@code ?resume=chatId:seq,chatId:seq} (an addition): the desktop's last seq per chat, at most 20 chats. */
+    static Map<String, Long> resumeFrom(WebSocketConnection connection) {
+        String query = connection.handshakeRequest().query();
+        Map<String, Long> out = new java.util.HashMap<>();
+        if (query == null) {
+            return out;
+        }
+        for (String part : query.split("&")) {
+            if (!part.startsWith("resume=")) {
+                continue;
+            }
+            String value = java.net.URLDecoder.decode(part.substring("resume=".length()), java.nio.charset.StandardCharsets.UTF_8);
+            for (String pair : value.split(",", 21)) {
+                int colon = pair.lastIndexOf(':');
+                if (colon > 0 && out.size() < 20 && pair.substring(colon + 1).matches("\\d{1,18}")) {
+                    out.put(pair.substring(0, colon), Long.valueOf(pair.substring(colon + 1)));
+                }
+            }
+        }
+        return out;
     }
 
     @OnClose

@@ -121,7 +121,7 @@ public class ChatDelivery {
         }
         Map<String, String> chat = store.chat(chatId);
         for (WebSocketConnection c : agents) {
-            hold(c, chatId, chat, d.get("queueId"), false, d.get("transferredFrom"));
+            hold(c, chatId, chat, d.get("queueId"), false, d.get("transferredFrom"), null);
         }
     }
 
@@ -236,8 +236,12 @@ public class ChatDelivery {
 
     // ------------------------------------------------------------------ sockets
 
-    /** A new agent socket: its open offers and its active chats ({@code chat.assigned} with {@code lastSeq}). */
-    public void agentConnected(WebSocketConnection c, String agentId) {
+    /**
+     * A new agent socket: its open offers and its active chats ({@code chat.assigned} with {@code lastSeq}). A chat
+     * the desktop named with its last seq ({@code ?resume=chatId:seq,...}) is followed at once by every stored message
+     * above that seq, then live, in seq order.
+     */
+    public void agentConnected(WebSocketConnection c, String agentId, Map<String, Long> resumeFrom) {
         for (String chatId : store.agentChats(agentId)) {
             Map<String, String> chat = store.chat(chatId);
             if (!agentId.equals(chat.get("agentId"))) {
@@ -252,7 +256,7 @@ public class ChatDelivery {
                     late.thenAccept(f -> ConnectionRegistry.send(c, f));
                 }
             } else if ("ACTIVE".equals(chat.get("status"))) {
-                hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true, null);
+                hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true, null, resumeFrom.get(chatId));
             }
         }
     }
@@ -378,7 +382,7 @@ public class ChatDelivery {
      * the frame carries {@code lastSeq} and the agent asks with {@code resume} for what it has not seen.
      */
     private void hold(WebSocketConnection c, String chatId, Map<String, String> chat, JsonNode queueId, boolean onConnect,
-                      JsonNode transferredFrom) {
+                      JsonNode transferredFrom, Long resumeAfter) {
         Cursors cur = cursors(c);
         cur.lock.lock();
         try {
@@ -397,7 +401,16 @@ public class ChatDelivery {
             }
             ConnectionRegistry.send(c, f.toString());
             holders.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(c);
-            if (onConnect) {
+            if (onConnect && resumeAfter != null) {
+                // the desktop named its last seq: what it missed (both sides'), then live, in order
+                long last = resumeAfter;
+                for (String stored : store.messagesAfter(chatId, resumeAfter)) {
+                    JsonNode m = read(stored);
+                    ConnectionRegistry.send(c, Frames.message(mapper, m, true));
+                    last = Math.max(last, m.path("seq").asLong());
+                }
+                cur.byChat.put(chatId, new Range(resumeAfter, last));
+            } else if (onConnect) {
                 cur.byChat.put(chatId, new Range(lastSeq, lastSeq));
             } else {
                 cur.byChat.put(chatId, new Range(0, 0));

@@ -240,8 +240,12 @@ class TransferAndResumeTest {
         }
         // a visitor socket that names its last seq when it opens gets what it missed first, then live, in seq order
         try (WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token + "&afterSeq=5");
-             WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
-            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 6 && !agent.ofType("chat.assigned").isEmpty());
+             WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId) + "&resume=" + chatId + ":5")) {
+            await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 6 && agent.ofType("message").size() == 6);
+            // the desktop named its last seq too: the chat, then what it missed, in order
+            assertThat(agent.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(6, 7, 8, 9, 10, 11);
+            assertThat(agent.frames().indexOf(agent.ofType("chat.assigned").get(0)))
+                    .isLessThan(agent.frames().indexOf(agent.ofType("message").get(0)));
             agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a6\",\"text\":\"a6\"}");
             await().atMost(WAIT).until(() -> visitor.ofType("message").size() == 7);
             assertThat(visitor.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(6, 7, 8, 9, 10, 11, 12);
