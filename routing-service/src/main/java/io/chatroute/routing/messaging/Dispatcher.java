@@ -132,7 +132,7 @@ public class Dispatcher {
                     offeredHere++;
                 }
             }
-            if (!anyOfferable(cands, view)) {
+            if (!anyOfferable(cands, view, first.candidateCounts())) {
                 break;
             }
             offset += chatIds.size() - offeredHere;
@@ -147,8 +147,16 @@ public class Dispatcher {
         return offered;
     }
 
-    /** True while some target may still have an agent to offer to (a free one in view, or index entries not read yet). */
-    private static boolean anyOfferable(Map<String, Candidates> cands, Map<String, AgentSnapshot> view) {
+    /**
+     * True while some target may still have an agent to offer to: one not met yet on these pages whose index was not
+     * empty, a free agent in view, or index entries not read yet.
+     */
+    private static boolean anyOfferable(Map<String, Candidates> cands, Map<String, AgentSnapshot> view, Map<String, Long> counts) {
+        for (Map.Entry<String, Long> t : counts.entrySet()) {
+            if (t.getValue() > 0 && !cands.containsKey(t.getKey())) {
+                return true;
+            }
+        }
         for (Candidates c : cands.values()) {
             if (c.more()) {
                 return true;

@@ -164,6 +164,22 @@ public class Router {
     }
 
     /**
+     * The idx timer's check, a few seconds after a chat started waiting: the entry is written again (a no-op when it is
+     * there) without announcing; an entry that was missing (a crash between the chat's script and its queue's) is then
+     * announced by the announcer.
+     */
+    void repairIndex(String chatId, String queueId) {
+        Map<String, String> chat = store.chat(chatId);
+        String state = chat.get("state");
+        if (queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state))) {
+            index(chatId, queueId, chat, false, "", Instant.now());
+        } else {
+            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
+        }
+        announcer.touch(queueId);
+    }
+
+    /**
      * session-service's evaluation with a chat id: the chat's place is taken now (RESERVED), so the 201's position is
      * its real rank; the same chat asked again keeps its place. Returns the 1-based position.
      */
@@ -524,7 +540,7 @@ public class Router {
             }
             case "idx" -> {
                 if (store.take(partition, member)) {
-                    ensureIndexed(id, token, "");
+                    repairIndex(id, token);
                 }
             }
             case "unres" -> {
