@@ -286,6 +286,16 @@ public class Router {
         dispatcher.dispatchAll(queues);
     }
 
+    /**
+     * An agent's presence, cap or load changed: the estimated waits of the queues it serves may have too (announced
+     * within the interval, coalesced per queue).
+     */
+    private void agentChanged(AgentState state) {
+        if (state != null) {
+            index.queuesServedBy(state.skills()).forEach(announcer::touch);
+        }
+    }
+
     private void countDoubleRelease(AgentOutcome u, boolean replay, String agentId, String chatId, String mode) {
         if ("NOT_HELD".equals(u.code()) && !replay) {
             // the chat said this agent held it, but the agent's slot was already free: visible, never clamped away
@@ -323,6 +333,7 @@ public class Router {
             AgentOutcome u = store.unhold(held, chatId, o.value(6), "closed", now);
             countDoubleRelease(u, o.replay(), held, chatId, "closed");
             index.refresh(u.state());
+            agentChanged(u.state());
             dispatcher.dispatchFor(u.state());
         }
     }
@@ -332,7 +343,8 @@ public class Router {
     /**
      * session-service's request. An OFFLINE from session is what it sends when the agent's last socket closed: the
      * agent gets the grace period (AWAY, keeps its chats, its waiting offers withdrawn) before it is OFFLINE. Any other
-     * status ends a grace period and applies at once.
+     * status ends a grace period and applies at once. Should session-service add a {@code reason} to the event, an
+     * OFFLINE with a reason other than {@code disconnected} (the agent chose it) applies at once too.
      */
     public void onPresenceRequested(String eventId, JsonNode data) {
         Presence status = Presence.parse(text(data, "status"));
@@ -342,7 +354,10 @@ public class Router {
             return;
         }
         AgentOutcome o;
-        if (status == Presence.OFFLINE && config.disconnectGraceSeconds() > 0) {
+        // forward-compatible: an (additive) reason other than "disconnected" marks a deliberate OFFLINE, applied at once
+        String reason = text(data, "reason");
+        boolean disconnect = reason == null || "disconnected".equals(reason);
+        if (status == Presence.OFFLINE && disconnect && config.disconnectGraceSeconds() > 0) {
             o = store.presence(agentId, "disconnect", status, eventId, UUID.randomUUID().toString(), Instant.now());
         } else {
             o = store.presence(agentId, "set", status, eventId, null, Instant.now());
@@ -366,6 +381,7 @@ public class Router {
 
     private void afterPresence(String agentId, Presence status, AgentOutcome o, String marker) {
         index.refresh(o.state());
+        agentChanged(o.state());
         List<String> held = csv(o.value(1));
         if ("GRACE".equals(o.code())) {
             giveBack(agentId, held, "withdraw", "agent-disconnected", marker);
@@ -407,6 +423,7 @@ public class Router {
         AgentOutcome o = store.upsertAgent(agentId, profile, Instant.now());
         Map<String, Integer> previous = "UPDATED".equals(o.code()) ? store.readSkills(o.value(1)) : Map.of();
         index.refresh(o.state(), previous);
+        agentChanged(o.state());
         dispatcher.dispatchFor(o.state());
         return o;
     }

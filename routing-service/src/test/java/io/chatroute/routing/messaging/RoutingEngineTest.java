@@ -137,6 +137,43 @@ class RoutingEngineTest {
     }
 
     @Test
+    void anAgentChangeReannouncesTheEstimatedWait() throws Exception {
+        String q = f.id("eq");
+        String a = f.id("ea");
+        String b = f.id("eb");
+        f.form("e");
+        f.queue(q, "{\"name\":\"E\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        for (String agent : List.of(a, b)) {
+            f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
+            f.presence(agent, "AVAILABLE");
+        }
+        String c1 = f.id("e1");
+        String c2 = f.id("e2");
+        String c3 = f.id("e3");
+        f.requestChat(c1, "e", q);
+        f.awaitChat("chat.offered", c1, 0);
+        f.requestChat(c2, "e", q);
+        f.awaitChat("chat.offered", c2, 0);
+        f.requestChat(c3, "e", q);
+        f.awaitChat("chat.queued", c3, 0);
+        // nothing else touches the queue once c3's own check timer has run
+        String chatDue = store.keys().chatDue(c3);
+        await().atMost(RoutingFlowTest.WAIT).until(() -> redis.sortedSet(String.class).zscore(chatDue, "idx|" + c3 + "|" + q).isEmpty());
+        // with both agents AVAILABLE (two slots, both busy) the estimate is Erlang C's 38 or 100 s (two or three arrivals);
+        // one agent AWAY leaves one slot for a traffic of one erlang: overloaded, 300 s (the default handle time) per chat
+        f.presence(a, "AWAY");
+        JsonNode after = f.awaitWhere(chatEvents, "chat.queued", c3, d -> d.get("estimatedWaitSeconds").asInt() == 300);
+        assertThat(after.get("reason").asText()).isEqualTo("position-changed");
+        assertThat(after.get("position").asInt()).isEqualTo(1);
+        for (String c : List.of(c1, c2, c3)) {
+            f.close(c);
+        }
+        f.presence(a, "OFFLINE");
+        f.presence(b, "OFFLINE");
+    }
+
+    @Test
     void overflowAfterNSecondsKeepsTheOriginalAge() throws Exception {
         String qa = f.id("oa");
         String qb = f.id("ob");
@@ -222,6 +259,9 @@ class RoutingEngineTest {
         for (int i = 0; i < 55; i++) {
             rare.add(f.id("rare" + i));
             f.requestChat(rare.get(i), "rare", q);
+        }
+        for (String c : rare) {
+            f.awaitChat("chat.queued", c, 0); // all in line first (chats of two Kafka partitions arrive in either order)
         }
         String any = f.id("any");
         f.requestChat(any, "any", q);
