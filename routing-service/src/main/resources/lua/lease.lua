@@ -1,11 +1,11 @@
--- ARGV: key owner ttlMs ; acquire or renew the relay lease
-local cur = redis.call('GET', ARGV[1])
+-- Acquires or renews a lease: 1 while owner holds it.   KEYS: lease   ARGV: owner ttlMs
+local cur = redis.call('GET', KEYS[1])
 if cur == false then
-  redis.call('SET', ARGV[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
-if cur == ARGV[2] then
-  redis.call('PEXPIRE', ARGV[1], ARGV[3])
+if cur == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
 return 0

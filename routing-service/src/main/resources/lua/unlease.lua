@@ -1,3 +1,3 @@
--- ARGV: key owner ; release the relay lease if still ours
-if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('DEL', ARGV[1]) end
+-- Releases a lease if still ours.   KEYS: lease   ARGV: owner
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

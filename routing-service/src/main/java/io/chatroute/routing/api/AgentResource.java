@@ -41,13 +41,16 @@ public class AgentResource {
     }
 
     /** An agent as shown to admins and supervisors. */
+    /** {@code graceUntil}: set while the agent is disconnected and keeps its chats (AWAY) until then (an addition). */
     public record AgentView(String id, String displayName, String title, String avatarUrl, Map<String, Integer> skills,
-                            int maxConcurrentChats, String presence, int activeChats, String statusSince, String lastAssignedAt) {
+                            int maxConcurrentChats, String presence, int activeChats, String statusSince, String lastAssignedAt,
+                            String graceUntil) {
         static AgentView of(AgentRecord a) {
             return new AgentView(a.id(), a.profile().displayName(), a.profile().title(), a.profile().avatarUrl(),
                     a.profile().skillsOrEmpty(), a.max(), a.status().name(), a.active(),
                     a.statusSince() == 0 ? null : Instant.ofEpochMilli(a.statusSince()).toString(),
-                    a.lastAssignedAt() == 0 ? null : Instant.ofEpochMilli(a.lastAssignedAt()).toString());
+                    a.lastAssignedAt() == 0 ? null : Instant.ofEpochMilli(a.lastAssignedAt()).toString(),
+                    a.graceUntil() == 0 ? null : Instant.ofEpochMilli(a.graceUntil()).toString());
         }
     }
 
@@ -60,11 +63,7 @@ public class AgentResource {
         AgentProfile profile = Ids.body(body);
         DomainValidationException.throwIfAny("invalid agent", profile.validate());
         AgentProfile stored = new AgentProfile(profile.displayName(), profile.title(), profile.avatarUrl(), profile.skillsOrEmpty(), profile.cap());
-        RoutingStore.Outcome o = store.upsertAgent(agentId, stored, Instant.now());
-        int oldMax = o.value(0) == null ? 0 : Integer.parseInt(o.value(0));
-        if ("UPDATED".equals(o.code()) && stored.cap() > oldMax) {
-            router.dispatchAll();
-        }
+        router.upsertAgent(agentId, stored);
         return get(agentId);
     }
 

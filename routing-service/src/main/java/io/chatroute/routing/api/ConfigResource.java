@@ -13,6 +13,8 @@ import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.RoutingRule;
 import io.chatroute.routing.domain.Rules;
 import io.chatroute.routing.messaging.NotFoundException;
+import io.chatroute.routing.messaging.Dispatcher;
+import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -30,10 +32,14 @@ import jakarta.ws.rs.core.MediaType;
 public class ConfigResource {
     private final RoutingStore store;
     private final RoutingConfig config;
+    private final CandidateIndex index;
+    private final Dispatcher dispatcher;
 
-    public ConfigResource(RoutingStore store, RoutingConfig config) {
+    public ConfigResource(RoutingStore store, RoutingConfig config, CandidateIndex index, Dispatcher dispatcher) {
         this.store = store;
         this.config = config;
+        this.index = index;
+        this.dispatcher = dispatcher;
     }
 
     public record FormView(String id, List<io.chatroute.routing.domain.FormField> fields) {
@@ -75,6 +81,8 @@ public class ConfigResource {
         QueueDefinition q = Ids.body(body).withId(queueId);
         DomainValidationException.throwIfAny("invalid queue", q.validate());
         store.saveQueue(q);
+        index.ensureConfigured(); // the queue's own routing target (skills may have changed)
+        dispatcher.dispatch(queueId); // opened, skills or hours changed: its chats may be offered now (or wait for the opening)
         return q;
     }
 
@@ -101,6 +109,7 @@ public class ConfigResource {
         List<RoutingRule> normalised = rules.stream().map(r -> new RoutingRule(r.id(), r.when() == null ? new LinkedHashMap<>() : r.when(),
                 r.queueId(), r.priority(), r.requiredSkills() == null ? Map.of() : r.requiredSkills())).toList();
         store.saveRules(normalised);
+        index.ensureConfigured(); // each rule's routing target, its candidate index built before the first chat needs it
         return normalised;
     }
 

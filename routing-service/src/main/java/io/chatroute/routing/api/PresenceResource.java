@@ -39,7 +39,7 @@ public class PresenceResource {
     }
 
     @PUT
-        @RolesAllowed({"admin", "platform", "agent"})
+    @RolesAllowed({"admin", "platform", "agent"})
     public AgentResource.AgentView presence(@PathParam("agentId") String agentId, PresenceRequest body) {
         if (!identity.hasRole("admin") && !identity.hasRole("platform")) {
             String sub = identity.getPrincipal() instanceof JsonWebToken t && t.getSubject() != null ? t.getSubject()
@@ -55,7 +55,7 @@ public class PresenceResource {
         if (store.agent(agentId).isEmpty()) {
             throw new NotFoundException("agent '" + agentId + "' does not exist");
         }
-        router.setPresence(agentId, status, null);
+        router.setPresence(agentId, status);
         return store.agent(agentId).map(AgentResource.AgentView::of).orElseThrow();
     }
 }

@@ -68,7 +68,10 @@ public class RoutingResource {
         FormSubmission s = Ids.body(body);
         Evaluator.Result r = evaluator.evaluate(s.formId(), s.form());
         Rules.Evaluation ev = r.evaluation();
-        AgentSelector.Selection sel = AgentSelector.select(ev.requiredSkills(), r.agents(), java.util.Set.of());
+        // a diagnostic for admins: every agent, eligible or why not (the routing path itself reads only the index)
+        List<io.chatroute.routing.domain.AgentSnapshot> agents = store.agents().stream()
+                .map(io.chatroute.routing.persistence.AgentRecord::snapshot).toList();
+        AgentSelector.Selection sel = AgentSelector.select(ev.requiredSkills(), agents, java.util.Set.of());
         List<String> reasons = new ArrayList<>();
         reasons.add("rule '" + ev.rule().id() + "' is the first that matches (" + ev.checks().getLast().reason() + ")");
         reasons.add("queue '" + ev.queue().id() + "' requires " + ev.requiredSkills() + " (queue and rule skills merged, higher level wins)");
@@ -97,6 +100,23 @@ public class RoutingResource {
         out.put("agentId", chat.get("agentId"));
         out.put("offerId", chat.get("offerId"));
         out.put("steps", store.decisions(chatId).stream().map(store::readMap).toList());
+        // bounded record: the latest steps in full, the rest summarised (how many of each kind, from when to when)
+        Map<String, Object> earlier = new LinkedHashMap<>();
+        long count = 0;
+        Map<String, Long> byStep = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> e : chat.entrySet()) {
+            if (e.getKey().startsWith("earlier:")) {
+                long n = Long.parseLong(e.getValue());
+                byStep.put(e.getKey().substring("earlier:".length()), n);
+                count += n;
+            }
+        }
+        earlier.put("count", count);
+        earlier.put("byStep", byStep);
+        earlier.put("from", chat.get("earlierFrom"));
+        earlier.put("to", chat.get("earlierTo"));
+        out.put("earlier", earlier);
+        out.put("decisionCount", Long.parseLong(chat.getOrDefault("decisionCount", "0")));
         return out;
     }
 }

@@ -70,15 +70,80 @@ public interface RoutingConfig {
     @WithDefault("10")
     int relayAckTimeoutSeconds();
 
-    /** How often expired offers are swept (used by @Scheduled). */
-    @WithDefault("1s")
-    String offerSweepInterval();
+    /**
+     * Partitions of the routing state in Redis (the hash tags of the keys, see README "Concurrency and Redis Cluster").
+     * Fixed for a deployment: recorded in Redis at the first start, and a different value refuses to start.
+     */
+    @WithDefault("64")
+    int partitions();
+
+    /** How long an agent whose last socket closed keeps its chats (AWAY, no offers) before it goes OFFLINE. */
+    @WithDefault("30")
+    int disconnectGraceSeconds();
+
+    /**
+     * Clock-skew allowance of an accept: judged by when the agent pressed accept ({@code acceptedAt}), it counts up to
+     * this long after the offer's deadline; the offer is released only this long after its deadline.
+     */
+    @WithDefault("2000")
+    long acceptSkewMillis();
+
+    /** After a chat starts waiting, its queue entry is checked again this long later (repairs a crash between steps). */
+    @WithDefault("5000")
+    long indexCheckDelayMillis();
+
+    /** Decision steps kept per chat in full; older ones are summarised by kind. */
+    @WithDefault("20")
+    int decisionSteps();
+
+    /** Candidates of a routing target read per dispatch page (and recorded per decision at most ten). */
+    @WithDefault("16")
+    int candidatePage();
+
+    /** Waiting chats read per dispatch page. */
+    @WithDefault("50")
+    int dispatchPage();
+
+    /** A queue's positions and estimated waits are re-announced (chat.queued) at most this often. */
+    @WithDefault("1000")
+    long announceIntervalMillis();
+
+    /** Waiting chats per queue whose position is re-announced (the first ones in line). */
+    @WithDefault("500")
+    int announceLimit();
+
+    /** The window of recent answers and arrivals of the wait estimate. */
+    @WithDefault("900")
+    int estimateWindowSeconds();
+
+    /** Answers in the window from which the estimate uses the measured throughput (before: Erlang C). */
+    @WithDefault("5")
+    int estimateMinAnswers();
+
+    /** Closed chats from which the measured average handle time replaces the default. */
+    @WithDefault("3")
+    int estimateMinHandleSamples();
+
+    /** The handle time assumed before any was measured. */
+    @WithDefault("300")
+    int defaultHandleSeconds();
+
+    /** How often agents' loads are reconciled with the chats they really hold (one instance at a time). */
+    @WithDefault("60s")
+    String reconcileInterval();
+
+    /** A hold younger than this is never taken for stale by reconciliation (a claim may be between its two steps). */
+    @WithDefault("30000")
+    long reconcileMinAgeMillis();
+
+    /**
+     * How often each instance re-reads the earliest timer of every partition (timers scheduled by another instance
+     * that stopped); timers this instance schedules are armed at once.
+     */
+    @WithDefault("15s")
+    String timerResyncInterval();
 
     /** How often the outbox is swept for leftovers (used by @Scheduled). */
     @WithDefault("1s")
     String outboxSweepInterval();
-
-    /** How often waiting chats get a safety-net dispatch (used by @Scheduled). */
-    @WithDefault("10s")
-    String redispatchInterval();
 }

@@ -12,7 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Weekly opening hours in a time zone. {@code to} may be "24:00" (end of day). */
+/**
+ * Weekly opening hours in a time zone, by the local wall clock: open while the local time is in a window of the
+ * local day ({@code to} may be "24:00", the end of the day). Across daylight-saving changes the windows keep their
+ * local times: a window whose start the clocks skip opens when the jump ends; an hour the clocks repeat is inside
+ * or outside a window both times.
+ */
 public record BusinessHours(String timezone, List<Window> weekly) {
 
     public record Window(List<String> days, String from, String to) {
@@ -88,7 +93,7 @@ public record BusinessHours(String timezone, List<Window> weekly) {
             LocalDate date = today.plusDays(d);
             for (Window w : weekly) {
                 if (appliesTo(w, date.getDayOfWeek())) {
-                    Instant start = ZonedDateTime.of(date, time(w.from()), zone).toInstant();
+                    Instant start = opening(date, time(w.from()), zone);
                     if (start.isAfter(now) && (best == null || start.isBefore(best))) {
                         best = start;
                     }
@@ -99,6 +104,20 @@ public record BusinessHours(String timezone, List<Window> weekly) {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The instant a window opens on a local date. When the local opening time does not exist that day (the clocks
+     * jump over it at the start of daylight saving time), the window opens when the jump ends, which is also the first
+     * instant {@link #isOpen} is true. When it exists twice (the clocks go back), the earlier one.
+     */
+    static Instant opening(LocalDate date, LocalTime from, ZoneId zone) {
+        java.time.LocalDateTime local = date.atTime(from);
+        java.time.zone.ZoneRules rules = zone.getRules();
+        if (rules.getValidOffsets(local).isEmpty()) {
+            return rules.getTransition(local).getInstant();
+        }
+        return ZonedDateTime.ofLocal(local, zone, null).toInstant();
     }
 
     private static boolean appliesTo(Window w, DayOfWeek dow) {

@@ -27,15 +27,35 @@ public final class LiveStats {
                             long answeredToday, long answeredWithinTargetToday, long abandonedToday, Double averageAnswerSeconds) {
     }
 
+    /** A queue's recent history and the estimate's settings (see {@link WaitEstimator}). */
+    public record History(long answersInWindow, long arrivalsInWindow, long windowSeconds, double averageHandleSeconds, long handleSamples,
+                          double defaultHandleSeconds, int minAnswers, int minHandleSamples) {
+        public static final History NONE = new History(0, 0, 900, 0, 0, 300, 5, 3);
+    }
+
     public static QueueView queue(QueueDefinition q, boolean open, QueueState s, Collection<AgentSnapshot> agents, long nowMillis) {
+        return queue(q, open, s, agents, nowMillis, History.NONE);
+    }
+
+    /**
+     * One queue's figures. {@code estimatedWaitSeconds} is what a chat starting now is told: {@link WaitEstimator} at
+     * position waiting + 1, with the queue's own skills (as evaluation does for a chat of that queue's bare target).
+     */
+    public static QueueView queue(QueueDefinition q, boolean open, QueueState s, Collection<AgentSnapshot> agents, long nowMillis,
+                                  History h) {
         Map<String, Integer> required = q.requiredSkills() == null ? Map.of() : q.requiredSkills();
         long free = AgentSelector.freeSlots(required, agents);
+        long busy = agents.stream().filter(a -> a.status() != Presence.OFFLINE && Skills.satisfies(a.skills(), required))
+                .mapToLong(AgentSnapshot::active).sum();
+        WaitEstimator.Curve curve = WaitEstimator.curve(new WaitEstimator.Inputs(free, AgentSelector.slots(required, agents), busy,
+                h.answersInWindow(), h.arrivalsInWindow(), h.windowSeconds(), h.averageHandleSeconds(), h.handleSamples(),
+                h.defaultHandleSeconds(), h.minAnswers(), h.minHandleSamples()));
         int available = (int) agents.stream().filter(a -> a.status() == Presence.AVAILABLE && a.active() < a.max()
                 && Skills.satisfies(a.skills(), required)).count();
         long longest = s.waiting() == 0 || s.oldestEnqueuedAt() <= 0 ? 0 : Math.max(0, (nowMillis - s.oldestEnqueuedAt()) / 1000);
         Double sl = s.answered() == 0 ? null : round(Math.min(1.0, (double) s.answeredWithinTarget() / s.answered()), 4);
         Double asa = s.answered() == 0 ? null : round(s.answerWaitMillis() / 1000.0 / s.answered(), 1);
-        return new QueueView(q.id(), q.name(), open, s.waiting(), longest, AgentSelector.estimatedWaitSeconds(s.waiting() + 1, free),
+        return new QueueView(q.id(), q.name(), open, s.waiting(), longest, curve.secondsAt(s.waiting() + 1),
                 available, AgentSelector.agentsAble(required, agents), free, sl, q.serviceLevelTarget(), s.answered(),
                 s.answeredWithinTarget(), s.abandoned(), asa);
     }

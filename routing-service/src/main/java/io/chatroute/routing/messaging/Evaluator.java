@@ -7,33 +7,40 @@ import java.util.List;
 import java.util.Map;
 
 import io.chatroute.routing.config.RoutingConfig;
-import io.chatroute.routing.domain.AgentSelector;
-import io.chatroute.routing.domain.AgentSnapshot;
 import io.chatroute.routing.domain.DomainValidationException;
 import io.chatroute.routing.domain.FieldError;
 import io.chatroute.routing.domain.FormDefinition;
 import io.chatroute.routing.domain.Forms;
 import io.chatroute.routing.domain.Rules;
-import io.chatroute.routing.persistence.AgentRecord;
+import io.chatroute.routing.domain.Target;
+import io.chatroute.routing.domain.WaitEstimator;
+import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Form in -> rule, queue, skills, hours and wait; shared by /evaluate, /simulate and chat.requested. Changes nothing. */
+/**
+ * Form in -> rule, queue, skills, hours and wait; shared by /evaluate, /simulate and chat.requested. Reads no agent:
+ * the able agents and free slots come from the routing target's aggregates, the wait from {@link WaitEstimator}.
+ */
 @ApplicationScoped
 public class Evaluator {
     private final RoutingStore store;
+    private final CandidateIndex index;
+    private final Router router;
     private final RoutingConfig config;
     private final Clock clock;
 
-    public Evaluator(RoutingStore store, RoutingConfig config) {
+    public Evaluator(RoutingStore store, CandidateIndex index, Router router, RoutingConfig config) {
         this.store = store;
+        this.index = index;
+        this.router = router;
         this.config = config;
         this.clock = Clock.systemUTC();
     }
 
     /** The result of evaluating one submission now. */
-    public record Result(String formId, Rules.Evaluation evaluation, boolean open, Instant nextOpenAt, long position,
-                         long estimatedWaitSeconds, int agentsAble, List<AgentSnapshot> agents) {
+    public record Result(String formId, Rules.Evaluation evaluation, Target target, boolean open, Instant nextOpenAt, long position,
+                         long estimatedWaitSeconds, int agentsAble, String waitModel) {
     }
 
     public Result evaluate(String formId, Map<String, Object> form) {
@@ -42,7 +49,8 @@ public class Evaluator {
 
     /**
      * Evaluates; with a chat id (session-service's call at chat start) a chat that will wait takes its place in the
-     * queue now (RESERVED, see reserve.lua), so the position answered is its real rank. Without one it changes nothing.
+     * queue now (RESERVED, see chat_reserve.lua), so the position answered is its real rank. Without one it changes
+     * nothing (beyond building a routing target's index the first time it is met).
      */
     public Result evaluate(String formId, Map<String, Object> form, String chatId) {
         if (formId == null || formId.isBlank()) {
@@ -59,17 +67,15 @@ public class Evaluator {
         Instant now = clock.instant();
         boolean open = ev.queue().businessHours() == null || ev.queue().businessHours().isOpen(now);
         Instant next = open ? null : ev.queue().businessHours().nextOpening(now).orElse(null);
-        List<AgentSnapshot> agents = store.agents().stream().map(AgentRecord::snapshot).toList();
-        int able = AgentSelector.agentsAble(ev.requiredSkills(), agents);
-        long position = store.waitingCount(ev.queue().id()) + 1;
+        Target target = index.ensure(CandidateIndex.target(ev.queue(), ev.rule().skillsOrEmpty()));
+        RoutingStore.Signals sig = store.signals(ev.queue().id(), List.of(target.id()), now);
+        int able = (int) sig.agg(target.id(), "able");
+        long position = sig.waiting() + 1;
         if (chatId != null && open && able > 0) {
-            RoutingStore.Outcome reserved = store.reserve(chatId, ev.queue().id(), now);
-            if (reserved.value(0) != null && !reserved.value(0).isEmpty()) {
-                position = Long.parseLong(reserved.value(0));
-            }
+            position = router.reserve(chatId, ev.queue(), target, ev.priority(), now);
         }
-        long est = AgentSelector.estimatedWaitSeconds(position, AgentSelector.freeSlots(ev.requiredSkills(), agents));
-        return new Result(formId, ev, open, next, position, est, able, agents);
+        WaitEstimator.Curve curve = Announcer.curve(config, sig, target.id());
+        return new Result(formId, ev, target, open, next, position, curve.secondsAt(position), able, curve.model());
     }
 
     public static Map<String, Object> checks(Rules.Evaluation ev) {

@@ -3,6 +3,7 @@ package io.chatroute.routing.messaging;
 import java.net.URI;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,6 +18,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.persistence.Keys;
 import io.chatroute.routing.persistence.OutboxPublisher;
 import io.chatroute.routing.persistence.RoutingStore;
 import io.chatroute.routing.persistence.RoutingStore.OutboxEntry;
@@ -32,7 +34,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 
 /**
- * Publishes what the Lua scripts append to {@code routing:outbox}.
+ * Publishes what the Lua scripts append to the partitions' outbox streams ({@code routing:{p<n>}:outbox}).
  * <ul>
  * <li><b>At once</b>: {@link RoutingStore} hands every script's entries to {@link #publish(List)} right after the
  * script committed (holding the chat's stripe lock, so one instance sends a chat's events in commit order); an
@@ -80,7 +82,7 @@ public class OutboxRelay implements OutboxPublisher {
     public void publish(List<Entry> entries) {
         for (Entry e : entries) {
             try {
-                send(e).thenRun(() -> streams.xdel(RoutingStore.OUTBOX, e.streamId()).subscribe().with(
+                send(e).thenRun(() -> streams.xdel(e.stream(), e.streamId()).subscribe().with(
                         n -> { }, err -> LOG.debugf("outbox XDEL %s failed (the sweep re-sends it): %s", e.streamId(), err)));
             } catch (RuntimeException ex) {
                 // the emitter's buffer is full or the channel is down: the entry stays in the stream for the sweep
@@ -96,32 +98,45 @@ public class OutboxRelay implements OutboxPublisher {
         }
         RoutingStore s = store.get();
         try {
-            if (!s.acquireLease(owner, config.relayLeaseMillis())) {
+            if (!s.acquireLease(Keys.OUTBOX_LEASE, owner, config.relayLeaseMillis())) {
                 return;
             }
             try {
                 while (!stopping) {
+                    // every partition's outbox in one pipelined read; each partition in its stream's order
                     List<OutboxEntry> entries = s.readOutboxBefore(System.currentTimeMillis() - config.relayGraceMillis(),
                             config.relayBatchSize());
                     if (entries.isEmpty()) {
                         break;
                     }
-                    List<CompletableFuture<Void>> acks = new ArrayList<>(entries.size());
+                    Map<String, List<CompletableFuture<Void>>> acks = new LinkedHashMap<>();
+                    Map<String, List<String>> ids = new LinkedHashMap<>();
                     for (OutboxEntry e : entries) {
                         Map<String, String> f = e.fields();
-                        acks.add(send(new Entry(e.streamId(), f.get("id"), f.get("type"), f.get("key"), f.get("topic"),
-                                f.get("time"), f.get("data"))));
+                        acks.computeIfAbsent(e.stream(), k -> new ArrayList<>()).add(send(new Entry(e.stream(), e.streamId(), f.get("id"),
+                                f.get("type"), f.get("key"), f.get("topic"), f.get("time"), f.get("data"))));
+                        ids.computeIfAbsent(e.stream(), k -> new ArrayList<>()).add(e.streamId());
                     }
-                    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                            .get(config.relayAckTimeoutSeconds(), TimeUnit.SECONDS);
-                    s.deleteOutbox(entries.stream().map(OutboxEntry::streamId).toArray(String[]::new));
-                    swept.increment(entries.size());
-                    if (!s.acquireLease(owner, config.relayLeaseMillis())) {
+                    // a partition whose sends fail keeps its entries; the others are deleted (one never holds back the rest)
+                    boolean full = false;
+                    for (Map.Entry<String, List<CompletableFuture<Void>>> p : acks.entrySet()) {
+                        full |= p.getValue().size() >= config.relayBatchSize();
+                        try {
+                            CompletableFuture.allOf(p.getValue().toArray(CompletableFuture[]::new))
+                                    .get(config.relayAckTimeoutSeconds(), TimeUnit.SECONDS);
+                            s.deleteOutbox(p.getKey(), ids.get(p.getKey()).toArray(String[]::new));
+                            swept.increment(p.getValue().size());
+                        } catch (Exception e) {
+                            LOG.warnf("outbox sweep of %s failed, will retry: %s", p.getKey(), e.toString());
+                            full = false;
+                        }
+                    }
+                    if (!full || !s.acquireLease(Keys.OUTBOX_LEASE, owner, config.relayLeaseMillis())) {
                         return;
                     }
                 }
             } finally {
-                s.releaseLease(owner);
+                s.releaseLease(Keys.OUTBOX_LEASE, owner);
             }
         } catch (Exception e) {
             LOG.warnf("outbox sweep failed, will retry: %s", e.toString());

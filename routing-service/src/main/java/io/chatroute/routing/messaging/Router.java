@@ -1,13 +1,11 @@
 package io.chatroute.routing.messaging;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 import org.jboss.logging.Logger;
@@ -16,70 +14,85 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.routing.config.RoutingConfig;
-import io.chatroute.routing.domain.AgentSelector;
-import io.chatroute.routing.domain.AgentSnapshot;
 import io.chatroute.routing.domain.Presence;
 import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.Rules;
 import io.chatroute.routing.domain.Skills;
-import io.chatroute.routing.persistence.AgentRecord;
+import io.chatroute.routing.domain.Target;
+import io.chatroute.routing.domain.TransferRequest;
+import io.chatroute.routing.domain.WaitEstimator;
+import io.chatroute.routing.domain.WaitingScore;
+import io.chatroute.routing.persistence.AgentState;
+import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
+import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.event.Observes;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * The routing engine: idempotent handlers for the consumed events, dispatch (choose with {@link AgentSelector}, claim
- * with one Lua script, re-choose on a lost race), offer expiry. Blocking: runs on worker threads.
+ * The routing engine's handlers: the consumed events, the timers and the REST changes. Each is a short sequence of
+ * scripts, each on one partition (a chat, an agent, a queue): the chat's script decides and records the event's id;
+ * the follow-ups (the agent's slot, the queue's waiting entry, the candidate indexes) are idempotent and run again
+ * when the event is redelivered (the chat's script then answers from its marker), so a crash between steps delays
+ * them but never loses them; what only a timer drove is repaired by the idx timer (a chat's waiting entry) and by
+ * reconciliation (an agent's slots). Dispatch follows every event that can make an offer possible, at once, for the
+ * queues concerned. Blocking: runs on worker threads.
  */
 @ApplicationScoped
 public class Router {
     private static final Logger LOG = Logger.getLogger(Router.class);
-    private static final int SCAN = 50;
-    private static final int MAX_ROUNDS = 200;
 
     private final RoutingStore store;
+    private final CandidateIndex index;
+    private final Dispatcher dispatcher;
+    private final Announcer announcer;
     private final RoutingConfig config;
     private final ObjectMapper json;
-    private volatile boolean stopping;
+    private final MeterRegistry meters;
 
-    public Router(RoutingStore store, RoutingConfig config, ObjectMapper json) {
+    public Router(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, Announcer announcer, RoutingConfig config,
+                  ObjectMapper json, MeterRegistry meters) {
         this.store = store;
+        this.index = index;
+        this.dispatcher = dispatcher;
+        this.announcer = announcer;
         this.config = config;
         this.json = json;
+        this.meters = meters;
     }
 
-    // ------------------------------------------------------------ event handlers
+    // ------------------------------------------------------------ chat.requested
 
     public void onChatRequested(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         Map<String, Object> form = map(data.get("form"));
         Rules.Evaluation ev = Rules.evaluate(store.rules(), store.queues(), form);
-        String queueId;
+        QueueDefinition queue;
         String ruleId;
-        Map<String, Integer> skills;
+        Map<String, Integer> ruleSkills;
         int priority;
         if (ev.matched()) {
-            queueId = ev.queue().id();
+            queue = ev.queue();
             ruleId = ev.rule().id();
-            skills = ev.requiredSkills();
+            ruleSkills = ev.rule().skillsOrEmpty();
             priority = ev.priority();
         } else {
             String fallback = text(data, "queueId");
-            QueueDefinition q = fallback == null ? null : store.queue(fallback).orElse(null);
-            if (q == null) {
+            queue = fallback == null ? null : store.queue(fallback).orElse(null);
+            if (queue == null) {
                 LOG.warnf("chat %s matches no routing rule and names no known queue; not routed", chatId);
                 store.close(chatId, Instant.now(), eventId);
                 return;
             }
-            queueId = q.id();
             ruleId = "session-queue";
-            skills = Skills.merge(q.requiredSkills(), Map.of());
-            priority = q.priority() == null ? 0 : q.priority();
+            ruleSkills = Map.of();
+            priority = queue.priority() == null ? 0 : queue.priority();
         }
+        Target target = index.ensure(CandidateIndex.target(queue, ruleSkills));
         Instant now = Instant.now();
+        boolean open = queue.businessHours() == null || queue.businessHours().isOpen(now);
+        Instant nextOpen = open ? null : queue.businessHours().nextOpening(now).orElse(null);
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("visitor", visitor(data.get("visitor")));
         request.put("form", form);
@@ -88,31 +101,141 @@ public class Router {
         decision.put("step", "queued");
         decision.put("at", now.toString());
         decision.put("ruleId", ruleId);
-        decision.put("queueId", queueId);
-        decision.put("requiredSkills", skills);
+        decision.put("queueId", queue.id());
+        decision.put("requiredSkills", target.skills());
         decision.put("priority", priority);
-        decision.put("rules", ev.checks());
-        Map<String, Object> template = new LinkedHashMap<>();
-        template.put("chatId", chatId);
-        template.put("queueId", queueId);
-        template.put("ruleId", ruleId);
-        template.put("requiredSkills", skills);
-        template.put("priority", priority);
-        template.put("queuedAt", now.toString());
-        List<AgentSnapshot> agents = snapshots();
-        Outcome o = store.enqueue(chatId, eventId, queueId, ruleId, skills, priority, now, request, decision, template,
-                AgentSelector.freeSlots(skills, agents));
-        if ("QUEUED".equals(o.code())) {
-            // the agents just read are the dispatch's first view (two round trips fewer per chat start)
-            store.queue(queueId).ifPresent(q -> dispatch(q, agents));
+        decision.put("open", open);
+        if (!open) {
+            decision.put("nextOpenAt", nextOpen == null ? null : nextOpen.toString());
         }
+        decision.put("rules", ev.checks());
+        Map<String, Object> offline = null;
+        if (!open) {
+            offline = new LinkedHashMap<>();
+            offline.put("chatId", chatId);
+            offline.put("queueId", queue.id());
+            offline.put("ruleId", ruleId);
+            offline.put("requiredSkills", target.skills());
+            offline.put("priority", priority);
+            offline.put("status", "OFFLINE");
+            offline.put("reason", "closed");
+            offline.put("nextOpenAt", nextOpen == null ? null : nextOpen.toString());
+            offline.put("queuedAt", now.toString());
+        }
+        Outcome o = store.enqueue(chatId, eventId, now, queue.id(), ruleId, target, ruleSkills, priority, request, decision, offline,
+                overflowAfter(queue));
+        if (!"QUEUED".equals(o.code())) {
+            return;
+        }
+        long epoch = Long.parseLong(o.value(0));
+        String reservedIn = o.value(2);
+        if (reservedIn != null && !reservedIn.isEmpty() && !reservedIn.equals(queue.id())) {
+            store.unindex(reservedIn, chatId, epoch - 1);
+            announcer.touch(reservedIn);
+        }
+        ensureIndexed(chatId, queue.id(), "enqueued");
+        store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
+        dispatcher.dispatch(queue.id());
     }
+
+    private static Long overflowAfter(QueueDefinition q) {
+        return q.overflow() == null || q.overflow().afterSeconds() == null ? null : q.overflow().afterSeconds() * 1000L;
+    }
+
+    /**
+     * Brings the queue's waiting entry of a chat in line with the chat: indexed (and its first chat.queued of the
+     * epoch announced, unless the queue is closed) while it waits there, removed otherwise. Idempotent.
+     */
+    public long ensureIndexed(String chatId, String queueId, String reason) {
+        Map<String, String> chat = store.chat(chatId);
+        String state = chat.get("state");
+        boolean waiting = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
+        if (!waiting) {
+            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
+            announcer.touch(queueId);
+            return 0;
+        }
+        QueueDefinition queue = store.queue(queueId).orElse(null);
+        Instant now = Instant.now();
+        boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
+        Outcome o = index(chatId, queueId, chat, open && "QUEUED".equals(state), reason, now);
+        announcer.touch(queueId);
+        return "STALE".equals(o.code()) ? 0 : Long.parseLong(o.value(0));
+    }
+
+    /**
+     * The idx timer's check, a few seconds after a chat started waiting: the entry is written again (a no-op when it is
+     * there) without announcing; an entry that was missing (a crash between the chat's script and its queue's) is then
+     * announced by the announcer.
+     */
+    void repairIndex(String chatId, String queueId) {
+        Map<String, String> chat = store.chat(chatId);
+        String state = chat.get("state");
+        if (queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state))) {
+            index(chatId, queueId, chat, false, "", Instant.now());
+        } else {
+            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
+        }
+        announcer.touch(queueId);
+    }
+
+    /**
+     * session-service's evaluation with a chat id: the chat's place is taken now (RESERVED), so the 201's position is
+     * its real rank; the same chat asked again keeps its place. Returns the 1-based position.
+     */
+    public long reserve(String chatId, QueueDefinition queue, Target target, int priority, Instant now) {
+        Outcome o = store.reserve(chatId, queue.id(), target, priority, now);
+        String queueId = o.value(0);
+        long position = 0;
+        if ("RESERVED".equals(o.code())) {
+            position = ensureIndexed(chatId, queueId, "reserved");
+        } else if (queueId != null && !queueId.isEmpty()) {
+            position = store.position(queueId, chatId);
+        }
+        return position > 0 ? position : store.waitingCount(queue.id()) + 1;
+    }
+
+    /** Gives back a reservation never confirmed by chat.requested, older than the cut-off: DROPPED or KEPT. */
+    public Outcome unreserve(String chatId, Instant olderThan) {
+        Outcome o = store.unreserve(chatId, olderThan);
+        if ("DROPPED".equals(o.code())) {
+            store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)));
+            announcer.touch(o.value(0));
+        }
+        return o;
+    }
+
+    private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now) {
+        long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
+        long since = Long.parseLong(chat.getOrDefault("enqueuedAt", String.valueOf(now.toEpochMilli())));
+        int priority = Integer.parseInt(chat.getOrDefault("priority", "0"));
+        String targetId = chat.getOrDefault("target", "");
+        boolean reserved = "RESERVED".equals(chat.get("state"));
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("chatId", chatId);
+        ev.put("queueId", queueId);
+        ev.put("ruleId", chat.getOrDefault("ruleId", "reserved"));
+        ev.put("requiredSkills", store.readSkills(chat.get("requiredSkills")));
+        ev.put("priority", priority);
+        ev.put("queuedAt", Instant.ofEpochMilli(since).toString());
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("e", epoch);
+        entry.put("t", targetId);
+        entry.put("ev", ev);
+        WaitEstimator.Curve curve = announce ? Announcer.curve(config, store.signals(queueId, List.of(targetId), now), targetId)
+                : new WaitEstimator.Curve(0, 0, 0, "none");
+        return store.index(queueId, chatId, epoch, WaitingScore.of(priority, since, "F".equals(chat.get("band"))), since, entry, announce,
+                curve.freeSlots(), curve.firstSeconds(), curve.stepSeconds(), reason, targetId, reserved, now);
+    }
+
+    // ------------------------------------------------------------ accept, decline, close
 
     public void onOfferAccepted(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         String agentId = text(data, "agentId");
         String offerId = text(data, "offerId");
         Instant now = Instant.now();
+        Instant acceptedAt = instant(text(data, "acceptedAt"));
         Map<String, String> chat = store.chat(chatId);
         Map<String, Object> assigned = new LinkedHashMap<>();
         assigned.put("chatId", chatId);
@@ -121,28 +244,108 @@ public class Router {
         assigned.put("offerId", offerId);
         assigned.put("assignedAt", now.toString());
         assigned.put("agent", agentView(agentId));
-        Outcome o = store.accept(chatId, agentId, offerId, now, store.write(assigned), eventId);
-        if ("ASSIGNED".equals(o.code())) {
-            appendDecision(chatId, Map.of("step", "assigned", "at", now.toString(), "agentId", agentId, "offerId", offerId));
+        Outcome o = store.accept(chatId, agentId, offerId, now, acceptedAt, store.write(assigned), eventId);
+        if ("ASSIGNED".equals(o.code()) || "ALREADY".equals(o.code())) {
+            store.touch(agentId, chatId, offerId, now);
+            String queueId = o.value(0);
+            if (queueId != null && !queueId.isEmpty()) {
+                long waited = Math.max(0, Long.parseLong(o.value(1)));
+                int target = store.queue(queueId).map(QueueDefinition::serviceLevelTarget).orElse(QueueDefinition.DEFAULT_SERVICE_LEVEL_TARGET);
+                String fact = chatId + ":" + o.value(2);
+                store.countQueue(queueId, "answered", "answered:" + fact, waited, waited <= target * 1000L, fact, now);
+                announcer.touch(queueId); // throughput changed: the estimates of those waiting
+            }
         }
     }
 
     public void onOfferDeclined(String eventId, JsonNode data) {
-        Outcome o = store.release(text(data, "chatId"), text(data, "offerId"), text(data, "agentId"), "decline", Instant.now(), eventId);
+        String chatId = text(data, "chatId");
+        Outcome o = store.release(chatId, text(data, "offerId"), text(data, "agentId"), "decline", text(data, "reason"), Instant.now(),
+                eventId);
         if ("RELEASED".equals(o.code())) {
-            appendDecision(text(data, "chatId"), Map.of("step", "declined", "at", Instant.now().toString(), "agentId", o.value(0),
-                    "reason", String.valueOf(text(data, "reason"))));
-            dispatchQueue(o.value(1));
+            afterRelease(chatId, o, "decline", "declined");
+        }
+    }
+
+    /**
+     * The follow-ups of a chat given back by its agent: the agent's slot, the indexes, the chat's waiting entry, then
+     * dispatch of the chat's queue and of the queues the agent serves.
+     */
+    private void afterRelease(String chatId, Outcome o, String mode, String reason) {
+        String agentId = o.value(0);
+        String queueId = o.value(1);
+        AgentOutcome u = store.unhold(agentId, chatId, o.value(6), mode, Instant.now());
+        countDoubleRelease(u, o.replay(), agentId, chatId, mode);
+        index.refresh(u.state());
+        ensureIndexed(chatId, queueId, reason);
+        List<String> queues = new ArrayList<>();
+        queues.add(queueId);
+        if (u.state() != null && u.state().offerable()) {
+            queues.addAll(dispatcher.queuesFor(u.state()));
+        }
+        dispatcher.dispatchAll(queues);
+    }
+
+    /**
+     * An agent's presence, cap or load changed: the estimated waits of the queues it serves may have too (announced
+     * within the interval, coalesced per queue).
+     */
+    private void agentChanged(AgentState state) {
+        if (state != null) {
+            index.queuesServedBy(state.skills()).forEach(announcer::touch);
+        }
+    }
+
+    private void countDoubleRelease(AgentOutcome u, boolean replay, String agentId, String chatId, String mode) {
+        if ("NOT_HELD".equals(u.code()) && !replay) {
+            // the chat said this agent held it, but the agent's slot was already free: visible, never clamped away
+            meters.counter("chatroute_routing_double_release_total", "mode", mode).increment();
+            LOG.warnf("agent %s did not hold chat %s when it was released (%s): a double release; reconciliation checks its load",
+                    agentId, chatId, mode);
         }
     }
 
     public void onChatClosed(String eventId, JsonNode data) {
-        Outcome o = store.close(text(data, "chatId"), Instant.now(), eventId);
-        if ("CLOSED".equals(o.code()) && o.value(0) != null && !o.value(0).isEmpty()) {
-            dispatchAll();
+        String chatId = text(data, "chatId");
+        Instant now = Instant.now();
+        Outcome o = store.close(chatId, now, eventId);
+        if (!"CLOSED".equals(o.code())) {
+            return;
+        }
+        String held = o.value(0);
+        String queueId = o.value(1);
+        String previous = o.value(2);
+        if (queueId != null && !queueId.isEmpty()) {
+            if ("QUEUED".equals(previous) || "RESERVED".equals(previous)) {
+                store.unindex(queueId, chatId, Long.parseLong(o.value(3)));
+                announcer.touch(queueId);
+            }
+            if ("QUEUED".equals(previous) || "OFFERED".equals(previous)) {
+                store.countQueue(queueId, "abandoned", "abandoned:" + chatId, 0, false, chatId, now);
+            }
+            String assignedAt = o.value(5);
+            if ("ASSIGNED".equals(previous) && assignedAt != null && !assignedAt.isEmpty()) {
+                store.countQueue(queueId, "handled", "handled:" + chatId, Math.max(0, now.toEpochMilli() - Long.parseLong(assignedAt)),
+                        false, chatId, now);
+            }
+        }
+        if (held != null && !held.isEmpty()) {
+            AgentOutcome u = store.unhold(held, chatId, o.value(6), "closed", now);
+            countDoubleRelease(u, o.replay(), held, chatId, "closed");
+            index.refresh(u.state());
+            agentChanged(u.state());
+            dispatcher.dispatchFor(u.state());
         }
     }
 
+    // ------------------------------------------------------------ presence
+
+    /**
+     * session-service's request. An OFFLINE from session is what it sends when the agent's last socket closed: the
+     * agent gets the grace period (AWAY, keeps its chats, its waiting offers withdrawn) before it is OFFLINE. Any other
+     * status ends a grace period and applies at once. Should session-service add a {@code reason} to the event, an
+     * OFFLINE with a reason other than {@code disconnected} (the agent chose it) applies at once too.
+     */
     public void onPresenceRequested(String eventId, JsonNode data) {
         Presence status = Presence.parse(text(data, "status"));
         String agentId = text(data, "agentId");
@@ -150,211 +353,268 @@ public class Router {
             LOG.warnf("ignoring agent.presence.requested %s without a valid agent or status", eventId);
             return;
         }
-        Outcome o = setPresence(agentId, status, eventId);
+        AgentOutcome o;
+        // forward-compatible: an (additive) reason other than "disconnected" marks a deliberate OFFLINE, applied at once
+        String reason = text(data, "reason");
+        boolean disconnect = reason == null || "disconnected".equals(reason);
+        if (status == Presence.OFFLINE && disconnect && config.disconnectGraceSeconds() > 0) {
+            o = store.presence(agentId, "disconnect", status, eventId, UUID.randomUUID().toString(), Instant.now());
+        } else {
+            o = store.presence(agentId, "set", status, eventId, null, Instant.now());
+        }
         if ("UNKNOWN".equals(o.code())) {
             LOG.warnf("presence requested for unknown agent %s; ignored", agentId);
+            return;
         }
+        afterPresence(agentId, status, o, eventId);
     }
 
-    /** Changes an agent's presence (REST or event); turning AVAILABLE triggers dispatch. */
-    public Outcome setPresence(String agentId, Presence status, String processedId) {
-        Outcome o = store.setPresence(agentId, status, processedId, Instant.now());
-        if ("CHANGED".equals(o.code()) && status == Presence.AVAILABLE) {
-            dispatchAll();
+    /** Changes an agent's presence at once (REST): OFFLINE gives its chats back now. */
+    public AgentOutcome setPresence(String agentId, Presence status) {
+        String marker = "rest:" + UUID.randomUUID();
+        AgentOutcome o = store.presence(agentId, "set", status, marker, null, Instant.now());
+        if (!"UNKNOWN".equals(o.code())) {
+            afterPresence(agentId, status, o, marker);
         }
         return o;
     }
 
-    // ------------------------------------------------------------ dispatch
-
-    /** Offers waiting chats of every queue (highest priority first) to eligible agents. */
-    public void dispatchAll() {
-        List<QueueDefinition> queues = new ArrayList<>(store.queues().values());
-        queues.sort(Comparator.comparing((QueueDefinition q) -> q.priority() == null ? 0 : q.priority()).reversed()
-                .thenComparing(QueueDefinition::id));
-        for (QueueDefinition q : queues) {
-            dispatch(q);
+    private void afterPresence(String agentId, Presence status, AgentOutcome o, String marker) {
+        index.refresh(o.state());
+        agentChanged(o.state());
+        List<String> held = csv(o.value(1));
+        if ("GRACE".equals(o.code())) {
+            giveBack(agentId, held, "withdraw", "agent-disconnected", marker);
+        } else if (status == Presence.OFFLINE) {
+            giveBack(agentId, held, "agent-gone", "agent-offline", marker);
+        } else if (status == Presence.AVAILABLE) {
+            dispatcher.dispatchFor(o.state());
         }
-    }
-
-    public void dispatchQueue(String queueId) {
-        store.queue(queueId).ifPresent(this::dispatch);
     }
 
     /**
-     * Offers the queue's waiting chats, oldest first, page by page. A page costs three round trips (the waiting
-     * chats, every agent, every chat of the page in one pipelined batch) plus one claim script per offer: after a
-     * won claim the chosen agent's load is updated locally and the page goes on; only a lost race (the agent
-     * changed meanwhile) re-reads the agents.
+     * The chats of an agent who went away: waiting offers withdrawn (withdraw), and with agent-gone its assigned
+     * chats re-queued at the front of their queues. A hold whose chat no longer points at the agent is freed too.
      */
-    private void dispatch(QueueDefinition queue) {
-        dispatch(queue, null);
+    private void giveBack(String agentId, List<String> chatIds, String mode, String reason, String marker) {
+        List<String> queues = new ArrayList<>();
+        for (String chatId : chatIds) {
+            Outcome o = store.release(chatId, "", agentId, mode, reason, Instant.now(), mode + ":" + marker + ":" + chatId);
+            if ("RELEASED".equals(o.code())) {
+                AgentOutcome u = store.unhold(agentId, chatId, o.value(6), mode, Instant.now());
+                countDoubleRelease(u, o.replay(), agentId, chatId, mode);
+                index.refresh(u.state());
+                ensureIndexed(chatId, o.value(1), "F".equals(o.value(4)) ? "agent-lost" : "offer-withdrawn");
+                queues.add(o.value(1));
+            } else if ("IGNORED".equals(o.code()) && "agent-gone".equals(mode)) {
+                Map<String, String> chat = store.chat(chatId);
+                if (!agentId.equals(chat.get("agentId"))) {
+                    index.refresh(store.unhold(agentId, chatId, "", "agent-gone", Instant.now()).state());
+                }
+            }
+        }
+        dispatcher.dispatchAll(queues);
     }
 
-    private void dispatch(QueueDefinition queue, List<AgentSnapshot> firstView) {
+    // ------------------------------------------------------------ agents (REST)
+
+    /** A profile saved: the indexes follow the agent's skills and cap; a raised cap or new skills trigger dispatch. */
+    public AgentOutcome upsertAgent(String agentId, io.chatroute.routing.domain.AgentProfile profile) {
+        AgentOutcome o = store.upsertAgent(agentId, profile, Instant.now());
+        Map<String, Integer> previous = "UPDATED".equals(o.code()) ? store.readSkills(o.value(1)) : Map.of();
+        index.refresh(o.state(), previous);
+        agentChanged(o.state());
+        dispatcher.dispatchFor(o.state());
+        return o;
+    }
+
+    // ------------------------------------------------------------ transfers
+
+    /** chat.transfer.requested (from session-service): to a queue or an agent, keeping the chat's age. */
+    public void onTransferRequested(String eventId, JsonNode data) {
+        TransferRequest r = new TransferRequest(text(data, "chatId"), text(data, "requestId"), text(data, "fromAgentId"),
+                text(data, "queueId"), text(data, "agentId"), text(data, "note"), text(data, "requestedBy"));
+        String chatId = r.chatId();
         Instant now = Instant.now();
-        if (queue.businessHours() != null && !queue.businessHours().isOpen(now)) {
+        String malformed = r.malformed();
+        if (malformed != null) {
+            fail(r, eventId, malformed, now);
             return;
         }
-        for (int round = 0; round < MAX_ROUNDS; round++) {
-            List<String> waiting = store.waiting(queue.id(), SCAN);
-            if (waiting.isEmpty()) {
-                return;
-            }
-            List<AgentSnapshot> agents = new ArrayList<>(round == 0 && firstView != null ? firstView : snapshots());
-            List<Map<String, String>> chats = store.chats(waiting);
-            boolean offered = false;
-            boolean lost = false;
-            for (int i = 0; i < waiting.size() && !lost; i++) {
-                String chatId = waiting.get(i);
-                Map<String, String> chat = chats.get(i);
-                if (!"QUEUED".equals(chat.get("state"))) {
-                    dropStaleReservation(chatId, chat);
-                    continue;
-                }
-                Map<String, Integer> required = store.readSkills(chat.get("requiredSkills"));
-                Set<String> excluded = recentlyDeclined(chat, Instant.now());
-                AgentSelector.Selection sel = AgentSelector.select(required, agents, excluded);
-                if (!sel.found()) {
-                    continue;
-                }
-                Outcome o = claim(chatId, queue, chat, sel);
-                if ("OFFERED".equals(o.code())) {
-                    offered = true;
-                    took(agents, sel.agentId(), Instant.now());
-                } else if ("AGENT_LOST".equals(o.code())) {
-                    lost = true; // the agent changed meanwhile: re-read the agents and pick again
-                }
-            }
-            if (!lost && (!offered || waiting.size() < SCAN)) {
-                return;
-            }
-        }
-    }
-
-    /** A place reserved at evaluation whose chat.requested never came (session-service failed): given back. */
-    private void dropStaleReservation(String chatId, Map<String, String> chat) {
-        if (!"RESERVED".equals(chat.get("state"))) {
+        Map<String, String> chat = store.chat(chatId);
+        Map<String, Integer> ruleSkills = store.readSkills(chat.get("ruleSkills"));
+        if (r.toAgent()) {
+            transferToAgent(r, eventId, chat, now);
             return;
         }
-        Instant cutoff = Instant.now().minusSeconds(config.reservationTimeoutSeconds());
-        String reservedAt = chat.get("reservedAt");
-        if (reservedAt != null && Long.parseLong(reservedAt) < cutoff.toEpochMilli()
-                && store.unreserve(chatId, cutoff).code().equals("DROPPED")) {
-            LOG.infof("chat %s: reservation never confirmed by chat.requested, dropped", chatId);
+        QueueDefinition queue = store.queue(r.queueId()).orElse(null);
+        if (queue == null) {
+            fail(r, eventId, "unknown-queue", now);
+            return;
         }
+        Target target = index.ensure(CandidateIndex.target(queue, ruleSkills));
+        Outcome o = store.transfer(chatId, eventId, r.requestId(), r.fromAgentId(), "queue", queue.id(), target, null, r.note(), null,
+                null, null, null, now);
+        if (!"QUEUED".equals(o.code())) {
+            return;
+        }
+        AgentOutcome u = store.unhold(r.fromAgentId(), chatId, o.value(5), "transfer", now);
+        countDoubleRelease(u, o.replay(), r.fromAgentId(), chatId, "transfer");
+        index.refresh(u.state());
+        ensureIndexed(chatId, queue.id(), "transferred");
+        List<String> queues = new ArrayList<>(List.of(queue.id()));
+        if (u.state() != null && u.state().offerable()) {
+            queues.addAll(dispatcher.queuesFor(u.state()));
+        }
+        dispatcher.dispatchAll(queues);
     }
 
-    /** The local view of an agent who just took an offer: one more active chat, assigned now. */
-    private static void took(List<AgentSnapshot> agents, String agentId, Instant now) {
-        for (int i = 0; i < agents.size(); i++) {
-            AgentSnapshot a = agents.get(i);
-            if (a.id().equals(agentId)) {
-                agents.set(i, new AgentSnapshot(a.id(), a.status(), a.active() + 1, a.max(), a.skills(), now.toEpochMilli()));
-                return;
-            }
+    private void transferToAgent(TransferRequest r, String eventId, Map<String, String> chat, Instant now) {
+        String chatId = r.chatId();
+        if (store.agent(r.agentId()).isEmpty()) {
+            fail(r, eventId, "unknown-agent", now);
+            return;
         }
-    }
-
-    private Outcome claim(String chatId, QueueDefinition queue, Map<String, String> chat, AgentSelector.Selection sel) {
-        Instant now = Instant.now();
-        Instant expires = now.plusSeconds(queue.offerTimeout());
+        if (!"ASSIGNED".equals(chat.get("state")) || !r.fromAgentId().equals(chat.get("agentId"))) {
+            fail(r, eventId, "not-assigned", now);
+            return;
+        }
+        QueueDefinition queue = store.queue(chat.get("queueId")).orElse(null);
+        int timeout = queue == null ? QueueDefinition.DEFAULT_OFFER_TIMEOUT : queue.offerTimeout();
         String offerId = UUID.randomUUID().toString();
+        Instant expires = now.plusSeconds(timeout);
+        AgentOutcome held = store.hold(r.agentId(), chatId, offerId, now);
+        index.refresh(held.state());
+        if (!"HELD".equals(held.code())) {
+            Outcome f = fail(r, eventId, "agent-unavailable", now);
+            if ("OFFERED".equals(f.code())) {
+                releaseTransferred(r, f, now); // a redelivery of a transfer applied before: finish its follow-up
+            }
+            return;
+        }
         Map<String, Object> request = store.readMap(chat.get("request"));
         Map<String, Object> offered = new LinkedHashMap<>();
         offered.put("chatId", chatId);
-        offered.put("agentId", sel.agentId());
-        offered.put("queueId", queue.id());
+        offered.put("agentId", r.agentId());
+        offered.put("queueId", chat.get("queueId"));
         offered.put("offerId", offerId);
         offered.put("offeredAt", now.toString());
         offered.put("expiresAt", expires.toString());
         offered.put("visitor", request.getOrDefault("visitor", Map.of()));
         offered.put("form", request.getOrDefault("form", Map.of()));
         offered.put("message", request.get("message"));
-        Map<String, Object> decision = new LinkedHashMap<>();
-        decision.put("step", "offered");
-        decision.put("at", now.toString());
-        decision.put("queueId", queue.id());
-        decision.put("requiredSkills", sel.requiredSkills());
-        decision.put("agentId", sel.agentId());
-        decision.put("offerId", offerId);
-        decision.put("expiresAt", expires.toString());
-        decision.put("tieBreak", sel.tieBreak());
-        // bounded: the ten best candidates and how many there were (a decision record stays small with any team size)
-        decision.put("candidates", sel.candidates().size() > 10 ? sel.candidates().subList(0, 10) : sel.candidates());
-        decision.put("candidateCount", sel.candidates().size());
-        Outcome o = store.claim(chatId, sel.agentId(), offerId, now, expires, store.write(offered), decision);
-        if (!"OFFERED".equals(o.code())) {
-            LOG.debugf("claim of %s for %s lost: %s", chatId, sel.agentId(), o);
+        Map<String, Object> transfer = new LinkedHashMap<>();
+        transfer.put("fromAgentId", r.fromAgentId());
+        transfer.put("note", r.note());
+        offered.put("transfer", transfer);
+        Outcome o = store.transfer(chatId, eventId, r.requestId(), r.fromAgentId(), "agent", null, null, r.agentId(), r.note(), null,
+                offerId, expires, store.write(offered), now);
+        if (!"OFFERED".equals(o.code()) || o.replay()) {
+            // the chat was not the previous agent's any more (or this is a redelivery): give the target's slot back
+            index.refresh(store.unhold(r.agentId(), chatId, offerId, "compensate", Instant.now()).state());
         }
-        return o;
-    }
-
-    /** Offers whose deadline passed: release the slot, put the chat back at the head of its queue, re-dispatch. */
-    @Scheduled(every = "${chatroute.routing.offer-sweep-interval:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void expireOffers() {
-        if (stopping) {
-            return;
-        }
-        try {
-            expireDueOffers();
-        } catch (RuntimeException e) {
-            LOG.warnf("offer expiry sweep failed, will retry: %s", e.toString());
+        if ("OFFERED".equals(o.code())) {
+            releaseTransferred(r, o, now);
         }
     }
 
-    private void expireDueOffers() {
+    /** The previous agent's slot of a chat transferred to an agent is freed, and that agent may get another chat. */
+    private void releaseTransferred(TransferRequest r, Outcome o, Instant now) {
+        AgentOutcome u = store.unhold(r.fromAgentId(), r.chatId(), o.value(2), "transfer", now);
+        countDoubleRelease(u, o.replay(), r.fromAgentId(), r.chatId(), "transfer");
+        index.refresh(u.state());
+        dispatcher.dispatchFor(u.state());
+    }
+
+    private Outcome fail(TransferRequest r, String eventId, String reason, Instant now) {
+        return store.transfer(r.chatId(), eventId, r.requestId(), r.fromAgentId(), "fail", null, null, null, null, reason, null, null, null, now);
+    }
+
+    // ------------------------------------------------------------ timers
+
+    /** One due timer of a partition (see {@link Timers}); every kind claims its member atomically. */
+    void onTimer(int partition, String member) {
+        String[] p = member.split("\\|", 3);
+        String kind = p[0];
+        String id = p.length > 1 ? p[1] : "";
+        String token = p.length > 2 ? p[2] : "";
         Instant now = Instant.now();
-        Set<String> queues = new HashSet<>();
-        for (String chatId : store.dueOffers(now, 500)) {
-            Outcome o = store.release(chatId, null, null, "timeout", now, null);
-            if ("RELEASED".equals(o.code())) {
-                appendDecision(chatId, Map.of("step", "expired", "at", now.toString(), "agentId", o.value(0)));
-                queues.add(o.value(1));
+        switch (kind) {
+            case "exp" -> {
+                Outcome o = store.release(id, token, "", "timeout", "timeout", now, "exp:" + id + ":" + token);
+                if ("RELEASED".equals(o.code())) {
+                    afterRelease(id, o, "timeout", "expired");
+                }
+            }
+            case "ovf" -> overflow(partition, member, id, Long.parseLong(token), now);
+            case "cool" -> {
+                if (store.take(partition, member)) {
+                    Map<String, String> chat = store.chat(id);
+                    if ("QUEUED".equals(chat.get("state")) && chat.get("queueId") != null) {
+                        dispatcher.dispatch(chat.get("queueId"));
+                    }
+                }
+            }
+            case "idx" -> {
+                if (store.take(partition, member)) {
+                    repairIndex(id, token);
+                }
+            }
+            case "unres" -> {
+                Outcome o = store.unreserve(id, now.minusSeconds(config.reservationTimeoutSeconds()), true);
+                if ("DROPPED".equals(o.code())) {
+                    LOG.infof("chat %s: reservation never confirmed by chat.requested, given back", id);
+                    store.unindex(o.value(0), id, Long.parseLong(o.value(1)));
+                    announcer.touch(o.value(0));
+                }
+            }
+            case "grace" -> {
+                AgentOutcome o = store.presence(id, "grace-end", null, null, token, now);
+                if ("CHANGED".equals(o.code())) {
+                    index.refresh(o.state());
+                    giveBack(id, csv(o.value(1)), "agent-gone", "agent-offline", "grace:" + token);
+                }
+            }
+            case "open" -> {
+                if (store.take(partition, member)) {
+                    queueOpened(id);
+                }
+            }
+            default -> {
+                LOG.warnf("unknown timer %s dropped", member);
+                store.take(partition, member);
             }
         }
-        if (!queues.isEmpty()) {
-            queues.forEach(this::dispatchQueue);
-        }
     }
 
-    /** Safety net: chats left waiting (a queue that just opened, a declined agent's cooldown over) get another try. */
-    @Scheduled(every = "${chatroute.routing.redispatch-interval:10s}", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void redispatch() {
-        if (stopping) {
+    /** A queue's opening time came: its chats are announced their positions and dispatched. */
+    void queueOpened(String queueId) {
+        announcer.touch(queueId);
+        dispatcher.dispatch(queueId);
+    }
+
+    /** The chat's overflow time came while it still waits: to the overflow queue, keeping its age. */
+    private void overflow(int partition, String member, String chatId, long epoch, Instant now) {
+        Map<String, String> chat = store.chat(chatId);
+        QueueDefinition from = store.queue(chat.get("queueId")).orElse(null);
+        QueueDefinition to = from == null || from.overflow() == null ? null : store.queue(from.overflow().queueId()).orElse(null);
+        if (to == null) {
+            store.take(partition, member); // no (longer an) overflow queue: the chat stays
             return;
         }
-        try {
-            dispatchAll();
-        } catch (RuntimeException e) {
-            LOG.warnf("re-dispatch sweep failed, will retry: %s", e.toString());
+        Target target = index.ensure(CandidateIndex.target(to, store.readSkills(chat.get("ruleSkills"))));
+        Outcome o = store.move(chatId, epoch, to.id(), target, overflowAfter(to), now);
+        if (!"MOVED".equals(o.code())) {
+            return;
         }
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        stopping = true;
+        LOG.debugf("chat %s overflowed from %s to %s", chatId, o.value(0), to.id());
+        store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)) - 1);
+        announcer.touch(o.value(0));
+        ensureIndexed(chatId, to.id(), "overflow");
+        dispatcher.dispatch(to.id());
     }
 
     // ------------------------------------------------------------ helpers
-
-    private Set<String> recentlyDeclined(Map<String, String> chat, Instant now) {
-        Set<String> out = new HashSet<>();
-        long cutoff = now.toEpochMilli() - config.declineCooldownSeconds() * 1000L;
-        chat.forEach((k, v) -> {
-            if (k.startsWith("declined:") && Long.parseLong(v) > cutoff) {
-                out.add(k.substring("declined:".length()));
-            }
-        });
-        return out;
-    }
-
-    private void appendDecision(String chatId, Map<String, Object> step) {
-        store.appendDecision(chatId, step);
-    }
-
-    private List<AgentSnapshot> snapshots() {
-        return store.agents().stream().map(AgentRecord::snapshot).toList();
-    }
 
     public Map<String, Object> agentView(String agentId) {
         Map<String, Object> agent = new LinkedHashMap<>();
@@ -369,6 +629,28 @@ public class Router {
             agent.put("avatarUrl", null);
         });
         return agent;
+    }
+
+    private static List<String> csv(String s) {
+        if (s == null || s.isEmpty()) {
+            return List.of();
+        }
+        return List.of(s.split(","));
+    }
+
+    private static Instant instant(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            try {
+                return java.time.OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e2) {
+                return null;
+            }
+        }
     }
 
     private static Map<String, Object> visitor(JsonNode v) {
@@ -389,5 +671,9 @@ public class Router {
     static String text(JsonNode data, String field) {
         JsonNode n = data == null ? null : data.get(field);
         return n == null || n.isNull() ? null : n.asText();
+    }
+
+    static Map<String, Integer> merge(Map<String, Integer> a, Map<String, Integer> b) {
+        return Skills.merge(a, b);
     }
 }

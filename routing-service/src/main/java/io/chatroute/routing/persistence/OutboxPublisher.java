@@ -4,12 +4,12 @@ import java.util.List;
 
 /**
  * Publishes the outbox entries a script just appended, at once and in order (implemented by the messaging
- * layer's relay). The outbox stream keeps them until the broker acknowledged them.
+ * layer's relay). The partition's outbox stream keeps them until the broker acknowledged them.
  */
 public interface OutboxPublisher {
 
-    /** An outbox entry: its stream id and the CloudEvent to publish. */
-    record Entry(String streamId, String id, String type, String key, String topic, String time, String data) {
+    /** An outbox entry: its stream (the partition's outbox key), its stream id and the CloudEvent to publish. */
+    record Entry(String stream, String streamId, String id, String type, String key, String topic, String time, String data) {
     }
 
     void publish(List<Entry> entries);

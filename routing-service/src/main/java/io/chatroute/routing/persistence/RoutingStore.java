@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,49 +27,69 @@ import io.chatroute.routing.domain.LiveStats;
 import io.chatroute.routing.domain.Presence;
 import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.RoutingRule;
+import io.chatroute.routing.domain.Target;
 import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.stream.StreamMessage;
-import io.quarkus.redis.datasource.stream.StreamRange;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.mutiny.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * All routing state in Redis (keys {@code routing:*}, see architecture.md). Blocking API: call it from worker
- * threads only (REST resources returning plain objects, @Blocking consumers, scheduled jobs, the relay thread).
+ * All routing state in Redis ({@link Keys}). Every change is one Lua script on the keys of one partition (a chat, an
+ * agent or a queue); the events it appends are published at once ({@link OutboxPublisher}) and the timers it schedules
+ * armed ({@link TimerScheduler}). Blocking API: call it from worker threads only.
  */
 @ApplicationScoped
 public class RoutingStore {
-    public static final String OUTBOX = "routing:outbox";
-    public static final String LEASE = "routing:outbox:lease";
-    public static final String DEADLINES = "routing:offer-deadlines";
 
     private final RedisDataSource redis;
     private final Redis lowLevel;
     private final ObjectMapper json;
     private final RoutingConfig config;
     private final OutboxPublisher publisher;
+    private final TimerScheduler timers;
+    private final Keys keys;
     private final ReentrantLock[] stripes = new ReentrantLock[256];
 
-    public RoutingStore(RedisDataSource redis, Redis lowLevel, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher) {
+    public RoutingStore(RedisDataSource redis, Redis lowLevel, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher,
+                        TimerScheduler timers) {
         this.redis = redis;
         this.lowLevel = lowLevel;
         this.json = json;
         this.config = config;
         this.publisher = publisher;
+        this.timers = timers;
+        this.keys = new Keys(config.partitions());
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
     }
 
-    // ------------------------------------------------------------ forms, queues, rules
+    public Keys keys() {
+        return keys;
+    }
+
+    /**
+     * The partition count decides every key name: the first instance records it, every later one must use the same
+     * (a different count would not find the state).
+     */
+    public void checkPartitions() {
+        String want = String.valueOf(keys.partitions());
+        Boolean set = redis.value(String.class).setnx(Keys.PARTITIONS, want);
+        String have = redis.value(String.class).get(Keys.PARTITIONS);
+        if (!Boolean.TRUE.equals(set) && !want.equals(have)) {
+            throw new IllegalStateException("chatroute.routing.partitions is " + want + " but this Redis holds routing state of "
+                    + have + " partitions; use " + have);
+        }
+    }
+
+    // ------------------------------------------------------------ forms, queues, rules, targets
 
     /*
-     * Forms, queues and rules change by admin PUTs, rarely, and are read on every chat start and dispatch: they are
-     * cached in this process for chatroute.routing.config-cache-millis (1 s). A PUT on this instance is seen at
-     * once; another instance sees it within that time.
+     * Forms, queues, rules and targets change by admin PUTs, rarely, and are read on every chat start and dispatch:
+     * they are cached in this process for chatroute.routing.config-cache-millis (1 s). A PUT on this instance is seen
+     * at once; another instance sees it within that time.
      */
     private record Cached<T>(T value, long at) {
         boolean fresh(long ttl) {
@@ -76,13 +97,14 @@ public class RoutingStore {
         }
     }
 
-    private final Map<String, Cached<Optional<FormDefinition>>> formCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Cached<Optional<FormDefinition>>> formCache = new ConcurrentHashMap<>();
     private volatile Cached<Map<String, QueueDefinition>> queueCache;
     private volatile Cached<List<RoutingRule>> ruleCache;
+    private volatile Cached<Map<String, Target>> targetCache;
 
     public void saveForm(String id, FormDefinition form) {
-        redis.value(String.class).set("routing:form:" + id, write(form));
-        redis.set(String.class).sadd("routing:forms", id);
+        redis.value(String.class).set(Keys.PREFIX + "form:" + id, write(form));
+        redis.set(String.class).sadd(Keys.PREFIX + "forms", id);
         formCache.remove(id);
     }
 
@@ -91,7 +113,7 @@ public class RoutingStore {
         if (c != null && c.fresh(config.configCacheMillis())) {
             return c.value();
         }
-        Optional<FormDefinition> f = Optional.ofNullable(redis.value(String.class).get("routing:form:" + id))
+        Optional<FormDefinition> f = Optional.ofNullable(redis.value(String.class).get(Keys.PREFIX + "form:" + id))
                 .map(s -> read(s, FormDefinition.class));
         if (formCache.size() < 10_000) {
             formCache.put(id, new Cached<>(f, System.currentTimeMillis()));
@@ -101,20 +123,20 @@ public class RoutingStore {
 
     public Map<String, FormDefinition> forms() {
         Map<String, FormDefinition> out = new TreeMap<>();
-        for (String id : redis.set(String.class).smembers("routing:forms")) {
+        for (String id : redis.set(String.class).smembers(Keys.PREFIX + "forms")) {
             form(id).ifPresent(f -> out.put(id, f));
         }
         return out;
     }
 
     public void saveQueue(QueueDefinition queue) {
-        redis.value(String.class).set("routing:queue:" + queue.id(), write(queue));
-        redis.set(String.class).sadd("routing:queues", queue.id());
+        redis.value(String.class).set(Keys.PREFIX + "queue:" + queue.id(), write(queue));
+        redis.set(String.class).sadd(Keys.PREFIX + "queues", queue.id());
         queueCache = null;
     }
 
     public Optional<QueueDefinition> queue(String id) {
-        return Optional.ofNullable(queues().get(id));
+        return Optional.ofNullable(id == null ? null : queues().get(id));
     }
 
     /** Every queue (cached; read in two round trips, SMEMBERS and one MGET, whatever their number). */
@@ -130,13 +152,13 @@ public class RoutingStore {
 
     private Map<String, QueueDefinition> readQueues() {
         Map<String, QueueDefinition> out = new TreeMap<>();
-        List<String> ids = new ArrayList<>(redis.set(String.class).smembers("routing:queues"));
+        List<String> ids = new ArrayList<>(redis.set(String.class).smembers(Keys.PREFIX + "queues"));
         if (ids.isEmpty()) {
             return out;
         }
-        Map<String, String> values = redis.value(String.class).mget(ids.stream().map(id -> "routing:queue:" + id).toArray(String[]::new));
+        Map<String, String> values = redis.value(String.class).mget(ids.stream().map(id -> Keys.PREFIX + "queue:" + id).toArray(String[]::new));
         for (String id : ids) {
-            String v = values.get("routing:queue:" + id);
+            String v = values.get(Keys.PREFIX + "queue:" + id);
             if (v != null) {
                 out.put(id, read(v, QueueDefinition.class));
             }
@@ -145,11 +167,11 @@ public class RoutingStore {
     }
 
     public Set<String> queueIds() {
-        return redis.set(String.class).smembers("routing:queues");
+        return redis.set(String.class).smembers(Keys.PREFIX + "queues");
     }
 
     public void saveRules(List<RoutingRule> rules) {
-        redis.value(String.class).set("routing:rules", write(rules));
+        redis.value(String.class).set(Keys.PREFIX + "rules", write(rules));
         ruleCache = null;
     }
 
@@ -158,39 +180,134 @@ public class RoutingStore {
         if (c != null && c.fresh(config.configCacheMillis())) {
             return c.value();
         }
-        String s = redis.value(String.class).get("routing:rules");
+        String s = redis.value(String.class).get(Keys.PREFIX + "rules");
         List<RoutingRule> rules = s == null ? List.of() : List.copyOf(read(s, new TypeReference<List<RoutingRule>>() { }));
         ruleCache = new Cached<>(rules, System.currentTimeMillis());
         return rules;
     }
 
+    /** Every known routing target, by id (cached like the configuration). */
+    public Map<String, Target> targets() {
+        Cached<Map<String, Target>> c = targetCache;
+        if (c != null && c.fresh(config.configCacheMillis())) {
+            return c.value();
+        }
+        Map<String, Target> out = new TreeMap<>();
+        Map<String, String> all = redis.hash(String.class).hgetall(Keys.TARGETS);
+        if (all != null) {
+            all.forEach((id, v) -> out.put(id, read(v, Target.class)));
+        }
+        Map<String, Target> fresh = java.util.Collections.unmodifiableMap(out);
+        targetCache = new Cached<>(fresh, System.currentTimeMillis());
+        return fresh;
+    }
+
+    /** Records a target; true when it is new (its index must then be built). */
+    public boolean registerTarget(Target t) {
+        boolean added = redis.hash(String.class).hsetnx(Keys.TARGETS, t.id(), write(t));
+        if (added) {
+            targetCache = null;
+        }
+        return added;
+    }
+
+    public void unregisterTarget(Target t) {
+        redis.hash(String.class).hdel(Keys.TARGETS, t.id());
+        targetCache = null;
+    }
+
     // ------------------------------------------------------------ agents
 
-    public record Outcome(String code, List<String> values) {
+    /** A script's result: its code and values, and whether it answered from an idempotency marker. */
+    public record Outcome(String code, List<String> values, boolean replay) {
         public String value(int i) {
             return values.size() > i ? values.get(i) : null;
         }
     }
 
-    public Outcome upsertAgent(String id, AgentProfile profile, Instant now) {
-        return eval(Scripts.UPSERT_AGENT, id, write(profile), write(profile.skillsOrEmpty()), String.valueOf(profile.cap()),
-                String.valueOf(now.toEpochMilli()), now.toString(), uuid());
+    public record AgentOutcome(Outcome outcome, AgentState state) {
+        public String code() {
+            return outcome.code();
+        }
+
+        public String value(int i) {
+            return outcome.value(i);
+        }
+    }
+
+    private AgentOutcome agentRun(Scripts.Script s, String agentId, List<String> k, String... args) {
+        Outcome o = run(s, agentId, k, args);
+        return new AgentOutcome(o, AgentState.fromTail(agentId, o.values(), this));
+    }
+
+    public AgentOutcome upsertAgent(String id, AgentProfile profile, Instant now) {
+        redis.set(String.class).sadd(Keys.AGENTS, id);
+        return agentRun(Scripts.AGENT_UPSERT, id, List.of(keys.agent(id), keys.agentOutbox(id)), id, write(profile),
+                write(profile.skillsOrEmpty()), String.valueOf(profile.cap()), ms(now), now.toString(), uuid());
+    }
+
+    /** Presence: mode "set" (status), "disconnect" (grace starts) or "grace-end" (token of the grace timer). */
+    public AgentOutcome presence(String agentId, String mode, Presence status, String processedId, String token, Instant now) {
+        String marker = processedId != null ? processedId : "grace:" + agentId + ":" + token;
+        return agentRun(Scripts.AGENT_PRESENCE, agentId, List.of(keys.agent(agentId), keys.holds(agentId),
+                        keys.agentProcessed(agentId, marker), keys.agentOutbox(agentId), keys.agentDue(agentId)),
+                agentId, mode, status == null ? "" : status.name(), ms(now), now.toString(), ttl(),
+                String.valueOf(config.disconnectGraceSeconds() * 1000L), token == null ? "" : token, uuid());
+    }
+
+    public AgentOutcome hold(String agentId, String chatId, String offerId, Instant now) {
+        return agentRun(Scripts.AGENT_HOLD, agentId, agentKeys(agentId), agentId, chatId, offerId, ms(now), now.toString(), uuid());
+    }
+
+    public AgentOutcome unhold(String agentId, String chatId, String offerId, String mode, Instant now) {
+        return agentRun(Scripts.AGENT_UNHOLD, agentId, agentKeys(agentId), agentId, chatId, nz(offerId), mode, ms(now), now.toString(),
+                config.awayOnMissedOffer() ? String.valueOf(config.missedOffersBeforeAway()) : "", uuid(), uuid());
+    }
+
+    public Outcome touch(String agentId, String chatId, String offerId, Instant now) {
+        return run(Scripts.AGENT_TOUCH, agentId, List.of(keys.agent(agentId), keys.holds(agentId)), agentId, chatId, nz(offerId), ms(now));
+    }
+
+    /** Drops the given stale holds (chat id -> hold value as read) and sets active to the holds left. */
+    public AgentOutcome reconcile(String agentId, Map<String, String> staleHolds, Instant now) {
+        List<String> args = new ArrayList<>(List.of(agentId, ms(now), now.toString(), uuid()));
+        staleHolds.forEach((chat, value) -> {
+            args.add(chat);
+            args.add(value);
+        });
+        return agentRun(Scripts.AGENT_RECONCILE, agentId, agentKeys(agentId), args.toArray(String[]::new));
+    }
+
+    private List<String> agentKeys(String agentId) {
+        return List.of(keys.agent(agentId), keys.holds(agentId), keys.agentOutbox(agentId));
     }
 
     public Optional<AgentRecord> agent(String id) {
-        Map<String, String> h = redis.hash(String.class).hgetall("routing:agent:" + id);
+        Map<String, String> h = redis.hash(String.class).hgetall(keys.agent(id));
         if (h == null || h.isEmpty() || h.get("profile") == null) {
             return Optional.empty();
         }
-        AgentProfile p = read(h.get("profile"), AgentProfile.class);
-        return Optional.of(new AgentRecord(id, p, Optional.ofNullable(Presence.parse(h.get("status"))).orElse(Presence.OFFLINE),
-                intOf(h.get("active")), intOf(h.get("max")), longOf(h.get("lastAssignedAt")), longOf(h.get("statusSince")),
-                longOf(h.get("idleSince"))));
+        return Optional.of(record(id, h.get("profile"), h.get("status"), h.get("active"), h.get("max"), h.get("lastAssignedAt"),
+                h.get("statusSince"), h.get("idleSince"), h.get("graceUntil")));
     }
 
-    /** Every agent, sorted by id: two round trips (SMEMBERS, then one pipelined batch of HMGETs) whatever their number. */
+    /** The chats an agent holds (offered or assigned): chat id -> "offerId|sinceMs[|A]". */
+    public Map<String, String> holds(String agentId) {
+        Map<String, String> h = redis.hash(String.class).hgetall(keys.holds(agentId));
+        return h == null ? Map.of() : h;
+    }
+
+    public List<String> agentIds() {
+        return new ArrayList<>(new java.util.TreeSet<>(redis.set(String.class).smembers(Keys.AGENTS)));
+    }
+
+    /** Every agent, sorted by id: two round trips (SMEMBERS, then one pipelined batch of HMGETs). Admin and stats only. */
     public List<AgentRecord> agents() {
-        List<String> ids = agentIds();
+        return agents(agentIds());
+    }
+
+    /** The given agents (unknown ones skipped), in one pipelined round trip. */
+    public List<AgentRecord> agents(List<String> ids) {
         if (ids.isEmpty()) {
             return new ArrayList<>();
         }
@@ -201,16 +318,11 @@ public class RoutingStore {
         return agentRecords(ids, lowLevel.batchAndAwait(batch), 0);
     }
 
-    private List<String> agentIds() {
-        return new ArrayList<>(new java.util.TreeSet<>(redis.set(String.class).smembers("routing:agents")));
+    private Request agentRow(String id) {
+        return Request.cmd(Command.HMGET).arg(keys.agent(id)).arg("profile").arg("status").arg("active").arg("max")
+                .arg("lastAssignedAt").arg("statusSince").arg("idleSince").arg("graceUntil");
     }
 
-    private static Request agentRow(String id) {
-        return Request.cmd(Command.HMGET).arg("routing:agent:" + id).arg("profile").arg("status").arg("active").arg("max")
-                .arg("lastAssignedAt").arg("statusSince").arg("idleSince");
-    }
-
-    /** The agents of {@code ids} from the replies of {@link #agentRow} at {@code rows[from..]} (deleted agents skipped). */
     private List<AgentRecord> agentRecords(List<String> ids, List<Response> rows, int from) {
         List<AgentRecord> out = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
@@ -218,56 +330,319 @@ public class RoutingStore {
             if (r == null || r.get(0) == null) {
                 continue;
             }
-            AgentProfile p = read(r.get(0).toString(), AgentProfile.class);
-            out.add(new AgentRecord(ids.get(i), p, Optional.ofNullable(Presence.parse(str(r.get(1)))).orElse(Presence.OFFLINE),
-                    intOf(str(r.get(2))), intOf(str(r.get(3))), longOf(str(r.get(4))), longOf(str(r.get(5))), longOf(str(r.get(6)))));
+            out.add(record(ids.get(i), str(r.get(0)), str(r.get(1)), str(r.get(2)), str(r.get(3)), str(r.get(4)), str(r.get(5)),
+                    str(r.get(6)), str(r.get(7))));
         }
         return out;
     }
 
-    // ------------------------------------------------------------ live stats
-
-    /** Every agent and, per queue asked for, its waiting set and the day's counters (absent queues read as empty). */
-    public record LiveSnapshot(List<AgentRecord> agents, Map<String, LiveStats.QueueState> queues) {
+    private AgentRecord record(String id, String profile, String status, String active, String max, String lastAssignedAt,
+                               String statusSince, String idleSince, String graceUntil) {
+        return new AgentRecord(id, read(profile, AgentProfile.class), Optional.ofNullable(Presence.parse(status)).orElse(Presence.OFFLINE),
+                (int) longOf(active), (int) longOf(max), longOf(lastAssignedAt), longOf(statusSince), longOf(idleSince), longOf(graceUntil));
     }
 
-    /** The service-level counters of a queue for one UTC day (a hash, written by accept.lua and close.lua). */
-    public static String statsKey(String queueId, LocalDate day) {
-        return "routing:stats:queue:" + queueId + ":" + day;
+    // ------------------------------------------------------------ chats
+
+    public Map<String, String> chat(String chatId) {
+        Map<String, String> h = redis.hash(String.class).hgetall(keys.chat(chatId));
+        return h == null ? Map.of() : h;
+    }
+
+    /** The hashes of several chats in one pipelined round trip (empty maps for unknown chats), in order. */
+    public List<Map<String, String>> chats(List<String> chatIds) {
+        if (chatIds.isEmpty()) {
+            return List.of();
+        }
+        List<Request> batch = new ArrayList<>(chatIds.size());
+        for (String id : chatIds) {
+            batch.add(Request.cmd(Command.HGETALL).arg(keys.chat(id)));
+        }
+        List<Map<String, String>> out = new ArrayList<>(chatIds.size());
+        for (Response r : lowLevel.batchAndAwait(batch)) {
+            out.add(hash(r));
+        }
+        return out;
+    }
+
+    public List<String> decisions(String chatId) {
+        return redis.list(String.class).lrange(keys.decisions(chatId), 0, -1);
+    }
+
+    private List<String> chatKeys(String chatId, String marker) {
+        return List.of(keys.chat(chatId), keys.decisions(chatId), keys.chatProcessed(chatId, marker), keys.chatOutbox(chatId),
+                keys.chatDue(chatId));
+    }
+
+    /** chat.requested: QUEUED (epoch, enqueuedAt, the queue a reservation was in), or EXISTS with the state. */
+    public Outcome enqueue(String chatId, String eventId, Instant now, String queueId, String ruleId, Target target,
+                           Map<String, Integer> ruleSkills, int priority, Map<String, Object> request, Map<String, Object> decision,
+                           Map<String, Object> offlineEvent, Long overflowAfterMillis) {
+        return run(Scripts.CHAT_ENQUEUE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(), queueId, ruleId,
+                target.id(), write(target.skills()), write(ruleSkills == null ? Map.of() : ruleSkills), String.valueOf(priority),
+                write(request), write(decision), offlineEvent == null ? "" : write(offlineEvent),
+                overflowAfterMillis == null ? "" : String.valueOf(overflowAfterMillis), idxDelay(), maxSteps(), uuid());
+    }
+
+    /** Takes the chat's place at evaluation: RESERVED (queue, epoch, enqueuedAt, priority, NEW) or the state it has. */
+    public Outcome reserve(String chatId, String queueId, Target target, int priority, Instant now) {
+        return run(Scripts.CHAT_RESERVE, chatId, List.of(keys.chat(chatId), keys.chatDue(chatId)), chatId, queueId, target.id(),
+                String.valueOf(priority), ms(now), String.valueOf(config.reservationTimeoutSeconds() * 1000L));
+    }
+
+    /** Drops the reservation when still unconfirmed and older than the cut-off: DROPPED (queue, epoch) or KEPT. */
+    public Outcome unreserve(String chatId, Instant olderThan) {
+        return unreserve(chatId, olderThan, false);
+    }
+
+    public Outcome unreserve(String chatId, Instant olderThan, boolean fromTimer) {
+        return run(Scripts.CHAT_UNRESERVE, chatId, List.of(keys.chat(chatId), keys.chatDue(chatId)), chatId, ms(olderThan),
+                fromTimer ? "1" : "");
+    }
+
+    public Outcome offer(String chatId, String agentId, String offerId, Instant now, Instant expires, long epoch, String offeredJson,
+                         Map<String, Object> decision) {
+        return run(Scripts.CHAT_OFFER, chatId, List.of(keys.chat(chatId), keys.decisions(chatId), keys.chatOutbox(chatId), keys.chatDue(chatId)),
+                chatId, agentId, offerId, ms(now), ms(expires), now.toString(), String.valueOf(epoch), offeredJson, write(decision),
+                String.valueOf(config.acceptSkewMillis()), maxSteps(), uuid());
+    }
+
+    public Outcome accept(String chatId, String agentId, String offerId, Instant now, Instant acceptedAt, String assignedJson,
+                          String eventId) {
+        return run(Scripts.CHAT_ACCEPT, chatId, chatKeys(chatId, eventId), chatId, agentId, nz(offerId), ms(now), now.toString(), ttl(),
+                assignedJson, acceptedAt == null ? "0" : ms(acceptedAt), String.valueOf(config.acceptSkewMillis()), maxSteps(), uuid());
+    }
+
+    /** Gives a chat its agent held back to its queue: mode decline, timeout, withdraw or agent-gone (see chat_release.lua). */
+    public Outcome release(String chatId, String offerId, String agentId, String mode, String reason, Instant now, String marker) {
+        return run(Scripts.CHAT_RELEASE, chatId, chatKeys(chatId, marker), chatId, nz(offerId), nz(agentId), mode, ms(now), now.toString(),
+                ttl(), String.valueOf(config.declineCooldownSeconds() * 1000L), idxDelay(), maxSteps(), nz(reason), uuid());
+    }
+
+    public Outcome close(String chatId, Instant now, String eventId) {
+        return run(Scripts.CHAT_CLOSE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(),
+                String.valueOf(config.closedRetentionSeconds()), maxSteps());
+    }
+
+    public Outcome move(String chatId, long epoch, String toQueue, Target target, Long nextOverflowAfterMillis, Instant now) {
+        return run(Scripts.CHAT_MOVE, chatId, List.of(keys.chat(chatId), keys.decisions(chatId), keys.chatOutbox(chatId), keys.chatDue(chatId)),
+                chatId, String.valueOf(epoch), toQueue, target.id(), write(target.skills()), ms(now), now.toString(), idxDelay(), maxSteps(),
+                nextOverflowAfterMillis == null ? "" : String.valueOf(nextOverflowAfterMillis));
+    }
+
+    /** The chat side of a transfer: mode fail (with the reason), queue (to target) or agent (offered to toAgentId). */
+    public Outcome transfer(String chatId, String eventId, String requestId, String fromAgentId, String mode, String toQueue, Target target,
+                            String toAgentId, String note, String failReason, String offerId, Instant expires, String offeredJson,
+                            Instant now) {
+        return run(Scripts.CHAT_TRANSFER, chatId, chatKeys(chatId, eventId), chatId, nz(requestId), nz(fromAgentId), mode, nz(toQueue),
+                target == null ? "" : target.id(), target == null ? "{}" : write(target.skills()), nz(toAgentId), nz(note), ms(now),
+                now.toString(), ttl(), nz(failReason), nz(offerId), expires == null ? "0" : ms(expires), nz(offeredJson), idxDelay(),
+                maxSteps(), String.valueOf(config.acceptSkewMillis()), uuid(), uuid());
+    }
+
+    // ------------------------------------------------------------ queues
+
+    private List<String> indexKeys(String queueId) {
+        return List.of(keys.waiting(queueId), keys.since(queueId), keys.entries(queueId), keys.announced(queueId));
     }
 
     /**
-     * Live figures in two round trips whatever the number of agents, queues and chats: SMEMBERS of the agents, then one
-     * pipelined batch of an HMGET per agent and, per queue, ZCARD and the oldest entry of its waiting set and an HMGET
-     * of the day's counters. Nothing is read per chat.
+     * A chat's waiting entry (epoch, score, enqueue time, the chat.queued template); with announce its first
+     * chat.queued of this epoch, its position and the wait by the curve.
      */
-    public LiveSnapshot live(Collection<String> queueIds, LocalDate day) {
+    public Outcome index(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
+                         boolean announce, long free, double first, double step, String reason, String targetId, boolean reserved,
+                         Instant now) {
+        List<String> k = new ArrayList<>(indexKeys(queueId));
+        k.add(keys.queueOutbox(queueId));
+        return run(Scripts.QUEUE_INDEX, chatId, k, chatId, String.valueOf(epoch), String.valueOf(score), String.valueOf(enqueuedAt),
+                write(entry), announce ? "1" : "", now.toString(), uuid(), String.valueOf(free), String.valueOf(first),
+                String.valueOf(step), nz(reason), targetId, reserved ? "R" : "Q");
+    }
+
+    public Outcome unindex(String queueId, String chatId, long maxEpoch) {
+        return run(Scripts.QUEUE_UNINDEX, chatId, indexKeys(queueId), chatId, String.valueOf(maxEpoch));
+    }
+
+    /** A wait curve per routing target: free slots, the first waiting chat's wait, the step per chat ahead. */
+    public record CurveArgs(String targetId, long free, double first, double step) {
+    }
+
+    public Outcome announce(String queueId, List<CurveArgs> curves, Instant now) {
+        List<String> args = new ArrayList<>(List.of(ms(now), now.toString(), String.valueOf(config.announceIntervalMillis()),
+                String.valueOf(config.announceLimit()), uuid()));
+        for (CurveArgs c : curves) {
+            args.add(c.targetId());
+            args.add(String.valueOf(c.free()));
+            args.add(String.valueOf(c.first()));
+            args.add(String.valueOf(c.step()));
+        }
+        return run(Scripts.QUEUE_ANNOUNCE, queueId, List.of(keys.waiting(queueId), keys.entries(queueId), keys.announced(queueId),
+                keys.announceMeta(queueId), keys.queueOutbox(queueId)), args.toArray(String[]::new));
+    }
+
+    /** Counts one fact of a queue (answered, abandoned, handled, arrived), once per marker. */
+    public Outcome countQueue(String queueId, String mode, String fact, long value, boolean within, String member, Instant now) {
+        return run(Scripts.QUEUE_STATS, queueId, List.of(keys.queueStats(queueId, utcDay(now).toString()), keys.queueMarker(queueId, fact),
+                        keys.answers(queueId), keys.handleTimes(queueId), keys.arrivals(queueId)),
+                mode, ms(now), String.valueOf(config.statsRetentionSeconds()), String.valueOf(config.statsRetentionSeconds()),
+                String.valueOf(config.estimateWindowSeconds() * 1000L), String.valueOf(value), within ? "1" : "", nz(member));
+    }
+
+    /** Puts one agent's state into one target's candidate index and aggregates (member false: takes it out). */
+    public Request targetUpdate(String queueId, String targetId, AgentState a, boolean member, long score) {
+        List<String> k = List.of(keys.candidates(queueId, targetId), keys.able(queueId, targetId), keys.aggregate(queueId, targetId));
+        return evalRequest(Scripts.TARGET_UPDATE, k, a.agentId(), String.valueOf(a.ver()), a.status().name(), String.valueOf(a.active()),
+                String.valueOf(a.max()), a.grace() ? "1" : "", String.valueOf(score), member ? "1" : "");
+    }
+
+    /** Runs target updates (and other requests) in one pipelined round trip. */
+    public void batch(List<Request> requests) {
+        if (!requests.isEmpty()) {
+            try {
+                lowLevel.batchAndAwait(requests);
+            } catch (RuntimeException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+                    throw e;
+                }
+                load(Scripts.TARGET_UPDATE);
+                lowLevel.batchAndAwait(requests);
+            }
+        }
+    }
+
+    /** One page of a queue's waiting set and, per target, its candidate count and (k > 0) its first {@code k} candidates. */
+    public record Page(List<String> chatIds, Map<String, List<String>> candidates, Map<String, Long> candidateCounts) {
+    }
+
+    public Page page(String queueId, long offset, int count, Collection<String> targetIds, Map<String, Long> from, int k) {
+        List<Request> batch = new ArrayList<>();
+        batch.add(Request.cmd(Command.ZRANGE).arg(keys.waiting(queueId)).arg(offset).arg(offset + count - 1));
+        List<String> targets = new ArrayList<>(targetIds);
+        for (String t : targets) {
+            long start = from == null ? 0 : from.getOrDefault(t, 0L);
+            if (k > 0) {
+                batch.add(Request.cmd(Command.ZRANGE).arg(keys.candidates(queueId, t)).arg(start).arg(start + k - 1));
+            }
+            batch.add(Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, t)));
+        }
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        Map<String, List<String>> cands = new HashMap<>();
+        Map<String, Long> counts = new HashMap<>();
+        int per = k > 0 ? 2 : 1;
+        for (int i = 0; i < targets.size(); i++) {
+            if (k > 0) {
+                cands.put(targets.get(i), strings(rows.get(1 + per * i)));
+            }
+            counts.put(targets.get(i), rows.get(per + per * i).toLong());
+        }
+        return new Page(strings(rows.get(0)), cands, counts);
+    }
+
+    /** The first {@code k} candidates of one target from {@code start} and the index size. */
+    public Page candidates(String queueId, String targetId, long start, int k) {
+        List<Response> rows = lowLevel.batchAndAwait(List.of(
+                Request.cmd(Command.ZRANGE).arg(keys.candidates(queueId, targetId)).arg(start).arg(start + k - 1),
+                Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, targetId))));
+        return new Page(List.of(), Map.of(targetId, strings(rows.get(0))), Map.of(targetId, rows.get(1).toLong()));
+    }
+
+    public long waitingCount(String queueId) {
+        return redis.sortedSet(String.class).zcard(keys.waiting(queueId));
+    }
+
+    public List<String> waiting(String queueId, int limit) {
+        return redis.sortedSet(String.class).zrange(keys.waiting(queueId), 0, limit - 1);
+    }
+
+    /** A queue's figures for the wait estimate and evaluation: per target its aggregates; the queue's recent history. */
+    public record Signals(Map<String, Map<String, Long>> aggregates, long waiting, long answersInWindow, long arrivalsInWindow,
+                          double averageHandleSeconds, long handleSamples) {
+        public long agg(String targetId, String field) {
+            Map<String, Long> m = aggregates.get(targetId);
+            return m == null ? 0 : m.getOrDefault(field, 0L);
+        }
+    }
+
+    public Signals signals(String queueId, Collection<String> targetIds, Instant now) {
+        long window = config.estimateWindowSeconds() * 1000L;
+        List<String> targets = new ArrayList<>(targetIds);
+        List<Request> batch = new ArrayList<>();
+        for (String t : targets) {
+            batch.add(Request.cmd(Command.HGETALL).arg(keys.aggregate(queueId, t)));
+        }
+        batch.add(Request.cmd(Command.ZCARD).arg(keys.waiting(queueId)));
+        batch.add(Request.cmd(Command.ZCOUNT).arg(keys.answers(queueId)).arg(now.toEpochMilli() - window).arg("+inf"));
+        batch.add(Request.cmd(Command.ZCOUNT).arg(keys.arrivals(queueId)).arg(now.toEpochMilli() - window).arg("+inf"));
+        batch.add(Request.cmd(Command.LRANGE).arg(keys.handleTimes(queueId)).arg(0).arg(-1));
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        Map<String, Map<String, Long>> aggs = new HashMap<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Map<String, Long> m = new HashMap<>();
+            hash(rows.get(i)).forEach((f, v) -> m.put(f, longOf(v)));
+            aggs.put(targets.get(i), m);
+        }
+        int at = targets.size();
+        List<String> handle = strings(rows.get(at + 3));
+        double avg = handle.stream().mapToLong(RoutingStore::longOf).average().orElse(0) / 1000.0;
+        return new Signals(aggs, rows.get(at).toLong(), rows.get(at + 1).toLong(), rows.get(at + 2).toLong(), avg, handle.size());
+    }
+
+    /** The chat's 1-based rank in its queue's waiting set, or 0 when it is not there. */
+    public long position(String queueId, String chatId) {
+        java.util.OptionalLong rank = redis.sortedSet(String.class).zrank(keys.waiting(queueId), chatId);
+        return rank.isPresent() ? rank.getAsLong() + 1 : 0;
+    }
+
+    // ------------------------------------------------------------ live stats
+
+    /** Every agent and, per queue asked for, its waiting set, the day's counters and its recent history. */
+    public record LiveSnapshot(List<AgentRecord> agents, Map<String, LiveStats.QueueState> queues, Map<String, History> history) {
+    }
+
+    /** A queue's recent history (the wait estimate's inputs besides the agents). */
+    public record History(long answersInWindow, long arrivalsInWindow, double averageHandleSeconds, long handleSamples) {
+        public static final History EMPTY = new History(0, 0, 0, 0);
+    }
+
+    /**
+     * Live figures in two round trips whatever the number of chats: SMEMBERS of the agents, then one pipelined batch of
+     * an HMGET per agent and, per queue, its waiting count, the oldest enqueue time, the day's counters and its history.
+     */
+    public LiveSnapshot live(Collection<String> queueIds, LocalDate day, Instant now) {
         List<String> ids = agentIds();
         List<String> queues = new ArrayList<>(queueIds);
-        List<Request> batch = new ArrayList<>(ids.size() + 3 * queues.size());
+        long window = config.estimateWindowSeconds() * 1000L;
+        List<Request> batch = new ArrayList<>(ids.size() + 7 * queues.size());
         for (String id : ids) {
             batch.add(agentRow(id));
         }
         for (String q : queues) {
-            String wk = "routing:queue:" + q + ":waiting";
-            batch.add(Request.cmd(Command.ZCARD).arg(wk));
-            batch.add(Request.cmd(Command.ZRANGE).arg(wk).arg(0).arg(0).arg("WITHSCORES"));
-            batch.add(Request.cmd(Command.HMGET).arg(statsKey(q, day)).arg("answered").arg("answeredWithinTarget").arg("abandoned")
-                    .arg("answerWaitMs"));
+            batch.add(Request.cmd(Command.ZCARD).arg(keys.waiting(q)));
+            batch.add(Request.cmd(Command.ZRANGE).arg(keys.since(q)).arg(0).arg(0).arg("WITHSCORES"));
+            batch.add(Request.cmd(Command.HMGET).arg(keys.queueStats(q, day.toString())).arg("answered").arg("answeredWithinTarget")
+                    .arg("abandoned").arg("answerWaitMs"));
+            batch.add(Request.cmd(Command.ZCOUNT).arg(keys.answers(q)).arg(now.toEpochMilli() - window).arg("+inf"));
+            batch.add(Request.cmd(Command.ZCOUNT).arg(keys.arrivals(q)).arg(now.toEpochMilli() - window).arg("+inf"));
+            batch.add(Request.cmd(Command.LRANGE).arg(keys.handleTimes(q)).arg(0).arg(-1));
         }
         if (batch.isEmpty()) {
-            return new LiveSnapshot(List.of(), Map.of());
+            return new LiveSnapshot(List.of(), Map.of(), Map.of());
         }
         List<Response> rows = lowLevel.batchAndAwait(batch);
         List<AgentRecord> agents = agentRecords(ids, rows, 0);
         Map<String, LiveStats.QueueState> out = new HashMap<>();
+        Map<String, History> history = new HashMap<>();
         for (int i = 0; i < queues.size(); i++) {
-            int at = ids.size() + 3 * i;
+            int at = ids.size() + 6 * i;
             Response counters = rows.get(at + 2);
             out.put(queues.get(i), new LiveStats.QueueState(rows.get(at).toLong(), oldestScore(rows.get(at + 1)),
                     longOf(str(counters.get(0))), longOf(str(counters.get(1))), longOf(str(counters.get(2))), longOf(str(counters.get(3)))));
+            List<String> handle = strings(rows.get(at + 5));
+            history.put(queues.get(i), new History(rows.get(at + 3).toLong(), rows.get(at + 4).toLong(),
+                    handle.stream().mapToLong(RoutingStore::longOf).average().orElse(0) / 1000.0, handle.size()));
         }
-        return new LiveSnapshot(agents, out);
+        return new LiveSnapshot(agents, out, history);
     }
 
     /** The score of a one-entry ZRANGE WITHSCORES reply: RESP2 gives [member, score], RESP3 [[member, score]]; 0 when empty. */
@@ -280,31 +655,189 @@ public class RoutingStore {
         return score == null ? 0 : (long) Double.parseDouble(score.toString());
     }
 
-    private static String str(Response r) {
-        return r == null ? null : r.toString();
-    }
+    // ------------------------------------------------------------ timers
 
-    public Outcome setPresence(String agentId, Presence status, String processedId, Instant now) {
-        return eval(Scripts.PRESENCE, agentId, status.name(), String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
-                nz(processedId), String.valueOf(config.processedTtlSeconds()));
-    }
-
-    // ------------------------------------------------------------ chats
-
-    public Map<String, String> chat(String chatId) {
-        Map<String, String> h = redis.hash(String.class).hgetall("routing:chat:" + chatId);
-        return h == null ? Map.of() : h;
-    }
-
-    /** The hashes of several chats in one pipelined round trip (empty maps for unknown chats), in order. */
-    public List<Map<String, String>> chats(List<String> chatIds) {
-        List<Request> batch = new ArrayList<>(chatIds.size());
-        for (String id : chatIds) {
-            batch.add(Request.cmd(Command.HGETALL).arg("routing:chat:" + id));
+    /** The earliest timer of every partition (epoch ms, or -1 when none), in one pipelined round trip. */
+    public long[] dueHeads() {
+        List<Request> batch = new ArrayList<>(keys.partitions());
+        for (int p = 0; p < keys.partitions(); p++) {
+            batch.add(Request.cmd(Command.ZRANGE).arg(Keys.due(p)).arg(0).arg(0).arg("WITHSCORES"));
         }
-        List<Map<String, String>> out = new ArrayList<>(chatIds.size());
-        for (Response r : lowLevel.batchAndAwait(batch)) {
-            out.add(hash(r));
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        long[] out = new long[keys.partitions()];
+        for (int p = 0; p < out.length; p++) {
+            Response r = rows.get(p);
+            out[p] = r == null || r.size() == 0 ? -1 : oldestScore(r);
+        }
+        return out;
+    }
+
+    /** A partition's timers due by {@code now}, the earliest first (at most {@code limit}). */
+    public List<String> dueItems(int partition, Instant now, int limit) {
+        Response r = redis.execute("ZRANGEBYSCORE", Keys.due(partition), "-inf", ms(now), "LIMIT", "0", String.valueOf(limit));
+        return strings(r);
+    }
+
+    /** The earliest timer of one partition (epoch ms), or -1 when none. */
+    public long dueHead(int partition) {
+        Response r = redis.execute("ZRANGE", Keys.due(partition), "0", "0", "WITHSCORES");
+        return r == null || r.size() == 0 ? -1 : oldestScore(r);
+    }
+
+    /** Claims a timer that no state-changing script claims itself (cool, idx, open): true for the one caller that removed it. */
+    public boolean take(int partition, String member) {
+        return "TAKEN".equals(run(Scripts.DUE_TAKE, member, List.of(Keys.due(partition)), member).code());
+    }
+
+    /** Schedules a queue's timer (e.g. its opening) in the queue's partition (ZADD LT: an earlier time is kept). */
+    public void scheduleQueueTimer(String queueId, String member, long atMillis) {
+        String due = keys.queueDue(queueId);
+        redis.execute("ZADD", due, "LT", String.valueOf(atMillis), member);
+        timers.scheduled(keys.queuePartition(queueId), atMillis);
+    }
+
+    // ------------------------------------------------------------ outbox and leases
+
+    public record OutboxEntry(String stream, String streamId, Map<String, String> fields) {
+    }
+
+    public void deleteOutbox(String stream, String... streamIds) {
+        redis.stream(String.class).xdel(stream, streamIds);
+    }
+
+    /** Every partition's outbox entries appended before the cut-off, oldest first per partition (one pipelined round trip). */
+    public List<OutboxEntry> readOutboxBefore(long cutoffMillis, int countPerPartition) {
+        List<Request> batch = new ArrayList<>(keys.partitions());
+        for (int p = 0; p < keys.partitions(); p++) {
+            batch.add(Request.cmd(Command.XRANGE).arg(Keys.outbox(p)).arg("-").arg(Long.toString(cutoffMillis)).arg("COUNT")
+                    .arg(countPerPartition));
+        }
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        List<OutboxEntry> out = new ArrayList<>();
+        for (int p = 0; p < rows.size(); p++) {
+            Response r = rows.get(p);
+            if (r == null) {
+                continue;
+            }
+            for (Response m : r) {
+                Map<String, String> fields = new LinkedHashMap<>();
+                Response f = m.get(1);
+                if (f.type() == io.vertx.redis.client.ResponseType.MULTI && f.size() > 0 && f.getKeys().isEmpty()) {
+                    for (int i = 0; i + 1 < f.size(); i += 2) {
+                        fields.put(f.get(i).toString(), str(f.get(i + 1)));
+                    }
+                } else {
+                    fields.putAll(hash(f));
+                }
+                out.add(new OutboxEntry(Keys.outbox(p), m.get(0).toString(), fields));
+            }
+        }
+        return out;
+    }
+
+    /** Acquires or renews a named lease: true while {@code owner} holds it. */
+    public boolean acquireLease(String key, String owner, long ttlMillis) {
+        Response r = evalsha(Scripts.LEASE, List.of(key), owner, String.valueOf(ttlMillis));
+        return r != null && r.toLong() == 1L;
+    }
+
+    public void releaseLease(String key, String owner) {
+        evalsha(Scripts.UNLEASE, List.of(key), owner);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /**
+     * Runs a state-changing script, publishes the events it appended and arms the timers it scheduled, holding the
+     * lock of the stripe of {@code lockId} (the chat, agent or queue), so this instance hands a chat's events to the
+     * producer in commit order.
+     */
+    private Outcome run(Scripts.Script script, String lockId, List<String> scriptKeys, String... args) {
+        ReentrantLock lock = stripes[Math.floorMod(lockId.hashCode(), stripes.length)];
+        lock.lock();
+        try {
+            Response r = evalsha(script, scriptKeys, args);
+            List<String> values = strings(r.get(0));
+            List<OutboxPublisher.Entry> emitted = new ArrayList<>();
+            for (Response e : r.get(1)) {
+                emitted.add(new OutboxPublisher.Entry(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(), e.get(3).toString(),
+                        e.get(4).toString(), e.get(5).toString(), e.get(6).toString(), e.get(7).toString()));
+            }
+            if (!emitted.isEmpty()) {
+                publisher.publish(emitted);
+            }
+            for (Response s : r.get(2)) {
+                timers.scheduled(partitionOf(s.get(0).toString()), (long) Double.parseDouble(s.get(1).toString()));
+            }
+            boolean replay = r.size() > 3 && r.get(3) != null && r.get(3).toLong() == 1L;
+            return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of(),
+                    replay);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static int partitionOf(String key) {
+        int s = key.indexOf("{p");
+        int e = key.indexOf('}', s);
+        return Integer.parseInt(key.substring(s + 2, e));
+    }
+
+    /**
+     * EVALSHA with declared keys, loading the script when this Redis does not know it yet. All keys of one call must be
+     * in one Redis Cluster slot: checked here on every call (a script that spans slots is a bug, caught in every test).
+     */
+    private Response evalsha(Scripts.Script script, List<String> scriptKeys, String... args) {
+        checkSlot(script, scriptKeys);
+        String[] all = new String[args.length + scriptKeys.size() + 2];
+        all[0] = script.sha();
+        all[1] = String.valueOf(scriptKeys.size());
+        for (int i = 0; i < scriptKeys.size(); i++) {
+            all[2 + i] = scriptKeys.get(i);
+        }
+        System.arraycopy(args, 0, all, 2 + scriptKeys.size(), args.length);
+        try {
+            return redis.execute("EVALSHA", all);
+        } catch (RuntimeException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+                throw e;
+            }
+            all[0] = script.source();
+            return redis.execute("EVAL", all);
+        }
+    }
+
+    private Request evalRequest(Scripts.Script script, List<String> scriptKeys, String... args) {
+        checkSlot(script, scriptKeys);
+        Request r = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(scriptKeys.size());
+        scriptKeys.forEach(r::arg);
+        for (String a : args) {
+            r.arg(a);
+        }
+        return r;
+    }
+
+    private void load(Scripts.Script script) {
+        redis.execute("SCRIPT", "LOAD", script.source());
+    }
+
+    static void checkSlot(Scripts.Script script, List<String> scriptKeys) {
+        int slot = -1;
+        for (String k : scriptKeys) {
+            int s = Keys.slot(k);
+            if (slot >= 0 && s != slot) {
+                throw new IllegalStateException("script " + script.name() + " spans Redis Cluster slots: " + scriptKeys);
+            }
+            slot = s;
+        }
+    }
+
+    private static List<String> strings(Response r) {
+        List<String> out = new ArrayList<>();
+        if (r != null) {
+            for (Response item : r) {
+                out.add(item == null ? null : item.toString());
+            }
         }
         return out;
     }
@@ -320,158 +853,8 @@ public class RoutingStore {
         return out;
     }
 
-    public List<String> decisions(String chatId) {
-        return redis.list(String.class).lrange("routing:chat:" + chatId + ":decisions", 0, -1);
-    }
-
-    /** Appends a non-atomic note (e.g. "declined", "assigned") to the chat's routing record (the latest 20 kept). */
-    public void appendDecision(String chatId, Map<String, Object> step) {
-        String key = "routing:chat:" + chatId + ":decisions";
-        lowLevel.batchAndAwait(List.of(Request.cmd(Command.RPUSH).arg(key).arg(write(step)),
-                Request.cmd(Command.LTRIM).arg(key).arg(-20).arg(-1)));
-    }
-
-    public Outcome enqueue(String chatId, String processedId, String queueId, String ruleId, Map<String, Integer> skills, int priority,
-                           Instant now, Map<String, Object> request, Map<String, Object> decision, Map<String, Object> queuedTemplate,
-                           long freeSlots) {
-        return eval(Scripts.ENQUEUE, chatId, nz(processedId), String.valueOf(config.processedTtlSeconds()), queueId, ruleId,
-                write(skills), String.valueOf(priority), String.valueOf(now.toEpochMilli()), write(request), write(decision), uuid(),
-                now.toString(), write(queuedTemplate), String.valueOf(freeSlots));
-    }
-
-    /** Takes the chat's place in the queue at evaluation: RESERVED and its 1-based rank, or the state it already has. */
-    public Outcome reserve(String chatId, String queueId, Instant now) {
-        return eval(Scripts.RESERVE, chatId, queueId, String.valueOf(now.toEpochMilli()));
-    }
-
-    /** Drops the reservation when it is still unconfirmed and older than the cut-off: DROPPED or KEPT. */
-    public Outcome unreserve(String chatId, Instant olderThan) {
-        return eval(Scripts.UNRESERVE, chatId, String.valueOf(olderThan.toEpochMilli()));
-    }
-
-    public Outcome claim(String chatId, String agentId, String offerId, Instant now, Instant expires, String offeredJson,
-                         Map<String, Object> decision) {
-        return eval(Scripts.CLAIM, chatId, agentId, offerId, String.valueOf(now.toEpochMilli()), String.valueOf(expires.toEpochMilli()),
-                uuid(), offeredJson, uuid(), now.toString(), write(decision));
-    }
-
-    public Outcome accept(String chatId, String agentId, String offerId, Instant now, String assignedJson, String processedId) {
-        return eval(Scripts.ACCEPT, chatId, agentId, nz(offerId), String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
-                assignedJson, nz(processedId), String.valueOf(config.processedTtlSeconds()), utcDay(now).toString(),
-                String.valueOf(config.statsRetentionSeconds()));
-    }
-
-    /** Releases an offered chat back to the head of its queue: mode "decline" (agent said no) or "timeout" (deadline passed). */
-    public Outcome release(String chatId, String offerId, String agentId, String mode, Instant now, String processedId) {
-        return eval(Scripts.RELEASE, chatId, nz(offerId), nz(agentId), mode, String.valueOf(now.toEpochMilli()), now.toString(), uuid(),
-                uuid(), nz(processedId), String.valueOf(config.processedTtlSeconds()), config.awayOnMissedOffer() ? uuid() : "",
-                String.valueOf(config.missedOffersBeforeAway()));
-    }
-
-    public Outcome close(String chatId, Instant now, String processedId) {
-        return eval(Scripts.CLOSE, chatId, String.valueOf(now.toEpochMilli()), now.toString(), uuid(), nz(processedId),
-                String.valueOf(config.processedTtlSeconds()), String.valueOf(config.closedRetentionSeconds()), utcDay(now).toString(),
-                String.valueOf(config.statsRetentionSeconds()));
-    }
-
-    public List<String> waiting(String queueId, int limit) {
-        return redis.sortedSet(String.class).zrange("routing:queue:" + queueId + ":waiting", 0, limit - 1);
-    }
-
-    public long waitingCount(String queueId) {
-        return redis.sortedSet(String.class).zcard("routing:queue:" + queueId + ":waiting");
-    }
-
-    public List<String> dueOffers(Instant now, int limit) {
-        Response r = redis.execute("ZRANGEBYSCORE", DEADLINES, "-inf", String.valueOf(now.toEpochMilli()), "LIMIT", "0", String.valueOf(limit));
-        return strings(r);
-    }
-
-    // ------------------------------------------------------------ outbox
-
-    public record OutboxEntry(String streamId, Map<String, String> fields) {
-    }
-
-    public void deleteOutbox(String... streamIds) {
-        redis.stream(String.class).xdel(OUTBOX, streamIds);
-    }
-
-    public boolean acquireLease(String owner, long ttlMillis) {
-        Response r = evalsha(Scripts.LEASE, LEASE, owner, String.valueOf(ttlMillis));
-        return r != null && r.toLong() == 1L;
-    }
-
-    /** Acquires or renews a named lease (e.g. the live-stats publisher's): true while {@code owner} holds it. */
-    public boolean acquireLease(String key, String owner, long ttlMillis) {
-        Response r = evalsha(Scripts.LEASE, key, owner, String.valueOf(ttlMillis));
-        return r != null && r.toLong() == 1L;
-    }
-
-    public void releaseLease(String owner) {
-        evalsha(Scripts.UNLEASE, LEASE, owner);
-    }
-
-    /** Outbox entries appended before cutoff (older than the relay's grace period), oldest first. */
-    public List<OutboxEntry> readOutboxBefore(long cutoffMillis, int count) {
-        List<OutboxEntry> out = new ArrayList<>();
-        for (StreamMessage<String, String, String> m : redis.stream(String.class).xrange(OUTBOX,
-                StreamRange.of("-", Long.toString(cutoffMillis)), count)) {
-            out.add(new OutboxEntry(m.id(), m.payload()));
-        }
-        return out;
-    }
-
-    // ------------------------------------------------------------ helpers
-
-    /**
-     * Runs a state-changing script and publishes the events it appended, holding the lock of the stripe of its
-     * first argument (the chat or agent id), so this instance hands a chat's events to the producer in commit order.
-     */
-    private Outcome eval(Scripts.Script script, String... args) {
-        ReentrantLock lock = stripes[Math.floorMod(args[0].hashCode(), stripes.length)];
-        lock.lock();
-        try {
-            Response r = evalsha(script, args);
-            List<String> values = strings(r.get(0));
-            List<OutboxPublisher.Entry> emitted = new ArrayList<>();
-            for (Response e : r.get(1)) {
-                emitted.add(new OutboxPublisher.Entry(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(),
-                        e.get(3).toString(), e.get(4).toString(), e.get(5).toString(), e.get(6).toString()));
-            }
-            if (!emitted.isEmpty()) {
-                publisher.publish(emitted);
-            }
-            return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** EVALSHA, loading the script with EVAL when this Redis does not know it yet. */
-    private Response evalsha(Scripts.Script script, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = script.sha();
-        all[1] = "0";
-        System.arraycopy(args, 0, all, 2, args.length);
-        try {
-            return redis.execute("EVALSHA", all);
-        } catch (RuntimeException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
-                throw e;
-            }
-            all[0] = script.source();
-            return redis.execute("EVAL", all);
-        }
-    }
-
-    private static List<String> strings(Response r) {
-        List<String> out = new ArrayList<>();
-        if (r != null) {
-            for (Response item : r) {
-                out.add(item == null ? null : item.toString());
-            }
-        }
-        return out;
+    private static String str(Response r) {
+        return r == null ? null : r.toString();
     }
 
     public String write(Object value) {
@@ -503,12 +886,28 @@ public class RoutingStore {
     }
 
     public Map<String, Integer> readSkills(String s) {
-        return s == null ? new HashMap<>() : read(s, new TypeReference<TreeMap<String, Integer>>() { });
+        return s == null || s.isEmpty() ? new TreeMap<>() : read(s, new TypeReference<TreeMap<String, Integer>>() { });
     }
 
     /** The UTC calendar day of an instant (the service-level counters' day). */
     public static LocalDate utcDay(Instant now) {
         return LocalDate.ofInstant(now, ZoneOffset.UTC);
+    }
+
+    private String ttl() {
+        return String.valueOf(config.processedTtlSeconds());
+    }
+
+    private String idxDelay() {
+        return String.valueOf(config.indexCheckDelayMillis());
+    }
+
+    private String maxSteps() {
+        return String.valueOf(config.decisionSteps());
+    }
+
+    private static String ms(Instant t) {
+        return String.valueOf(t.toEpochMilli());
     }
 
     private static String nz(String s) {
@@ -519,11 +918,14 @@ public class RoutingStore {
         return UUID.randomUUID().toString();
     }
 
-    private static int intOf(String s) {
-        return s == null ? 0 : Integer.parseInt(s);
-    }
-
-    private static long longOf(String s) {
-        return s == null ? 0 : Long.parseLong(s);
+    static long longOf(String s) {
+        if (s == null || s.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return (long) Double.parseDouble(s);
+        }
     }
 }

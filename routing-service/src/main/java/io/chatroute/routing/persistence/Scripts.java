@@ -10,8 +10,9 @@ import java.util.HexFormat;
 
 /**
  * The Lua scripts that change routing state atomically (src/main/resources/lua), run by EVALSHA. A state-changing
- * script is {@code common.lua} plus its body, wrapped so that it returns {@code {result, emitted}}: its own result
- * and the outbox entries it appended (which the caller publishes at once).
+ * script is {@code common.lua} plus its body, wrapped so that it returns {@code {result, emitted, scheduled, replay}}:
+ * its own result, the outbox entries it appended (which the caller publishes at once), the timers it scheduled (which
+ * the caller arms) and whether it answered from an idempotency marker (an event applied before).
  */
 final class Scripts {
 
@@ -19,15 +20,27 @@ final class Scripts {
     record Script(String name, String source, String sha) {
     }
 
-    static final Script ENQUEUE = withCommon("enqueue");
-    static final Script CLAIM = withCommon("claim");
-    static final Script ACCEPT = withCommon("accept");
-    static final Script RELEASE = withCommon("release");
-    static final Script CLOSE = withCommon("close");
-    static final Script PRESENCE = withCommon("presence");
-    static final Script UPSERT_AGENT = withCommon("upsert_agent");
-    static final Script RESERVE = withCommon("reserve");
-    static final Script UNRESERVE = withCommon("unreserve");
+    static final Script CHAT_ENQUEUE = withCommon("chat_enqueue");
+    static final Script CHAT_RESERVE = withCommon("chat_reserve");
+    static final Script CHAT_UNRESERVE = withCommon("chat_unreserve");
+    static final Script CHAT_OFFER = withCommon("chat_offer");
+    static final Script CHAT_ACCEPT = withCommon("chat_accept");
+    static final Script CHAT_RELEASE = withCommon("chat_release");
+    static final Script CHAT_CLOSE = withCommon("chat_close");
+    static final Script CHAT_MOVE = withCommon("chat_move");
+    static final Script CHAT_TRANSFER = withCommon("chat_transfer");
+    static final Script AGENT_UPSERT = withCommon("agent_upsert");
+    static final Script AGENT_PRESENCE = withCommon("agent_presence");
+    static final Script AGENT_HOLD = withCommon("agent_hold");
+    static final Script AGENT_UNHOLD = withCommon("agent_unhold");
+    static final Script AGENT_TOUCH = withCommon("agent_touch");
+    static final Script AGENT_RECONCILE = withCommon("agent_reconcile");
+    static final Script QUEUE_INDEX = withCommon("queue_index");
+    static final Script QUEUE_UNINDEX = withCommon("queue_unindex");
+    static final Script QUEUE_ANNOUNCE = withCommon("queue_announce");
+    static final Script QUEUE_STATS = withCommon("queue_stats");
+    static final Script TARGET_UPDATE = withCommon("target_update");
+    static final Script DUE_TAKE = withCommon("due_take");
     static final Script LEASE = script("lease", load("lease"));
     static final Script UNLEASE = script("unlease", load("unlease"));
 
@@ -35,8 +48,8 @@ final class Scripts {
     }
 
     private static Script withCommon(String name) {
-        return script(name, "local __emitted = {}\n" + load("common")
-                + "\nlocal __result = (function()\n" + load(name) + "\nend)()\nreturn {__result, __emitted}\n");
+        return script(name, "local __emitted = {}\nlocal __scheduled = {}\nlocal __replay = 0\n" + load("common")
+                + "\nlocal __result = (function()\n" + load(name) + "\nend)()\nreturn {__result, __emitted, __scheduled, __replay}\n");
     }
 
     private static Script script(String name, String source) {

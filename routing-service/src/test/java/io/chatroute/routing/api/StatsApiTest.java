@@ -52,6 +52,9 @@ class StatsApiTest {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    io.chatroute.routing.persistence.RoutingStore store;
+
     final String u = UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeAll
@@ -188,7 +191,9 @@ class StatsApiTest {
             assertThat(qA.get("agentsAvailable").asInt()).isEqualTo(1); // one slot of two still free
             assertThat(qA.get("freeSlots").asLong()).isEqualTo(1);
             assertThat(qB.get("waiting").asLong()).isEqualTo(1);
-            assertThat(qB.get("estimatedWaitSeconds").asLong()).isEqualTo(120); // second in line, no free slot
+            // second in line, no free slot, no history yet: Erlang C with one assumed slot, the default handle time (300 s)
+            // and the one arrival of the window (900 s): 150 s for the first waiting chat, 300 s for each ahead of it
+            assertThat(qB.get("estimatedWaitSeconds").asLong()).isEqualTo(450);
             assertThat(qB.get("longestWaitSeconds").asLong()).isGreaterThanOrEqualTo(2); // B's chat outwaits its 1 s target
         });
         // the same view goes out as stats.updated (the dashboard's feed), with B's queue as an alert
@@ -244,7 +249,7 @@ class StatsApiTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(agent(a1).get("idleSeconds").asLong()).isGreaterThanOrEqualTo(1));
 
         // the day's counters expire (nothing grows forever)
-        String key = "routing:stats:queue:" + qb + ":" + LocalDate.now(ZoneOffset.UTC);
+        String key = store.keys().queueStats(qb, LocalDate.now(ZoneOffset.UTC).toString());
         assertThat(redis.key().ttl(key)).isBetween(1L, 172_800L);
         assertThat(redis.hash(String.class).hget(key, "answered")).isEqualTo("1");
 

@@ -81,4 +81,63 @@ class AgentSelectorTest {
         assertThat(AgentSelector.estimatedWaitSeconds(3, 3)).isEqualTo(60);
         assertThat(AgentSelector.estimatedWaitSeconds(2, 0)).isEqualTo(120);
     }
+
+    @Test
+    void anAvoidedAgentGetsTheChatOnlyWhenNobodyElseCan() {
+        List<AgentSnapshot> agents = List.of(
+                agent("decliner", Presence.AVAILABLE, 0, 4, Map.of("billing", 9), 0),
+                agent("busy", Presence.AVAILABLE, 3, 4, Map.of("billing", 2), 0));
+        var sel = AgentSelector.select(REQ, agents, Set.of("decliner"), Set.of());
+        assertThat(sel.agentId()).isEqualTo("busy"); // more load and less skill, but did not decline this chat
+        assertThat(sel.tieBreak()).startsWith("not offered this chat before");
+        assertThat(sel.winnerAvoided()).isFalse();
+        var only = AgentSelector.select(REQ, agents.subList(0, 1), Set.of("decliner"), Set.of());
+        assertThat(only.agentId()).isEqualTo("decliner"); // nobody else can: it may get it again
+        assertThat(only.winnerAvoided()).isTrue();
+        var blocked = AgentSelector.select(REQ, agents.subList(0, 1), Set.of("decliner"), Set.of("decliner"));
+        assertThat(blocked.found()).isFalse(); // within the cool-down: not at all
+    }
+
+    @Test
+    void theIndexScoreSortsLikeTheSelector() {
+        java.util.Random random = new java.util.Random(42);
+        List<AgentSnapshot> agents = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            agents.add(agent(String.format("a%03d", random.nextInt(1000)) + "-" + i, Presence.AVAILABLE, random.nextInt(4), 4,
+                    Map.of("billing", 2 + random.nextInt(3)), AgentSelector.INDEX_EPOCH + random.nextInt(5) * 1000L));
+        }
+        var sel = AgentSelector.select(REQ, agents, Set.of());
+        // the sorted set's order: by score (as a double, as Redis keeps it), then by member
+        List<String> byIndex = agents.stream()
+                .sorted(java.util.Comparator.comparingDouble((AgentSnapshot a) -> (double) AgentSelector.indexScore(a.active(),
+                        Skills.score(a.skills(), REQ), a.lastAssignedAt())).thenComparing(AgentSnapshot::id))
+                .map(AgentSnapshot::id).toList();
+        List<String> bySelector = sel.candidates().stream().map(AgentSelector.Candidate::agentId).toList();
+        assertThat(byIndex).isEqualTo(bySelector);
+        assertThat(byIndex.getFirst()).isEqualTo(sel.agentId());
+    }
+
+    @Test
+    void theIndexScoreIsExactAndClamped() {
+        long s = AgentSelector.indexScore(7, 0, AgentSelector.INDEX_EPOCH + (1L << 41) + 5);
+        assertThat(s).isLessThan(1L << 53);
+        assertThat((long) (double) s).isEqualTo(s);
+        assertThat(AgentSelector.indexScore(0, 600, 0)).isEqualTo(0L); // skill score clamped at 511, time at the epoch
+        assertThat(AgentSelector.indexScore(1, 0, AgentSelector.INDEX_EPOCH)).isGreaterThan(AgentSelector.indexScore(0, 0, Long.MAX_VALUE));
+    }
+
+    @Test
+    void thousandAgentsOneDecision() {
+        // the shape of the planned JMH benchmark: one chat against 1,000 agents, one pure call
+        List<AgentSnapshot> agents = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            agents.add(agent("a" + i, i % 10 == 0 ? Presence.AWAY : Presence.AVAILABLE, i % 5, 4, Map.of("billing", i % 6), i));
+        }
+        var sel = AgentSelector.select(REQ, agents, Set.of("a2"), Set.of("a6"));
+        assertThat(sel.found()).isTrue();
+        AgentSelector.Candidate best = sel.candidates().getFirst();
+        assertThat(best.active()).isZero();
+        assertThat(best.skillScore()).isEqualTo(5);
+        assertThat(sel.candidates()).hasSize(1000);
+    }
 }

@@ -40,4 +40,43 @@ class BusinessHoursTest {
         assertThat(allDay.validate("bh")).isEmpty();
         assertThat(allDay.isOpen(Instant.parse("2026-03-08T23:59:00Z"))).isTrue();
     }
+
+    // Berlin: CET (UTC+1) in winter, CEST (UTC+2) from 2026-03-29 02:00 (clocks jump to 03:00) to 2026-10-25 03:00 (back to 02:00)
+    static final BusinessHours BERLIN = new BusinessHours("Europe/Berlin",
+            List.of(new BusinessHours.Window(List.of("MON", "TUE", "WED", "THU", "FRI"), "09:00", "18:00")));
+
+    @Test
+    void theWindowKeepsItsLocalTimesAcrossDaylightSaving() {
+        assertThat(BERLIN.isOpen(Instant.parse("2026-03-27T08:00:00Z"))).isTrue();  // Fri 09:00 CET
+        assertThat(BERLIN.isOpen(Instant.parse("2026-03-27T16:59:59Z"))).isTrue();  // Fri 17:59:59 CET
+        assertThat(BERLIN.isOpen(Instant.parse("2026-03-30T06:59:00Z"))).isFalse(); // Mon 08:59 CEST
+        assertThat(BERLIN.isOpen(Instant.parse("2026-03-30T07:00:00Z"))).isTrue();  // Mon 09:00 CEST
+        // Friday evening before the change -> Monday 09:00 CEST, which is 07:00 UTC (not 08:00)
+        assertThat(BERLIN.nextOpening(Instant.parse("2026-03-27T17:00:00Z"))).contains(Instant.parse("2026-03-30T07:00:00Z"));
+        // and back in autumn: Friday 23 Oct evening CEST -> Monday 26 Oct 09:00 CET = 08:00 UTC
+        assertThat(BERLIN.nextOpening(Instant.parse("2026-10-23T17:00:00Z"))).contains(Instant.parse("2026-10-26T08:00:00Z"));
+        assertThat(BERLIN.isOpen(Instant.parse("2026-10-26T07:59:00Z"))).isFalse();
+    }
+
+    @Test
+    void aWindowStartingInTheSkippedHourOpensWhenTheJumpEnds() {
+        // Sunday 29 March 2026 in Berlin: 02:00-03:00 local does not exist
+        BusinessHours night = new BusinessHours("Europe/Berlin", List.of(new BusinessHours.Window(List.of("SUN"), "02:30", "05:00")));
+        Instant jump = Instant.parse("2026-03-29T01:00:00Z"); // 03:00 CEST, the first instant after 01:59:59 CET
+        assertThat(night.isOpen(jump.minusSeconds(1))).isFalse();
+        assertThat(night.isOpen(jump)).isTrue();
+        assertThat(night.nextOpening(Instant.parse("2026-03-28T12:00:00Z"))).contains(jump); // consistent with isOpen
+        assertThat(night.isOpen(Instant.parse("2026-03-29T02:59:59Z"))).isTrue();  // 04:59:59 CEST
+        assertThat(night.isOpen(Instant.parse("2026-03-29T03:00:00Z"))).isFalse(); // 05:00 CEST
+    }
+
+    @Test
+    void anHourTheClocksRepeatIsInsideTheWindowBothTimes() {
+        // Sunday 25 October 2026 in Berlin: 02:00-03:00 local happens twice (CEST, then CET)
+        BusinessHours night = new BusinessHours("Europe/Berlin", List.of(new BusinessHours.Window(List.of("SUN"), "02:15", "02:45")));
+        assertThat(night.isOpen(Instant.parse("2026-10-25T00:20:00Z"))).isTrue();  // 02:20 CEST
+        assertThat(night.isOpen(Instant.parse("2026-10-25T00:50:00Z"))).isFalse(); // 02:50 CEST
+        assertThat(night.isOpen(Instant.parse("2026-10-25T01:20:00Z"))).isTrue();  // 02:20 CET, the second time
+        assertThat(night.nextOpening(Instant.parse("2026-10-24T12:00:00Z"))).contains(Instant.parse("2026-10-25T00:15:00Z")); // the first
+    }
 }

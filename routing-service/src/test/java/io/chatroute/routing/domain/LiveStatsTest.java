@@ -29,7 +29,9 @@ class LiveStatsTest {
         assertThat(v.agentsAvailable()).isEqualTo(1);
         assertThat(v.agentsAble()).isEqualTo(3);
         assertThat(v.freeSlots()).isEqualTo(3);
-        assertThat(v.estimatedWaitSeconds()).isEqualTo(6 * 60 / 3); // a chat starting now is sixth, same formula as evaluate
+        // a chat starting now is sixth behind 3 free slots; no history: Erlang C with N = 6 slots, A = 3 busy, AHT 300 s:
+        // C(6, 3) x 300 / 3 = 9.9 s for the first who waits, then 300 / 6 = 50 s per chat ahead: 9.9 + 2 x 50 -> 110
+        assertThat(v.estimatedWaitSeconds()).isEqualTo(110);
         assertThat(v.serviceLevel()).isEqualTo(0.6667);
         assertThat(v.serviceLevelTargetSeconds()).isEqualTo(30);
         assertThat(v.averageAnswerSeconds()).isEqualTo(15.0);

@@ -53,6 +53,9 @@ class ConsumerFailureTest {
     RedisDataSource redis;
 
     @Inject
+    io.chatroute.routing.persistence.RoutingStore store;
+
+    @Inject
     MeterRegistry meters;
 
     private double retries() {
@@ -70,7 +73,7 @@ class ConsumerFailureTest {
         try {
             flow.requestChat(chatId, UUID.randomUUID().toString());
             await().atMost(RoutingFlowTest.WAIT).until(() -> retries() > before + 2);
-            assertThat(redis.hash(String.class).hget("routing:chat:" + chatId, "state")).isNull();
+            assertThat(redis.hash(String.class).hget(store.keys().chat(chatId), "state")).isNull();
         } finally {
             redis.execute("ACL", "SETUSER", "default", "+@all");
         }

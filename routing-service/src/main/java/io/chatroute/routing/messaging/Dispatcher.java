@@ -1,0 +1,369 @@
+package io.chatroute.routing.messaging;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.jboss.logging.Logger;
+
+import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.domain.AgentSelector;
+import io.chatroute.routing.domain.AgentSnapshot;
+import io.chatroute.routing.domain.QueueDefinition;
+import io.chatroute.routing.domain.Target;
+import io.chatroute.routing.persistence.AgentState;
+import io.chatroute.routing.persistence.CandidateIndex;
+import io.chatroute.routing.persistence.RoutingStore;
+import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
+import io.chatroute.routing.persistence.RoutingStore.Outcome;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Offers a queue's waiting chats, in order (higher priority first, then oldest), to the best eligible agents. No step
+ * reads every agent: per routing target it reads the first entries of the candidate index (the agents the selector
+ * would rank first) and their states, and decides with {@link AgentSelector}. A page of waiting chats costs a few
+ * pipelined round trips whatever the number of agents; each offer is a claim in two steps (the agent's slot, then the
+ * chat) and a lost race re-reads only that agent.
+ * <p>
+ * It goes on through the whole waiting set while any target of the queue still has a free agent: a chat that nobody
+ * can take now (skills, cool-down) never stops a later one from being offered.
+ */
+@ApplicationScoped
+public class Dispatcher {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    private static final int MAX_PAGES = 200;
+    private static final int MAX_RETRIES = 3;
+
+    private final RoutingStore store;
+    private final CandidateIndex index;
+    private final RoutingConfig config;
+    private final Announcer announcer;
+    private final MeterRegistry meters;
+
+    public Dispatcher(RoutingStore store, CandidateIndex index, RoutingConfig config, Announcer announcer, MeterRegistry meters) {
+        this.store = store;
+        this.index = index;
+        this.config = config;
+        this.announcer = announcer;
+        this.meters = meters;
+    }
+
+    /** The candidates of one target as this dispatch knows them: ids in index order, and whether the index has more. */
+    private final class Candidates {
+        final String queueId;
+        final String targetId;
+        final List<String> ids = new ArrayList<>();
+        long indexSize;
+        boolean loaded;
+
+        Candidates(String queueId, String targetId) {
+            this.queueId = queueId;
+            this.targetId = targetId;
+        }
+
+        boolean more() {
+            return !loaded || ids.size() < indexSize;
+        }
+
+        /** Reads the next page of the index (entries it already has are skipped). */
+        List<String> fetch() {
+            RoutingStore.Page p = store.candidates(queueId, targetId, ids.size(), config.candidatePage());
+            List<String> fresh = new ArrayList<>();
+            for (String id : p.candidates().getOrDefault(targetId, List.of())) {
+                if (!ids.contains(id)) {
+                    ids.add(id);
+                    fresh.add(id);
+                }
+            }
+            indexSize = p.candidateCounts().getOrDefault(targetId, 0L);
+            if (fresh.isEmpty()) {
+                indexSize = ids.size(); // nothing new: the index holds no more than we have
+            }
+            loaded = true;
+            return fresh;
+        }
+    }
+
+    /** Dispatches the queue; returns how many chats were offered. */
+    public int dispatch(String queueId) {
+        QueueDefinition queue = store.queue(queueId).orElse(null);
+        if (queue == null) {
+            return 0;
+        }
+        Instant start = Instant.now();
+        if (queue.businessHours() != null && !queue.businessHours().isOpen(start)) {
+            scheduleOpening(queue, start);
+            return 0;
+        }
+        List<Target> targets = index.targetsOf(queueId);
+        RoutingStore.Page first = store.page(queueId, 0, config.dispatchPage(), targets.stream().map(Target::id).toList(), null, 0);
+        if (first.chatIds().isEmpty() || first.candidateCounts().values().stream().allMatch(n -> n == 0)) {
+            return 0; // nobody waits, or no target of this queue has a free agent
+        }
+        Map<String, Candidates> cands = new HashMap<>();
+        Map<String, AgentSnapshot> view = new HashMap<>();
+        int offered = 0;
+        long offset = 0;
+        List<String> chatIds = first.chatIds();
+        for (int page = 0; page < MAX_PAGES && !chatIds.isEmpty(); page++) {
+            List<Map<String, String>> chats = store.chats(chatIds);
+            int offeredHere = 0;
+            for (int i = 0; i < chatIds.size(); i++) {
+                String chatId = chatIds.get(i);
+                Map<String, String> chat = chats.get(i);
+                if (!waitingHere(queueId, chatId, chat)) {
+                    continue;
+                }
+                if (!"QUEUED".equals(chat.get("state"))) {
+                    continue; // RESERVED: counts for positions, offered after its chat.requested
+                }
+                String targetId = chat.get("target");
+                Candidates c = cands.computeIfAbsent(targetId, t -> new Candidates(queueId, t));
+                if (offerChat(queue, chatId, chat, c, view)) {
+                    offered++;
+                    offeredHere++;
+                }
+            }
+            if (!anyOfferable(cands, view, first.candidateCounts())) {
+                break;
+            }
+            offset += chatIds.size() - offeredHere;
+            if (chatIds.size() < config.dispatchPage()) {
+                break;
+            }
+            chatIds = store.page(queueId, offset, config.dispatchPage(), List.of(), null, 0).chatIds();
+        }
+        if (offered > 0) {
+            announcer.touch(queueId);
+        }
+        return offered;
+    }
+
+    /**
+     * True while some target may still have an agent to offer to: one not met yet on these pages whose index was not
+     * empty, a free agent in view, or index entries not read yet.
+     */
+    private static boolean anyOfferable(Map<String, Candidates> cands, Map<String, AgentSnapshot> view, Map<String, Long> counts) {
+        for (Map.Entry<String, Long> t : counts.entrySet()) {
+            if (t.getValue() > 0 && !cands.containsKey(t.getKey())) {
+                return true;
+            }
+        }
+        for (Candidates c : cands.values()) {
+            if (c.more()) {
+                return true;
+            }
+            for (String id : c.ids) {
+                AgentSnapshot a = view.get(id);
+                if (a != null && a.status() == io.chatroute.routing.domain.Presence.AVAILABLE && a.active() < a.max()) {
+                    return true;
+                }
+            }
+        }
+        return cands.isEmpty();
+    }
+
+    /** Offers one chat to the best agent of its target, reading more of the index only when needed. */
+    private boolean offerChat(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
+                              Map<String, AgentSnapshot> view) {
+        Map<String, Integer> required = store.readSkills(chat.get("requiredSkills"));
+        Instant now = Instant.now();
+        Set<String> avoided = new HashSet<>();
+        Set<String> blocked = new HashSet<>();
+        avoidance(chat, now, avoided, blocked);
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            AgentSelector.Selection sel = select(c, view, required, avoided, blocked);
+            if (sel == null || !sel.found()) {
+                return false;
+            }
+            String result = claim(queue, chatId, chat, c, sel, view, now);
+            if ("OFFERED".equals(result)) {
+                return true;
+            }
+            if ("CHAT_GONE".equals(result)) {
+                return false;
+            }
+            now = Instant.now(); // AGENT_LOST: the view of that agent was refreshed; choose again
+        }
+        return false;
+    }
+
+    /**
+     * The selector over the candidates read so far; reads more of the index while the best is not good enough to
+     * be sure (nobody eligible, or only an avoided agent while the index has entries not read yet).
+     */
+    private AgentSelector.Selection select(Candidates c, Map<String, AgentSnapshot> view, Map<String, Integer> required,
+                                           Set<String> avoided, Set<String> blocked) {
+        AgentSelector.Selection sel = null;
+        for (int round = 0; round < 64; round++) {
+            List<AgentSnapshot> snaps = new ArrayList<>(c.ids.size());
+            for (String id : c.ids) {
+                AgentSnapshot a = view.get(id);
+                if (a != null) {
+                    snaps.add(a);
+                }
+            }
+            sel = AgentSelector.select(required, snaps, avoided, blocked);
+            if ((sel.found() && !sel.winnerAvoided()) || !c.more()) {
+                return sel;
+            }
+            List<String> fresh = c.fetch();
+            List<String> unknown = fresh.stream().filter(id -> !view.containsKey(id)).toList();
+            for (AgentState s : index.states(unknown)) {
+                view.put(s.agentId(), s.snapshot());
+            }
+        }
+        return sel;
+    }
+
+    /** Claims: the agent's slot, then the chat; a lost chat gives the slot back. Returns OFFERED, AGENT_LOST or CHAT_GONE. */
+    private String claim(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c, AgentSelector.Selection sel,
+                         Map<String, AgentSnapshot> view, Instant now) {
+        String agentId = sel.agentId();
+        String offerId = UUID.randomUUID().toString();
+        Instant expires = now.plusSeconds(queue.offerTimeout());
+        AgentOutcome held = store.hold(agentId, chatId, offerId, now);
+        if (held.state() != null) {
+            view.put(agentId, held.state().snapshot());
+            index.refresh(held.state());
+        }
+        if (!"HELD".equals(held.code())) {
+            meters.counter("chatroute_routing_claims_total", "outcome", "agent-lost").increment();
+            LOG.debugf("claim of %s for %s lost: %s", chatId, agentId, held.value(0));
+            if (held.state() == null) {
+                view.remove(agentId);
+                c.ids.remove(agentId);
+            }
+            return "AGENT_LOST";
+        }
+        long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
+        Map<String, Object> request = store.readMap(chat.get("request"));
+        Map<String, Object> offered = new LinkedHashMap<>();
+        offered.put("chatId", chatId);
+        offered.put("agentId", agentId);
+        offered.put("queueId", queue.id());
+        offered.put("offerId", offerId);
+        offered.put("offeredAt", now.toString());
+        offered.put("expiresAt", expires.toString());
+        offered.put("visitor", request.getOrDefault("visitor", Map.of()));
+        offered.put("form", request.getOrDefault("form", Map.of()));
+        offered.put("message", request.get("message"));
+        if (chat.get("transferFrom") != null) {
+            Map<String, Object> transfer = new LinkedHashMap<>();
+            transfer.put("fromAgentId", chat.get("transferFrom"));
+            transfer.put("note", chat.get("transferNote"));
+            offered.put("transfer", transfer);
+        }
+        Map<String, Object> decision = decision(queue, chat, c, sel, offerId, now, expires);
+        Outcome o = store.offer(chatId, agentId, offerId, now, expires, epoch, store.write(offered), decision);
+        if ("OFFERED".equals(o.code())) {
+            meters.counter("chatroute_routing_claims_total", "outcome", "offered").increment();
+            store.unindex(queue.id(), chatId, epoch);
+            return "OFFERED";
+        }
+        // the chat left (closed, offered by another instance, moved): give the slot back
+        meters.counter("chatroute_routing_claims_total", "outcome", "chat-gone").increment();
+        AgentOutcome undo = store.unhold(agentId, chatId, offerId, "compensate", Instant.now());
+        if (undo.state() != null) {
+            view.put(agentId, undo.state().snapshot());
+            index.refresh(undo.state());
+        }
+        return "CHAT_GONE";
+    }
+
+    private Map<String, Object> decision(QueueDefinition queue, Map<String, String> chat, Candidates c, AgentSelector.Selection sel,
+                                         String offerId, Instant now, Instant expires) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("step", "offered");
+        d.put("at", now.toString());
+        d.put("queueId", queue.id());
+        d.put("target", chat.get("target"));
+        d.put("requiredSkills", sel.requiredSkills());
+        d.put("agentId", sel.agentId());
+        d.put("offerId", offerId);
+        d.put("expiresAt", expires.toString());
+        d.put("tieBreak", sel.tieBreak());
+        // bounded: the ten best candidates considered, and how many the index held (a record stays small with any team)
+        List<AgentSelector.Candidate> all = sel.candidates();
+        d.put("candidates", all.size() > 10 ? all.subList(0, 10) : all);
+        d.put("candidatesConsidered", all.size());
+        d.put("candidateCount", Math.max(c.indexSize, all.size()));
+        return d;
+    }
+
+    /**
+     * Who this chat avoids: every agent who declined or missed it ({@code declined:<id>}) or handed it on
+     * ({@code avoid:<id>}) is avoided; one who declined or missed it within the cool-down is blocked.
+     */
+    void avoidance(Map<String, String> chat, Instant now, Set<String> avoided, Set<String> blocked) {
+        long cutoff = now.toEpochMilli() - config.declineCooldownSeconds() * 1000L;
+        chat.forEach((k, v) -> {
+            if (k.startsWith("declined:")) {
+                String id = k.substring("declined:".length());
+                avoided.add(id);
+                if (Long.parseLong(v) > cutoff) {
+                    blocked.add(id);
+                }
+            } else if (k.startsWith("avoid:")) {
+                avoided.add(k.substring("avoid:".length()));
+            }
+        });
+    }
+
+    /** True when the entry still stands for a chat waiting in this queue; a stale entry is cleaned up. */
+    private boolean waitingHere(String queueId, String chatId, Map<String, String> chat) {
+        String state = chat.get("state");
+        boolean here = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
+        if (!here) {
+            long epoch = state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0"));
+            store.unindex(queueId, chatId, epoch);
+        }
+        return here;
+    }
+
+    /** A closed queue with waiting chats wakes up at its next opening (a timer, not a poll). */
+    void scheduleOpening(QueueDefinition queue, Instant now) {
+        if (store.waitingCount(queue.id()) == 0) {
+            return;
+        }
+        queue.businessHours().nextOpening(now).ifPresent(at -> store.scheduleQueueTimer(queue.id(), "open|" + queue.id(), at.toEpochMilli()));
+    }
+
+    /** The queues an agent can serve, highest priority first (dispatch after it freed a slot or became available). */
+    public List<String> queuesFor(AgentState a) {
+        List<String> ids = new ArrayList<>(index.queuesServedBy(a.skills()));
+        Map<String, QueueDefinition> queues = store.queues();
+        ids.removeIf(id -> !queues.containsKey(id));
+        ids.sort((x, y) -> {
+            int px = queues.get(x).priority() == null ? 0 : queues.get(x).priority();
+            int py = queues.get(y).priority() == null ? 0 : queues.get(y).priority();
+            return px != py ? Integer.compare(py, px) : x.compareTo(y);
+        });
+        return ids;
+    }
+
+    /** Dispatches every queue the agent serves while it can take a chat. */
+    public void dispatchFor(AgentState a) {
+        if (a == null || !a.offerable()) {
+            return;
+        }
+        for (String q : queuesFor(a)) {
+            dispatch(q);
+        }
+    }
+
+    /** Dispatches several queues once each, in order. */
+    public void dispatchAll(java.util.Collection<String> queueIds) {
+        for (String q : new LinkedHashSet<>(queueIds)) {
+            dispatch(q);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.chatroute.routing.messaging;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.jboss.logging.Logger;
+
+import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.persistence.AgentState;
+import io.chatroute.routing.persistence.CandidateIndex;
+import io.chatroute.routing.persistence.Keys;
+import io.chatroute.routing.persistence.RoutingStore;
+import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Compares each agent's load with the chats it really holds and repairs drift, never silently. An agent's slots are
+ * its holds (chat id -> offer); a hold is real while the chat is OFFERED or ASSIGNED to that agent with that offer. A
+ * hold older than {@code reconcile-min-age-millis} whose chat says otherwise (a crash between a claim's two steps, a
+ * release whose agent step never ran) is dropped, and {@code active} is set to the holds left: the change is published
+ * ({@code agent.capacity.changed} with {@code reason: "reconciled"} and {@code previousActive}), counted
+ * ({@code chatroute_routing_load_reconciled_total}, {@code chatroute_routing_load_drift_total}) and logged. The same
+ * pass refreshes the agent's candidate-index entries and dispatches for it when it has room again.
+ * One instance at a time (lease), every {@code reconcile-interval}, agents in pipelined batches.
+ */
+@ApplicationScoped
+public class Reconciler {
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+    private static final int BATCH = 200;
+
+    private final RoutingStore store;
+    private final CandidateIndex index;
+    private final Dispatcher dispatcher;
+    private final RoutingConfig config;
+    private final MeterRegistry meters;
+    private final String owner = UUID.randomUUID().toString();
+    private volatile boolean stopping;
+
+    public Reconciler(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, RoutingConfig config, MeterRegistry meters) {
+        this.store = store;
+        this.index = index;
+        this.dispatcher = dispatcher;
+        this.config = config;
+        this.meters = meters;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    @Scheduled(every = "${chatroute.routing.reconcile-interval:60s}", delayed = "20s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        if (stopping) {
+            return;
+        }
+        try {
+            if (store.acquireLease(Keys.RECONCILE_LEASE, owner, 120_000)) {
+                try {
+                    reconcileAll();
+                } finally {
+                    store.releaseLease(Keys.RECONCILE_LEASE, owner);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("reconciliation failed, will retry: %s", e.toString());
+        }
+    }
+
+    /** Reconciles every agent; returns how many were repaired. */
+    public int reconcileAll() {
+        List<String> ids = store.agentIds();
+        int repaired = 0;
+        for (int i = 0; i < ids.size() && !stopping; i += BATCH) {
+            for (String id : ids.subList(i, Math.min(ids.size(), i + BATCH))) {
+                try {
+                    if (reconcile(id)) {
+                        repaired++;
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warnf("reconciling agent %s failed, next pass retries: %s", id, e.toString());
+                }
+            }
+        }
+        return repaired;
+    }
+
+    /** Reconciles one agent; true when its load was repaired. */
+    public boolean reconcile(String agentId) {
+        Instant now = Instant.now();
+        Map<String, String> holds = store.holds(agentId);
+        Map<String, String> stale = new HashMap<>();
+        if (!holds.isEmpty()) {
+            List<String> chatIds = new ArrayList<>(holds.keySet());
+            List<Map<String, String>> chats = store.chats(chatIds);
+            for (int i = 0; i < chatIds.size(); i++) {
+                String value = holds.get(chatIds.get(i));
+                String[] parts = value.split("\\|");
+                long since = parts.length > 1 ? Long.parseLong(parts[1]) : 0;
+                Map<String, String> chat = chats.get(i);
+                boolean real = ("OFFERED".equals(chat.get("state")) || "ASSIGNED".equals(chat.get("state")))
+                        && agentId.equals(chat.get("agentId")) && parts[0].equals(chat.get("offerId"));
+                if (!real && now.toEpochMilli() - since >= config.reconcileMinAgeMillis()) {
+                    stale.put(chatIds.get(i), value);
+                }
+            }
+        }
+        AgentOutcome o = store.reconcile(agentId, stale, now);
+        if ("UNKNOWN".equals(o.code())) {
+            return false;
+        }
+        AgentState state = o.state();
+        index.refresh(state);
+        if ("REPAIRED".equals(o.code())) {
+            long before = Long.parseLong(o.value(0));
+            long after = Long.parseLong(o.value(1));
+            meters.counter("chatroute_routing_load_reconciled_total").increment();
+            meters.counter("chatroute_routing_load_drift_total").increment(Math.abs(before - after));
+            LOG.warnf("agent %s: load reconciled from %d to %d (%s stale hold(s) dropped: %s)", agentId, before, after, o.value(2),
+                    stale.keySet());
+            dispatcher.dispatchFor(state);
+            return true;
+        }
+        return false;
+    }
+}

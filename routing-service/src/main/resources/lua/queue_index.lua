@@ -1,0 +1,34 @@
+-- A chat's entry in its queue's waiting set (the queue's partition), for the chat's epoch: ZADD with its score
+-- (WaitingScore), its enqueue time in the since set (longest wait), its entry (epoch, state, event template). An
+-- entry of an older epoch is replaced, a newer one wins. With announce, the chat's first chat.queued of this epoch
+-- is published here with its real rank (two chats waiting in one queue are 1 and 2).
+-- KEYS: waiting since entries announced outbox
+-- ARGV: chatId epoch score enqueuedAtMs entryJson announce('1'/'') nowIso eventId free first step reason targetId state(Q|R)
+local wk, sk, ek, ak, ob = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local chatId, epoch = A[1], tonumber(A[2])
+local cur = call('HGET', ek, chatId)
+if cur then
+  local e = cjson.decode(cur)
+  if tonumber(e.e) > epoch then return {'STALE', tostring(e.e)} end
+end
+call('ZADD', wk, A[3], chatId)
+call('ZADD', sk, A[4], chatId)
+call('HSET', ek, chatId, A[5])
+local pos = call('ZRANK', wk, chatId) + 1
+local ann = call('HGET', ak, chatId)
+local annEpoch = 0
+if ann then annEpoch = tonumber(string.match(ann, '^(%d+)|') or '0') end
+if annEpoch < epoch then
+  if A[6] == '1' and A[14] == 'Q' then
+    local eta = wait_at(pos, A[9], A[10], A[11])
+    local ev = cjson.decode(A[5]).ev
+    ev.position = pos
+    ev.estimatedWaitSeconds = eta
+    if A[12] ~= '' then ev.reason = A[12] end
+    outbox(ob, A[8], 'chat.queued', chatId, A[7], cjson.encode(ev))
+    call('HSET', ak, chatId, epoch .. '|' .. pos .. '|' .. eta .. '|' .. A[13] .. '|Q')
+    return {'ANNOUNCED', tostring(pos), tostring(eta)}
+  end
+  call('HSET', ak, chatId, epoch .. '|0|-1|' .. A[13] .. '|' .. A[14])
+end
+return {'INDEXED', tostring(pos), '-1'}

@@ -1,0 +1,128 @@
+package io.chatroute.routing.messaging;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chatroute.infra.test.EventSchemas;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.KafkaTestClient.Event;
+
+/**
+ * Set-up and event helpers shared by the routing engine's Kafka tests (one per test, with its own ids): forms, queues,
+ * rules and agents through the REST API, chats and agents' actions as session-service's events (each checked against
+ * session-service's schema), and routing's events read back (each checked against routing-service's schema).
+ */
+final class Fixture {
+    final String u = UUID.randomUUID().toString().substring(0, 8);
+    final KafkaTestClient kafka;
+    final List<Event> chatEvents;
+    final List<Event> agentEvents;
+
+    Fixture(KafkaTestClient kafka, List<Event> chatEvents, List<Event> agentEvents) {
+        this.kafka = kafka;
+        this.chatEvents = chatEvents;
+        this.agentEvents = agentEvents;
+    }
+
+    String id(String prefix) {
+        return prefix + "-" + u;
+    }
+
+    void form(String... topics) {
+        StringBuilder options = new StringBuilder();
+        for (String t : topics) {
+            options.append(options.isEmpty() ? "" : ",").append('"').append(t).append('"');
+        }
+        RoutingFlowTest.admin().body("{\"fields\":[{\"name\":\"topic\",\"type\":\"select\",\"required\":true,\"options\":[" + options + "]}]}")
+                .put("/api/v1/forms/" + id("f")).then().statusCode(200);
+    }
+
+    void queue(String queueId, String json) {
+        RoutingFlowTest.admin().body(json).put("/api/v1/queues/" + queueId).then().statusCode(200);
+    }
+
+    void rules(String json) {
+        RoutingFlowTest.admin().body(json).put("/api/v1/routing/rules").then().statusCode(200);
+    }
+
+    void agent(String agentId, String skillsJson, int cap) {
+        RoutingFlowTest.admin().body("{\"displayName\":\"Agent " + agentId + "\",\"maxConcurrentChats\":" + cap + ",\"skills\":" + skillsJson + "}")
+                .put("/api/v1/agents/" + agentId).then().statusCode(200);
+    }
+
+    void presence(String agentId, String status) {
+        RoutingFlowTest.admin().body("{\"status\":\"" + status + "\"}").put("/api/v1/agents/" + agentId + "/presence").then().statusCode(200);
+    }
+
+    /** session-service's agent.presence.requested (an OFFLINE from session is a disconnect: the agent's last socket closed). */
+    void presenceRequested(String agentId, String status) {
+        String data = """
+                {"agentId":"%s","status":"%s","requestedAt":"%s"}""".formatted(agentId, status, Instant.now());
+        EventSchemas.assertValid("session-service", "agent.presence.requested", data);
+        kafka.send("agent-events", agentId, "agent.presence.requested", "/session-service", data);
+    }
+
+    void requestChat(String chatId, String topic, String fallbackQueue) {
+        String data = """
+                {"chatId":"%s","formId":"%s","visitor":{"name":"Anna","email":"a@example.com","locale":"en","customerId":"c-%s"},
+                 "form":{"topic":"%s"},"message":"message of %s","queueId":"%s","requestedAt":"%s"}"""
+                .formatted(chatId, id("f"), u, topic, chatId, fallbackQueue, Instant.now());
+        EventSchemas.assertValid("session-service", "chat.requested", data);
+        kafka.send("chat-events", chatId, "chat.requested", "/session-service", data);
+    }
+
+    void accept(String chatId, JsonNode offered) {
+        kafka.send("chat-events", chatId, "chat.offer.accepted", "/session-service",
+                RoutingFlowTest.accepted(chatId, offered.get("agentId").asText(), offered.get("offerId").asText()));
+    }
+
+    void decline(String chatId, JsonNode offered) {
+        String data = """
+                {"chatId":"%s","agentId":"%s","offerId":"%s","reason":"busy","declinedAt":"%s"}"""
+                .formatted(chatId, offered.get("agentId").asText(), offered.get("offerId").asText(), Instant.now());
+        EventSchemas.assertValid("session-service", "chat.offer.declined", data);
+        kafka.send("chat-events", chatId, "chat.offer.declined", "/session-service", data);
+    }
+
+    void close(String chatId) {
+        String data = """
+                {"chatId":"%s","by":"visitor","closedAt":"%s"}""".formatted(chatId, Instant.now());
+        EventSchemas.assertValid("session-service", "chat.closed", data);
+        kafka.send("chat-events", chatId, "chat.closed", "/session-service", data);
+    }
+
+    JsonNode awaitChat(String type, String chatId, int index) throws Exception {
+        return RoutingFlowTest.data(RoutingFlowTest.awaitOne(chatEvents, type, chatId, index));
+    }
+
+    JsonNode awaitAgent(String type, String agentId, int index) throws Exception {
+        return RoutingFlowTest.data(RoutingFlowTest.awaitOne(agentEvents, type, agentId, index));
+    }
+
+    /** The first event of the type for the key whose data matches (checked against routing-service's schema). */
+    JsonNode awaitWhere(List<Event> events, String type, String key, Predicate<JsonNode> condition) {
+        return await().atMost(RoutingFlowTest.WAIT).until(() -> {
+            for (Event e : RoutingFlowTest.of(events, type, key)) {
+                JsonNode d = RoutingFlowTest.data(e);
+                if (condition.test(d)) {
+                    return d;
+                }
+            }
+            return null;
+        }, d -> d != null);
+    }
+
+    List<JsonNode> all(List<Event> events, String type, String key) throws Exception {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (Event e : RoutingFlowTest.of(events, type, key)) {
+            out.add(RoutingFlowTest.data(e));
+        }
+        return out;
+    }
+}

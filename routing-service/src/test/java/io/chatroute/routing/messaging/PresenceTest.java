@@ -1,0 +1,286 @@
+package io.chatroute.routing.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.KafkaTestClient.Event;
+import io.chatroute.routing.persistence.RoutingStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * Presence and load against real Kafka and Redis: OFFLINE withdraws offers and puts active chats back at the front of
+ * their queue with their context; a disconnect (session's OFFLINE) gives a grace period (AWAY, chats kept, offers
+ * withdrawn) that a reconnect cancels; reconciliation repairs a drifted load with an event and a metric; a double
+ * release is counted, never clamped away; a cap lowered below the load gives no offer until the load is below it.
+ */
+@QuarkusTest
+@QuarkusTestResource(InfraTestResource.class)
+class PresenceTest {
+    static KafkaTestClient kafka;
+    static List<Event> chatEvents;
+    static List<Event> agentEvents;
+
+    @Inject
+    RoutingStore store;
+    @Inject
+    Reconciler reconciler;
+    @Inject
+    RedisDataSource redis;
+    @Inject
+    MeterRegistry meters;
+
+    Fixture f;
+
+    @BeforeAll
+    static void start() {
+        kafka = new KafkaTestClient();
+        chatEvents = kafka.collect("chat-events");
+        agentEvents = kafka.collect("agent-events");
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    @BeforeEach
+    void fixture() {
+        f = new Fixture(kafka, chatEvents, agentEvents);
+    }
+
+    /** A queue needing the test's skill s, with a rule "rare" that adds a skill nobody has. */
+    String setUp() {
+        String q = f.id("q");
+        f.form("t", "rare");
+        f.queue(q, "{\"name\":\"Q\",\"offerTimeoutSeconds\":60,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("rr") + "\",\"when\":{\"topic\":\"rare\"},\"queueId\":\"" + q + "\",\"requiredSkills\":{\""
+                + f.id("rare") + "\":1}},{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        return q;
+    }
+
+    String skills() {
+        return "{\"" + f.id("s") + "\":3}";
+    }
+
+    JsonNode agentView(String agentId) throws Exception {
+        return RoutingFlowTest.JSON.readTree(RoutingFlowTest.admin().get("/api/v1/agents/" + agentId).then().statusCode(200).extract().asString());
+    }
+
+    @Test
+    void offlineWithdrawsOffersAndPutsActiveChatsAtTheFrontWithTheirContext() throws Exception {
+        String q = setUp();
+        String a1 = f.id("a1");
+        String a2 = f.id("a2");
+        f.agent(a1, skills(), 2);
+        f.agent(a2, skills(), 2);
+        String old = f.id("old");
+        f.requestChat(old, "rare", q); // waits first (nobody has the rare skill): the oldest in the queue
+        f.awaitChat("chat.queued", old, 0);
+        f.presence(a1, "AVAILABLE");
+        String c1 = f.id("c1");
+        String c2 = f.id("c2");
+        f.requestChat(c1, "t", q);
+        f.accept(c1, f.awaitChat("chat.offered", c1, 0));
+        f.awaitChat("chat.assigned", c1, 0);
+        f.requestChat(c2, "t", q);
+        JsonNode offer2 = f.awaitChat("chat.offered", c2, 0);
+        String c3 = f.id("c3");
+        f.requestChat(c3, "t", q);
+        f.awaitChat("chat.queued", c3, 0);
+
+        f.presence(a1, "OFFLINE");
+        JsonNode withdrawn = f.awaitChat("chat.offer.declined", c2, 0);
+        assertThat(withdrawn.get("reason").asText()).isEqualTo("agent-offline");
+        assertThat(withdrawn.get("offerId").asText()).isEqualTo(offer2.get("offerId").asText());
+        // the active chat goes back at the FRONT: ahead of the older chat that was already waiting
+        JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c1, d -> "agent-lost".equals(d.path("reason").asText()));
+        assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        f.awaitWhere(agentEvents, "agent.capacity.changed", a1, d -> d.get("active").asInt() == 0);
+        assertThat(agentView(a1).get("activeChats").asInt()).isZero();
+
+        f.presence(a2, "AVAILABLE");
+        JsonNode reoffer = f.awaitChat("chat.offered", c1, 1);
+        assertThat(reoffer.get("agentId").asText()).isEqualTo(a2);
+        assertThat(reoffer.get("message").asText()).isEqualTo("message of " + c1); // with its context
+        assertThat(f.awaitChat("chat.offered", c2, 1).get("agentId").asText()).isEqualTo(a2); // then c2 (older than c3)
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.offered", c3)).isEmpty();
+        for (String c : List.of(old, c1, c2, c3)) {
+            f.close(c);
+        }
+        f.presence(a2, "OFFLINE");
+    }
+
+    @Test
+    void aDisconnectedAgentKeepsItsChatsForTheGraceThenTheyAreRequeued() throws Exception {
+        String q = setUp();
+        String d1 = f.id("d1");
+        f.agent(d1, skills(), 2);
+        f.presence(d1, "AVAILABLE");
+        String c1 = f.id("dc1");
+        String c2 = f.id("dc2");
+        f.requestChat(c1, "t", q);
+        f.accept(c1, f.awaitChat("chat.offered", c1, 0));
+        f.awaitChat("chat.assigned", c1, 0);
+        f.requestChat(c2, "t", q);
+        f.awaitChat("chat.offered", c2, 0);
+
+        f.presenceRequested(d1, "OFFLINE"); // session: the agent's last socket closed
+        JsonNode away = f.awaitWhere(agentEvents, "agent.presence.changed", d1, d -> "AWAY".equals(d.get("status").asText()));
+        assertThat(away.get("reason").asText()).isEqualTo("disconnected");
+        assertThat(f.awaitChat("chat.offer.declined", c2, 0).get("reason").asText()).isEqualTo("agent-disconnected");
+        JsonNode during = agentView(d1);
+        assertThat(during.get("presence").asText()).isEqualTo("AWAY");
+        assertThat(during.get("activeChats").asInt()).isEqualTo(1); // keeps c1
+        assertThat(during.get("graceUntil").isNull()).isFalse();
+        assertThat(store.chat(c1).get("state")).isEqualTo("ASSIGNED");
+
+        // the grace (3 s in tests) ends: OFFLINE, and c1 goes back to its queue at the front
+        JsonNode offline = f.awaitWhere(agentEvents, "agent.presence.changed", d1, d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(offline.get("reason").asText()).isEqualTo("disconnected");
+        JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c1, d -> "agent-lost".equals(d.path("reason").asText()));
+        assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        assertThat(agentView(d1).get("activeChats").asInt()).isZero();
+        f.close(c1);
+        f.close(c2);
+    }
+
+    @Test
+    void reconnectingWithinTheGraceCancelsIt() throws Exception {
+        String q = setUp();
+        String r1 = f.id("r1");
+        String marker = f.id("m1");
+        f.agent(r1, skills(), 2);
+        f.agent(marker, "{\"" + f.id("other") + "\":1}", 1);
+        f.presence(r1, "AVAILABLE");
+        f.presence(marker, "AVAILABLE");
+        String c = f.id("rc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+
+        f.presenceRequested(r1, "OFFLINE");
+        f.awaitWhere(agentEvents, "agent.presence.changed", r1, d -> "AWAY".equals(d.get("status").asText()));
+        f.presenceRequested(r1, "AVAILABLE"); // back within the grace
+        f.awaitWhere(agentEvents, "agent.presence.changed", r1, d -> "AVAILABLE".equals(d.get("status").asText())
+                && "AWAY".equals(d.get("previousStatus").asText()));
+        // a marker: another agent disconnects after r1 came back; once its grace ended, r1's would have too
+        f.presenceRequested(marker, "OFFLINE");
+        f.awaitWhere(agentEvents, "agent.presence.changed", marker, d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(f.all(agentEvents, "agent.presence.changed", r1)).noneMatch(d -> "OFFLINE".equals(d.get("status").asText()));
+        JsonNode view = agentView(r1);
+        assertThat(view.get("presence").asText()).isEqualTo("AVAILABLE");
+        assertThat(view.get("activeChats").asInt()).isEqualTo(1);
+        assertThat(view.get("graceUntil").isNull()).isTrue();
+        assertThat(store.chat(c).get("agentId")).isEqualTo(r1);
+        f.close(c);
+        f.presence(r1, "OFFLINE");
+    }
+
+    @Test
+    void reconciliationRepairsADriftedLoadWithAnEventAndAMetric() throws Exception {
+        String q = setUp();
+        String x = f.id("x");
+        f.agent(x, skills(), 4);
+        f.presence(x, "AVAILABLE");
+        String c = f.id("xc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+        // drift: a hold of a chat that does not point at x (a crash between a claim's steps), old enough to be stale,
+        // and a counter off by two more
+        String agentKey = store.keys().agent(x);
+        redis.hash(String.class).hset(store.keys().holds(x), "ghost-" + f.u, "nope|" + (Instant.now().toEpochMilli() - 120_000));
+        redis.hash(String.class).hincrby(agentKey, "active", 3);
+        double before = counter("chatroute_routing_load_reconciled_total");
+        assertThat(agentView(x).get("activeChats").asInt()).isEqualTo(4);
+
+        assertThat(reconciler.reconcile(x)).isTrue();
+        JsonNode repaired = f.awaitWhere(agentEvents, "agent.capacity.changed", x, d -> "reconciled".equals(d.path("reason").asText()));
+        assertThat(repaired.get("active").asInt()).isEqualTo(1);
+        assertThat(repaired.get("previousActive").asInt()).isEqualTo(4);
+        assertThat(counter("chatroute_routing_load_reconciled_total")).isEqualTo(before + 1);
+        assertThat(agentView(x).get("activeChats").asInt()).isEqualTo(1);
+        assertThat(store.holds(x)).containsOnlyKeys(c);
+        assertThat(reconciler.reconcile(x)).isFalse(); // nothing left to repair
+        f.close(c);
+        f.presence(x, "OFFLINE");
+    }
+
+    @Test
+    void aDoubleReleaseIsCountedNotClampedAway() throws Exception {
+        String q = setUp();
+        String y = f.id("y");
+        f.agent(y, skills(), 2);
+        f.presence(y, "AVAILABLE");
+        String c = f.id("yc");
+        f.requestChat(c, "t", q);
+        JsonNode offered = f.awaitChat("chat.offered", c, 0);
+        // the agent's slot was freed already (as by an earlier, duplicate release), yet the chat still points at it
+        redis.hash(String.class).hdel(store.keys().holds(y), c);
+        redis.hash(String.class).hincrby(store.keys().agent(y), "active", -1);
+        double before = counter("chatroute_routing_double_release_total");
+        f.decline(c, offered);
+        await().atMost(RoutingFlowTest.WAIT).until(() -> counter("chatroute_routing_double_release_total") > before);
+        assertThat(agentView(y).get("activeChats").asInt()).isZero(); // not decremented a second time, not hidden by a clamp
+        RoutingStore.AgentOutcome again = store.unhold(y, c, offered.get("offerId").asText(), "decline", Instant.now());
+        assertThat(again.code()).isEqualTo("NOT_HELD");
+        f.close(c);
+        f.presence(y, "OFFLINE");
+    }
+
+    @Test
+    void aCapLoweredBelowTheLoadGivesNoOfferUntilTheLoadIsBelowIt() throws Exception {
+        String q = setUp();
+        String z = f.id("z");
+        f.agent(z, skills(), 3);
+        f.presence(z, "AVAILABLE");
+        List<String> chats = List.of(f.id("z1"), f.id("z2"), f.id("z3"));
+        for (String c : chats) {
+            f.requestChat(c, "t", q);
+            f.awaitChat("chat.offered", c, 0);
+        }
+        String fourth = f.id("z4");
+        f.requestChat(fourth, "t", q);
+        f.awaitChat("chat.queued", fourth, 0);
+        f.agent(z, skills(), 1);
+        JsonNode lowered = f.awaitWhere(agentEvents, "agent.capacity.changed", z, d -> "cap-changed".equals(d.path("reason").asText()));
+        assertThat(lowered.get("active").asInt()).isEqualTo(3);
+        assertThat(lowered.get("max").asInt()).isEqualTo(1);
+        for (String c : chats) {
+            f.close(c);
+        }
+        f.awaitChat("chat.offered", fourth, 0);
+        // the load after the cap change, in order: 2, 1 (no offer at 1: the cap is 1), 0, then the fourth chat: 1
+        List<JsonNode> events = f.all(agentEvents, "agent.capacity.changed", z);
+        int from = 0;
+        for (int i = 0; i < events.size(); i++) {
+            if ("cap-changed".equals(events.get(i).path("reason").asText())) {
+                from = i + 1;
+            }
+        }
+        assertThat(events.subList(from, events.size()).stream().map(d -> d.get("active").asInt()).toList()).containsExactly(2, 1, 0, 1);
+        f.close(fourth);
+        f.presence(z, "OFFLINE");
+    }
+
+    double counter(String name) {
+        var c = meters.find(name).counter();
+        return c == null ? 0 : c.count();
+    }
+}

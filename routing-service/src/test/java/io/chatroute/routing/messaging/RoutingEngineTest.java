@@ -1,0 +1,371 @@
+package io.chatroute.routing.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.KafkaTestClient.Event;
+import io.chatroute.routing.domain.AgentProfile;
+import io.chatroute.routing.domain.Presence;
+import io.chatroute.routing.domain.QueueDefinition;
+import io.chatroute.routing.domain.Target;
+import io.chatroute.routing.persistence.CandidateIndex;
+import io.chatroute.routing.persistence.Keys;
+import io.chatroute.routing.persistence.RoutingStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * The routing engine's queue rules against real Kafka and Redis: order within a queue (priority, then age, positions
+ * 1 and 2), position updates coalesced per queue, overflow keeping the age, business hours (OFFLINE, then routed by the
+ * queue-opened timer), dispatch that goes past a first page nobody can take, a raised cap, accepts judged by when the
+ * agent pressed accept, and one failing timer that does not hold back the others.
+ */
+@QuarkusTest
+@QuarkusTestResource(InfraTestResource.class)
+class RoutingEngineTest {
+    static KafkaTestClient kafka;
+    static List<Event> chatEvents;
+    static List<Event> agentEvents;
+
+    @Inject
+    RoutingStore store;
+    @Inject
+    Router router;
+    @Inject
+    CandidateIndex index;
+    @Inject
+    RedisDataSource redis;
+    @Inject
+    MeterRegistry meters;
+
+    Fixture f;
+
+    @BeforeAll
+    static void start() {
+        kafka = new KafkaTestClient();
+        chatEvents = kafka.collect("chat-events");
+        agentEvents = kafka.collect("agent-events");
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void fixture() {
+        f = new Fixture(kafka, chatEvents, agentEvents);
+    }
+
+    @Test
+    void higherPriorityFirstThenOldestAndTwoChatsAreOneAndTwo() throws Exception {
+        String q = f.id("pq");
+        String agent = f.id("pa");
+        f.form("lo", "hi");
+        f.queue(q, "{\"name\":\"P\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("rhi") + "\",\"when\":{\"topic\":\"hi\"},\"queueId\":\"" + q + "\",\"priority\":5},"
+                + "{\"id\":\"" + f.id("rlo") + "\",\"when\":{\"topic\":\"lo\"},\"queueId\":\"" + q + "\",\"priority\":0}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
+        String lo1 = f.id("lo1");
+        String lo2 = f.id("lo2");
+        String hi = f.id("hi1");
+        f.requestChat(lo1, "lo", q);
+        assertThat(f.awaitChat("chat.queued", lo1, 0).get("position").asInt()).isEqualTo(1);
+        f.requestChat(lo2, "lo", q);
+        assertThat(f.awaitChat("chat.queued", lo2, 0).get("position").asInt()).isEqualTo(2);
+        // a higher priority goes ahead of both, however young; the others are told their new places (coalesced)
+        f.requestChat(hi, "hi", q);
+        JsonNode queuedHi = f.awaitChat("chat.queued", hi, 0);
+        assertThat(queuedHi.get("position").asInt()).isEqualTo(1);
+        assertThat(queuedHi.get("priority").asInt()).isEqualTo(5);
+        f.awaitWhere(chatEvents, "chat.queued", lo1, d -> d.get("position").asInt() == 2 && "position-changed".equals(d.path("reason").asText()));
+        f.awaitWhere(chatEvents, "chat.queued", lo2, d -> d.get("position").asInt() == 3);
+
+        f.presence(agent, "AVAILABLE");
+        assertThat(f.awaitChat("chat.offered", hi, 0).get("agentId").asText()).isEqualTo(agent);
+        f.close(hi);
+        f.awaitChat("chat.offered", lo1, 0); // then the oldest
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.offered", lo2)).isEmpty(); // cap 1: lo2 still waits
+        f.close(lo1);
+        f.awaitChat("chat.offered", lo2, 0);
+        f.presence(agent, "OFFLINE");
+    }
+
+    @Test
+    void positionUpdatesAreCoalescedPerQueue() throws Exception {
+        String q = f.id("cq");
+        f.form("c");
+        f.queue(q, "{\"name\":\"C\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        List<String> chats = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            chats.add(f.id("c" + i));
+            f.requestChat(chats.get(i), "c", q);
+        }
+        String last = chats.getLast();
+        assertThat(f.awaitChat("chat.queued", last, 0).get("position").asInt()).isEqualTo(16);
+        for (int i = 0; i < 12; i++) {
+            f.close(chats.get(i));
+        }
+        JsonNode now4 = f.awaitWhere(chatEvents, "chat.queued", last, d -> d.get("position").asInt() == 4);
+        assertThat(now4.get("reason").asText()).isEqualTo("position-changed");
+        // twelve chats left ahead of it, but it was told its new place at most once a second, not twelve times
+        long updates = RoutingFlowTest.of(chatEvents, "chat.queued", last).stream()
+                .filter(e -> e.data().contains("position-changed")).count();
+        assertThat(updates).isBetween(1L, 11L);
+        for (String c : chats.subList(12, 16)) {
+            f.close(c);
+        }
+    }
+
+    @Test
+    void anAgentChangeReannouncesTheEstimatedWait() throws Exception {
+        String q = f.id("eq");
+        String a = f.id("ea");
+        String b = f.id("eb");
+        f.form("e");
+        f.queue(q, "{\"name\":\"E\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        for (String agent : List.of(a, b)) {
+            f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
+            f.presence(agent, "AVAILABLE");
+        }
+        String c1 = f.id("e1");
+        String c2 = f.id("e2");
+        String c3 = f.id("e3");
+        f.requestChat(c1, "e", q);
+        f.awaitChat("chat.offered", c1, 0);
+        f.requestChat(c2, "e", q);
+        f.awaitChat("chat.offered", c2, 0);
+        f.requestChat(c3, "e", q);
+        f.awaitChat("chat.queued", c3, 0);
+        // nothing else touches the queue once c3's own check timer has run
+        String chatDue = store.keys().chatDue(c3);
+        await().atMost(RoutingFlowTest.WAIT).until(() -> redis.sortedSet(String.class).zscore(chatDue, "idx|" + c3 + "|" + q).isEmpty());
+        // with both agents AVAILABLE (two slots, both busy) the estimate is Erlang C's 38 or 100 s (two or three arrivals);
+        // one agent AWAY leaves one slot for a traffic of one erlang: overloaded, 300 s (the default handle time) per chat
+        f.presence(a, "AWAY");
+        JsonNode after = f.awaitWhere(chatEvents, "chat.queued", c3, d -> d.get("estimatedWaitSeconds").asInt() == 300);
+        assertThat(after.get("reason").asText()).isEqualTo("position-changed");
+        assertThat(after.get("position").asInt()).isEqualTo(1);
+        for (String c : List.of(c1, c2, c3)) {
+            f.close(c);
+        }
+        f.presence(a, "OFFLINE");
+        f.presence(b, "OFFLINE");
+    }
+
+    @Test
+    void overflowAfterNSecondsKeepsTheOriginalAge() throws Exception {
+        String qa = f.id("oa");
+        String qb = f.id("ob");
+        String agent = f.id("oagent");
+        f.form("x", "y");
+        f.queue(qb, "{\"name\":\"B\",\"requiredSkills\":{\"" + f.id("sb") + "\":1}}");
+        f.queue(qa, "{\"name\":\"A\",\"requiredSkills\":{\"" + f.id("sa") + "\":1},\"overflow\":{\"afterSeconds\":4,\"queueId\":\"" + qb + "\"}}");
+        f.rules("[{\"id\":\"" + f.id("rx") + "\",\"when\":{\"topic\":\"x\"},\"queueId\":\"" + qa + "\"},"
+                + "{\"id\":\"" + f.id("ry") + "\",\"when\":{\"topic\":\"y\"},\"queueId\":\"" + qb + "\"}]");
+        f.agent(agent, "{\"" + f.id("sb") + "\":3}", 1);
+        String x = f.id("x");
+        String y = f.id("y");
+        f.requestChat(x, "x", qa);
+        JsonNode queuedX = f.awaitChat("chat.queued", x, 0);
+        f.requestChat(y, "y", qb); // younger, straight into B
+        assertThat(f.awaitChat("chat.queued", y, 0).get("position").asInt()).isEqualTo(1);
+        // after 4 s in A nobody took x: it moves to B, ahead of y (its original age), without polling
+        JsonNode moved = f.awaitWhere(chatEvents, "chat.queued", x, d -> qb.equals(d.get("queueId").asText()));
+        assertThat(moved.get("reason").asText()).isEqualTo("overflow");
+        assertThat(moved.get("position").asInt()).isEqualTo(1);
+        assertThat(moved.get("queuedAt").asText()).isEqualTo(queuedX.get("queuedAt").asText());
+        f.awaitWhere(chatEvents, "chat.queued", y, d -> d.get("position").asInt() == 2);
+        f.presence(agent, "AVAILABLE");
+        assertThat(f.awaitChat("chat.offered", x, 0).get("queueId").asText()).isEqualTo(qb);
+        String routing = RoutingFlowTest.admin().get("/api/v1/chats/" + x + "/routing").then().statusCode(200).extract().asString();
+        assertThat(RoutingFlowTest.JSON.readTree(routing).get("steps").findValuesAsText("step")).containsSubsequence("queued", "overflowed", "offered");
+        f.close(x);
+        f.close(y);
+        f.presence(agent, "OFFLINE");
+    }
+
+    @Test
+    void outsideBusinessHoursTheChatIsOfflineAndRoutedWhenTheQueueOpens() throws Exception {
+        String q = f.id("hq");
+        String agent = f.id("hagent");
+        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
+        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
+        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
+        String hours = "{\"timezone\":\"UTC\",\"weekly\":[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\""
+                + from + "\",\"to\":\"" + to + "\"}]}";
+        f.form("h");
+        f.queue(q, "{\"name\":\"H\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":" + hours + "}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
+        f.presence(agent, "AVAILABLE");
+        String chat = f.id("h");
+        f.requestChat(chat, "h", q);
+        JsonNode offline = f.awaitChat("chat.offline", chat, 0);
+        assertThat(offline.get("status").asText()).isEqualTo("OFFLINE");
+        Instant next = Instant.parse(offline.get("nextOpenAt").asText());
+        assertThat(next).isAfter(Instant.now());
+        // a timer at the opening, not a poll: the queue's partition holds it
+        String due = Keys.due(store.keys().queuePartition(q));
+        await().atMost(RoutingFlowTest.WAIT).until(() -> redis.sortedSet(String.class).zscore(due, "open|" + q).isPresent());
+        assertThat((long) redis.sortedSet(String.class).zscore(due, "open|" + q).getAsDouble()).isEqualTo(next.toEpochMilli());
+        // the chat's own check timer has run (1 s in tests) and still: no position published, no offer
+        String chatDue = store.keys().chatDue(chat);
+        await().atMost(RoutingFlowTest.WAIT).until(() -> redis.sortedSet(String.class).zscore(chatDue, "idx|" + chat + "|" + q).isEmpty());
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.queued", chat)).isEmpty();
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.offered", chat)).isEmpty();
+
+        // the hours change so that the queue is open now, and its opening timer comes due: the chat is announced and offered
+        store.saveQueue(new QueueDefinition(q, "H", Map.of(f.id("s"), 1), 0, 20, null, null, null));
+        store.scheduleQueueTimer(q, "open|" + q, System.currentTimeMillis());
+        JsonNode queued = f.awaitChat("chat.queued", chat, 0);
+        assertThat(queued.get("position").asInt()).isEqualTo(1);
+        JsonNode offered = f.awaitChat("chat.offered", chat, 0);
+        assertThat(offered.get("message").asText()).isEqualTo("message of " + chat); // the message was kept
+        f.close(chat);
+        f.presence(agent, "OFFLINE");
+    }
+
+    @Test
+    void dispatchGoesPastAFirstPageNobodyCanTake() throws Exception {
+        String q = f.id("gq");
+        String agent = f.id("gagent");
+        f.form("rare", "any");
+        f.queue(q, "{\"name\":\"G\",\"requiredSkills\":{\"" + f.id("common") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("rr") + "\",\"when\":{\"topic\":\"rare\"},\"queueId\":\"" + q + "\",\"requiredSkills\":{\""
+                + f.id("rare") + "\":1}},{\"id\":\"" + f.id("ra") + "\",\"when\":{\"topic\":\"any\"},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("common") + "\":1}", 2);
+        List<String> rare = new ArrayList<>();
+        for (int i = 0; i < 55; i++) {
+            rare.add(f.id("rare" + i));
+            f.requestChat(rare.get(i), "rare", q);
+        }
+        for (String c : rare) {
+            f.awaitChat("chat.queued", c, 0); // all in line first (chats of two Kafka partitions arrive in either order)
+        }
+        String any = f.id("any");
+        f.requestChat(any, "any", q);
+        assertThat(f.awaitChat("chat.queued", any, 0).get("position").asInt()).isEqualTo(56);
+        f.presence(agent, "AVAILABLE");
+        // the 56th chat is the only one this agent can take: it is offered, beyond the first page of 50
+        assertThat(f.awaitChat("chat.offered", any, 0).get("agentId").asText()).isEqualTo(agent);
+        f.presence(agent, "OFFLINE");
+        for (String c : rare) {
+            f.close(c);
+        }
+        f.close(any);
+    }
+
+    @Test
+    void raisingTheCapDispatchesAtOnce() throws Exception {
+        String q = f.id("kq");
+        String agent = f.id("kagent");
+        f.form("k");
+        f.queue(q, "{\"name\":\"K\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
+        f.presence(agent, "AVAILABLE");
+        String c1 = f.id("k1");
+        String c2 = f.id("k2");
+        f.requestChat(c1, "k", q);
+        f.awaitChat("chat.offered", c1, 0);
+        f.requestChat(c2, "k", q);
+        f.awaitChat("chat.queued", c2, 0);
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.offered", c2)).isEmpty();
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
+        assertThat(f.awaitChat("chat.offered", c2, 0).get("agentId").asText()).isEqualTo(agent);
+        JsonNode cap = f.awaitWhere(agentEvents, "agent.capacity.changed", agent, d -> "cap-changed".equals(d.path("reason").asText()));
+        assertThat(cap.get("max").asInt()).isEqualTo(2);
+        f.close(c1);
+        f.close(c2);
+        f.presence(agent, "OFFLINE");
+    }
+
+    @Test
+    void anAcceptIsJudgedByWhenTheAgentPressedIt() {
+        String q = f.id("wq");
+        String agent = f.id("wagent");
+        store.saveQueue(new QueueDefinition(q, "W", Map.of(f.id("s"), 1), 0, 60, null, null, null));
+        Target target = index.ensure(new Target(q, Map.of(f.id("s"), 1)));
+        router.upsertAgent(agent, new AgentProfile("W", null, null, Map.of(f.id("s"), 3), 4));
+        Instant now = Instant.now();
+        Instant expires = now.plusSeconds(60);
+        List<String> offers = new ArrayList<>();
+        for (String c : List.of(f.id("w1"), f.id("w2"), f.id("w3"))) {
+            store.enqueue(c, UUID.randomUUID().toString(), now, q, "r", target, Map.of(), 0, Map.of("visitor", Map.of(), "form", Map.of()),
+                    Map.of("step", "queued"), null, null);
+            String offerId = UUID.randomUUID().toString();
+            store.presence(agent, "set", Presence.AVAILABLE, UUID.randomUUID().toString(), null, now);
+            assertThat(store.hold(agent, c, offerId, now).code()).isEqualTo("HELD");
+            assertThat(store.offer(c, agent, offerId, now, expires, 1, "{\"chatId\":\"" + c + "\"}", Map.of("step", "offered")).code())
+                    .isEqualTo("OFFERED");
+            offers.add(offerId);
+        }
+        // pressed a second before the deadline, processed ten seconds after it: assigned
+        assertThat(store.accept(f.id("w1"), agent, offers.get(0), expires.plusSeconds(10), expires.minusSeconds(1), "{\"chatId\":\"x\"}",
+                UUID.randomUUID().toString()).code()).isEqualTo("ASSIGNED");
+        // pressed three seconds after it (beyond the 2 s allowance): too late, however promptly processed
+        RoutingStore.Outcome late = store.accept(f.id("w2"), agent, offers.get(1), expires.plusSeconds(3), expires.plusSeconds(3),
+                "{\"chatId\":\"x\"}", UUID.randomUUID().toString());
+        assertThat(late.code()).isEqualTo("FAILED");
+        assertThat(late.value(0)).isEqualTo("offer-expired");
+        // a desk clock far ahead counts as now
+        assertThat(store.accept(f.id("w3"), agent, offers.get(2), now.plusSeconds(1), now.plusSeconds(3600), "{\"chatId\":\"x\"}",
+                UUID.randomUUID().toString()).code()).isEqualTo("ASSIGNED");
+        router.setPresence(agent, Presence.OFFLINE);
+    }
+
+    @Test
+    void oneFailingTimerDoesNotHoldBackTheOthers() throws Exception {
+        String q = f.id("tq");
+        String agent = f.id("tagent");
+        f.form("t");
+        f.queue(q, "{\"name\":\"T\",\"offerTimeoutSeconds\":5,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
+        f.presence(agent, "AVAILABLE");
+        String chat = f.id("t");
+        f.requestChat(chat, "t", q);
+        JsonNode offered = f.awaitChat("chat.offered", chat, 0);
+        // a broken item in the same partition, due before the offer's deadline
+        String due = store.keys().chatDue(chat);
+        String broken = "ovf|" + chat + "|not-a-number";
+        double before = failed();
+        redis.sortedSet(String.class).zadd(due, System.currentTimeMillis(), broken);
+        try {
+            JsonNode timeout = f.awaitChat("chat.offer.declined", chat, 0);
+            assertThat(timeout.get("reason").asText()).isEqualTo("timeout");
+            assertThat(timeout.get("offerId").asText()).isEqualTo(offered.get("offerId").asText());
+            assertThat(failed()).isGreaterThan(before);
+        } finally {
+            redis.sortedSet(String.class).zrem(due, broken);
+        }
+        f.close(chat);
+        f.presence(agent, "OFFLINE");
+    }
+
+    private double failed() {
+        var c = meters.find("chatroute_routing_timers_total").tag("kind", "ovf").tag("outcome", "failed").counter();
+        return c == null ? 0 : c.count();
+    }
+}
