@@ -6,14 +6,16 @@
 --               AVAILABLE agent turns AWAY (no new offers, keeps its chats). Returns the held chats: the caller
 --               withdraws the waiting offers. Any presence request before the timer fires ends the grace.
 --   grace-end   the grace timer fired (claimed here): the agent goes OFFLINE, as set OFFLINE.
+--   reconnect   session's agent.connected (a socket of the agent opened): a grace period ends and the agent gets back
+--               the status it had when its last socket closed; without a grace period nothing changes.
 -- KEYS: agent holds processed outbox due
 -- ARGV: agentId mode status now nowIso ttl graceMs token eventId
 local ak, hk, pk, ob, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local prior = seen(pk)
 if prior then return prior end
 if call('EXISTS', ak) == 0 then return done(pk, A[6], {'UNKNOWN'}) end
-local a = call('HMGET', ak, 'status', 'grace')
-local prev, grace = a[1] or 'OFFLINE', a[2]
+local a = call('HMGET', ak, 'status', 'grace', 'graceFrom')
+local prev, grace, graceFrom = a[1] or 'OFFLINE', a[2], a[3]
 local mode, now = A[2], tonumber(A[4])
 local function holds()
   return table.concat(call('HKEYS', hk), ',')
@@ -28,15 +30,27 @@ end
 if mode == 'grace-end' then
   if unschedule(due, 'grace|' .. A[1] .. '|' .. A[8]) == 0 then return {'NOT_DUE'} end
   if grace ~= A[8] then return {'STALE'} end
-  call('HDEL', ak, 'grace', 'graceUntil')
+  call('HDEL', ak, 'grace', 'graceUntil', 'graceFrom')
   if prev ~= 'OFFLINE' then change('OFFLINE', 'disconnected') else call('HINCRBY', ak, 'ver', 1) end
   return with_state({'CHANGED', prev, holds()}, ak)
+end
+if mode == 'reconnect' then
+  if not grace then return done(pk, A[6], with_state({'UNCHANGED', prev, ''}, ak)) end
+  unschedule(due, 'grace|' .. A[1] .. '|' .. grace)
+  call('HDEL', ak, 'grace', 'graceUntil', 'graceFrom')
+  local back = graceFrom or prev
+  if back == prev then
+    call('HINCRBY', ak, 'ver', 1)
+    return done(pk, A[6], with_state({'UNCHANGED', prev, ''}, ak))
+  end
+  change(back, 'reconnected')
+  return done(pk, A[6], with_state({'CHANGED', prev, ''}, ak))
 end
 if mode == 'disconnect' then
   if prev == 'OFFLINE' then return done(pk, A[6], with_state({'UNCHANGED', prev, holds()}, ak)) end
   if grace then return done(pk, A[6], with_state({'GRACE', prev, holds()}, ak)) end
   local untilMs = now + tonumber(A[7])
-  call('HSET', ak, 'grace', A[8], 'graceUntil', untilMs)
+  call('HSET', ak, 'grace', A[8], 'graceUntil', untilMs, 'graceFrom', prev)
   schedule(due, 'grace|' .. A[1] .. '|' .. A[8], untilMs)
   if prev == 'AVAILABLE' then change('AWAY', 'disconnected') else call('HINCRBY', ak, 'ver', 1) end
   return done(pk, A[6], with_state({'GRACE', prev, holds()}, ak))
@@ -44,7 +58,7 @@ end
 local status = A[3]
 if grace then
   unschedule(due, 'grace|' .. A[1] .. '|' .. grace)
-  call('HDEL', ak, 'grace', 'graceUntil')
+  call('HDEL', ak, 'grace', 'graceUntil', 'graceFrom')
   call('HINCRBY', ak, 'ver', 1)
 end
 local held = ''

@@ -93,7 +93,7 @@ public class EventConsumer {
 
     static boolean known(String type, String source) {
         return switch (type) {
-            case "chat.requested", "chat.offer.accepted", "chat.closed", "agent.presence.requested" -> true;
+            case "chat.requested", "chat.offer.accepted", "chat.closed", "agent.presence.requested", "agent.connected" -> true;
             case "chat.offer.declined", "chat.transfer.requested" -> SESSION.equals(source);
             default -> false;
         };
@@ -106,6 +106,7 @@ public class EventConsumer {
             case "chat.offer.declined" -> router.onOfferDeclined(id, data);
             case "chat.closed" -> router.onChatClosed(id, data);
             case "agent.presence.requested" -> router.onPresenceRequested(id, data);
+            case "agent.connected" -> router.onAgentConnected(id, data);
             case "chat.transfer.requested" -> router.onTransferRequested(id, data);
             default -> {
             }

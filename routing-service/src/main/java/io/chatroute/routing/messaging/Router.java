@@ -369,6 +369,25 @@ public class Router {
         afterPresence(agentId, status, o, eventId);
     }
 
+    /**
+     * session-service's agent.connected: one of the agent's sockets opened. Within a grace period (the last socket had
+     * closed) the grace ends and the agent gets back the status it had, keeping its chats; otherwise nothing changes.
+     */
+    public void onAgentConnected(String eventId, JsonNode data) {
+        String agentId = text(data, "agentId");
+        if (agentId == null) {
+            LOG.warnf("ignoring agent.connected %s without an agent", eventId);
+            return;
+        }
+        AgentOutcome o = store.presence(agentId, "reconnect", null, eventId, null, Instant.now());
+        if ("UNKNOWN".equals(o.code()) || !"CHANGED".equals(o.code())) {
+            return;
+        }
+        index.refresh(o.state());
+        agentChanged(o.state());
+        dispatcher.dispatchFor(o.state());
+    }
+
     /** Changes an agent's presence at once (REST): OFFLINE gives its chats back now. */
     public AgentOutcome setPresence(String agentId, Presence status) {
         String marker = "rest:" + UUID.randomUUID();

@@ -68,6 +68,22 @@ final class Fixture {
         kafka.send("agent-events", agentId, "agent.presence.requested", "/session-service", data);
     }
 
+    /** session-service's agent.presence.requested with its reason (requested: the agent chose it). */
+    void presenceRequested(String agentId, String status, String reason) {
+        String data = """
+                {"agentId":"%s","status":"%s","reason":"%s","requestedAt":"%s"}""".formatted(agentId, status, reason, Instant.now());
+        EventSchemas.assertValid("session-service", "agent.presence.requested", data);
+        kafka.send("agent-events", agentId, "agent.presence.requested", "/session-service", data);
+    }
+
+    /** session-service's agent.connected: one of the agent's sockets opened. */
+    void connected(String agentId) {
+        String data = """
+                {"agentId":"%s","connectedAt":"%s"}""".formatted(agentId, Instant.now());
+        EventSchemas.assertValid("session-service", "agent.connected", data);
+        kafka.send("agent-events", agentId, "agent.connected", "/session-service", data);
+    }
+
     void requestChat(String chatId, String topic, String fallbackQueue) {
         String data = """
                 {"chatId":"%s","formId":"%s","visitor":{"name":"Anna","email":"a@example.com","locale":"en","customerId":"c-%s"},

@@ -193,6 +193,67 @@ class PresenceTest {
     }
 
     @Test
+    void aSocketOpeningWithinTheGraceRestoresTheStatusTheAgentHad() throws Exception {
+        String q = setUp();
+        String a = f.id("back");
+        String away = f.id("away");
+        String marker = f.id("m2");
+        f.agent(a, skills(), 2);
+        f.agent(away, skills(), 2);
+        f.agent(marker, "{\"" + f.id("other") + "\":1}", 1);
+        f.presence(a, "AVAILABLE");
+        f.presence(away, "AWAY");
+        f.presence(marker, "AVAILABLE");
+        String c = f.id("bc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+
+        // both lose their last socket and come back (session: agent.connected) within the grace
+        f.presenceRequested(a, "OFFLINE", "disconnected");
+        f.presenceRequested(away, "OFFLINE", "disconnected");
+        f.awaitWhere(agentEvents, "agent.presence.changed", a, d -> "AWAY".equals(d.get("status").asText()));
+        await().atMost(RoutingFlowTest.WAIT).until(() -> !agentView(away).get("graceUntil").isNull());
+        f.connected(a);
+        f.connected(away);
+        JsonNode back = f.awaitWhere(agentEvents, "agent.presence.changed", a, d -> "reconnected".equals(d.path("reason").asText()));
+        assertThat(back.get("status").asText()).isEqualTo("AVAILABLE");
+        assertThat(back.get("previousStatus").asText()).isEqualTo("AWAY");
+        // a marker disconnects after them; once its grace ended, theirs would have too
+        f.presenceRequested(marker, "OFFLINE", "disconnected");
+        f.awaitWhere(agentEvents, "agent.presence.changed", marker, d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(f.all(agentEvents, "agent.presence.changed", a)).noneMatch(d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(agentView(a).get("presence").asText()).isEqualTo("AVAILABLE");
+        assertThat(agentView(a).get("activeChats").asInt()).isEqualTo(1);
+        // the agent who was AWAY by choice is AWAY again, not made available by reconnecting
+        assertThat(agentView(away).get("presence").asText()).isEqualTo("AWAY");
+        assertThat(agentView(away).get("graceUntil").isNull()).isTrue();
+        // a connected agent without a grace: nothing changes
+        f.connected(a);
+        assertThat(store.chat(c).get("agentId")).isEqualTo(a);
+        f.close(c);
+        f.presence(a, "OFFLINE");
+    }
+
+    @Test
+    void anOfflineTheAgentChoseAppliesAtOnce() throws Exception {
+        String q = setUp();
+        String a = f.id("chose");
+        f.agent(a, skills(), 2);
+        f.presence(a, "AVAILABLE");
+        String c = f.id("cc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+        f.presenceRequested(a, "OFFLINE", "requested");
+        JsonNode offline = f.awaitWhere(agentEvents, "agent.presence.changed", a, d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(offline.get("previousStatus").asText()).isEqualTo("AVAILABLE");
+        JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c, d -> "agent-lost".equals(d.path("reason").asText()));
+        assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        f.close(c);
+    }
+
+    @Test
     void reconciliationRepairsADriftedLoadWithAnEventAndAMetric() throws Exception {
         String q = setUp();
         String x = f.id("x");

@@ -45,13 +45,15 @@ public class AgentPresence {
         }
     }
 
+    /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */
     public void opened(String agentId) {
         store.agentSocket(agentId, config.instanceId(), 1);
+        chats.agentConnected(agentId);
     }
 
     public void closed(String agentId) {
         if (store.agentSocket(agentId, config.instanceId(), -1) <= 0) {
-            chats.requestPresence(agentId, "OFFLINE");
+            chats.requestPresence(agentId, "OFFLINE", "disconnected");
         }
     }
 }

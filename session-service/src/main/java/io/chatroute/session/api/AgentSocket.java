@@ -109,7 +109,7 @@ public class AgentSocket {
         try {
             JsonNode frame = Frames.parse(mapper, text, chats.limits());
             handled = switch (frame.get("type").asText()) {
-                case "presence" -> chats.requestPresenceAsync(agentId, Frames.text(frame, "status"));
+                case "presence" -> chats.requestPresenceAsync(agentId, Frames.text(frame, "status"), "requested");
                 case "offer.accept" -> chats.answerOfferAsync(Frames.requiredText(frame, "chatId"), agentId, true, null).replaceWithVoid();
                 case "offer.decline" -> chats.answerOfferAsync(Frames.requiredText(frame, "chatId"), agentId, false,
                         Frames.text(frame, "reason")).replaceWithVoid();

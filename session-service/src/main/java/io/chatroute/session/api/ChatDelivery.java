@@ -130,10 +130,25 @@ public class ChatDelivery {
      * addition) and no longer get its messages; the next agent gets it with the whole conversation on assignment.
      */
     public void transferred(JsonNode d) {
+        leave(d.path("chatId").asText(), Frames.text(d, "fromAgentId"), d, null);
+    }
+
+    /**
+     * A chat.queued that put a held chat back in line (its agent went offline, or chose OFFLINE): the connections
+     * still holding it are told with {@code chat.transferred} and {@code reason} (an addition), as after a transfer.
+     */
+    public void left(JsonNode d) {
         String chatId = d.path("chatId").asText();
+        if (holders(chatId).isEmpty()) {
+            return;
+        }
+        leave(chatId, null, d, Frames.text(d, "reason"));
+    }
+
+    private void leave(String chatId, String fromAgentId, JsonNode d, String reason) {
         Set<WebSocketConnection> told = ConcurrentHashMap.newKeySet();
         told.addAll(holders(chatId));
-        told.addAll(registry.agents(Frames.text(d, "fromAgentId")));
+        told.addAll(registry.agents(fromAgentId));
         if (told.isEmpty()) {
             holders.remove(chatId);
             return;
@@ -141,8 +156,11 @@ public class ChatDelivery {
         ObjectNode f = Frames.frame(mapper, "chat.transferred");
         f.put("chatId", chatId);
         f.set("queueId", d.get("queueId"));
-        f.set("agentId", d.get("agentId"));
-        f.set("note", d.get("note"));
+        f.set("agentId", reason == null ? d.get("agentId") : null);
+        f.set("note", reason == null ? d.get("note") : null);
+        if (reason != null) {
+            f.put("reason", reason);
+        }
         String text = f.toString();
         for (WebSocketConnection c : told) {
             forget(c, chatId);
@@ -321,6 +339,11 @@ public class ChatDelivery {
                 } else {
                     f.put("estimatedWaitSeconds", Long.parseLong(wait));
                 }
+                return f;
+            }
+            case "OFFLINE" -> {
+                ObjectNode f = Frames.frame(mapper, "offline");
+                f.put("nextOpenAt", ChatService.emptyToNull(chat.get("nextOpenAt")));
                 return f;
             }
             case "CLOSED" -> {

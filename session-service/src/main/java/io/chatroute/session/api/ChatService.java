@@ -422,11 +422,15 @@ public class ChatService {
                 });
     }
 
-    public void requestPresence(String agentId, String status) {
-        requestPresenceAsync(agentId, status).await().indefinitely();
+    public void requestPresence(String agentId, String status, String reason) {
+        requestPresenceAsync(agentId, status, reason).await().indefinitely();
     }
 
-    public Uni<Void> requestPresenceAsync(String agentId, String status) {
+    /**
+     * agent.presence.requested; {@code reason} (an addition) tells routing whether the agent chose it ({@code requested})
+     * or its last socket closed ({@code disconnected}: an OFFLINE then starts the grace period).
+     */
+    public Uni<Void> requestPresenceAsync(String agentId, String status, String reason) {
         if (status == null || !List.of("AVAILABLE", "AWAY", "OFFLINE").contains(status)) {
             return Uni.createFrom().failure(ChatException.field("status", "must be AVAILABLE, AWAY or OFFLINE"));
         }
@@ -434,9 +438,20 @@ public class ChatService {
         ObjectNode data = mapper.createObjectNode();
         data.put("agentId", agentId);
         data.put("status", status);
+        data.put("reason", reason);
         data.put("requestedAt", now);
         return locks.write(agentId, () -> store.appendEvent(UUID.randomUUID().toString(), "agent.presence.requested", agentId,
                 "agent-events", now, data.toString())).replaceWithVoid();
+    }
+
+    /** agent.connected (an addition): one of the agent's sockets opened, which ends a disconnect's grace period. */
+    public void agentConnected(String agentId) {
+        String now = now();
+        ObjectNode data = mapper.createObjectNode();
+        data.put("agentId", agentId);
+        data.put("connectedAt", now);
+        locks.write(agentId, () -> store.appendEvent(UUID.randomUUID().toString(), "agent.connected", agentId,
+                "agent-events", now, data.toString())).await().indefinitely();
     }
 
     // ------------------------------------------------------------------ helpers

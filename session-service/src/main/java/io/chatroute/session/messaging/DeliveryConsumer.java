@@ -107,6 +107,15 @@ public class DeliveryConsumer {
                 f.set("position", d.get("position"));
                 f.set("estimatedWaitSeconds", d.get("estimatedWaitSeconds"));
                 send(registry.visitors(Projector.text(d, "chatId")), f);
+                if (Projector.requeued(d)) {
+                    delivery.left(d); // the agent who held it is told, and gets no more of its messages
+                }
+            }
+            case "chat.offline" -> {
+                // an addition: the queue is closed; the visitor's message is kept and the chat is routed at nextOpenAt
+                ObjectNode f = Frames.frame(mapper, "offline");
+                f.set("nextOpenAt", d.get("nextOpenAt"));
+                send(registry.visitors(Projector.text(d, "chatId")), f);
             }
             case "chat.offered" -> {
                 ObjectNode f = Frames.frame(mapper, "offer");

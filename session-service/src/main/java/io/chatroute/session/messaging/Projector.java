@@ -24,7 +24,7 @@ public class Projector {
     /** The event types the projection applies. */
     public static boolean projects(String type) {
         return switch (type) {
-            case "chat.queued", "chat.offered", "chat.offer.declined", "chat.assignment.failed", "chat.assigned",
+            case "chat.queued", "chat.offline", "chat.offered", "chat.offer.declined", "chat.assignment.failed", "chat.assigned",
                  "chat.transferred", "chat.closed" -> true;
             default -> false;
         };
@@ -46,6 +46,22 @@ public class Projector {
                 f.put("queueId", text(d, "queueId"));
                 f.put("position", text(d, "position"));
                 f.put("estimatedWaitSeconds", text(d, "estimatedWaitSeconds"));
+                if (requeued(d)) {
+                    // routing put a held chat back in line (its agent went offline, or a transfer): no agent now
+                    statuses = "QUEUED,OFFLINE,ACTIVE";
+                    f.put("agentId", "");
+                    f.put("agent", "");
+                    f.put("offerId", "");
+                }
+            }
+            case "chat.offline" -> {
+                // the queue is closed: the chat waits, with no place in line, until nextOpenAt
+                statuses = "QUEUED,OFFLINE";
+                f.put("status", "OFFLINE");
+                f.put("queueId", text(d, "queueId"));
+                f.put("nextOpenAt", text(d, "nextOpenAt"));
+                f.put("position", "");
+                f.put("estimatedWaitSeconds", "");
             }
             case "chat.offered" -> {
                 statuses = "QUEUED,OFFLINE,OFFERED";
@@ -95,6 +111,12 @@ public class Projector {
             }
         }
         return store.project(eventId, chatId, config.processedTtl(), statuses, offerId, f) == 1;
+    }
+
+    /** A chat.queued that puts a chat an agent held back in line (routing's reason). */
+    public static boolean requeued(JsonNode d) {
+        String reason = text(d, "reason");
+        return "agent-lost".equals(reason) || "transferred".equals(reason);
     }
 
     static String text(JsonNode d, String field) {

@@ -296,7 +296,13 @@ class ChatFlowTest {
             await().atMost(WAIT).until(() -> agentEvents.stream()
                     .anyMatch(e -> "agent.presence.requested".equals(e.type()) && agentId.equals(e.key())));
             agentEvents.stream().filter(e -> agentId.equals(e.key()))
-                    .forEach(e -> EventSchemas.assertValid("session-service", "agent.presence.requested", e.data()));
+                    .forEach(e -> EventSchemas.assertValid("session-service", e.type(), e.data()));
+            // the socket's opening told routing (agent.connected, which ends a disconnect's grace); the frame's
+            // presence is the agent's choice (reason requested), not a disconnect
+            assertThat(agentEvents.stream().filter(e -> agentId.equals(e.key())).map(KafkaTestClient.Event::type))
+                    .contains("agent.connected", "agent.presence.requested");
+            assertThat(agentEvents.stream().filter(e -> agentId.equals(e.key()) && "agent.presence.requested".equals(e.type()))
+                    .map(e -> json(e.data()).path("reason").asText())).containsOnly("requested");
 
             String queued = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
                     + "\"priority\":0,\"position\":2,\"estimatedWaitSeconds\":60,\"queuedAt\":\"2025-01-01T10:00:00Z\"}";

@@ -88,9 +88,7 @@ class TransferAndResumeTest {
                 + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
                 + "\",\"displayName\":\"Agent " + agentId + "\",\"title\":\"Support\",\"avatarUrl\":null}"
                 + (transferredFrom == null ? "" : ",\"transferredFrom\":\"" + transferredFrom + "\"") + "}";
-        if (transferredFrom == null) {
-            EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
-        }
+        EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
         kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
     }
 
@@ -142,6 +140,7 @@ class TransferAndResumeTest {
             // routing moved it: the first agent is told and may no longer write in it
             String transferred = "{\"chatId\":\"" + chatId + "\",\"requestId\":\"" + r.path("requestId").asText() + "\",\"fromAgentId\":\""
                     + first + "\",\"queueId\":\"billing\",\"agentId\":null,\"note\":\"needs a refund\",\"transferredAt\":\"2025-01-01T10:01:00Z\"}";
+            EventSchemas.assertValid("routing-service", "chat.transferred", transferred);
             kafka.send("chat-events", chatId, "chat.transferred", "/routing-service", transferred);
             await().atMost(WAIT).until(() -> !a.ofType("chat.transferred").isEmpty());
             assertThat(a.ofType("chat.transferred").get(0).path("queueId").asText()).isEqualTo("billing");
@@ -159,12 +158,14 @@ class TransferAndResumeTest {
             String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + second + "\",\"queueId\":\"billing\",\"offerId\":\""
                     + offerId + "\",\"offeredAt\":\"2025-01-01T10:01:01Z\",\"expiresAt\":\"2025-01-01T10:01:21Z\","
                     + "\"transfer\":{\"fromAgentId\":\"" + first + "\",\"note\":\"needs a refund\"}}";
+            EventSchemas.assertValid("routing-service", "chat.offered", offered);
             kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
             await().atMost(WAIT).until(() -> !b.ofType("offer").isEmpty());
             assertThat(b.ofType("offer").get(0).path("transfer").path("fromAgentId").asText()).isEqualTo(first);
             String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + second + "\",\"queueId\":\"billing\",\"offerId\":\""
                     + offerId + "\",\"assignedAt\":\"2025-01-01T10:01:05Z\",\"agent\":{\"id\":\"" + second
                     + "\",\"displayName\":\"Boris\",\"title\":\"Billing\",\"avatarUrl\":null},\"transferredFrom\":\"" + first + "\"}";
+            EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
             kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
             await().atMost(WAIT).until(() -> !visitor.ofType("transferred").isEmpty() && b.ofType("message").size() >= 4);
             assertThat(visitor.ofType("transferred").get(0).path("agent").path("displayName").asText()).isEqualTo("Boris");
@@ -188,6 +189,7 @@ class TransferAndResumeTest {
             assertThat(bySupervisor.path("agentId").asText()).isEqualTo(first);
             String failed = "{\"chatId\":\"" + chatId + "\",\"requestId\":\"" + bySupervisor.path("requestId").asText()
                     + "\",\"fromAgentId\":\"" + second + "\",\"reason\":\"agent-unavailable\",\"failedAt\":\"2025-01-01T10:02:00Z\"}";
+            EventSchemas.assertValid("routing-service", "chat.transfer.failed", failed);
             kafka.send("chat-events", chatId, "chat.transfer.failed", "/routing-service", failed);
             await().atMost(WAIT).until(() -> b.ofType("error").stream().anyMatch(e -> "transfer-failed".equals(e.path("code").asText())));
             given().auth().oauth2(token).get("/api/v1/chats/" + chatId).then().body("status", equalTo("ACTIVE"));
@@ -292,5 +294,50 @@ class TransferAndResumeTest {
         long messagesTtl = redis.key().ttl("session:chat:" + chatId + ":messages");
         assertThat(chatTtl).isBetween(Duration.ofHours(24).toSeconds() - 60, Duration.ofHours(24).toSeconds());
         assertThat(messagesTtl).isBetween(Duration.ofHours(24).toSeconds() - 60, Duration.ofHours(24).toSeconds());
+    }
+
+    @Test
+    void aChatPutBackInLineLeavesItsAgentAndAClosedQueueTellsTheVisitor() throws Exception {
+        String agentId = "agent-l-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat();
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            assign(chatId, agentId, null);
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.assigned").isEmpty() && !visitor.ofType("agent.joined").isEmpty());
+            // routing took the chat back (the agent chose OFFLINE elsewhere): at the front of its queue
+            String requeued = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                    + "\"priority\":0,\"position\":1,\"estimatedWaitSeconds\":30,\"queuedAt\":\"2025-01-01T10:00:00Z\",\"reason\":\"agent-lost\"}";
+            EventSchemas.assertValid("routing-service", "chat.queued", requeued);
+            kafka.send("chat-events", chatId, "chat.queued", "/routing-service", requeued);
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.transferred").isEmpty()
+                    && visitor.ofType("queued").stream().anyMatch(q -> q.path("position").asInt() == 1));
+            assertThat(agent.ofType("chat.transferred").get(0).path("reason").asText()).isEqualTo("agent-lost");
+            await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)
+                    .then().body("status", equalTo("QUEUED")).body("agent", org.hamcrest.Matchers.nullValue()));
+            agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"gone\",\"text\":\"hi\"}");
+            await().atMost(WAIT).until(() -> !agent.ofType("error").isEmpty());
+            assertThat(agent.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+        }
+
+        ExtractableResponse<Response> closed = createChat();
+        String closedId = closed.path("chatId");
+        String closedToken = closed.path("visitorToken");
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + closedId + "?token=" + closedToken)) {
+            String offline = "{\"chatId\":\"" + closedId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                    + "\"priority\":0,\"status\":\"OFFLINE\",\"reason\":\"closed\",\"nextOpenAt\":\"2030-01-07T06:00:00Z\","
+                    + "\"queuedAt\":\"2025-01-01T10:00:00Z\"}";
+            EventSchemas.assertValid("routing-service", "chat.offline", offline);
+            kafka.send("chat-events", closedId, "chat.offline", "/routing-service", offline);
+            await().atMost(WAIT).until(() -> !visitor.ofType("offline").isEmpty());
+            assertThat(visitor.ofType("offline").get(0).path("nextOpenAt").asText()).isEqualTo("2030-01-07T06:00:00Z");
+        }
+        given().auth().oauth2(closedToken).get("/api/v1/chats/" + closedId).then().body("status", equalTo("OFFLINE"))
+                .body("nextOpenAt", equalTo("2030-01-07T06:00:00Z"));
+        // a visitor who comes back is told the same at once
+        try (WsClient again = WsClient.connect("/ws/visitor/" + closedId + "?token=" + closedToken)) {
+            await().atMost(WAIT).until(() -> !again.ofType("offline").isEmpty());
+        }
     }
 }
