@@ -8,8 +8,10 @@
 --   grace-end   the grace timer fired (claimed here): the agent goes OFFLINE, as set OFFLINE.
 --   reconnect   session's agent.connected (a socket of the agent opened): a grace period ends and the agent gets back
 --               the status it had when its last socket closed; without a grace period nothing changes.
+--   disconnect and reconnect may carry session's socket version: one older than the newest seen is stale (the open on
+--   another instance raced ahead of this close, or the other way round) and changes nothing.
 -- KEYS: agent holds processed outbox due
--- ARGV: agentId mode status now nowIso ttl graceMs token eventId
+-- ARGV: agentId mode status now nowIso ttl graceMs token eventId socketVersion
 local ak, hk, pk, ob, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local prior = seen(pk)
 if prior then return prior end
@@ -17,6 +19,11 @@ if call('EXISTS', ak) == 0 then return done(pk, A[6], {'UNKNOWN'}) end
 local a = call('HMGET', ak, 'status', 'grace', 'graceFrom')
 local prev, grace, graceFrom = a[1] or 'OFFLINE', a[2], a[3]
 local mode, now = A[2], tonumber(A[4])
+if (mode == 'disconnect' or mode == 'reconnect') and A[10] ~= '' then
+  local seenVersion = tonumber(call('HGET', ak, 'socketVersion') or '0')
+  if tonumber(A[10]) <= seenVersion then return done(pk, A[6], with_state({'UNCHANGED', prev, ''}, ak)) end
+  call('HSET', ak, 'socketVersion', A[10])
+end
 local function holds()
   return table.concat(call('HKEYS', hk), ',')
 end

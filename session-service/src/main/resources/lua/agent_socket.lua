@@ -2,18 +2,22 @@
 -- KEYS: 1 the agent's socket-count hash
 -- ARGV: 1 instance id, 2 +1 (opened) or -1 (closed)
 -- An instance is live while its heartbeat key session:instance:<id> exists, so a crashed instance's sockets do
--- not keep an agent online for ever. Returns the number of open sockets on live instances.
+-- not keep an agent online for ever. Returns {open sockets on live instances, version}: the version rises with every
+-- open and close of the agent's sockets on any instance, so routing can tell which of two events that raced is newer.
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], tonumber(ARGV[2]))
 if n <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
 end
+local version = redis.call('HINCRBY', KEYS[1], '_version', 1)
 local total = 0
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if redis.call('EXISTS', 'session:instance:' .. all[i]) == 1 then
-    total = total + tonumber(all[i + 1])
-  else
-    redis.call('HDEL', KEYS[1], all[i])
+  if all[i] ~= '_version' then
+    if redis.call('EXISTS', 'session:instance:' .. all[i]) == 1 then
+      total = total + tonumber(all[i + 1])
+    else
+      redis.call('HDEL', KEYS[1], all[i])
+    end
   end
 end
-return total
+return {total, version}

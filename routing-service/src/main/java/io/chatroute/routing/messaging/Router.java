@@ -358,7 +358,8 @@ public class Router {
         String reason = text(data, "reason");
         boolean disconnect = reason == null || "disconnected".equals(reason);
         if (status == Presence.OFFLINE && disconnect && config.disconnectGraceSeconds() > 0) {
-            o = store.presence(agentId, "disconnect", status, eventId, UUID.randomUUID().toString(), Instant.now());
+            o = store.presence(agentId, "disconnect", status, eventId, UUID.randomUUID().toString(), Instant.now(),
+                    socketVersion(data));
         } else {
             o = store.presence(agentId, "set", status, eventId, null, Instant.now());
         }
@@ -379,13 +380,19 @@ public class Router {
             LOG.warnf("ignoring agent.connected %s without an agent", eventId);
             return;
         }
-        AgentOutcome o = store.presence(agentId, "reconnect", null, eventId, null, Instant.now());
+        AgentOutcome o = store.presence(agentId, "reconnect", null, eventId, null, Instant.now(), socketVersion(data));
         if ("UNKNOWN".equals(o.code()) || !"CHANGED".equals(o.code())) {
             return;
         }
         index.refresh(o.state());
         agentChanged(o.state());
         dispatcher.dispatchFor(o.state());
+    }
+
+    /** session's socket version (an addition to its presence events), null when absent. */
+    private static Long socketVersion(JsonNode data) {
+        JsonNode v = data.get("socketVersion");
+        return v != null && v.canConvertToLong() ? v.asLong() : null;
     }
 
     /** Changes an agent's presence at once (REST): OFFLINE gives its chats back now. */

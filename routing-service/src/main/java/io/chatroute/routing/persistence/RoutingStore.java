@@ -248,11 +248,18 @@ public class RoutingStore {
 
     /** Presence: mode "set" (status), "disconnect" (grace starts) or "grace-end" (token of the grace timer). */
     public AgentOutcome presence(String agentId, String mode, Presence status, String processedId, String token, Instant now) {
+        return presence(agentId, mode, status, processedId, token, now, null);
+    }
+
+    /** With session's socket version (disconnect, reconnect): an older one than routing saw changes nothing. */
+    public AgentOutcome presence(String agentId, String mode, Presence status, String processedId, String token, Instant now,
+                                 Long socketVersion) {
         String marker = processedId != null ? processedId : "grace:" + agentId + ":" + token;
         return agentRun(Scripts.AGENT_PRESENCE, agentId, List.of(keys.agent(agentId), keys.holds(agentId),
                         keys.agentProcessed(agentId, marker), keys.agentOutbox(agentId), keys.agentDue(agentId)),
                 agentId, mode, status == null ? "" : status.name(), ms(now), now.toString(), ttl(),
-                String.valueOf(config.disconnectGraceSeconds() * 1000L), token == null ? "" : token, uuid());
+                String.valueOf(config.disconnectGraceSeconds() * 1000L), token == null ? "" : token, uuid(),
+                socketVersion == null ? "" : socketVersion.toString());
     }
 
     public AgentOutcome hold(String agentId, String chatId, String offerId, Instant now) {

@@ -76,6 +76,23 @@ final class Fixture {
         kafka.send("agent-events", agentId, "agent.presence.requested", "/session-service", data);
     }
 
+    /** session's disconnect OFFLINE with its socket version. */
+    void disconnected(String agentId, long socketVersion) {
+        String data = """
+                {"agentId":"%s","status":"OFFLINE","reason":"disconnected","socketVersion":%d,"requestedAt":"%s"}"""
+                .formatted(agentId, socketVersion, Instant.now());
+        EventSchemas.assertValid("session-service", "agent.presence.requested", data);
+        kafka.send("agent-events", agentId, "agent.presence.requested", "/session-service", data);
+    }
+
+    /** session's agent.connected with its socket version. */
+    void connected(String agentId, long socketVersion) {
+        String data = """
+                {"agentId":"%s","socketVersion":%d,"connectedAt":"%s"}""".formatted(agentId, socketVersion, Instant.now());
+        EventSchemas.assertValid("session-service", "agent.connected", data);
+        kafka.send("agent-events", agentId, "agent.connected", "/session-service", data);
+    }
+
     /** session-service's agent.connected: one of the agent's sockets opened. */
     void connected(String agentId) {
         String data = """

@@ -236,6 +236,38 @@ class PresenceTest {
     }
 
     @Test
+    void aDisconnectOlderThanAReconnectThatRacedAheadChangesNothing() throws Exception {
+        String q = setUp();
+        String a = f.id("race");
+        String marker = f.id("m3");
+        f.agent(a, skills(), 2);
+        f.agent(marker, "{\"" + f.id("other") + "\":1}", 1);
+        f.presence(a, "AVAILABLE");
+        f.presence(marker, "AVAILABLE");
+        String c = f.id("rcc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+        // the desk's socket on one instance closed (version 5) while a new one opened on another (version 6), and
+        // the open's event reached routing first: the close is stale
+        f.connected(a, 6);
+        f.disconnected(a, 5);
+        f.disconnected(marker, 1);
+        f.awaitWhere(agentEvents, "agent.presence.changed", marker, d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(f.all(agentEvents, "agent.presence.changed", a)).noneMatch(d -> "disconnected".equals(d.path("reason").asText()));
+        assertThat(agentView(a).get("presence").asText()).isEqualTo("AVAILABLE");
+        assertThat(agentView(a).get("graceUntil").isNull()).isTrue();
+        // a later close (version 7) is a real disconnect
+        f.disconnected(a, 7);
+        f.awaitWhere(agentEvents, "agent.presence.changed", a, d -> "disconnected".equals(d.path("reason").asText()));
+        f.connected(a, 8);
+        f.awaitWhere(agentEvents, "agent.presence.changed", a, d -> "reconnected".equals(d.path("reason").asText()));
+        assertThat(store.chat(c).get("agentId")).isEqualTo(a);
+        f.close(c);
+        f.presence(a, "OFFLINE");
+    }
+
+    @Test
     void anOfflineTheAgentChoseAppliesAtOnce() throws Exception {
         String q = setUp();
         String a = f.id("chose");

@@ -47,13 +47,17 @@ public class AgentPresence {
 
     /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */
     public void opened(String agentId) {
-        store.agentSocket(agentId, config.instanceId(), 1);
-        chats.agentConnected(agentId);
+        chats.agentConnected(agentId, store.agentSocket(agentId, config.instanceId(), 1).version());
     }
 
+    /**
+     * The agent's last socket on live instances closed: OFFLINE with reason disconnected (routing's grace). Both events
+     * carry the socket count's version, so routing ignores a disconnect that raced with a newer open on another instance.
+     */
     public void closed(String agentId) {
-        if (store.agentSocket(agentId, config.instanceId(), -1) <= 0) {
-            chats.requestPresence(agentId, "OFFLINE", "disconnected");
+        ChatStore.SocketCount count = store.agentSocket(agentId, config.instanceId(), -1);
+        if (count.open() <= 0) {
+            chats.requestPresence(agentId, "OFFLINE", "disconnected", count.version());
         }
     }
 }

@@ -422,8 +422,9 @@ public class ChatService {
                 });
     }
 
-    public void requestPresence(String agentId, String status, String reason) {
-        requestPresenceAsync(agentId, status, reason).await().indefinitely();
+    /** A disconnect's OFFLINE, with the socket count's version (routing ignores it when a newer open raced ahead). */
+    public void requestPresence(String agentId, String status, String reason, long socketVersion) {
+        presence(agentId, status, reason, socketVersion).await().indefinitely();
     }
 
     /**
@@ -431,6 +432,10 @@ public class ChatService {
      * or its last socket closed ({@code disconnected}: an OFFLINE then starts the grace period).
      */
     public Uni<Void> requestPresenceAsync(String agentId, String status, String reason) {
+        return presence(agentId, status, reason, null);
+    }
+
+    private Uni<Void> presence(String agentId, String status, String reason, Long socketVersion) {
         if (status == null || !List.of("AVAILABLE", "AWAY", "OFFLINE").contains(status)) {
             return Uni.createFrom().failure(ChatException.field("status", "must be AVAILABLE, AWAY or OFFLINE"));
         }
@@ -439,16 +444,20 @@ public class ChatService {
         data.put("agentId", agentId);
         data.put("status", status);
         data.put("reason", reason);
+        if (socketVersion != null) {
+            data.put("socketVersion", socketVersion);
+        }
         data.put("requestedAt", now);
         return locks.write(agentId, () -> store.appendEvent(UUID.randomUUID().toString(), "agent.presence.requested", agentId,
                 "agent-events", now, data.toString())).replaceWithVoid();
     }
 
     /** agent.connected (an addition): one of the agent's sockets opened, which ends a disconnect's grace period. */
-    public void agentConnected(String agentId) {
+    public void agentConnected(String agentId, long socketVersion) {
         String now = now();
         ObjectNode data = mapper.createObjectNode();
         data.put("agentId", agentId);
+        data.put("socketVersion", socketVersion);
         data.put("connectedAt", now);
         locks.write(agentId, () -> store.appendEvent(UUID.randomUUID().toString(), "agent.connected", agentId,
                 "agent-events", now, data.toString())).await().indefinitely();

@@ -132,10 +132,15 @@ public class ChatStore {
         return lists.lrange(Keys.messages(chatId), Math.max(0, afterSeq), upToSeq - 1);
     }
 
-    /** Counts an agent socket opened (+1) or closed (-1) on this instance; returns the agent's open sockets. */
-    public long agentSocket(String agentId, String instanceId, int delta) {
-        return scripts.eval(Scripts.AGENT_SOCKET, List.of(Keys.agentSockets(agentId)),
-                List.of(instanceId, Integer.toString(delta))).value().toLong();
+    /** The agent's open sockets on live instances after a change, and the change's version (rising per agent). */
+    public record SocketCount(long open, long version) {
+    }
+
+    /** Counts an agent socket opened (+1) or closed (-1) on this instance. */
+    public SocketCount agentSocket(String agentId, String instanceId, int delta) {
+        Response r = scripts.eval(Scripts.AGENT_SOCKET, List.of(Keys.agentSockets(agentId)),
+                List.of(instanceId, Integer.toString(delta))).value();
+        return new SocketCount(r.get(0).toLong(), r.get(1).toLong());
     }
 
     /** Appends a survey (kind survey), tags (tag) or a used suggestion (suggestion) about a chat, checked against it. */
