@@ -7,6 +7,7 @@
 //   java -cp "deploy/infra/target/lib/*" history-service/bench/IngestBench.java \
 //        --bootstrap localhost:19092 --jdbc jdbc:postgresql://localhost:15432/history --pid <service pid> \
 //        [--group history-service] [--events 100000] [--chats 1000] [--warmup 20000] [--topic chat-events]
+//        [--infra-pid <pid of InfraMain (Kafka runs inside it)>] [--postgres-data <PostgreSQL's data directory>]
 //
 // What it does:
 //  1. waits until the group has committed past everything already on the topic;
@@ -19,7 +20,9 @@
 //
 // Prints: publish time, time from the first send until all messages are stored (and messages/s stored over that
 // time), the steady rate between 10 % and 90 % stored, the time until the consumer lag is zero, and the service
-// process's CPU seconds over the burst (/proc/<pid>/stat utime+stime). Exits 1 if not every message was stored once.
+// process's CPU seconds over the burst (/proc/<pid>/stat utime+stime), and with --infra-pid / --postgres-data those of
+// InfraMain (Kafka) and of PostgreSQL (the postmaster started on that data directory and its backends; pg_ctl leaves
+// it a child of init). Exits 1 if not every message was stored once.
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +65,8 @@ public class IngestBench {
         String topic = o.get("--topic");
         String group = o.get("--group");
         long pid = Long.parseLong(o.get("--pid"));
+        long infraPid = Long.parseLong(o.getOrDefault("--infra-pid", "-1"));
+        String postgresData = o.get("--postgres-data");
         int events = Integer.parseInt(o.get("--events"));
         int chats = Integer.parseInt(o.get("--chats"));
         int warmup = Integer.parseInt(o.get("--warmup"));
@@ -83,6 +88,8 @@ public class IngestBench {
 
             long before = maxMessageId(db);
             double cpu0 = cpuSeconds(pid);
+            double infra0 = infraPid < 0 ? 0 : cpuSeconds(infraPid);
+            double postgres0 = postgresData == null ? 0 : postgresCpuSeconds(postgresData);
             long t0 = System.nanoTime();
             Thread sender = new Thread(() -> publish(producer, topic, "burst-" + run(), events, chats), "bench-publish");
             sender.start();
@@ -118,6 +125,8 @@ public class IngestBench {
                 }
             }
             double cpu = cpuSeconds(pid) - cpu0;
+            double infraCpu = infraPid < 0 ? 0 : cpuSeconds(infraPid) - infra0;
+            double postgresCpu = postgresData == null ? 0 : postgresCpuSeconds(postgresData) - postgres0;
             long finalCount = storedSince(db, before);
             double storedS = (tStored - t0) / 1e9;
             System.out.printf("burst: %d message events over %d chats; published in %.1f s%n", events, chats, (published - t0) / 1e9);
@@ -125,6 +134,13 @@ public class IngestBench {
                     finalCount, storedS, events / storedS, events * 0.8 / ((t90 - t10) / 1e9));
             System.out.printf("consumer lag zero after %.1f s (committed offsets = end offsets)%n", (tLagZero - t0) / 1e9);
             System.out.printf("history-service CPU: %.1f s over the burst (%.3f ms per message)%n", cpu, cpu * 1000 / events);
+            if (postgresData != null) {
+                System.out.printf("PostgreSQL CPU: %.1f s (%.3f ms per message)%n", postgresCpu, postgresCpu * 1000 / events);
+            }
+            if (infraPid >= 0) {
+                System.out.printf("Kafka (InfraMain) CPU: %.1f s%n", infraCpu);
+            }
+            System.out.printf("load average at the end: %s%n", Files.readString(Path.of("/proc/loadavg")).strip());
             if (finalCount != events) {
                 System.out.println("ERROR: expected " + events + " new message rows, found " + finalCount);
                 System.exit(1);
@@ -216,6 +232,33 @@ public class IngestBench {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * CPU seconds of the PostgreSQL server on {@code dataDir}: the postmaster (found by its {@code -D} argument) and
+     * its live children (backends, walwriter, checkpointer…). A backend that ended during the burst is not counted.
+     */
+    private static double postgresCpuSeconds(String dataDir) throws Exception {
+        double sum = 0;
+        for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+            String cmd;
+            try {
+                cmd = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+            } catch (Exception gone) {
+                continue;
+            }
+            if (cmd.contains("-D " + dataDir + " ")) {
+                sum += cpuSeconds(p.pid());
+                for (ProcessHandle child : p.descendants().toList()) {
+                    try {
+                        sum += cpuSeconds(child.pid());
+                    } catch (Exception gone) {
+                        // ended meanwhile
+                    }
+                }
+            }
+        }
+        return sum;
     }
 
     /** utime + stime of the process, in seconds (clock ticks of 1/100 s). */

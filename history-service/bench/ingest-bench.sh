@@ -48,7 +48,8 @@ kafka_port=$(free_port); pg_port=$(free_port); redis_port=$(free_port); http_por
 "$JAVA" -Xmx384m -XX:+UseSerialGC -cp "$infra_cp" io.chatroute.infra.InfraMain --data "$work/infra" --ephemeral \
   --kafka-port "$kafka_port" --postgres-port "$pg_port" --redis-port "$redis_port" --partitions 4 \
   --databases history --topics chat-events > "$work/infra.log" 2>&1 &
-pids+=($!)
+infra_pid=$!
+pids+=("$infra_pid")
 for _ in $(seq 1 180); do grep -q "INFRA READY" "$work/infra.log" && break; sleep 1; done
 grep -q "INFRA READY" "$work/infra.log" || { echo "infrastructure did not start; see $work/infra.log" >&2; exit 1; }
 bootstrap=$(sed -n 's/.*INFRA READY kafka=\([^ ]*\) .*/\1/p' "$work/infra.log")
@@ -67,4 +68,5 @@ for _ in $(seq 1 180); do
 done
 echo "app: $app; infrastructure: kafka $bootstrap, postgres 127.0.0.1:$pg_port; history-service pid $service_pid"
 "$JAVA" -cp "deploy/infra/target/lib/*" history-service/bench/IngestBench.java --bootstrap "$bootstrap" \
-  --jdbc "jdbc:postgresql://127.0.0.1:$pg_port/history" --pid "$service_pid" "${bench_args[@]}"
+  --jdbc "jdbc:postgresql://127.0.0.1:$pg_port/history" --pid "$service_pid" --infra-pid "$infra_pid" \
+  --postgres-data "$work/infra/postgres" "${bench_args[@]}"
