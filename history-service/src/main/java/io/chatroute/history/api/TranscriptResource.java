@@ -103,8 +103,10 @@ public class TranscriptResource {
                                     @Parameter(description = "ISO-8601 UTC, exclusive") @QueryParam("to") String to,
                                     @Parameter(description = "from 0") @QueryParam("page") String page,
                                     @QueryParam("size") String size,
-                                    @Parameter(description = "full-text search, at most 200 characters") @QueryParam("q") String text,
-                                    @Parameter(description = "a tag the chat has (repeat for all of several)") @QueryParam("tag") List<String> tag) {
+                                    @Parameter(description = "full-text search, at most 200 characters")
+                                    @QueryParam("q") String text,
+                                    @Parameter(description = "a tag the chat has (repeat for all of several)")
+                                    @QueryParam("tag") List<String> tag) {
         TranscriptQuery q = query(customerId, agentId, queueId, from, to, page, size, text, tag);
         return search.page(q, viewer()).map(p -> new TranscriptPage(p.items(), q.page(), q.size(), p.total()));
     }

@@ -73,7 +73,8 @@ public record MetricsQuery(Instant from, Instant to, GroupBy groupBy) {
 
     private static Instant time(String field, String value, List<InvalidInputException.FieldError> errors) {
         if (value == null || value.isBlank()) {
-            errors.add(new InvalidInputException.FieldError(field, "is required (ISO-8601 UTC, e.g. 2025-03-01T00:00:00Z or 2025-03-01)"));
+            errors.add(new InvalidInputException.FieldError(field,
+                    "is required (ISO-8601 UTC, e.g. 2025-03-01T00:00:00Z or 2025-03-01)"));
             return null;
         }
         String v = value.strip();
@@ -81,7 +82,8 @@ public record MetricsQuery(Instant from, Instant to, GroupBy groupBy) {
         try {
             t = v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(v);
         } catch (DateTimeParseException e) {
-            errors.add(new InvalidInputException.FieldError(field, "must be an ISO-8601 UTC time such as 2025-03-01T00:00:00Z, or a date such as 2025-03-01"));
+            errors.add(new InvalidInputException.FieldError(field,
+                    "must be an ISO-8601 UTC time such as 2025-03-01T00:00:00Z, or a date such as 2025-03-01"));
             return null;
         }
         if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {

@@ -129,8 +129,10 @@ public class EventWriter {
                       (SELECT min(n.assigned_at) FROM chat_assignment n
                         WHERE n.chat_id = a2.chat_id AND n.assigned_at > a2.assigned_at),
                       (SELECT min(t.transferred_at) FROM chat_transfer t
-                        WHERE t.chat_id = a2.chat_id AND t.from_agent_id = a2.agent_id AND t.transferred_at >= a2.assigned_at),
-                      (SELECT c.closed_at FROM chat c WHERE c.id = a2.chat_id AND c.closed_at >= a2.assigned_at)) AS released_at
+                        WHERE t.chat_id = a2.chat_id AND t.from_agent_id = a2.agent_id
+                          AND t.transferred_at >= a2.assigned_at),
+                      (SELECT c.closed_at FROM chat c WHERE c.id = a2.chat_id AND c.closed_at >= a2.assigned_at))
+                      AS released_at
                   FROM chat_assignment a2 WHERE a2.chat_id = ANY($1::text[])) r
             WHERE a.chat_id = r.chat_id AND a.agent_id = r.agent_id AND a.assigned_at = r.assigned_at
               AND a.released_at IS DISTINCT FROM r.released_at""";

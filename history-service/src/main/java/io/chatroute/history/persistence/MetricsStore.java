@@ -89,7 +89,8 @@ public class MetricsStore {
             case QUEUE -> "ch.queue_id";
             case AGENT -> "ch.agent_id";
             case DAY -> "to_char(coalesce(ch.requested_at, ch.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
-            case HOUR -> "to_char(coalesce(ch.requested_at, ch.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:00:00\"Z\"')";
+            case HOUR -> "to_char(coalesce(ch.requested_at, ch.created_at) AT TIME ZONE 'UTC',"
+                    + " 'YYYY-MM-DD\"T\"HH24:00:00\"Z\"')";
         };
     }
 

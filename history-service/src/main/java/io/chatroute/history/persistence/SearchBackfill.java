@@ -63,8 +63,9 @@ public class SearchBackfill {
             if (ids.isEmpty()) {
                 return Uni.createFrom().item(done);
             }
-            return pool.withConnection(conn -> conn.preparedQuery(FILL).execute(Tuple.of(ids.toArray(Long[]::new), en.toArray(String[]::new),
-                            ru.toArray(String[]::new), sm.toArray(String[]::new))))
+            Tuple fill = Tuple.of(ids.toArray(Long[]::new), en.toArray(String[]::new), ru.toArray(String[]::new),
+                    sm.toArray(String[]::new));
+            return pool.withConnection(conn -> conn.preparedQuery(FILL).execute(fill))
                     .chain(() -> ids.size() < BATCH ? Uni.createFrom().item(done + ids.size())
                             : run(ids.get(ids.size() - 1), done + ids.size()));
         });

@@ -26,7 +26,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  *
  * <p>Filters: customer, queue, agent (any agent the chat was assigned to), start time ({@code from} inclusive,
  * {@code to} exclusive, on {@code coalesce(requested_at, created_at)}), tags (all of them), {@code q} (a message of
- * the chat holds every word: {@code message.search} against the query parts of {@link io.chatroute.history.domain.SearchText}),
+ * the chat holds every word: {@code message.search} against the query parts of
+ * {@link io.chatroute.history.domain.SearchText}),
  * and the viewer (an agent sees only chats in {@code chat_access} for them). Newest first.
  */
 @ApplicationScoped
