@@ -43,6 +43,9 @@ public final class PostgresNode implements AutoCloseable {
                     .setOverrideWorkingDirectory(work.toFile())
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
+                    // zonky defaults to synchronous_commit=off: a crash of PostgreSQL could then lose commits the
+                    // services have already acknowledged (and whose Kafka offsets they committed). Durable commits.
+                    .setServerConfig("synchronous_commit", "on")
                     .start();
             return this;
         } catch (IOException e) {

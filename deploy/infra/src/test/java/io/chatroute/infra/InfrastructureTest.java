@@ -77,6 +77,16 @@ class InfrastructureTest {
     }
 
     @Test
+    void postgresCommitsDurably() throws Exception {
+        // zonky's default is off; a commit a service acknowledged (and committed its offset for) must survive a crash
+        try (Connection c = DriverManager.getConnection(infra.postgresJdbcUrl("postgres"), PostgresNode.USER, PostgresNode.PASSWORD);
+             ResultSet rs = c.createStatement().executeQuery("show synchronous_commit")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("on");
+        }
+    }
+
+    @Test
     void redisAnswersPing() throws Exception {
         String url = infra.redisUrl();
         int port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));

@@ -16,10 +16,13 @@ import io.chatroute.history.domain.CustomerHistory;
 import io.chatroute.history.domain.CustomerHistoryQuery;
 import io.chatroute.history.domain.InvalidInputException;
 import io.chatroute.history.domain.NoteText;
+import io.chatroute.history.persistence.AccessStore;
 import io.chatroute.history.persistence.CustomerStore;
+import io.chatroute.history.persistence.RetentionStore;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -30,7 +33,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** A customer's history (earlier chats and notes) and notes about customers. */
+/**
+ * A customer's history (earlier chats and notes), notes about customers, and erasing a customer's data. An agent
+ * reads the history of (and writes notes about) a customer only when one of the customer's chats was offered,
+ * assigned or transferred to them.
+ */
 @Path("/api/v1/customers")
 @RolesAllowed({"agent", "supervisor", "admin", "platform"})
 public class CustomerResource {
@@ -41,11 +48,16 @@ public class CustomerResource {
     private final CustomerStore store;
     private final HistoryConfig config;
     private final JsonWebToken jwt;
+    private final AccessStore access;
+    private final RetentionStore retention;
 
-    public CustomerResource(CustomerStore store, HistoryConfig config, JsonWebToken jwt) {
+    public CustomerResource(CustomerStore store, HistoryConfig config, JsonWebToken jwt, AccessStore access,
+                            RetentionStore retention) {
         this.store = store;
         this.config = config;
         this.jwt = jwt;
+        this.access = access;
+        this.retention = retention;
     }
 
     @GET
@@ -59,7 +71,7 @@ public class CustomerResource {
                                         @QueryParam("limit") String limit) {
         CustomerHistoryQuery q = CustomerHistoryQuery.parse(customerId, limit, config.customers().defaultLimit(),
                 config.customers().maxLimit());
-        return store.history(q);
+        return mayRead(q.customerId()).chain(() -> store.history(q));
     }
 
     @POST
@@ -83,13 +95,32 @@ public class CustomerResource {
             throw InvalidInputException.of("text", "must be a string");
         }
         String valid = NoteText.validate(text.isTextual() ? text.asText() : null, "text");
-        return store.addNote(customer, valid, author(), key).map(w -> switch (w.outcome()) {
+        return mayRead(customer).chain(() -> store.addNote(customer, valid, author(), key)).map(w -> switch (w.outcome()) {
             case CREATED -> Response.status(Response.Status.CREATED).entity(w.note()).type(MediaType.APPLICATION_JSON_TYPE).build();
             case REPLAYED -> Response.status(Response.Status.CREATED).entity(w.note()).type(MediaType.APPLICATION_JSON_TYPE)
                     .header("Idempotent-Replayed", "true").build();
             case KEY_REUSED -> throw new ProblemException(Problem.of("idempotency-key-reused", "Unprocessable Content", 422,
                     "This Idempotency-Key was used with a different request."));
         });
+    }
+
+    @DELETE
+    @Path("/{customerId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed("admin")
+    @Operation(summary = "Erases the customer's data on request: all their chats (messages, search entries, tags, survey,"
+            + " transfers, offers) and the notes about them; answers what was deleted. Later events of those chats"
+            + " are dropped, not stored again")
+    public Uni<RetentionStore.Erased> erase(@PathParam("customerId") String customerId) {
+        return retention.eraseCustomer(CustomerHistoryQuery.customerId(customerId));
+    }
+
+    private Uni<Void> mayRead(String customerId) {
+        return access.mayReadCustomer(Viewers.of(jwt), customerId).invoke(allowed -> {
+            if (!allowed) {
+                throw Viewers.notYours("customer's chat");
+            }
+        }).replaceWithVoid();
     }
 
     /** The key, or null when absent or blank; 1..200 visible ASCII characters. */

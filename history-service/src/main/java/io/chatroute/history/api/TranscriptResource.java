@@ -1,5 +1,6 @@
 package io.chatroute.history.api;
 
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
@@ -10,8 +11,11 @@ import io.chatroute.history.domain.Tags;
 import io.chatroute.history.domain.Transcript;
 import io.chatroute.history.domain.TranscriptQuery;
 import io.chatroute.history.domain.TranscriptText;
+import io.chatroute.history.domain.Viewer;
+import io.chatroute.history.persistence.AccessStore;
 import io.chatroute.history.persistence.HistoryStore;
 import io.chatroute.history.persistence.TagStore;
+import io.chatroute.history.persistence.TranscriptSearch;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -27,21 +31,34 @@ import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Transcripts: one chat's record, the list with simple filters, and the chat's tags. */
+import org.jboss.resteasy.reactive.RestMulti;
+
+/**
+ * Transcripts: one chat's record, the list (filters, full-text search, tags) and its CSV export, and the chat's tags.
+ * An agent sees only the chats offered, assigned or transferred to them ({@link AccessStore}).
+ */
 @Path("/api/v1/transcripts")
 @RolesAllowed({"agent", "supervisor", "admin", "platform"})
 public class TranscriptResource {
 
     static final String TEXT_UTF8 = "text/plain;charset=UTF-8";
+    static final String TEXT_CSV = "text/csv";
 
     private final HistoryStore store;
     private final HistoryConfig config;
     private final TagStore tags;
+    private final AccessStore access;
+    private final TranscriptSearch search;
+    private final JsonWebToken jwt;
 
-    public TranscriptResource(HistoryStore store, HistoryConfig config, TagStore tags) {
+    public TranscriptResource(HistoryStore store, HistoryConfig config, TagStore tags, AccessStore access,
+                              TranscriptSearch search, JsonWebToken jwt) {
         this.store = store;
         this.config = config;
         this.tags = tags;
+        this.access = access;
+        this.search = search;
+        this.jwt = jwt;
     }
 
     @GET
@@ -60,7 +77,7 @@ public class TranscriptResource {
             throw new ProblemException(Problem.validation("Unknown format.",
                     List.of(new Problem.FieldError("format", "must be json or text"))));
         }
-        return store.transcript(chatId).map(t -> {
+        return mayRead(chatId).chain(() -> store.transcript(chatId)).map(t -> {
             if (t == null) {
                 throw new ProblemException(Problem.of("not-found", "Not Found", 404, "No transcript for this chat."));
             }
@@ -78,29 +95,53 @@ public class TranscriptResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed({"agent", "supervisor", "admin", "platform"})
-    @Operation(summary = "Transcripts, newest first, filtered by customer, agent, queue and start time")
+    @Operation(summary = "Transcripts, newest first, filtered by customer, agent, queue, start time, tags and full text"
+            + " (q: every word in one message; English, Russian, Chinese, Hebrew); an agent sees only their chats")
     public Uni<TranscriptPage> list(@QueryParam("customerId") String customerId, @QueryParam("agentId") String agentId,
                                     @QueryParam("queueId") String queueId,
                                     @Parameter(description = "ISO-8601 UTC, inclusive") @QueryParam("from") String from,
                                     @Parameter(description = "ISO-8601 UTC, exclusive") @QueryParam("to") String to,
                                     @Parameter(description = "from 0") @QueryParam("page") String page,
                                     @QueryParam("size") String size,
-                                    @Parameter(description = "full-text search: not available yet, rejected") @QueryParam("q") String text,
-                                    @Parameter(description = "tag filter: not available yet, rejected") @QueryParam("tag") String tag) {
-        List<Problem.FieldError> unsupported = new ArrayList<>();
-        if (text != null) {
-            unsupported.add(new Problem.FieldError("q", "full-text search is not available yet"));
+                                    @Parameter(description = "full-text search, at most 200 characters")
+                                    @QueryParam("q") String text,
+                                    @Parameter(description = "a tag the chat has (repeat for all of several)")
+                                    @QueryParam("tag") List<String> tag) {
+        TranscriptQuery q = query(customerId, agentId, queueId, from, to, page, size, text, tag);
+        return search.page(q, viewer()).map(p -> new TranscriptPage(p.items(), q.page(), q.size(), p.total()));
+    }
+
+    @GET
+    @Produces(TEXT_CSV + ";qs=0.5")
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
+    @Operation(summary = "The same list as CSV (Accept: text/csv), every match (no paging), streamed as it is read:"
+            + " one line per chat, or per message with rows=messages")
+    public RestMulti<String> export(@QueryParam("customerId") String customerId, @QueryParam("agentId") String agentId,
+                                    @QueryParam("queueId") String queueId, @QueryParam("from") String from,
+                                    @QueryParam("to") String to, @QueryParam("q") String text,
+                                    @QueryParam("tag") List<String> tag, @QueryParam("rows") String rows) {
+        TranscriptQuery q = query(customerId, agentId, queueId, from, to, null, null, text, tag);
+        TranscriptSearch.Rows kind;
+        if (rows == null || rows.isBlank() || rows.equalsIgnoreCase("chats")) {
+            kind = TranscriptSearch.Rows.CHATS;
+        } else if (rows.equalsIgnoreCase("messages")) {
+            kind = TranscriptSearch.Rows.MESSAGES;
+        } else {
+            throw new ProblemException(Problem.validation("Unknown rows.",
+                    List.of(new Problem.FieldError("rows", "must be chats or messages"))));
         }
-        if (tag != null) {
-            unsupported.add(new Problem.FieldError("tag", "filtering by tag is not available yet"));
-        }
-        if (!unsupported.isEmpty()) {
-            // rejected rather than ignored, so no client mistakes an unfiltered page for a filtered one
-            throw new ProblemException(Problem.validation("These filters are not available yet.", unsupported));
-        }
-        TranscriptQuery q = TranscriptQuery.parse(customerId, agentId, queueId, from, to, page, size,
+        String file = "transcripts" + (kind == TranscriptSearch.Rows.MESSAGES ? "-messages" : "") + ".csv";
+        return RestMulti.fromMultiData(search.export(q, viewer(), kind))
+                .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Cache-Control", "no-store")
+                .build();
+    }
+
+    private TranscriptQuery query(String customerId, String agentId, String queueId, String from, String to, String page,
+                                  String size, String text, List<String> tag) {
+        return TranscriptQuery.parse(customerId, agentId, queueId, from, to, page, size, text, tag,
                 config.transcripts().defaultPageSize(), config.transcripts().maxPageSize());
-        return store.search(q).map(p -> new TranscriptPage(p.items(), q.page(), q.size(), p.total()));
     }
 
     @PUT
@@ -119,7 +160,7 @@ public class TranscriptResource {
             }
         }
         List<String> normalised = Tags.normalise(raw, "tags");
-        return tags.replace(chatId, normalised).map(stored -> {
+        return mayRead(chatId).chain(() -> tags.replace(chatId, normalised)).map(stored -> {
             if (stored == null) {
                 throw new ProblemException(Problem.of("not-found", "Not Found", 404, "No chat with this id."));
             }
@@ -129,5 +170,18 @@ public class TranscriptResource {
 
     /** The answer of the tags PUT: the chat's tags as stored, sorted. */
     public record ChatTags(String chatId, List<String> tags) {
+    }
+
+    private Viewer viewer() {
+        return Viewers.of(jwt);
+    }
+
+    /** Fails with 403 unless the viewer may read the chat. */
+    private Uni<Void> mayRead(String chatId) {
+        return access.mayReadChat(viewer(), chatId).invoke(allowed -> {
+            if (!allowed) {
+                throw Viewers.notYours("chat");
+            }
+        }).replaceWithVoid();
     }
 }

@@ -14,6 +14,9 @@ public sealed interface ChatEvent {
     String TYPE_MESSAGE_POSTED = "chat.message.posted";
     String TYPE_CLOSED = "chat.closed";
     String TYPE_TAGGED = "chat.tagged";
+    String TYPE_SURVEYED = "chat.surveyed";
+    String TYPE_OFFERED = "chat.offered";
+    String TYPE_TRANSFERRED = "chat.transferred";
 
     String chatId();
 
@@ -47,5 +50,22 @@ public sealed interface ChatEvent {
         public Tagged {
             tags = List.copyOf(tags);
         }
+    }
+
+    /** The visitor's survey after the close: scores 1-5, either may be null (not both); one per chat. */
+    record Surveyed(String chatId, Integer csat, Integer ces, String comment, Instant surveyedAt) implements ChatEvent {
+    }
+
+    /** Routing offered the chat to an agent (whose slot is reserved); the agent may read the chat from now on. */
+    record Offered(String chatId, String offerId, String agentId, String queueId, Instant offeredAt, Instant expiresAt)
+            implements ChatEvent {
+    }
+
+    /**
+     * The holding agent ({@code fromAgentId}) handed the chat on: to a queue, or to an agent ({@code agentId},
+     * may be null). {@code requestId} identifies the transfer (the same request is one transfer).
+     */
+    record Transferred(String chatId, String requestId, String fromAgentId, String queueId, String agentId, String note,
+                       Instant transferredAt) implements ChatEvent {
     }
 }

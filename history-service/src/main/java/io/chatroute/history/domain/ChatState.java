@@ -112,6 +112,19 @@ public final class ChatState {
             case ChatEvent.Tagged e -> {
                 // stored in chat_tag; the chat only has to exist
             }
+            case ChatEvent.Surveyed e -> {
+                // stored in chat_survey; the chat only has to exist
+            }
+            case ChatEvent.Offered e -> {
+                // stored in chat_offer (and who may read the chat); the status is routing's QUEUED/ACTIVE story
+                if (queueId == null) {
+                    queueId = e.queueId();
+                }
+            }
+            case ChatEvent.Transferred e -> {
+                // stored in chat_transfer; it ends the sending agent's hold (chat_assignment). The next chat.queued /
+                // chat.assigned moves queue and agent; the status never goes back
+            }
             case ChatEvent.Closed e -> {
                 closedAt = e.closedAt();
                 closedBy = e.by();

@@ -51,6 +51,13 @@ public final class TranscriptText {
         line(out, "Assigned", time(times.assignedAt()));
         line(out, "Closed", times.closedAt() == null ? null
                 : time(times.closedAt()) + (t.closedBy() == null ? "" : " by " + t.closedBy()));
+        for (Transcript.Transfer tr : t.transfers()) {
+            line(out, "Transferred", time(tr.transferredAt()) + " from "
+                    + (tr.fromAgentId() == null ? "?" : tr.fromAgentId())
+                    + (tr.agentId() == null ? "" : " to agent " + tr.agentId())
+                    + (tr.queueId() == null ? "" : " to queue " + tr.queueId())
+                    + (tr.note() == null || tr.note().isBlank() ? "" : ": " + tr.note()));
+        }
         if (!t.tags().isEmpty()) {
             line(out, "Tags", String.join(", ", t.tags()));
         }

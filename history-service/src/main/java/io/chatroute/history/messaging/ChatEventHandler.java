@@ -10,7 +10,7 @@ import io.chatroute.history.persistence.PendingEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Turns one record into the event its batch applies ({@link io.chatroute.history.persistence.HistoryStore#applyBatch}
+ * Turns one record into the event its batch applies ({@link io.chatroute.history.persistence.EventWriter#applyBatch}
  * applies each event id once, with its processed_event row, in the batch's transaction).
  *
  * <p>A record that can never be applied (no {@code ce_id} or {@code ce_type}, data that is not JSON or lacks

@@ -54,6 +54,9 @@ public class ChatEventParser {
             case ChatEvent.TYPE_MESSAGE_POSTED -> Optional.of(messagePosted(read(json)));
             case ChatEvent.TYPE_CLOSED -> Optional.of(closed(read(json)));
             case ChatEvent.TYPE_TAGGED -> Optional.of(tagged(read(json)));
+            case ChatEvent.TYPE_SURVEYED -> Optional.of(surveyed(read(json)));
+            case ChatEvent.TYPE_OFFERED -> Optional.of(offered(read(json)));
+            case ChatEvent.TYPE_TRANSFERRED -> Optional.of(transferred(read(json)));
             default -> Optional.empty();
         };
     }
@@ -62,7 +65,9 @@ public class ChatEventParser {
     public static boolean applies(String type) {
         return ChatEvent.TYPE_REQUESTED.equals(type) || ChatEvent.TYPE_QUEUED.equals(type)
                 || ChatEvent.TYPE_ASSIGNED.equals(type) || ChatEvent.TYPE_MESSAGE_POSTED.equals(type)
-                || ChatEvent.TYPE_CLOSED.equals(type) || ChatEvent.TYPE_TAGGED.equals(type);
+                || ChatEvent.TYPE_CLOSED.equals(type) || ChatEvent.TYPE_TAGGED.equals(type)
+                || ChatEvent.TYPE_SURVEYED.equals(type) || ChatEvent.TYPE_OFFERED.equals(type)
+                || ChatEvent.TYPE_TRANSFERRED.equals(type);
     }
 
     private JsonNode read(String json) {
@@ -153,6 +158,55 @@ public class ChatEventParser {
                     .collect(Collectors.joining("; ")));
         }
         return new ChatEvent.Tagged(chatId, tags, text(n, "agentId"), n.hasNonNull("taggedAt") ? time(n, "taggedAt") : null);
+    }
+
+    /**
+     * {@code chat.surveyed} (session-service): {@code {"chatId", "csat", "ces", "comment", "surveyedAt"}}; each score
+     * null or a whole number 1 to 5, not both null.
+     */
+    private ChatEvent.Surveyed surveyed(JsonNode n) {
+        String chatId = required(n, "chatId");
+        Integer csat = score(n, "csat");
+        Integer ces = score(n, "ces");
+        if (csat == null && ces == null) {
+            throw new MalformedEventException("csat and ces are both missing");
+        }
+        return new ChatEvent.Surveyed(chatId, csat, ces, text(n, "comment"), time(n, "surveyedAt"));
+    }
+
+    private static Integer score(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (v.isNull() || v.isMissingNode()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 5) {
+            throw new MalformedEventException(field + " must be a whole number from 1 to 5 or null");
+        }
+        return v.asInt();
+    }
+
+    /** {@code chat.offered} (routing-service): who was offered the chat, when, until when. */
+    private ChatEvent.Offered offered(JsonNode n) {
+        return new ChatEvent.Offered(required(n, "chatId"), required(n, "offerId"), required(n, "agentId"),
+                optionalId(n, "queueId"), time(n, "offeredAt"), n.hasNonNull("expiresAt") ? time(n, "expiresAt") : null);
+    }
+
+    /**
+     * {@code chat.transferred} (routing-service): {@code {"chatId", "requestId", "fromAgentId", "queueId",
+     * "agentId"|null, "note", "transferredAt"}}; the request id names the transfer.
+     */
+    private ChatEvent.Transferred transferred(JsonNode n) {
+        return new ChatEvent.Transferred(required(n, "chatId"), required(n, "requestId"), optionalId(n, "fromAgentId"),
+                optionalId(n, "queueId"), optionalId(n, "agentId"), text(n, "note"), time(n, "transferredAt"));
+    }
+
+    /** An identifier that may be absent or null (then null); present, it must not hold NUL. */
+    private static String optionalId(JsonNode n, String field) {
+        JsonNode node = n.path(field);
+        if (node.isNull() || node.isMissingNode() || (node.isTextual() && node.asText().isBlank())) {
+            return null;
+        }
+        return required(n, field);
     }
 
     /** Free text: NUL removed. */

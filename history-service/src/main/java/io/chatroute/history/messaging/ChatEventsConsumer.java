@@ -13,7 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import io.chatroute.history.domain.PoisonEventException;
-import io.chatroute.history.persistence.HistoryStore;
+import io.chatroute.history.persistence.EventWriter;
 import io.chatroute.history.persistence.PendingEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +28,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * The transport adapter of topic {@code chat-events} (group {@code history-service}), in batches
  * ({@code batch=true}: one call per poll, up to {@code max.poll.records} records of this consumer's partitions).
  * Reads each record's CloudEvents binary-mode envelope, turns it into an event ({@link ChatEventHandler}) and
- * applies the whole batch in ONE transaction ({@link HistoryStore#applyBatch}) through {@link ConsumerRetry}.
+ * applies the whole batch in ONE transaction ({@link EventWriter#applyBatch}) through {@link ConsumerRetry}.
  *
  * <ul>
  * <li>Applied (or a duplicate, or a type history ignores): acknowledged after the batch's transaction
@@ -51,16 +51,19 @@ public class ChatEventsConsumer {
     private static final Logger LOG = Logger.getLogger(ChatEventsConsumer.class);
 
     private final ChatEventHandler handler;
-    private final HistoryStore store;
+    private final EventWriter writer;
     private final ConsumerRetry retry;
     private final Counter deadLetters;
+    private final Counter removedChatEvents;
 
-    public ChatEventsConsumer(ChatEventHandler handler, HistoryStore store, ConsumerRetry retry, MeterRegistry registry) {
+    public ChatEventsConsumer(ChatEventHandler handler, EventWriter writer, ConsumerRetry retry, MeterRegistry registry) {
         this.handler = handler;
-        this.store = store;
+        this.writer = writer;
         this.retry = retry;
         this.deadLetters = registry.counter("chatroute.consumer.dead.letters", "service", ConsumerRetry.SERVICE,
                 "channel", CHANNEL);
+        // events of erased or purged chats, dropped so that the chat is not brought back (README, Retention)
+        this.removedChatEvents = registry.counter("chatroute.history.removed.chat.events");
         retry.retries(CHANNEL); // registered at 0, so the metric exists before the first retry
     }
 
@@ -83,11 +86,16 @@ public class ChatEventsConsumer {
             this.records = records;
         }
 
-        Uni<Integer> apply() {
+        Uni<EventWriter.Outcome> apply() {
             if (events == null) {
                 prepare();
             }
-            return store.applyBatch(events);
+            return writer.applyBatch(events).invoke(outcome -> {
+                if (outcome.dropped() > 0) {
+                    removedChatEvents.increment(outcome.dropped());
+                    LOG.infof("%s: %d events of erased or purged chats dropped", CHANNEL, outcome.dropped());
+                }
+            });
         }
 
         private void prepare() {

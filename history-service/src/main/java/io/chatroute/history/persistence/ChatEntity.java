@@ -6,9 +6,7 @@ import java.util.Map;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-import io.chatroute.history.domain.ChatState;
 import io.chatroute.history.domain.ChatStatus;
-import io.chatroute.history.domain.Visitor;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -76,42 +74,4 @@ public class ChatEntity {
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
-
-    static ChatEntity create(String chatId, Instant now) {
-        ChatEntity e = new ChatEntity();
-        e.id = chatId;
-        e.createdAt = now;
-        e.updatedAt = now;
-        e.copyFrom(ChatState.placeholder(chatId), now);
-        return e;
-    }
-
-    ChatState toState() {
-        return ChatState.restore(id, formId, new Visitor(visitorName, visitorEmail, visitorLocale, customerId), form,
-                initialMessage, queueId, ruleId, priority, requiredSkills, agentId, requestedAt, queuedAt, assignedAt,
-                closedAt, closedBy, status, placeholder);
-    }
-
-    void copyFrom(ChatState s, Instant now) {
-        formId = s.formId();
-        visitorName = s.visitor().name();
-        visitorEmail = s.visitor().email();
-        visitorLocale = s.visitor().locale();
-        customerId = s.visitor().customerId();
-        form = s.form();
-        initialMessage = s.initialMessage();
-        queueId = s.queueId();
-        ruleId = s.ruleId();
-        priority = s.priority();
-        requiredSkills = s.requiredSkills();
-        agentId = s.agentId();
-        requestedAt = s.requestedAt();
-        queuedAt = s.queuedAt();
-        assignedAt = s.assignedAt();
-        closedAt = s.closedAt();
-        closedBy = s.closedBy();
-        status = s.status();
-        placeholder = s.placeholder();
-        updatedAt = now;
-    }
 }

@@ -10,7 +10,7 @@ import org.hibernate.reactive.mutiny.Mutiny;
 
 import io.smallrye.mutiny.Uni;
 
-/** The chat_tag statements shared by the REST write ({@link TagStore}) and the consumer ({@link HistoryStore}). */
+/** The chat_tag statements of the REST write ({@link TagStore}); the consumer writes tags with {@link EventWriter}. */
 final class TagWrites {
 
     private TagWrites() {

@@ -136,12 +136,12 @@ class BatchConsumerTest {
     }
 
     private static JsonPath transcript(String chatId) {
-        return given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chatId)
+        return given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chatId)
                 .then().extract().jsonPath();
     }
 
     private static int status(String chatId) {
-        return given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chatId).statusCode();
+        return given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chatId).statusCode();
     }
 
     private long count(String sql, String arg) throws Exception {

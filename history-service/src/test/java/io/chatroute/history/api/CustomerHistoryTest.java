@@ -93,13 +93,14 @@ class CustomerHistoryTest {
         events.session("chat.message.posted", newer, Events.message(newer, 1, "visitor", null, longText, t0.plusSeconds(86_401)));
         events.session("chat.requested", otherCustomers, Events.requested(otherCustomers, newCustomer(), t0.plusSeconds(3600)));
 
+        // ag-h1 was assigned the older chat: it may read the customer's history (AccessTest has the whole matrix)
         String agent = TestTokens.agent("ag-h1");
         await().atMost(WAIT).until(() -> {
-            JsonPath h = history(customer, agent);
+            JsonPath h = history(customer, TestTokens.admin());
             return h.getList("chats").size() == 2 && "CLOSED".equals(h.getString("chats[1].status"))
                     && h.getInt("chats[1].messageCount") == 2 && h.getInt("chats[0].messageCount") == 1;
         });
-        // what nothing writes yet but history shows when present: a survey, and tags written over REST
+        // a survey (written here directly; chat.surveyed is RecordEventsTest's), and tags written over REST
         try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(
                 "INSERT INTO chat_survey (chat_id, csat, ces, comment, submitted_at) VALUES (?, 5, 2, 'quick', now())")) {
             st.setString(1, older);
@@ -156,7 +157,7 @@ class CustomerHistoryTest {
 
     @Test
     void aCustomerHistoryHasNeverSeenHasAnEmptyHistory() {
-        given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/customers/{c}/history", newCustomer()).then()
+        given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/customers/{c}/history", newCustomer()).then()
                 .statusCode(200)
                 .body("chats", hasSize(0))
                 .body("notes", hasSize(0))
@@ -168,7 +169,8 @@ class CustomerHistoryTest {
     void aNoteIsStoredWithItsAuthorAndTime() {
         String customer = newCustomer();
         Instant before = Instant.now().minusSeconds(1);
-        given().auth().oauth2(TestTokens.agent("ag-note")).contentType(ContentType.JSON)
+        // a supervisor (an agent writes notes only about customers whose chat they were given: AccessTest)
+        given().auth().oauth2(TestTokens.mint("ag-note", "supervisor")).contentType(ContentType.JSON)
                 .body(Map.of("text", "Line one\n\tindented — שלום"))
                 .post("/api/v1/customers/{c}/notes", customer).then()
                 .statusCode(201)
@@ -219,7 +221,7 @@ class CustomerHistoryTest {
     void theSameIdempotencyKeyAndBodyGiveTheSameNoteOnce() {
         String customer = newCustomer();
         String key = UUID.randomUUID().toString();
-        String agent = TestTokens.agent("ag-idem");
+        String agent = TestTokens.mint("ag-idem", "supervisor");
         JsonPath first = given().auth().oauth2(agent).header("Idempotency-Key", key).contentType(ContentType.JSON)
                 .body(Map.of("text", "Call back after 5pm")).post("/api/v1/customers/{c}/notes", customer)
                 .then().statusCode(201).extract().jsonPath();
@@ -235,7 +237,7 @@ class CustomerHistoryTest {
                 .contentType(containsString("application/problem+json"))
                 .body("type", containsString("idempotency-key-reused"));
         // a key is its caller's: another author's request with it makes a note of its own
-        String other = given().auth().oauth2(TestTokens.agent("ag-idem-2")).header("Idempotency-Key", key)
+        String other = given().auth().oauth2(TestTokens.mint("ag-idem-2", "supervisor")).header("Idempotency-Key", key)
                 .contentType(ContentType.JSON).body(Map.of("text", "Call back after 5pm"))
                 .post("/api/v1/customers/{c}/notes", customer).then().statusCode(201).extract().path("noteId");
         assertThat(other).isNotEqualTo(first.getString("noteId"));
@@ -262,9 +264,12 @@ class CustomerHistoryTest {
         given().auth().oauth2(TestTokens.platform()).contentType(ContentType.JSON).body(Map.of("text", "x"))
                 .post("/api/v1/customers/{c}/notes", customer).then()
                 .statusCode(403).contentType(containsString("application/problem+json"));
-        for (String token : List.of(TestTokens.agent("ag-r"), TestTokens.supervisor(), TestTokens.admin(), TestTokens.platform())) {
+        for (String token : List.of(TestTokens.supervisor(), TestTokens.admin(), TestTokens.platform())) {
             given().auth().oauth2(token).get("/api/v1/customers/{c}/history", customer).then().statusCode(200);
         }
+        // an agent none of the customer's chats was given to (AccessTest has the whole matrix)
+        given().auth().oauth2(TestTokens.agent("ag-r")).get("/api/v1/customers/{c}/history", customer).then()
+                .statusCode(403).contentType(containsString("application/problem+json"));
         assertThat(history(customer, TestTokens.admin()).getList("notes")).isEmpty();
     }
 }

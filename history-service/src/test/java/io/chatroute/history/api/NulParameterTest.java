@@ -73,6 +73,17 @@ class NulParameterTest {
     }
 
     @Test
+    void searchExportMetricsAndRetentionEndpoints() {
+        String admin = TestTokens.admin();
+        refused(as(admin).get("/api/v1/transcripts?q=%00&tag=%00"), List.of("q", "tag"));
+        refused(as(admin).accept("text/csv").get("/api/v1/transcripts?rows=%00&q=a%00"), List.of("q", "rows"));
+        refused(as(admin).get("/api/v1/metrics?from=%00&to=2025-01-02&groupBy=%00"), List.of("from", "groupBy"));
+        refused(as(admin).get("/api/v1/metrics/today?groupBy=%00"), List.of("groupBy"));
+        refused(as(admin).delete("/api/v1/customers/c%00"), List.of("customerId"));
+        refused(as(admin).post("/api/v1/retention/purge?x=%00"), List.of("x"));
+    }
+
+    @Test
     void theTokenIsCheckedFirst() {
         as(null).get("/api/v1/transcripts/%00").then().statusCode(401).contentType(containsString("application/problem+json"));
         as(null).get("/api/v1/customers/%00/history?limit=%00").then().statusCode(401);

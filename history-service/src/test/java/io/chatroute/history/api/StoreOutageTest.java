@@ -94,7 +94,7 @@ class StoreOutageTest {
                         Events.message(chat, 3, "visitor", null, "marker", Events.T0.plusSeconds(3)));
                 await().atMost(WAIT).until(() -> status(chat) == 200 && transcript(chat).contains("marker"));
 
-                assertThat(given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chat)
+                assertThat(given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chat)
                         .then().statusCode(200).extract().jsonPath().getList("messages.seq", Integer.class))
                         .containsExactly(1, 2, 3);
                 assertThat(count(db, "SELECT count(*) FROM processed_event WHERE event_id = ?", requestedId)).isEqualTo(1);
@@ -126,11 +126,11 @@ class StoreOutageTest {
     }
 
     private static int status(String chatId) {
-        return given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chatId).statusCode();
+        return given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chatId).statusCode();
     }
 
     private static String transcript(String chatId) {
-        return given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chatId).asString();
+        return given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chatId).asString();
     }
 
     /** A connection of the test's own, to the service's database or (when named) another one. */

@@ -73,7 +73,7 @@ class TagsFlowTest {
     @Test
     void tagsAreReplacedNormalisedAndShownByTheTranscript() {
         String chat = chat(Events.T0);
-        put(TestTokens.agent("ag-t"), chat, List.of("Late-Shipper", "late-shipper", " VIP ", "Возврат")).then()
+        put(TestTokens.supervisor(), chat, List.of("Late-Shipper", "late-shipper", " VIP ", "Возврат")).then()
                 .statusCode(200)
                 .contentType(containsString("application/json"))
                 .body("chatId", equalTo(chat))
@@ -222,7 +222,7 @@ class TagsFlowTest {
         assertThat(transcriptTags(chat)).containsExactly("late-shipper", "vip");
 
         // a REST write and a later event: the last one applied wins
-        put(TestTokens.agent("ag-7"), chat, List.of("refund")).then().statusCode(200);
+        put(TestTokens.supervisor(), chat, List.of("refund")).then().statusCode(200);
         kafka.send(Events.TOPIC, chat, "chat.tagged", "/session-service", "{\"chatId\":\"" + chat + "\",\"tags\":[]}");
         await().atMost(WAIT).until(() -> transcriptTags(chat).isEmpty());
     }

@@ -60,12 +60,12 @@ class TranscriptFlowTest {
     }
 
     private static JsonPath transcript(String chatId) {
-        return given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chatId)
+        return given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chatId)
                 .then().extract().jsonPath();
     }
 
     private static int status(String chatId) {
-        return given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/transcripts/{id}", chatId).statusCode();
+        return given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/transcripts/{id}", chatId).statusCode();
     }
 
     private static List<Integer> seqs(String chatId) {
@@ -221,7 +221,7 @@ class TranscriptFlowTest {
     @Test
     void otherEventTypesAreIgnored() {
         String chat = newChat();
-        kafka.send(Events.TOPIC, chat, "chat.offered", "/routing-service", "{\"chatId\":\"" + chat + "\"}");
+        kafka.send(Events.TOPIC, chat, "chat.offer.accepted", "/session-service", "{\"chatId\":\"" + chat + "\"}");
         events.session("chat.requested", chat, Events.requested(chat, "c-ign", Events.T0));
         await().atMost(WAIT).until(() -> status(chat) == 200);
         assertThat(transcript(chat).getString("status")).isEqualTo("REQUESTED");
@@ -254,7 +254,8 @@ class TranscriptFlowTest {
                 .statusCode(400)
                 .contentType(containsString("application/problem+json"))
                 .body("errors.field", equalTo(List.of("from", "page", "size")));
-        given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts?q=refund&tag=vip").then()
+        // a q without a word to search for, a tag no chat can have
+        given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts?q=!!!&tag=bad!tag").then()
                 .statusCode(400)
                 .contentType(containsString("application/problem+json"))
                 .body("errors.field", equalTo(List.of("q", "tag")));

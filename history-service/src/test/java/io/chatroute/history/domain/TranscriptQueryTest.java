@@ -30,4 +30,23 @@ class TranscriptQueryTest {
                 .isInstanceOfSatisfying(TranscriptQuery.InvalidQueryException.class, e -> assertThat(e.errors())
                         .extracting(TranscriptQuery.FieldError::field).containsExactly("to", "page"));
     }
+
+    @Test
+    void fullTextAndTags() {
+        TranscriptQuery q = TranscriptQuery.parse(null, null, null, null, null, null, null, " refund возврат ",
+                java.util.List.of("VIP", " Late-Shipper "), 20, 100);
+        assertThat(q.text()).isEqualTo("refund возврат");
+        assertThat(q.search().english()).isEqualTo("refund");
+        assertThat(q.search().russian()).isEqualTo("возврат");
+        assertThat(q.tags()).containsExactly("late-shipper", "vip");
+        assertThat(TranscriptQuery.parse(null, null, null, null, null, null, null, "  ", null, 20, 100).search()).isNull();
+        assertThatThrownBy(() -> TranscriptQuery.parse(null, null, null, null, null, null, null, "?!", java.util.List.of("a!"),
+                20, 100))
+                .isInstanceOfSatisfying(TranscriptQuery.InvalidQueryException.class, e -> assertThat(e.errors())
+                        .extracting(TranscriptQuery.FieldError::field).containsExactly("q", "tag"));
+        assertThatThrownBy(() -> TranscriptQuery.parse(null, null, null, null, null, null, null, "x".repeat(201), null,
+                20, 100)).isInstanceOf(TranscriptQuery.InvalidQueryException.class);
+        assertThatThrownBy(() -> TranscriptQuery.parse(null, null, null, null, null, null, null, "a\u001bb", null, 20, 100))
+                .isInstanceOf(TranscriptQuery.InvalidQueryException.class);
+    }
 }

@@ -38,8 +38,8 @@ class ChatEventParserTest {
 
     @Test
     void otherTypesAreNotApplied() {
-        assertThat(parser.parse("chat.offered", "{not json")).isEmpty();
-        assertThat(ChatEventParser.applies("chat.offered")).isFalse();
+        assertThat(parser.parse("chat.offer.declined", "{not json")).isEmpty();
+        assertThat(ChatEventParser.applies("chat.offer.declined")).isFalse();
         assertThat(ChatEventParser.applies("chat.closed")).isTrue();
     }
 
@@ -90,7 +90,7 @@ class ChatEventParserTest {
                 .isInstanceOf(PoisonEventException.class).hasMessageContaining("no ce_id");
         assertThatThrownBy(() -> handler.parse("id-1", "chat.closed", "{not json"))
                 .isInstanceOf(PoisonEventException.class).hasMessageStartingWith("malformed chat.closed: data is not valid JSON");
-        assertThat(handler.parse(null, "chat.offered", "{not json")).isEmpty();
+        assertThat(handler.parse(null, "chat.offer.declined", "{not json")).isEmpty();
         assertThat(handler.parse("id-1", "chat.closed", closed)).isPresent();
     }
 
@@ -109,5 +109,44 @@ class ChatEventParserTest {
         assertThatThrownBy(() -> parser.parse("chat.tagged", "{\"chatId\":\"c1\",\"tags\":[\"secret/x\", 3]}"))
                 .isInstanceOf(MalformedEventException.class).hasMessageContaining("tags[0]").hasMessageContaining("tags[1]")
                 .hasMessageNotContaining("secret");
+    }
+
+    @Test
+    void surveyOfferAndTransfer() {
+        assertThat(parser.parse("chat.surveyed", """
+                {"chatId":"c1","csat":4,"ces":null,"comment":"ok","surveyedAt":"2025-03-01T10:00:00Z"}""").orElseThrow())
+                .isEqualTo(new ChatEvent.Surveyed("c1", 4, null, "ok", Instant.parse("2025-03-01T10:00:00Z")));
+        assertThat(parser.parse("chat.offered", """
+                {"chatId":"c1","agentId":"ag-1","queueId":"q","offerId":"o1","offeredAt":"2025-03-01T10:00:00Z",
+                 "expiresAt":"2025-03-01T10:00:20Z","visitor":{},"form":{}}""").orElseThrow())
+                .isEqualTo(new ChatEvent.Offered("c1", "o1", "ag-1", "q", Instant.parse("2025-03-01T10:00:00Z"),
+                        Instant.parse("2025-03-01T10:00:20Z")));
+        assertThat(parser.parse("chat.transferred", """
+                {"chatId":"c1","requestId":"r1","fromAgentId":"ag-1","queueId":null,"agentId":"ag-2","note":"vip",
+                 "transferredAt":"2025-03-01T10:00:00Z"}""").orElseThrow())
+                .isEqualTo(new ChatEvent.Transferred("c1", "r1", "ag-1", null, "ag-2", "vip",
+                        Instant.parse("2025-03-01T10:00:00Z")));
+    }
+
+    @Test
+    void badSurveysOffersAndTransfersArePoison() {
+        assertThatThrownBy(() -> parser.parse("chat.surveyed", """
+                {"chatId":"c1","csat":null,"ces":null,"surveyedAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(PoisonEventException.class).hasMessage("csat and ces are both missing");
+        assertThatThrownBy(() -> parser.parse("chat.surveyed", """
+                {"chatId":"c1","csat":6,"ces":1,"surveyedAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(PoisonEventException.class).hasMessageContaining("csat");
+        assertThatThrownBy(() -> parser.parse("chat.surveyed", """
+                {"chatId":"c1","csat":2.5,"ces":1,"surveyedAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(PoisonEventException.class);
+        assertThatThrownBy(() -> parser.parse("chat.offered", """
+                {"chatId":"c1","agentId":"ag-1","offeredAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(PoisonEventException.class).hasMessage("offerId is missing");
+        assertThatThrownBy(() -> parser.parse("chat.transferred", """
+                {"chatId":"c1","fromAgentId":"ag-1","transferredAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(PoisonEventException.class).hasMessage("requestId is missing");
+        assertThatThrownBy(() -> parser.parse("chat.transferred", """
+                {"chatId":"c1","requestId":"r","fromAgentId":"ag\\u0000","transferredAt":"2025-03-01T10:00:00Z"}"""))
+                .isInstanceOf(PoisonEventException.class).hasMessage("fromAgentId contains NUL");
     }
 }
