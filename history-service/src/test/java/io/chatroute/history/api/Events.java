@@ -2,18 +2,7 @@ package io.chatroute.history.api;
 
 import java.time.Instant;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.util.Set;
-import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
 
 import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.KafkaTestClient;
@@ -84,30 +73,9 @@ final class Events {
                         agentId == null ? "null" : "\"" + agentId + "\"", note == null ? "null" : "\"" + note + "\"", at);
     }
 
-    /**
-     * Validates against the producer's schema; for an event whose producer has not published its schema yet
-     * ({@code chat.transferred}, routing-service), against the copy in this module's test resources
-     * ({@code schemas/events/<type>.json}) until the producer's file exists.
-     */
+    /** Validates against the producer's schema. */
     static void assertValid(String producer, String type, String json) {
-        if (Files.exists(EventSchemas.schemaFile(producer, type))) {
-            EventSchemas.assertValid(producer, type, json);
-            return;
-        }
-        try (InputStream in = Events.class.getResourceAsStream("/schemas/events/" + type + ".json")) {
-            if (in == null) {
-                throw new AssertionError("no schema for " + type + ": neither " + EventSchemas.schemaFile(producer, type)
-                        + " nor a test-local copy");
-            }
-            JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
-            Set<ValidationMessage> errors = schema.validate(new ObjectMapper().readTree(json));
-            if (!errors.isEmpty()) {
-                throw new AssertionError(type + " does not match the test-local schema: " + errors.stream()
-                        .map(ValidationMessage::getMessage).collect(Collectors.joining("; ")) + "\n" + json);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        EventSchemas.assertValid(producer, type, json);
     }
 
     /** Validates against the producer's schema, then publishes with a fresh id; returns the id. */
