@@ -743,6 +743,12 @@
 
   function renderSuggestions(c) {
     const s = c.suggestions;
+    // the same articles in the same state: keep the list as it is (no button replaced under the pointer)
+    const key = (s && Array.isArray(s.items) ? s.items.map((x) => x.articleId).join('|') : '') + '/' + c.status;
+    if (c.suggestionsKey === key) {
+      return;
+    }
+    c.suggestionsKey = key;
     if (!s || !Array.isArray(s.items) || s.items.length === 0) {
       c.el.suggestions.replaceChildren(h('p', { class: 'muted small' }, 'Articles that match the customer’s last question appear here.'));
       return;
