@@ -22,14 +22,11 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.chatroute.infra.DevKeys;
 import io.chatroute.infra.DevTokens;
-import io.chatroute.infra.InfraProcess;
-import io.chatroute.infra.Infrastructure;
-import io.chatroute.infra.Ports;
 
 /**
  * The walking skeleton, end to end: real Kafka, PostgreSQL and Redis (InfraProcess) and the four services
@@ -40,19 +37,16 @@ import io.chatroute.infra.Ports;
  * rising {@code seq} and {@code ack}s; the agent gets {@code suggestions}; history-service's transcript holds
  * every message exactly once in seq order. Logs: target/e2e-logs/; summary: target/e2e-logs/summary.txt.
  */
+@ExtendWith(E2eSystem.class)
 class WalkingSkeletonIT {
 
-    private static final List<String> SERVICES = List.of("routing-service", "session-service", "history-service",
-            "knowledge-service");
     private static final Duration FRAME_WAIT = Duration.ofSeconds(30);
     private static final String AGENT_ID = "agent-e2e";
     private static final String QUEUE_ID = "e2e-billing";
     private static final String ARTICLE_ID = "e2e-double-charge";
 
-    private static final Path TARGET = Path.of("target").toAbsolutePath();
-    private static final Path LOGS = TARGET.resolve("e2e-logs");
+    private static final Path LOGS = E2eSystem.LOGS;
 
-    private static InfraProcess infra;
     private static final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Http http = new Http(client);
@@ -63,80 +57,16 @@ class WalkingSkeletonIT {
     private static long infraReadyMillis;
 
     @BeforeAll
-    static void startEverything() throws IOException {
-        Path repo = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
-        Map<String, Path> jars = new LinkedHashMap<>();
-        for (String service : SERVICES) {
-            Path jar = repo.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
-            assertThat(jar).as("%s must be packaged first (./mvnw -B package -DskipTests -pl %s)", service, service)
-                    .isRegularFile();
-            jars.put(service, jar);
-        }
-        Files.createDirectories(LOGS);
-        Path work = Files.createDirectories(TARGET.resolve("e2e"));
-
-        long t0 = System.nanoTime();
-        infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), List.of("history", "knowledge"));
-        infraReadyMillis = (System.nanoTime() - t0) / 1_000_000;
-
-        Path keys = work.resolve("keys");
-        DevKeys.ensure(keys);
-        privateKey = DevKeys.readPrivateKey(keys.resolve(DevKeys.PRIVATE_KEY_FILE));
-        String publicKey = "file:" + keys.resolve(DevKeys.PUBLIC_KEY_FILE);
-
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        SERVICES.forEach(s -> ports.put(s, Ports.free()));
-        String heap = System.getProperty("e2e.service.heap", "256m");
-        for (String service : SERVICES) {
-            Map<String, String> props = new LinkedHashMap<>();
-            Map<String, String> env = new LinkedHashMap<>();
-            props.put("quarkus.http.port", ports.get(service).toString());
-            props.put("quarkus.http.host", "127.0.0.1");
-            props.put("kafka.bootstrap.servers", infra.kafkaBootstrapServers());
-            props.put("mp.jwt.verify.publickey.location", publicKey);
-            props.put("mp.jwt.verify.issuer", DevTokens.ISSUER);
-            env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers());
-            env.put("CHATROUTE_JWT_PUBLIC_KEY", publicKey);
-            env.put("CHATROUTE_JWT_ISSUER", DevTokens.ISSUER);
-            switch (service) {
-                case "routing-service" -> props.put("quarkus.redis.hosts", infra.redisUrl());
-                case "session-service" -> {
-                    String routingUrl = "http://127.0.0.1:" + ports.get("routing-service");
-                    props.put("quarkus.redis.hosts", infra.redisUrl());
-                    props.put("quarkus.rest-client.routing.url", routingUrl);
-                    env.put("CHATROUTE_ROUTING_URL", routingUrl);
-                    // a secret: environment only, never on the command line
-                    env.put("CHATROUTE_ROUTING_TOKEN", token("session-service", Duration.ofHours(2), "platform"));
-                    env.put("CHATROUTE_HISTORY_URL", "http://127.0.0.1:" + ports.get("history-service"));
-                    env.put("CHATROUTE_HISTORY_TOKEN", token("session-service", Duration.ofHours(2), "platform"));
-                }
-                default -> {
-                    String db = service.substring(0, service.indexOf('-'));
-                    props.put("quarkus.datasource.reactive.url", infra.postgresReactiveUrl(db));
-                    props.put("quarkus.datasource.jdbc.url", infra.postgresJdbcUrl(db));
-                    props.put("quarkus.datasource.username", Infrastructure.postgresUser());
-                    env.put("QUARKUS_DATASOURCE_PASSWORD", Infrastructure.postgresPassword());
-                }
-            }
-            services.put(service, ServiceProcess.start(service, jars.get(service), ports.get(service), heap, props, env,
-                    LOGS, work.resolve(service)));
-        }
-        long readyTimeout = Long.getLong("e2e.ready.timeout.seconds", 180);
-        for (ServiceProcess service : services.values()) {
-            await(service.name + " /q/health/ready").atMost(Duration.ofSeconds(readyTimeout))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> service.ready(client));
-        }
+    static void startEverything() {
+        E2eSystem.Running system = E2eSystem.get(); // started once for every end-to-end test class (E2eSystem)
+        services.putAll(system.services);
+        privateKey = system.privateKey;
+        infraReadyMillis = system.infraReadyMillis;
     }
 
     @AfterAll
     static void stopEverything() {
         sockets.forEach(WsSession::close);
-        List<ServiceProcess> reversed = new ArrayList<>(services.values());
-        java.util.Collections.reverse(reversed);
-        reversed.forEach(s -> s.stop(Duration.ofSeconds(20)));
-        if (infra != null) {
-            infra.close();
-        }
         writeSummary();
     }
 
