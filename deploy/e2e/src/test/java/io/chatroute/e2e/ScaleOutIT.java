@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,11 +37,11 @@ import io.chatroute.infra.LocalSystem;
  * random instance: every message is delivered exactly once and in order on both sides, and stored exactly once.</li>
  * </ul>
  */
+@org.junit.jupiter.api.extension.ExtendWith(E2eSystem.class)
 class ScaleOutIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Path TARGET = Path.of("target").toAbsolutePath();
 
     private static LocalSystem system;
     private static Http http;
@@ -50,14 +49,7 @@ class ScaleOutIT {
 
     @BeforeAll
     static void start() {
-        Path repo = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
-        system = LocalSystem.start(new LocalSystem.Options().root(repo).work(TARGET.resolve("scale-out"))
-                .heap(System.getProperty("e2e.service.heap", "256m")).fastStart(true).sessionInstances(2)
-                .readyTimeout(Duration.ofSeconds(Long.getLong("e2e.ready.timeout.seconds", 180)))
-                // the reconnect test writes faster than a person: the visitor's rate limit is not what it checks
-                .property("session-service", "chatroute.limits.visitor-messages-per-second", "1000")
-                .property("session-service", "chatroute.limits.visitor-message-burst", "1000")
-                .say(line -> System.out.println("[scale-out] " + line)));
+        system = E2eSystem.get().system; // two session instances (E2eSystem), shared with the other end-to-end tests
         http = new Http(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
         admin = system.token("admin-scale-out", Duration.ofHours(1), "admin");
         String routing = system.url("routing-service");
@@ -77,9 +69,8 @@ class ScaleOutIT {
 
     @AfterAll
     static void stop() {
-        if (system != null) {
-            system.close();
-        }
+        // a killed instance is running again (the other tests share the system)
+        system.nodes("session-service").stream().filter(n -> !n.alive()).forEach(system::restart);
     }
 
     // ------------------------------------------------------------------ a client that reconnects

@@ -36,6 +36,7 @@ import io.chatroute.infra.ProcFs;
  * rising {@code seq} and {@code ack}s; the agent gets {@code suggestions}; history-service's transcript holds
  * every message exactly once in seq order. Service logs: target/e2e/logs/; summary: target/e2e-logs/summary.txt.
  */
+@org.junit.jupiter.api.extension.ExtendWith(E2eSystem.class)
 class WalkingSkeletonIT {
 
     private static final Duration FRAME_WAIT = Duration.ofSeconds(30);
@@ -43,8 +44,7 @@ class WalkingSkeletonIT {
     private static final String QUEUE_ID = "e2e-billing";
     private static final String ARTICLE_ID = "e2e-double-charge";
 
-    private static final Path TARGET = Path.of("target").toAbsolutePath();
-    private static final Path LOGS = TARGET.resolve("e2e-logs");
+    private static final Path LOGS = E2eSystem.LOGS;
 
     private static LocalSystem system;
     private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -56,21 +56,14 @@ class WalkingSkeletonIT {
 
     @BeforeAll
     static void startEverything() {
-        Path repo = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
-        long t0 = System.nanoTime();
-        system = LocalSystem.start(new LocalSystem.Options().root(repo).work(TARGET.resolve("e2e"))
-                .heap(System.getProperty("e2e.service.heap", "256m")).fastStart(true)
-                .readyTimeout(Duration.ofSeconds(Long.getLong("e2e.ready.timeout.seconds", 180)))
-                .say(line -> System.out.println("[e2e] " + line)));
-        systemReadyMillis = (System.nanoTime() - t0) / 1_000_000;
+        E2eSystem.Running running = E2eSystem.get(); // started once for every end-to-end test class (E2eSystem)
+        system = running.system;
+        systemReadyMillis = running.readyMillis;
     }
 
     @AfterAll
     static void stopEverything() {
         sockets.forEach(WsSession::close);
-        if (system != null) {
-            system.close();
-        }
         writeSummary();
     }
 
@@ -354,7 +347,7 @@ class WalkingSkeletonIT {
         out.append("finished   ").append(Instant.now()).append(" (").append(Duration.between(suiteStarted, Instant.now())
                 .toSeconds()).append(" s in all)\n");
         out.append("java       ").append(System.getProperty("java.version")).append('\n');
-        out.append("system     ready after ").append(systemReadyMillis).append(" ms (infrastructure and four services)\n");
+        out.append("system     ready after ").append(systemReadyMillis).append(" ms (infrastructure and the services, shared by the e2e tests)\n");
         if (system != null) {
             for (String service : LocalSystem.SERVICES) {
                 LocalSystem.Node s = system.node(service);

@@ -43,6 +43,7 @@ public final class LocalSystem implements AutoCloseable {
         Duration readyTimeout = Duration.ofSeconds(180);
         Consumer<String> say = s -> { };
         final Map<String, Map<String, String>> extraProps = new LinkedHashMap<>();
+        final List<String> widgetOrigins = new ArrayList<>();
 
         /** The checkout whose packaged jars are started. */
         public Options root(Path root) {
@@ -92,6 +93,15 @@ public final class LocalSystem implements AutoCloseable {
         /** Progress lines. */
         public Options say(Consumer<String> say) {
             this.say = say;
+            return this;
+        }
+
+        /**
+         * Sites besides session-service's own that may embed the widget (CORS and the sockets' Origin check); every
+         * session instance's own origins, in both spellings, are always allowed.
+         */
+        public Options widgetOrigin(String origin) {
+            widgetOrigins.add(origin);
             return this;
         }
 
@@ -276,6 +286,15 @@ public final class LocalSystem implements AutoCloseable {
                     Map<String, String> props = new LinkedHashMap<>();
                     Map<String, String> env = new LinkedHashMap<>();
                     configure(service, name, port, ports, infra, key, publicKey, props, env);
+                    if ("session-service".equals(service)) {
+                        List<String> origins = new ArrayList<>();
+                        for (int p : ports.get(service)) {
+                            origins.add("http://127.0.0.1:" + p);
+                            origins.add("http://localhost:" + p);
+                        }
+                        origins.addAll(o.widgetOrigins);
+                        env.put("CHATROUTE_WIDGET_ORIGINS", String.join(",", origins));
+                    }
                     props.putAll(o.extraProps.getOrDefault(service, Map.of()));
                     List<String> command = command(name, jars.get(service), o, props);
                     Node node = new Node(service, name, port, logs.resolve(name + ".log"), Files.createDirectories(work.resolve(name)),
@@ -325,6 +344,7 @@ public final class LocalSystem implements AutoCloseable {
                 env.put("CHATROUTE_ROUTING_TOKEN", DevTokens.mint(key, "session-service", Duration.ofDays(1), "platform"));
                 env.put("CHATROUTE_HISTORY_URL", "http://127.0.0.1:" + ports.get("history-service").getFirst());
                 env.put("CHATROUTE_HISTORY_TOKEN", DevTokens.mint(key, "session-service", Duration.ofDays(1), "platform"));
+                env.put("CHATROUTE_KNOWLEDGE_URL", "http://127.0.0.1:" + ports.get("knowledge-service").getFirst());
             }
             default -> {
                 String db = service.substring(0, service.indexOf('-'));

@@ -24,6 +24,23 @@ public interface SessionConfig {
 
     Limits limits();
 
+    /** The widget's configuration ({@code GET /api/v1/widget/config}). */
+    Widget widget();
+
+    interface Widget {
+        /** How long routing-service's answer is served without asking again (also the answer's Cache-Control max-age). */
+        @WithDefault("30")
+        int configFreshSeconds();
+
+        /** How long an answer is kept to serve while routing-service cannot answer (marked {@code stale}). */
+        @WithDefault("86400")
+        int configStaleSeconds();
+
+        /** Forms remembered at most (the least recently asked dropped first). */
+        @WithDefault("1000")
+        int configCacheEntries();
+    }
+
     Outbox outbox();
 
     Idempotency idempotency();

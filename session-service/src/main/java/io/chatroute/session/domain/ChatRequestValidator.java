@@ -25,9 +25,14 @@ public final class ChatRequestValidator {
         this.limits = limits;
     }
 
+    /** A form id the edge passes on: 1..100 of A-Z a-z 0-9 . _ : - */
+    public static boolean validFormId(String formId) {
+        return formId != null && formId.length() <= FORM_ID_MAX && ID.matcher(formId).matches();
+    }
+
     public List<FieldError> validate(ChatRequest r) {
         List<FieldError> errors = new ArrayList<>();
-        if (r.formId().length() > FORM_ID_MAX || !ID.matcher(r.formId()).matches()) {
+        if (!validFormId(r.formId())) {
             errors.add(new FieldError("formId", "must be 1.." + FORM_ID_MAX + " characters of A-Z a-z 0-9 . _ : -"));
         }
         ChatRequest.Visitor v = r.visitor();

@@ -7,21 +7,23 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** routing-service's form evaluation (architecture.md, "Internal REST call"). */
+/** routing-service's form evaluation and form availability (architecture.md, "Internal REST call"). */
 @RegisterRestClient(configKey = "routing")
-@Path("/api/v1/routing")
+@Path("/api/v1")
 public interface RoutingClient {
 
     @POST
-    @Path("/evaluate")
+    @Path("/routing/evaluate")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Timeout(1500)
@@ -30,4 +32,13 @@ public interface RoutingClient {
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 2000, successThreshold = 1,
             skipOn = WebApplicationException.class)
     Response evaluate(@HeaderParam("Authorization") String authorization, Map<String, Object> body);
+
+    /** The form and the hours of the queues it can reach (the widget's configuration); answers are cached by WidgetConfigs. */
+    @GET
+    @Path("/forms/{formId}/availability")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Timeout(1500)
+    @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 2000, successThreshold = 1,
+            skipOn = WebApplicationException.class)
+    Response availability(@HeaderParam("Authorization") String authorization, @PathParam("formId") String formId);
 }

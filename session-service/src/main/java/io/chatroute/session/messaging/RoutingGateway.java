@@ -76,6 +76,46 @@ public class RoutingGateway {
         }
     }
 
+    /** routing-service's answer about a form's availability: the body (OK), an unknown form, or no answer. */
+    public record Availability(Kind kind, JsonNode body) {
+        public enum Kind { OK, UNKNOWN_FORM, UNAVAILABLE }
+    }
+
+    /**
+     * The form and the hours of the queues it can reach ({@code GET /api/v1/forms/{formId}/availability}); anything
+     * but a 200 or a 404 (unreachable, hung past 1.5 s, 5xx, a refused service token, the breaker open) is
+     * UNAVAILABLE, and the caller falls back to what it cached.
+     */
+    public Availability availability(String formId) {
+        String auth = "Bearer " + config.routing().token().orElse("");
+        Response response;
+        try {
+            response = client.availability(auth, formId);
+        } catch (jakarta.ws.rs.WebApplicationException e) {
+            response = e.getResponse();
+        } catch (Exception e) {
+            LOG.warnf("routing-service unreachable for the availability of form %s (%s)", formId, e.toString());
+            return new Availability(Availability.Kind.UNAVAILABLE, null);
+        }
+        try (Response r = response) {
+            int status = r.getStatus();
+            if (status == 200) {
+                JsonNode n = mapper.readTree(r.readEntity(String.class));
+                if (n != null && n.isObject() && n.path("fields").isArray()) {
+                    return new Availability(Availability.Kind.OK, n);
+                }
+                LOG.warnf("routing-service answered the availability of form %s with an unexpected body", formId);
+            } else if (status == 404) {
+                return new Availability(Availability.Kind.UNKNOWN_FORM, null);
+            } else {
+                LOG.warnf("routing-service answered %d to the availability of form %s", status, formId);
+            }
+        } catch (Exception e) {
+            LOG.warnf("routing-service's availability answer for form %s could not be read (%s)", formId, e.toString());
+        }
+        return new Availability(Availability.Kind.UNAVAILABLE, null);
+    }
+
     private Response call(String auth, Map<String, Object> body) {
         try {
             return client.evaluate(auth, body);

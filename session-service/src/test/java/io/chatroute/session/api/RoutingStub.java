@@ -28,6 +28,10 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * A stand-in for routing-service's POST /api/v1/routing/evaluate. Every 200 it returns is checked
  * against routing-service's API schema when that file exists. formId "bad" -> 400 with field errors,
  * "missing" -> 404, "closed" -> open:false, "nobody" -> agentsAble:0.
+ *
+ * <p>Also GET /api/v1/forms/{formId}/availability (checked against schemas/api/availability.json): "missing" -> 404,
+ * "closed" -> closed with a next opening, anything while {@link #AVAILABILITY_DOWN} is set -> 503; every call counted
+ * in {@link #AVAILABILITY_CALLS}.
  */
 public class RoutingStub implements QuarkusTestResourceLifecycleManager {
 
@@ -35,6 +39,11 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
     /** The chat ids session-service sent with its evaluations (routing-service reserves their places). */
     static final List<String> CHAT_IDS = new CopyOnWriteArrayList<>();
     static final String TOKEN = TestTokens.platform();
+    /** formId -> how many times session-service asked for its availability. */
+    static final Map<String, java.util.concurrent.atomic.AtomicInteger> AVAILABILITY_CALLS = new java.util.concurrent.ConcurrentHashMap<>();
+    static final List<String> AVAILABILITY_AUTHORIZATIONS = new CopyOnWriteArrayList<>();
+    /** While true, availability answers 503 (routing-service away). */
+    static final java.util.concurrent.atomic.AtomicBoolean AVAILABILITY_DOWN = new java.util.concurrent.atomic.AtomicBoolean();
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private HttpServer server;
@@ -88,6 +97,43 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
                 out.write(bytes);
             }
         });
+        server.createContext("/api/v1/forms/", exchange -> {
+            String path = exchange.getRequestURI().getPath(); // /api/v1/forms/{formId}/availability
+            String formId = path.substring("/api/v1/forms/".length(), path.length() - "/availability".length());
+            AVAILABILITY_CALLS.computeIfAbsent(formId, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            AVAILABILITY_AUTHORIZATIONS.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            int status;
+            String answer;
+            if (!path.endsWith("/availability") || !"GET".equals(exchange.getRequestMethod())) {
+                status = 404;
+                answer = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}";
+            } else if (AVAILABILITY_DOWN.get()) {
+                status = 503;
+                answer = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503}";
+            } else if ("missing".equals(formId)) {
+                status = 404;
+                answer = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"detail\":\"form 'missing' does not exist\"}";
+            } else {
+                status = 200;
+                boolean open = !"closed".equals(formId);
+                answer = """
+                        {"formId":"%s","fields":[{"name":"topic","type":"select","required":true,"options":["billing","delivery"]},
+                          {"name":"email","type":"email","required":null,"options":null}],
+                         "open":%s,"nextOpenAt":%s,
+                         "hours":[{"queueId":"general","name":"General","alwaysOpen":false,"timezone":"Europe/Moscow",
+                                   "weekly":[{"days":["MON","TUE","WED","THU","FRI"],"from":"09:00","to":"18:00"}],
+                                   "open":%s,"nextOpenAt":%s}],
+                         "at":"2030-01-01T00:00:00Z"}""".formatted(formId, open, open ? "null" : "\"2030-01-02T06:00:00Z\"", open,
+                        open ? "null" : "\"2030-01-02T06:00:00Z\"");
+                validate(answer, "availability.json");
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", status == 200 ? "application/json" : "application/problem+json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
         server.start();
         return Map.of("quarkus.rest-client.routing.url", "http://127.0.0.1:" + server.getAddress().getPort(),
                 "chatroute.routing.token", TOKEN);
@@ -95,7 +141,12 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
 
     /** Checks a stub answer against routing-service's evaluation schema, when routing-service has published it. */
     static void validate(String json) throws IOException {
-        Path schemaFile = EventSchemas.repositoryRoot().resolve("routing-service/src/main/resources/schemas/api/evaluation.json");
+        validate(json, "evaluation.json");
+    }
+
+    /** Checks a stub answer against one of routing-service's API schemas, when routing-service has published it. */
+    static void validate(String json, String schemaName) throws IOException {
+        Path schemaFile = EventSchemas.repositoryRoot().resolve("routing-service/src/main/resources/schemas/api/" + schemaName);
         if (!Files.exists(schemaFile)) {
             return;
         }
@@ -103,7 +154,7 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
             JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
             Set<ValidationMessage> errors = schema.validate(MAPPER.readTree(json));
             if (!errors.isEmpty()) {
-                throw new AssertionError("evaluate stub answer does not match " + schemaFile + ": " + errors);
+                throw new AssertionError("stub answer does not match " + schemaFile + ": " + errors);
             }
         }
     }

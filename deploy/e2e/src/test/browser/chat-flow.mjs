@@ -1,0 +1,431 @@
+// A whole chat through the real pages, in Debian's Chromium driven by playwright-core: the shop page /demo/ with the
+// widget (one browser context: the visitor) and the agent desktop /agent/ (another context: the agent), against the
+// running system. Run by deploy/e2e's BrowserIT, which starts the system, seeds it and passes:
+//
+//   BASE_URL      session-service, e.g. http://127.0.0.1:8080
+//   AGENT_TOKEN   a JWT with the agent role for AGENT_ID
+//   AGENT_NAME    the agent's display name, AGENT_TITLE its title
+//   ARTICLE_TITLE the title of a knowledge-base article that matches the visitor's question
+//   CANNED_TEXT   the text of the canned response /refund ({agent} filled in by the desktop with DESK_NAME)
+//   DESK_NAME     the name the desktop gives the signed-in agent (from the token's subject)
+//   SCREENSHOTS   the directory for the screenshots
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//   OTHER_SITE_PORT  a free port for a page on another origin that embeds the widget (one of the widget origins)
+//
+// Prints "CHAT_ID=<id>" and, when everything held, "BROWSER FLOW PASSED"; any failure exits non-zero with the reason.
+
+import { chromium } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const env = (name, fallback) => {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined || v === '') {
+    throw new Error(`${name} is not set`);
+  }
+  return v;
+};
+const BASE = env('BASE_URL').replace(/\/$/, '');
+const AGENT_TOKEN = env('AGENT_TOKEN');
+const AGENT_NAME = env('AGENT_NAME');
+const AGENT_TITLE = env('AGENT_TITLE');
+const ARTICLE_TITLE = env('ARTICLE_TITLE');
+const CANNED_TEXT = env('CANNED_TEXT');
+const DESK_NAME = env('DESK_NAME');
+const SHOTS = env('SCREENSHOTS');
+const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
+const OTHER_SITE_PORT = Number(env('OTHER_SITE_PORT'));
+const WAIT = 30_000;
+
+// the classic probe: if any page ever parsed it as HTML, the image would fail to load and the handler would run
+const PAYLOAD = '<img src=x onerror=alert(1)>';
+const VISITOR_QUESTION = 'Hello, I have a question about a payment';
+const FOLLOW_UP = 'I was charged twice for one order: can you refund the duplicate payment?';
+
+mkdirSync(SHOTS, { recursive: true });
+const started = Date.now();
+const log = (...a) => console.log(`[browser ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s]`, ...a);
+
+const problems = [];
+const dialogs = [];
+function watch(page, who) {
+  page.on('dialog', async (d) => {
+    dialogs.push(`${who}: ${d.type()} ${d.message()}`);
+    await d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) {
+      problems.push(`${who}: ${m.text()}`);
+    }
+  });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, name), fullPage: false });
+  log('screenshot', name);
+}
+
+/** Waits until the locator's text matches. */
+async function waitText(locator, pattern, what) {
+  const deadline = Date.now() + WAIT;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await locator.first().textContent({ timeout: 1000 }).catch(() => '')) || '';
+    if (pattern instanceof RegExp ? pattern.test(last) : last.includes(pattern)) {
+      return last;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: expected ${pattern} but saw "${last}"`);
+}
+
+function check(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'chatroute-chromium-'));
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // a fresh profile per run: playwright launches with its own empty user-data-dir (userDataDir above is for crash dumps)
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', `--crash-dumps-dir=${userDataDir}`],
+  timeout: 60_000,
+});
+log('chromium', browser.version());
+let chatId = null;
+try {
+  // reduced motion: no animation half-way through a screenshot
+  const agentContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  const visitorContext = await browser.newContext({ viewport: { width: 1280, height: 820 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  agentContext.setDefaultTimeout(WAIT);
+  visitorContext.setDefaultTimeout(WAIT);
+  const agent = await agentContext.newPage();
+  const visitor = await visitorContext.newPage();
+  watch(agent, 'agent');
+  watch(visitor, 'visitor');
+
+  // ------------------------------------------------------------------ sign-in: a token that is not one is refused on the page
+  const signIn = await agentContext.newPage();
+  watch(signIn, 'sign-in');
+  await signIn.goto(`${BASE}/agent/`);
+  await signIn.getByLabel('Token').fill('not-a-token');
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await waitText(signIn.locator('#signin-error'), 'does not look like a token', 'sign-in error');
+  await shot(signIn, '00-agent-sign-in.png');
+  await signIn.close();
+
+  // ------------------------------------------------------------------ the agent signs in and becomes available
+  // the desk's socket passes through a route, so the test can cut it later
+  const agentNet = { down: false, sockets: [], refused: 0 };
+  await agent.routeWebSocket(/\/ws\/agent/, (ws) => {
+    if (agentNet.down) {
+      agentNet.refused++;
+      ws.close({ code: 4001, reason: 'no connection (test)' });
+      return;
+    }
+    agentNet.sockets.push(ws);
+    ws.connectToServer();
+  });
+  await agent.goto(`${BASE}/agent/#token=${encodeURIComponent(AGENT_TOKEN)}`);
+  await agent.locator('#desk').waitFor({ state: 'visible' });
+  check(new URL(agent.url()).hash === '', 'the token must not stay in the address bar');
+  await waitText(agent.locator('#conn'), 'Connected', 'agent socket');
+  await agent.locator('[data-status="AVAILABLE"]').click();
+  // the switch follows the presence frame routing-service sends back
+  await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
+  await shot(agent, '01-agent-available.png');
+
+  // ------------------------------------------------------------------ the visitor opens the shop and the widget
+  await visitor.goto(`${BASE}/demo/`);
+  await visitor.locator('.cr-launcher').waitFor({ state: 'visible' });
+  await visitor.locator('.cr-launcher-dot').waitFor({ state: 'visible' }); // open now (the widget's config)
+  await shot(visitor, '02-demo-shop.png');
+  await visitor.locator('.cr-launcher').click();
+  await visitor.getByLabel('Your name').waitFor();
+  // a submit with nothing filled in: field errors, nothing sent
+  await visitor.getByRole('button', { name: 'Start chat' }).click();
+  await waitText(visitor.locator('#cr-f-visitor_name-err'), 'name', 'name error');
+  await visitor.getByLabel('Your name').fill(PAYLOAD);
+  await visitor.getByLabel('Topic').selectOption('billing');
+  await visitor.getByLabel('Language (optional)').selectOption('en') // shown as "English";
+  await visitor.getByLabel('Email (optional)').fill('vera@example.com');
+  await visitor.getByLabel('Your question').fill(VISITOR_QUESTION);
+  await shot(visitor, '03-widget-form.png');
+  await visitor.getByRole('button', { name: 'Start chat' }).click();
+  await visitor.locator('#cr-composer').waitFor();
+  await waitText(visitor.locator('.cr-status'), /number \d+ in the queue|Connecting you/, 'queue position');
+  await shot(visitor, '04-widget-queued.png');
+  chatId = await visitor.evaluate(() => {
+    const key = Object.keys(sessionStorage).find((k) => k.startsWith('chatroute:'));
+    return key ? JSON.parse(sessionStorage.getItem(key)).chatId : null;
+  });
+  check(chatId, 'the widget keeps the chat in sessionStorage');
+  console.log(`CHAT_ID=${chatId}`);
+
+  // ------------------------------------------------------------------ the offer, with a countdown; accept
+  const offer = agent.locator('.offer', { hasText: PAYLOAD });
+  await offer.waitFor();
+  check(await offer.locator('.offer-name').textContent() === PAYLOAD, 'the visitor name is shown as text in the offer');
+  await waitText(offer.locator('.offer-seconds'), /^\d+ s$/, 'offer countdown');
+  await waitText(offer.locator('.offer-message'), VISITOR_QUESTION, 'first message in the offer');
+  await shot(agent, '05-agent-offer.png');
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  const pane = agent.locator('.pane:not([hidden])');
+  await waitText(pane.locator('.chat-title'), PAYLOAD, 'chat title');
+  await waitText(pane.locator('.msg-visitor .bubble'), VISITOR_QUESTION, 'first message in the chat');
+  await waitText(agent.locator('#capacity-text'), /^1 \/ \d+$/, 'capacity gauge');
+
+  // the visitor sees who joined: name, title, picture
+  await waitText(visitor.locator('.cr-header-title'), AGENT_NAME, 'agent name in the widget');
+  await waitText(visitor.locator('.cr-header-sub'), AGENT_TITLE, 'agent title in the widget');
+  await visitor.locator('.cr-header .cr-avatar.cr-avatar-loaded img').waitFor();
+  await waitText(visitor.locator('.cr-system').last(), `${AGENT_NAME} joined the chat.`, 'joined line');
+
+  // ------------------------------------------------------------------ a question; a knowledge-base suggestion inserted with one click
+  await visitor.locator('#cr-composer').fill(FOLLOW_UP);
+  await visitor.locator('#cr-composer').press('Enter');
+  await pane.locator('.msg-visitor .bubble', { hasText: FOLLOW_UP }).waitFor();
+  const suggestion = pane.locator('.suggestion', { hasText: ARTICLE_TITLE });
+  await suggestion.waitFor();
+  await suggestion.getByRole('button', { name: /Insert/ }).click();
+  // the article's full text is fetched first
+  await agent.waitForFunction(() => document.querySelector('.pane:not([hidden]) .composer-input').value.length > 40, null,
+    { timeout: WAIT });
+  const inserted = await pane.locator('.composer-input').inputValue();
+  check(inserted.length > 40, `the article's text is in the composer (got "${inserted}")`);
+  await pane.getByRole('button', { name: 'Send' }).click();
+  await visitor.locator('.cr-theirs .cr-bubble', { hasText: inserted.slice(0, 40) }).waitFor();
+  // the visitor's panel is open: it read the message, the agent sees "Read"
+  await pane.locator('.msg-agent .receipt[data-state="read"]').last().waitFor();
+  // the agent read the visitor's messages: the widget shows it
+  await visitor.locator('.cr-mine .cr-receipt[data-state="read"]').last().waitFor();
+
+  // ------------------------------------------------------------------ markup as a message is text at the agent
+  await visitor.locator('#cr-composer').fill(PAYLOAD);
+  await visitor.locator('#cr-composer').press('Enter');
+  await visitor.locator('.cr-mine .cr-receipt[data-state="sent"], .cr-mine .cr-receipt[data-state="read"]').last().waitFor();
+  await pane.locator('.msg-visitor .bubble', { hasText: PAYLOAD }).waitFor();
+  check(await pane.locator('.msg-visitor .bubble').last().textContent() === PAYLOAD, 'the message is shown as text at the agent');
+
+  // typing indicators both ways
+  await pane.locator('.composer-input').pressSequentially('Let me check', { delay: 20 });
+  await waitText(visitor.locator('.cr-typing'), `${AGENT_NAME} is typing`, 'agent typing at the visitor');
+  await pane.locator('.composer-input').fill('');
+  await visitor.locator('#cr-composer').pressSequentially('Thanks', { delay: 20 });
+  await waitText(pane.locator('.typing'), 'is typing', 'visitor typing at the agent');
+  await visitor.locator('#cr-composer').fill('');
+
+  // ------------------------------------------------------------------ a canned response by /shortcut
+  await pane.locator('.composer-input').fill('');
+  await pane.locator('.composer-input').pressSequentially('/ref', { delay: 30 });
+  await agent.locator('.canned-item', { hasText: '/refund' }).first().waitFor();
+  await shot(agent, '06-agent-canned.png');
+  await pane.locator('.composer-input').press('Enter');
+  const canned = await pane.locator('.composer-input').inputValue();
+  check(canned === CANNED_TEXT.replace('{agent}', DESK_NAME), `the canned text is inserted with the agent's name (got "${canned}")`);
+  await pane.locator('.composer-input').press('Enter');
+  await visitor.locator('.cr-theirs .cr-bubble', { hasText: canned }).waitFor();
+
+  // an agent message that looks like markup is text at the visitor too
+  await pane.locator('.composer-input').fill(PAYLOAD);
+  await pane.locator('.composer-input').press('Enter');
+  await visitor.locator('.cr-theirs .cr-bubble', { hasText: PAYLOAD }).waitFor();
+
+  // ------------------------------------------------------------------ tags
+  await pane.locator('.tag-input').fill('double-charge');
+  await pane.locator('.tag-input').press('Enter');
+  await pane.getByRole('button', { name: 'Save tags' }).click();
+  await waitText(pane.locator('.tag-actions [role="status"]'), 'Saved', 'tags saved');
+  await shot(agent, '07-agent-chat.png');
+
+  // ------------------------------------------------------------------ a reload resumes the chat (token and seq in sessionStorage)
+  const network = { down: false, sockets: [], refused: 0 };
+  await visitor.routeWebSocket(/\/ws\/visitor\//, (ws) => {
+    if (network.down) {
+      network.refused++;
+      ws.close({ code: 4001, reason: 'no connection (test)' });
+      return;
+    }
+    network.sockets.push(ws);
+    ws.connectToServer();
+  });
+  await visitor.reload();
+  await visitor.locator('.cr-panel').waitFor({ state: 'visible' });
+  await visitor.locator('.cr-theirs .cr-bubble', { hasText: canned }).waitFor();
+  await pane.locator('.composer-input').fill('Are you still there after the reload?');
+  await pane.locator('.composer-input').press('Enter');
+  await visitor.locator('.cr-theirs .cr-bubble', { hasText: 'still there after the reload' }).waitFor();
+  await visitor.locator('#cr-composer').fill('Yes, thank you!');
+  await visitor.locator('#cr-composer').press('Enter');
+  await pane.locator('.msg-visitor .bubble', { hasText: 'Yes, thank you!' }).waitFor();
+
+  // ------------------------------------------------------------------ the connection drops: pending messages wait, the widget reconnects
+  // (the visitor's sockets pass through a route from the reload on, so the test can cut them and refuse new ones)
+  await visitor.locator('.cr-status').waitFor({ state: 'hidden' });
+  network.down = true;
+  for (const ws of network.sockets) {
+    ws.close({ code: 4000, reason: 'connection lost (test)' });
+  }
+  await waitText(visitor.locator('.cr-status'), 'Reconnecting', 'reconnecting banner');
+  await visitor.locator('#cr-composer').fill('Typed while my connection was down');
+  await visitor.locator('#cr-composer').press('Enter');
+  await visitor.locator('.cr-pending .cr-receipt[data-state="pending"]').waitFor();
+  await pane.locator('.composer-input').fill('Sent while your connection was down');
+  await pane.locator('.composer-input').press('Enter');
+  await pane.locator('.msg-agent .receipt[data-state="sent"]').last().waitFor();
+  await shot(visitor, '08a-widget-reconnecting.png');
+  network.down = false;
+  await visitor.locator('.cr-theirs .cr-bubble', { hasText: 'while your connection was down' }).waitFor();
+  await pane.locator('.msg-visitor .bubble', { hasText: 'Typed while my connection was down' }).waitFor();
+  await visitor.locator('.cr-status').waitFor({ state: 'hidden' });
+  check(network.refused > 0, 'reconnect attempts were refused while the connection was down');
+  check(await pane.locator('.msg-visitor .bubble', { hasText: 'Typed while my connection was down' }).count() === 1,
+    'the message typed while the connection was down reached the agent once');
+  // the desk's connection drops: it reconnects, is told its chat again and resumes it from what it has
+  agentNet.down = true;
+  for (const ws of agentNet.sockets) {
+    ws.close({ code: 4000, reason: 'connection lost (test)' });
+  }
+  await waitText(agent.locator('#conn'), /Disconnected|Reconnecting/, 'desk disconnected');
+  await visitor.locator('#cr-composer').fill('Sent while the agent was disconnected');
+  await visitor.locator('#cr-composer').press('Enter');
+  await visitor.locator('.cr-mine .cr-receipt[data-state="sent"]').last().waitFor();
+  agentNet.down = false;
+  await waitText(agent.locator('#conn'), 'Connected', 'desk reconnected');
+  await pane.locator('.msg-visitor .bubble', { hasText: 'while the agent was disconnected' }).waitFor();
+  await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor(); // the chosen presence, sent again
+  const atAgent = await pane.locator('.log [data-seq]').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+  check(atAgent.length === new Set(atAgent).size, `no message twice at the agent after the reconnect: ${atAgent}`);
+  check(atAgent.every((v, i) => i === 0 || v > atAgent[i - 1]), `messages in seq order at the agent: ${atAgent}`);
+
+  const atVisitor = await visitor.locator('.cr-log [data-seq]').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+  check(atVisitor.length === new Set(atVisitor).size, `no message twice at the visitor after the reload: ${atVisitor}`);
+  check(atVisitor.every((s, i) => i === 0 || s > atVisitor[i - 1]), `messages in seq order at the visitor: ${atVisitor}`);
+  await shot(visitor, '08b-widget-conversation.png');
+
+  // ------------------------------------------------------------------ the transfer dialog (sending it: once transfer is on main)
+  await pane.locator('.chat-actions').getByRole('button', { name: 'Transfer' }).click();
+  await agent.locator('#transfer-dialog[open]').waitFor();
+  await agent.locator('#transfer-id').fill('billing');
+  await agent.locator('#transfer-note').fill('Refund started; the customer may ask for the confirmation e-mail');
+  await shot(agent, '09-agent-transfer-dialog.png');
+  await agent.locator('#transfer-cancel').click();
+  await agent.locator('#transfer-dialog[open]').waitFor({ state: 'detached' });
+
+  // ------------------------------------------------------------------ close, survey
+  await pane.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
+  await pane.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
+  await waitText(pane.locator('.closed-bar'), 'This chat is closed', 'closed at the agent');
+  await visitor.getByText('How did we do?').waitFor();
+  await shot(visitor, '10-widget-survey.png');
+  await visitor.locator('label[for="cr-csat-5"]').click();
+  await visitor.locator('label[for="cr-ces-4"]').click();
+  await visitor.getByLabel('Comment (optional)').fill('Quick and friendly ' + PAYLOAD);
+  await visitor.getByRole('button', { name: 'Send feedback' }).click();
+  await visitor.getByText('Thank you for your feedback!').waitFor();
+  await shot(visitor, '11-widget-thanks.png');
+  await shot(agent, '12-agent-closed.png');
+
+  // ------------------------------------------------------------------ the widget on a site of another origin
+  // (the API answers its CORS preflights, the visitor socket accepts its Origin: it is one of the widget origins)
+  const site = createServer((req, res) => {
+    res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(req.url !== '/' ? 'not found' : `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Northwind Books</title></head>
+      <body><h1>Northwind Books</h1><p>A second shop, on its own origin, with the same one-line embed.</p>
+      <script src="${BASE}/widget.js" data-form="default" data-title="Northwind Books" data-color="#0f766e" defer></script></body></html>`);
+  });
+  await new Promise((resolve, reject) => site.listen(OTHER_SITE_PORT, '127.0.0.1', resolve).on('error', reject));
+  try {
+    const otherContext = await browser.newContext({ viewport: { width: 1280, height: 820 }, locale: 'en-GB', reducedMotion: 'reduce' });
+    otherContext.setDefaultTimeout(WAIT);
+    const other = await otherContext.newPage();
+    watch(other, 'other site');
+    await other.goto(`http://127.0.0.1:${OTHER_SITE_PORT}/`);
+    check(new URL(other.url()).origin !== new URL(BASE).origin, 'the other site is another origin');
+    await other.locator('.cr-launcher').click();
+    await other.getByLabel('Your name').fill('Olga Other');
+    await other.getByLabel('Topic').selectOption('delivery');
+    await other.getByLabel('Your question').fill('Where is my parcel?');
+    await other.getByRole('button', { name: 'Start chat' }).click();
+    const offer2 = agent.locator('.offer', { hasText: 'Olga Other' });
+    await offer2.waitFor();
+    await offer2.getByRole('button', { name: 'Accept' }).click();
+    await waitText(other.locator('.cr-header-title'), AGENT_NAME, 'agent name on the other site');
+    const pane2 = agent.locator('.pane:not([hidden])');
+    await waitText(pane2.locator('.chat-title'), 'Olga Other', 'second chat selected');
+    await other.locator('#cr-composer').fill('The order number is 4711');
+    await other.locator('#cr-composer').press('Enter');
+    await pane2.locator('.msg-visitor .bubble', { hasText: 'order number is 4711' }).waitFor();
+    await pane2.locator('.composer-input').fill('It left the warehouse today, you will have it tomorrow.');
+    await pane2.locator('.composer-input').press('Enter');
+    await other.locator('.cr-theirs .cr-bubble', { hasText: 'left the warehouse' }).waitFor();
+    await shot(other, '13-widget-other-site.png');
+    await pane2.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
+    await pane2.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
+    await other.getByText('How did we do?').waitFor();
+    await otherContext.close();
+  } finally {
+    site.close();
+  }
+
+  // ------------------------------------------------------------------ out of hours: the widget offers to leave a message
+  // (routing-service's hours are real; here the widget's configuration is answered as if every queue were closed,
+  // to see how the widget shows it without closing the shop's queue for the other tests)
+  const lateContext = await browser.newContext({ viewport: { width: 1280, height: 820 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  lateContext.setDefaultTimeout(WAIT);
+  const opensAt = new Date(Date.now() + 16 * 3600_000);
+  opensAt.setUTCMinutes(0, 0, 0);
+  await lateContext.route(/\/api\/v1\/widget\/config/, async (route) => {
+    const real = await route.fetch();
+    const config = await real.json();
+    config.open = false;
+    config.nextOpenAt = opensAt.toISOString();
+    config.hours = [{ queueId: 'browser-shop', name: 'Shop support', alwaysOpen: false, timezone: 'Europe/Berlin',
+      weekly: [{ days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], from: '09:00', to: '18:00' }, { days: ['SAT'], from: '10:00', to: '14:00' }],
+      open: false, nextOpenAt: opensAt.toISOString() }];
+    await route.fulfill({ response: real, json: config });
+  });
+  const late = await lateContext.newPage();
+  watch(late, 'late visitor');
+  await late.goto(`${BASE}/demo/`);
+  await late.locator('.cr-launcher').click();
+  await waitText(late.locator('.cr-offline-title'), 'We are offline right now', 'offline notice');
+  await late.getByText('Opening hours').click();
+  await waitText(late.locator('.cr-hours li'), 'Mon–Fri 09:00–18:00; Sat 10:00–14:00 (Europe/Berlin)', 'opening hours');
+  await late.getByRole('button', { name: 'Leave a message' }).waitFor();
+  check(await late.locator('.cr-launcher-dot').isHidden(), 'no "online" dot while closed');
+  await shot(late, '14-widget-offline.png');
+  await lateContext.close();
+
+  // ------------------------------------------------------------------ text stayed text everywhere
+  for (const [who, page] of [['visitor', visitor], ['agent', agent]]) {
+    const injected = await page.locator('img[src="x"]').count();
+    check(injected === 0, `${who}: ${injected} <img src=x> elements were created from text`);
+    const literal = await page.getByText(PAYLOAD, { exact: true }).count();
+    check(literal >= 2, `${who}: the payload is visible as literal text (${literal} places)`);
+  }
+  check(dialogs.length === 0, `dialogs fired: ${dialogs.join('; ')}`);
+  check(problems.length === 0, `page errors or policy violations: ${problems.join('; ')}`);
+  log('done');
+  console.log('BROWSER FLOW PASSED');
+} catch (e) {
+  console.error('BROWSER FLOW FAILED:', e && e.stack ? e.stack : e);
+  for (const [i, ctx] of browser.contexts().entries()) {
+    for (const [j, page] of ctx.pages().entries()) {
+      await page.screenshot({ path: join(SHOTS, `failure-${i}-${j}.png`) }).catch(() => {});
+    }
+  }
+  if (problems.length) {
+    console.error('also seen:', problems.join('\n'));
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
