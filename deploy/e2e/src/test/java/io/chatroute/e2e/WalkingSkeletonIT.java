@@ -116,6 +116,11 @@ class WalkingSkeletonIT {
                     props.put("quarkus.datasource.jdbc.url", infra.postgresJdbcUrl(db));
                     props.put("quarkus.datasource.username", Infrastructure.postgresUser());
                     env.put("QUARKUS_DATASOURCE_PASSWORD", Infrastructure.postgresPassword());
+                    if (service.equals("knowledge-service")) {
+                        // the bot (off until PUT /api/v1/kb/bot) posts through session-service with a platform token
+                        env.put("CHATROUTE_KNOWLEDGE_BOT_SESSION_URL", "http://127.0.0.1:" + ports.get("session-service"));
+                        env.put("CHATROUTE_KNOWLEDGE_BOT_TOKEN", token("knowledge-service", Duration.ofHours(2), "platform"));
+                    }
                 }
             }
             services.put(service, ServiceProcess.start(service, jars.get(service), ports.get(service), heap, props, env,

@@ -29,8 +29,12 @@ public interface KnowledgeConfig {
         java.util.Optional<String> token();
 
         /** minScore until an admin sets one (chosen on the tuning part of the evaluation set). */
-        @WithDefault("20.7")
+        @WithDefault("12.0")
         double defaultMinScore();
+
+        /** minMargin until an admin sets one: how far the best article must lead the second (chosen on the tuning part). */
+        @WithDefault("9.0")
+        double defaultMinMargin();
 
         /** A visitor message older than this when processed gets no answer (nor does an answer that waited that long). */
         @WithDefault("PT2M")

@@ -104,17 +104,24 @@ public final class Evaluator {
     }
 
     public static BotMetrics bot(List<Outcome> outcomes, double threshold) {
+        return bot(outcomes, threshold, 0);
+    }
+
+    /** The bot's rule: the top hit scores at least {@code minScore} and leads the second by at least {@code minMargin}. */
+    public static BotMetrics bot(List<Outcome> outcomes, double minScore, double minMargin) {
         int answered = 0;
         int correct = 0;
         for (Outcome o : outcomes) {
-            if (o.top() != null && o.top().score() >= threshold) {
+            SearchHit second = o.hits().size() > 1 ? o.hits().get(1) : null;
+            if (o.top() != null && io.chatroute.knowledge.domain.Bot.sure(
+                    new io.chatroute.knowledge.domain.Bot.Settings(true, minScore, minMargin, true, null), o.top(), second)) {
                 answered++;
                 if (o.correctFirst()) {
                     correct++;
                 }
             }
         }
-        return new BotMetrics(threshold, outcomes.size(), answered, correct);
+        return new BotMetrics(minScore, outcomes.size(), answered, correct);
     }
 
     /**

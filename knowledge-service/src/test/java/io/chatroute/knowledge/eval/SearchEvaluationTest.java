@@ -94,24 +94,30 @@ class SearchEvaluationTest {
         assertThat(Evaluator.crossLanguageNoise(EvalSet.questions(EvalSet.Part.TEST), engine)).isZero();
     }
 
+    /**
+     * The bot's defaults ({@code bot.default-min-score} 12, {@code bot.default-min-margin} 9) were chosen on the tuning
+     * part: of a grid of score (0..30) and margin (0..20) thresholds, the one answering the most tuning questions with
+     * a precision of at least 0.95 there. A score threshold alone (20.66 at 0.95 on tuning) was the first choice: 0.69
+     * on the test part; the margin (how far the best article leads the second) separates right from wrong better.
+     */
     @Test
-    void botThresholdFromTheTuningPartAndItsPrecisionOnTheTestPart() {
+    void botDefaultsFromTheTuningPartAndTheirPrecisionOnTheTestPart() {
         List<Evaluator.Outcome> tune = Evaluator.run(EvalSet.questions(EvalSet.Part.TUNE), Evaluator.suggestionSearch(engine));
-        double threshold = Evaluator.threshold(tune, 0.95);
-        Evaluator.BotMetrics onTune = Evaluator.bot(tune, threshold);
         List<Evaluator.Outcome> test = Evaluator.run(EvalSet.questions(EvalSet.Part.TEST), Evaluator.suggestionSearch(engine));
-        Evaluator.BotMetrics onTest = Evaluator.bot(test, threshold);
-        Evaluator.BotMetrics atDefault = Evaluator.bot(test, BOT_DEFAULT_MIN_SCORE);
-        System.out.println("Bot, tuning part: " + onTune);
-        System.out.println("Bot, test part:   " + onTest);
-        System.out.println("Bot, test part at the default minScore: " + atDefault);
+        Evaluator.BotMetrics onTune = Evaluator.bot(tune, BOT_MIN_SCORE, BOT_MIN_MARGIN);
+        Evaluator.BotMetrics onTest = Evaluator.bot(test, BOT_MIN_SCORE, BOT_MIN_MARGIN);
+        System.out.println("Bot (minScore " + BOT_MIN_SCORE + ", minMargin " + BOT_MIN_MARGIN + "), tuning part: " + onTune);
+        System.out.println("Bot (minScore " + BOT_MIN_SCORE + ", minMargin " + BOT_MIN_MARGIN + "), test part:   " + onTest);
+        System.out.println("Score threshold alone chosen on tuning (" + Evaluator.threshold(tune, 0.95) + "), test part: "
+                + Evaluator.bot(test, Evaluator.threshold(tune, 0.95)));
         assertThat(onTune.precision()).isGreaterThanOrEqualTo(0.95);
-        assertThat(atDefault.precision()).isGreaterThanOrEqualTo(BOT_TEST_PRECISION_FLOOR);
-        assertThat(atDefault.answerRate()).isGreaterThanOrEqualTo(BOT_TEST_ANSWER_RATE_FLOOR);
+        assertThat(onTest.precision()).isGreaterThanOrEqualTo(BOT_TEST_PRECISION_FLOOR);
+        assertThat(onTest.answerRate()).isGreaterThanOrEqualTo(BOT_TEST_ANSWER_RATE_FLOOR);
     }
 
-    /** The default of {@code chatroute.knowledge.bot.default-min-score}, chosen on the tuning part. */
-    static final double BOT_DEFAULT_MIN_SCORE = 20.7;
-    static final double BOT_TEST_PRECISION_FLOOR = 0.65;
-    static final double BOT_TEST_ANSWER_RATE_FLOOR = 0.09;
+    static final double BOT_MIN_SCORE = 12.0;
+    static final double BOT_MIN_MARGIN = 9.0;
+    /** From the first run: 15 right of 18 answered (0.833), 14.1 % of the questions. */
+    static final double BOT_TEST_PRECISION_FLOOR = 0.83;
+    static final double BOT_TEST_ANSWER_RATE_FLOOR = 0.14;
 }
