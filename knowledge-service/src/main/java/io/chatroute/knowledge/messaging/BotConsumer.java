@@ -110,14 +110,27 @@ public class BotConsumer {
     private record Plan(BotStore.Changes changes, List<BotStore.Reply> pending, Map<String, BotStore.ChatRow> chats) {
     }
 
-    private Uni<Void> attempt(List<Event> events) {
+    /**
+     * One attempt: the settings first; while the bot is off, visitor messages need nothing (no state, no write) and
+     * only the chats' state events are applied, so the bot costs next to nothing when it is not used.
+     */
+    private Uni<Void> attempt(List<Event> all) {
+        return store.settings().chain(settings -> {
+            boolean on = settings.map(Bot.Settings::enabled).orElse(false);
+            List<Event> events = on ? all : all.stream().filter(e -> !"chat.message.posted".equals(e.type()))
+                    .map(e -> new Event(e.id(), e.type(), e.chatId(), e.seq(), null, e.language(), e.sentAt())).toList();
+            return events.isEmpty() ? Uni.createFrom().voidItem() : attempt(events, settings);
+        });
+    }
+
+    private Uni<Void> attempt(List<Event> events, Optional<Bot.Settings> settings) {
         Set<String> ids = new LinkedHashSet<>();
         Set<String> chats = new LinkedHashSet<>();
         events.forEach(e -> {
             ids.add(e.id());
             chats.add(e.chatId());
         });
-        return store.load(ids, chats)
+        return store.load(ids, chats, settings)
                 .chain(loaded -> Uni.createFrom().item(() -> plan(events, loaded)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
                 .chain(plan -> store.save(plan.changes()).map(stored -> {
                     List<BotStore.Reply> toPost = new ArrayList<>(plan.pending());

@@ -72,10 +72,10 @@ public class BotStore {
     }
 
     /** What a batch needs: the settings, which of its events were processed, its chats, their pending and existing answers. */
-    public Uni<Loaded> load(Collection<String> eventIds, Collection<String> chatIds) {
+    public Uni<Loaded> load(Collection<String> eventIds, Collection<String> chatIds, Optional<Bot.Settings> settings) {
         String[] ids = eventIds.toArray(String[]::new);
         String[] chats = chatIds.toArray(String[]::new);
-        return settings().chain(settings -> pool.withConnection(c -> c
+        return pool.withConnection(c -> c
                 .preparedQuery("select event_id from bot_event where event_id = any($1)").execute(Tuple.of(ids))
                 .flatMap(done -> c.preparedQuery("select chat_id, state, language from bot_chat where chat_id = any($1)").execute(Tuple.of(chats))
                         .flatMap(chatRows -> c.preparedQuery("select chat_id, for_seq, source_event_id, client_msg_id, article_id, score, text, "
@@ -97,7 +97,7 @@ public class BotStore {
                                         }
                                     }
                                     return new Loaded(settings, processed, chatMap, pending, answered);
-                                })))));
+                                }))));
     }
 
     public static String key(String chatId, long seq) {

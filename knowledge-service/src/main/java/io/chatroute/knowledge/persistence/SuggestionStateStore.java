@@ -60,32 +60,41 @@ public class SuggestionStateStore {
                           List<Unanswered> unanswered, List<Use> uses, Set<String> closedChats) {
     }
 
+    /** The three reads of a batch, on three pooled connections at once (one round trip of latency, not three). */
     public Uni<Loaded> load(Collection<String> sourceEventIds, Collection<String> chatIds) {
         String[] ids = sourceEventIds.toArray(String[]::new);
         String[] chats = chatIds.toArray(String[]::new);
-        return pool.withConnection(c -> c.preparedQuery("select source_event_id, data from suggestion_answer where source_event_id = any($1)")
-                .execute(Tuple.of(ids))
-                .flatMap(answerRows -> c.preparedQuery("select chat_id, seq, text from chat_context where chat_id = any($1) order by chat_id, seq")
-                        .execute(Tuple.of(chats))
-                        .flatMap(contextRows -> c.preparedQuery("select chat_id, article_id, rank, score from chat_suggested where chat_id = any($1)")
-                                .execute(Tuple.of(chats))
-                                .map(suggestedRows -> {
-                                    Map<String, String> answers = new HashMap<>();
-                                    for (Row r : answerRows) {
-                                        answers.put(r.getString(0), r.getString(1));
-                                    }
-                                    Map<String, List<SuggestionMemory.Message>> contexts = new HashMap<>();
-                                    for (Row r : contextRows) {
-                                        contexts.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-                                                .add(new SuggestionMemory.Message(r.getLong(1), r.getString(2)));
-                                    }
-                                    Map<String, Map<String, SuggestionMemory.Previous>> suggested = new HashMap<>();
-                                    for (Row r : suggestedRows) {
-                                        suggested.computeIfAbsent(r.getString(0), k -> new HashMap<>())
-                                                .put(r.getString(1), new SuggestionMemory.Previous(r.getInteger(2), r.getDouble(3)));
-                                    }
-                                    return new Loaded(answers, contexts, suggested);
-                                }))));
+        Uni<Map<String, String>> answers = ids.length == 0 ? Uni.createFrom().item(Map.of())
+                : pool.preparedQuery("select source_event_id, data from suggestion_answer where source_event_id = any($1)")
+                .execute(Tuple.of(ids)).map(rows -> {
+                    Map<String, String> m = new HashMap<>();
+                    for (Row r : rows) {
+                        m.put(r.getString(0), r.getString(1));
+                    }
+                    return m;
+                });
+        Uni<Map<String, List<SuggestionMemory.Message>>> contexts = pool
+                .preparedQuery("select chat_id, seq, text from chat_context where chat_id = any($1) order by chat_id, seq")
+                .execute(Tuple.of(chats)).map(rows -> {
+                    Map<String, List<SuggestionMemory.Message>> m = new HashMap<>();
+                    for (Row r : rows) {
+                        m.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+                                .add(new SuggestionMemory.Message(r.getLong(1), r.getString(2)));
+                    }
+                    return m;
+                });
+        Uni<Map<String, Map<String, SuggestionMemory.Previous>>> suggested = pool
+                .preparedQuery("select chat_id, article_id, rank, score from chat_suggested where chat_id = any($1)")
+                .execute(Tuple.of(chats)).map(rows -> {
+                    Map<String, Map<String, SuggestionMemory.Previous>> m = new HashMap<>();
+                    for (Row r : rows) {
+                        m.computeIfAbsent(r.getString(0), k -> new HashMap<>())
+                                .put(r.getString(1), new SuggestionMemory.Previous(r.getInteger(2), r.getDouble(3)));
+                    }
+                    return m;
+                });
+        return Uni.combine().all().unis(answers, contexts, suggested).asTuple()
+                .map(t -> new Loaded(t.getItem1(), t.getItem2(), t.getItem3()));
     }
 
     /** Writes a batch's changes in one transaction; returns the articles that learned a question (to re-index). */
@@ -98,18 +107,27 @@ public class SuggestionStateStore {
                 chain = chain.chain(() -> c.preparedQuery("insert into suggestion_answer (source_event_id, chat_id, data, created_at) "
                         + "values ($1, $2, $3, $4) on conflict do nothing").executeBatch(rows).replaceWithVoid());
             }
+            // every chat's kept messages in one batch, and everything older deleted in one statement
+            List<Tuple> contextRows = new ArrayList<>();
+            List<String> trimChats = new ArrayList<>();
+            List<Long> trimBefore = new ArrayList<>();
             for (Map.Entry<String, List<SuggestionMemory.Message>> e : ch.contexts().entrySet()) {
                 if (e.getValue().isEmpty()) {
                     continue;
                 }
                 String chat = e.getKey();
                 OffsetDateTime sentAt = at(ch.contextSentAtMillis().getOrDefault(chat, System.currentTimeMillis()));
-                List<Tuple> rows = e.getValue().stream().map(m -> Tuple.of(chat, m.seq(), m.text(), sentAt)).toList();
-                long oldest = e.getValue().get(0).seq();
+                e.getValue().forEach(m -> contextRows.add(Tuple.of(chat, m.seq(), m.text(), sentAt)));
+                trimChats.add(chat);
+                trimBefore.add(e.getValue().get(0).seq());
+            }
+            if (!contextRows.isEmpty()) {
                 chain = chain.chain(() -> c.preparedQuery("insert into chat_context (chat_id, seq, text, sent_at) values ($1, $2, $3, $4) "
-                                + "on conflict do nothing").executeBatch(rows))
-                        .chain(() -> c.preparedQuery("delete from chat_context where chat_id = $1 and seq < $2")
-                                .execute(Tuple.of(chat, oldest))).replaceWithVoid();
+                                + "on conflict do nothing").executeBatch(contextRows))
+                        .chain(() -> c.preparedQuery("delete from chat_context c using unnest($1::varchar[], $2::bigint[]) as k(chat_id, oldest) "
+                                + "where c.chat_id = k.chat_id and c.seq < k.oldest")
+                                .execute(Tuple.of(trimChats.toArray(String[]::new), trimBefore.toArray(Long[]::new))))
+                        .replaceWithVoid();
             }
             List<Tuple> suggestedRows = new ArrayList<>();
             ch.suggested().forEach((chat, articles) -> articles.forEach((article, p) -> suggestedRows.add(
@@ -120,13 +138,15 @@ public class SuggestionStateStore {
                         + "score = excluded.score, for_seq = excluded.for_seq, suggested_at = excluded.suggested_at")
                         .executeBatch(suggestedRows).replaceWithVoid());
             }
-            for (Unanswered u : ch.unanswered()) {
+            if (!ch.unanswered().isEmpty()) {
+                // one row per occurrence, in order (a question twice in a batch counts twice)
+                List<Tuple> rows = ch.unanswered().stream().map(u -> Tuple.of(u.language(), u.question(), u.example(), u.bestScore(),
+                        at(u.seenAt().toEpochMilli()))).toList();
                 chain = chain.chain(() -> c.preparedQuery("insert into unanswered_question (language, question, example, count, best_score, "
                                 + "first_seen, last_seen) values ($1, $2, $3, 1, $4, $5, $5) on conflict (language, question) do update set "
                                 + "count = unanswered_question.count + 1, example = excluded.example, best_score = excluded.best_score, "
                                 + "last_seen = greatest(unanswered_question.last_seen, excluded.last_seen)")
-                        .execute(Tuple.of(u.language(), u.question(), u.example(), u.bestScore(), at(u.seenAt().toEpochMilli())))
-                        .replaceWithVoid());
+                        .executeBatch(rows).replaceWithVoid());
             }
             Set<String> learned = new LinkedHashSet<>();
             for (Use u : ch.uses()) {

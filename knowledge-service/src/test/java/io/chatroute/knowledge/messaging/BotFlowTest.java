@@ -180,8 +180,10 @@ class BotFlowTest {
         bot(false, true);
         String disabled = "bot-" + UUID.randomUUID();
         kafka.send("chat-events", disabled, "chat.requested", "/session-service", requested(disabled, "how long does a refund take"));
-        String m2 = kafka.send("chat-events", disabled, "chat.message.posted", "/session-service", posted(disabled, 2, "how long does a refund take"));
-        awaitProcessed(m2);
+        kafka.send("chat-events", disabled, "chat.message.posted", "/session-service", posted(disabled, 2, "how long does a refund take"));
+        // while the bot is off, messages are not even recorded: a state event after it is the marker
+        String marker = kafka.send("chat-events", disabled, "chat.queued", "/routing-service", queued(disabled));
+        awaitProcessed(marker);
         assertThat(FakeSessionService.postsFor(unknown)).isEmpty();
         assertThat(FakeSessionService.postsFor(disabled)).isEmpty();
         // whileQueuedOnly=false: a chat whose start the bot did not see, with no agent known, is answered
