@@ -208,8 +208,8 @@ public class BotConsumer {
 
     /** Posts one answer unless it is too old or its chat no longer waits; a failure of the post is transient. */
     private Uni<Void> post(BotStore.Reply reply, BotStore.ChatRow chat) {
-        if (chat != null && chat.state() != Bot.ChatState.WAITING && !(chat.state() == null)) {
-            return store.mark(reply, BotStore.CANCELLED);
+        if (chat != null && chat.state() != Bot.ChatState.WAITING) {
+            return store.mark(reply, BotStore.CANCELLED); // an agent joined or the chat closed meanwhile
         }
         if (reply.createdAt().plus(config.bot().maxAge()).isBefore(Instant.now())) {
             return store.mark(reply, BotStore.EXPIRED);
