@@ -158,10 +158,16 @@ public class BotStore {
                 });
     }
 
-    /** Deletes processed-event ids older than {@code before}. */
+    /**
+     * Deletes what is older than {@code before}: processed-event ids, answers, and chats not heard of since (a message
+     * that old is past {@code bot.max-age} anyway, so forgetting them cannot make the bot answer twice).
+     */
     public Uni<Void> prune(Instant before) {
-        return pool.preparedQuery("delete from bot_event where processed_at < $1").execute(Tuple.of(before.atOffset(ZoneOffset.UTC)))
-                .replaceWithVoid();
+        Tuple t = Tuple.of(before.atOffset(ZoneOffset.UTC));
+        return pool.withTransaction(c -> c.preparedQuery("delete from bot_event where processed_at < $1").execute(t)
+                .chain(() -> c.preparedQuery("delete from bot_reply where created_at < $1").execute(t))
+                .chain(() -> c.preparedQuery("delete from bot_chat where updated_at < $1").execute(t))
+                .replaceWithVoid());
     }
 
     private static Reply reply(Row r) {
