@@ -163,7 +163,12 @@ service_env() { # $1 service: prints its environment, one VAR=value a line
       local db=${1%-service}
       printf '%s\n' "QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://$CHATROUTE_POSTGRES_HOST:$CHATROUTE_POSTGRES_PORT/$db" \
         "QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://$CHATROUTE_POSTGRES_HOST:$CHATROUTE_POSTGRES_PORT/$db" \
-        "QUARKUS_DATASOURCE_USERNAME=$pg_user" "QUARKUS_DATASOURCE_PASSWORD=$pg_password" ;;
+        "QUARKUS_DATASOURCE_USERNAME=$pg_user" "QUARKUS_DATASOURCE_PASSWORD=$pg_password"
+      # the knowledge bot posts its answers through session-service's REST API with a platform token
+      if [[ $1 == knowledge-service ]]; then
+        printf '%s\n' "CHATROUTE_KNOWLEDGE_BOT_SESSION_URL=http://localhost:${port[session-service]}" \
+          "CHATROUTE_KNOWLEDGE_BOT_TOKEN=$routing_token"
+      fi ;;
   esac
 }
 for s in "${services[@]}"; do

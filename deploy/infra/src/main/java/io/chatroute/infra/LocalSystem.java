@@ -353,8 +353,9 @@ public final class LocalSystem implements AutoCloseable {
                 props.put("quarkus.datasource.username", Infrastructure.postgresUser());
                 env.put("QUARKUS_DATASOURCE_PASSWORD", Infrastructure.postgresPassword());
                 if ("knowledge-service".equals(service)) {
-                    env.put("CHATROUTE_SESSION_URL", "http://127.0.0.1:" + ports.get("session-service").getFirst());
-                    env.put("CHATROUTE_SESSION_TOKEN", DevTokens.mint(key, "knowledge-bot", Duration.ofDays(1), "platform"));
+                    // the bot posts its answers through session-service's REST API (a platform token)
+                    env.put("CHATROUTE_KNOWLEDGE_BOT_SESSION_URL", "http://127.0.0.1:" + ports.get("session-service").getFirst());
+                    env.put("CHATROUTE_KNOWLEDGE_BOT_TOKEN", DevTokens.mint(key, "knowledge-bot", Duration.ofDays(1), "platform"));
                 }
             }
         }

@@ -14,5 +14,7 @@ public record ArticleRequest(
         @NotBlank @Size(max = 20000) String body,
         @NotNull @Pattern(regexp = "en|ru|zh|he", message = "must be one of en, ru, zh, he") String language,
         @Size(max = 20) List<@NotBlank @Size(max = 50) String> tags,
-        @JsonProperty("public") Boolean publicArticle) {
+        @JsonProperty("public") Boolean publicArticle,
+        @Size(max = 50) List<@NotBlank @Size(max = 300) String> questions,
+        @Size(max = 50) List<@NotBlank @Size(max = 100) String> synonyms) {
 }

@@ -40,7 +40,9 @@ public class ArticleResource {
         Language language = Language.fromCode(body.language()).orElseThrow();
         List<String> tags = body.tags() == null ? List.of() : body.tags().stream().map(String::strip).distinct().toList();
         boolean publicArticle = body.publicArticle() == null || body.publicArticle();
-        return store.put(id, body.title().strip(), body.body(), language, tags, publicArticle)
+        List<String> questions = body.questions() == null ? List.of() : body.questions().stream().map(String::strip).distinct().toList();
+        List<String> synonyms = body.synonyms() == null ? List.of() : body.synonyms().stream().map(String::strip).distinct().toList();
+        return store.put(id, body.title().strip(), body.body(), language, tags, publicArticle, questions, synonyms)
                 .map(r -> r.created()
                         ? Response.created(URI.create("/api/v1/kb/articles/" + id)).entity(ArticleView.of(r.value())).build()
                         : Response.ok(ArticleView.of(r.value())).build());
@@ -50,6 +52,7 @@ public class ArticleResource {
     @Path("{id}")
     @RolesAllowed({Roles.AGENT, Roles.SUPERVISOR, Roles.ADMIN, Roles.PLATFORM})
     public Uni<ArticleView> get(@PathParam("id") String id) {
+        Ids.check(id);
         return store.get(id).map(a -> a.map(ArticleView::of).orElseThrow(() -> ProblemException.notFound("No article " + id)));
     }
 

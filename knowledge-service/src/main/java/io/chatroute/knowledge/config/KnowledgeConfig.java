@@ -17,6 +17,37 @@ public interface KnowledgeConfig {
 
     Consumer consumer();
 
+    Bot bot();
+
+    /** The bot (README, "The bot"): its settings are in PostgreSQL (PUT /api/v1/kb/bot); these are the wiring. */
+    interface Bot {
+        /** session-service's base URL; the bot posts through POST /api/v1/chats/{chatId}/messages. */
+        @WithDefault("http://localhost:8080")
+        String sessionUrl();
+
+        /** A platform-role JWT for session-service (never logged). Without it session answers 401 and the bot retries. */
+        java.util.Optional<String> token();
+
+        /** minScore until an admin sets one (chosen on the tuning part of the evaluation set). */
+        @WithDefault("12.0")
+        double defaultMinScore();
+
+        /** minMargin until an admin sets one: how far the best article must lead the second (chosen on the tuning part). */
+        @WithDefault("9.0")
+        double defaultMinMargin();
+
+        /** A visitor message older than this when processed gets no answer (nor does an answer that waited that long). */
+        @WithDefault("PT2M")
+        Duration maxAge();
+
+        @WithDefault("PT2S")
+        Duration requestTimeout();
+
+        /** Whether the bot consumer runs at all (its group reads chat-events). */
+        @WithDefault("true")
+        boolean consumerEnabled();
+    }
+
     /**
      * How the chat-events consumer retries a message whose search or kb.suggested send fails: forever, with
      * exponential back-off, holding back the partition's later events meanwhile.
@@ -54,12 +85,32 @@ public interface KnowledgeConfig {
         @WithDefault("200")
         int snippetLength();
 
-        /** Boost of a match in the title (and tags) over a match in the body. */
-        @WithDefault("3.0")
+        /** Boost of a match in the title (and tags) over a match in the body (chosen on the tuning part, README "Ranking"). */
+        @WithDefault("1.5")
         float titleBoost();
 
         @WithDefault("2.0")
         float tagsBoost();
+
+        /** Boost of a match in an article's alternate questions or synonyms. */
+        @WithDefault("5.0")
+        float questionsBoost();
+
+        /** Boost of a match in the visitor questions learned from suggestion.used. */
+        @WithDefault("1.5")
+        float learnedBoost();
+
+        /** Weight of the chat's earlier visitor messages against the message being answered. */
+        @WithDefault("0.5")
+        float contextWeight();
+
+        /** Hebrew words also indexed and searched without their prefix letters. */
+        @WithDefault("true")
+        boolean hebrewPrefixes();
+
+        /** The script of the query decides the language searched first (no articles of another language). */
+        @WithDefault("true")
+        boolean detectScript();
     }
 
     interface Suggestions {
@@ -82,6 +133,18 @@ public interface KnowledgeConfig {
         /** Publish kb.suggested with an empty item list when nothing matched (default: publish only when something matched). */
         @WithDefault("false")
         boolean publishEmpty();
+
+        /** How many of a chat's latest visitor messages are kept as the context of the next search. */
+        @WithDefault("3")
+        int contextMessages();
+
+        /** A visitor question whose best public article scores below this counts in the unanswered report. */
+        @WithDefault("10.0")
+        double unansweredBelow();
+
+        /** Answered messages, contexts and suggestions older than this are deleted (hourly). */
+        @WithDefault("P1D")
+        Duration keepState();
     }
 
     interface Index {

@@ -37,6 +37,50 @@ public enum Language {
         return code != null && Arrays.stream(values()).anyMatch(l -> l.code.equals(code));
     }
 
+    /**
+     * The language a text is written in, judged by its letters' scripts: Cyrillic is Russian, Hebrew letters
+     * Hebrew, Han characters Chinese, Latin letters English. Empty when the text has no letters or no script
+     * has at least {@code share} of them (a mixed text).
+     */
+    public static Optional<Language> ofScript(String text, double share) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        int[] counts = new int[values().length];
+        int letters = 0;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (!Character.isLetter(cp)) {
+                continue;
+            }
+            Character.UnicodeScript script = Character.UnicodeScript.of(cp);
+            Language l = switch (script) {
+                case CYRILLIC -> RU;
+                case HEBREW -> HE;
+                case HAN -> ZH;
+                case LATIN -> EN;
+                default -> null;
+            };
+            letters++;
+            if (l != null) {
+                counts[l.ordinal()]++;
+            }
+        }
+        if (letters == 0) {
+            return Optional.empty();
+        }
+        for (Language l : values()) {
+            // a Han character carries about as much as a word of the other scripts: count it triple
+            double weight = l == ZH ? 3 : 1;
+            double total = letters + counts[ZH.ordinal()] * 2.0;
+            if (counts[l.ordinal()] * weight >= share * total) {
+                return Optional.of(l);
+            }
+        }
+        return Optional.empty();
+    }
+
     public static List<String> codes() {
         return Arrays.stream(values()).map(Language::code).toList();
     }

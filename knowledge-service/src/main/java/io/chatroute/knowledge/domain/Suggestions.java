@@ -53,6 +53,15 @@ public final class Suggestions {
         return Optional.of(new SearchRequest(message.text(), Language.fromCode(message.language()), maxItems, true));
     }
 
+    public int maxItems() {
+        return maxItems;
+    }
+
+    /** The hits at or above the minimum score, best first. */
+    public List<SearchHit> aboveMinScore(List<SearchHit> hits) {
+        return hits.stream().filter(h -> h.score() >= minScore).toList();
+    }
+
     /** The hits worth suggesting: at or above the minimum score, at most {@code maxItems}, best first. */
     public List<SearchHit> select(List<SearchHit> hits) {
         return hits.stream().filter(h -> h.score() >= minScore).limit(maxItems).toList();

@@ -7,6 +7,9 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,11 @@ import io.chatroute.knowledge.domain.PoisonEventException;
 import io.chatroute.knowledge.domain.SearchHit;
 import io.chatroute.knowledge.domain.SearchRequest;
 import io.chatroute.knowledge.domain.Suggestions;
+import io.chatroute.knowledge.domain.Language;
+import io.chatroute.knowledge.domain.SuggestionMemory;
+import io.chatroute.knowledge.persistence.ArticleRows;
 import io.chatroute.knowledge.persistence.IndexMaintenance;
+import io.chatroute.knowledge.persistence.SuggestionStateStore;
 import io.chatroute.knowledge.domain.KnowledgeSearchEngine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,6 +74,8 @@ public class SuggestionConsumer {
 
     static final String CHANNEL = "chat-events";
     static final String MESSAGE_POSTED = "chat.message.posted";
+    static final String SUGGESTION_USED = "suggestion.used";
+    static final String CHAT_CLOSED = "chat.closed";
     static final URI SOURCE = URI.create("/knowledge-service");
 
     private static final Logger LOG = Logger.getLogger(SuggestionConsumer.class);
@@ -78,13 +87,19 @@ public class SuggestionConsumer {
     private final KnowledgeConfig config;
     private final Suggestions suggestions;
     private final MessagePostedReader reader;
+    private final SuggestionUsedReader usedReader;
+    private final SuggestionStateStore state;
+    private final ArticleRows articleRows;
     private final ConsumerRetry retry;
     private final Counter deadLetters;
 
     public SuggestionConsumer(@Channel("kb-events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
                               MutinyEmitter<String> emitter, KnowledgeSearchEngine engine,
                               IndexMaintenance index, ObjectMapper mapper, KnowledgeConfig config, ConsumerRetry retry,
-                              MeterRegistry registry) {
+                              MeterRegistry registry, SuggestionStateStore state, ArticleRows articleRows) {
+        this.state = state;
+        this.articleRows = articleRows;
+        this.usedReader = new SuggestionUsedReader(mapper);
         this.emitter = emitter;
         this.engine = engine;
         this.index = index;
@@ -110,55 +125,120 @@ public class SuggestionConsumer {
                 .chain(() -> acknowledge(batch, work.poison));
     }
 
-    /** A visitor message to answer: its source event id and what was read from it. */
-    private record Question(String eventId, ChatMessagePosted posted, Suggestions.PostedMessage message) {
+    /** A record the consumer acts on: a visitor message to answer, a suggestion.used to record, a closed chat. */
+    private sealed interface Item permits Question, Used, Closed {
+        String chatId();
     }
 
-    /** One poll's records: read once (poison set apart), then searched and answered on every attempt. */
+    /** A message to answer: its source event id and what was read from it. */
+    private record Question(String eventId, ChatMessagePosted posted, Suggestions.PostedMessage message) implements Item {
+        public String chatId() {
+            return posted.chatId();
+        }
+    }
+
+    private record Used(String eventId, String chatId, String articleId, String agentId, Instant usedAt) implements Item {
+    }
+
+    private record Closed(String chatId) implements Item {
+    }
+
+    /** What an attempt decided: the state to write and the kb.suggested records to send, in record order. */
+    private record Plan(SuggestionStateStore.Changes changes, List<Send> sends) {
+    }
+
+    private record Send(String sourceEventId, String chatId, String data) {
+    }
+
+    /** One poll's records: read once (poison set apart), then answered on every attempt. */
     private final class Batch {
         private final List<KafkaRecord<String, String>> records;
         private final Map<KafkaRecord<String, String>, PoisonEventException> poison = new LinkedHashMap<>();
-        private List<Question> questions;
+        private List<Item> items;
 
         Batch(List<KafkaRecord<String, String>> records) {
             this.records = records;
         }
 
         /**
-         * One attempt for the whole batch: all searches in one worker-thread hop, then every kb.suggested sent
-         * at once (in record order, so a chat's suggestions keep their order) and the broker's acks awaited
-         * together. Any failure is transient: the next attempt searches and sends again, with the same ids.
+         * One attempt for the whole batch: the chats' state read in one go, all searches in one worker-thread hop,
+         * the new state written in one transaction, then every kb.suggested sent at once (in record order, so a chat's
+         * suggestions keep their order) and the broker's acks awaited together. Any failure is transient: the next
+         * attempt starts again; messages answered by a committed attempt are sent again with the stored data and
+         * the same ids.
          */
         Uni<Void> attempt() {
-            if (questions == null) {
+            if (items == null) {
                 prepare();
             }
-            if (questions.isEmpty()) {
+            if (items.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
-            return Uni.createFrom().item(this::search)
-                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                    .chain(answers -> {
-                        List<Uni<Void>> sends = new ArrayList<>(answers.size());
-                        for (Answer a : answers) {
-                            Uni<Void> send = publish(a.question().eventId(), a.question().posted(), a.request(), a.hits());
-                            if (send != null) {
-                                sends.add(send);
-                            }
+            Set<String> sourceIds = new LinkedHashSet<>();
+            Set<String> chatIds = new LinkedHashSet<>();
+            for (Item i : items) {
+                chatIds.add(i.chatId());
+                if (i instanceof Question q) {
+                    sourceIds.add(q.eventId());
+                }
+            }
+            return state.load(sourceIds, chatIds)
+                    .chain(loaded -> Uni.createFrom().item(() -> plan(loaded)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                    .chain(plan -> state.save(plan.changes()).chain(articleRows::reindex).replaceWith(plan))
+                    .chain(plan -> {
+                        List<Uni<Void>> sends = new ArrayList<>(plan.sends().size());
+                        for (Send send : plan.sends()) {
+                            sends.add(publish(send));
                         }
                         return sends.isEmpty() ? Uni.createFrom().voidItem()
                                 : Uni.join().all(sends).andCollectFailures().replaceWithVoid();
                     });
         }
 
-        private List<Answer> search() {
-            List<Answer> answers = new ArrayList<>(questions.size());
+        private Plan plan(SuggestionStateStore.Loaded loaded) {
+            KnowledgeConfig.Suggestions cfg = config.suggestions();
+            int keep = Math.max(1, cfg.contextMessages());
             Instant now = Instant.now();
             boolean ready = false;
-            for (Question q : questions) {
-                // measured when processed (each attempt): a message that waited out an outage may be too old
-                Optional<SearchRequest> request = suggestions.requestFor(q.message(), now);
-                if (request.isEmpty()) {
+            Map<String, String> answered = new HashMap<>(loaded.answers());
+            Map<String, List<SuggestionMemory.Message>> contexts = new HashMap<>(loaded.contexts());
+            Map<String, Map<String, SuggestionMemory.Previous>> suggested = new HashMap<>(loaded.suggested());
+            List<SuggestionStateStore.Answer> answers = new ArrayList<>();
+            Map<String, List<SuggestionMemory.Message>> newContexts = new LinkedHashMap<>();
+            Map<String, Long> sentAt = new HashMap<>();
+            Map<String, Map<String, SuggestionMemory.Previous>> newSuggested = new LinkedHashMap<>();
+            Map<String, Long> forSeq = new HashMap<>();
+            List<SuggestionStateStore.Unanswered> unanswered = new ArrayList<>();
+            List<SuggestionStateStore.Use> uses = new ArrayList<>();
+            Set<String> closed = new LinkedHashSet<>();
+            List<Send> sends = new ArrayList<>();
+            for (Item item : items) {
+                String chat = item.chatId();
+                if (item instanceof Closed) {
+                    closed.add(chat);
+                    contexts.remove(chat);
+                    suggested.remove(chat);
+                    newContexts.remove(chat);
+                    newSuggested.remove(chat);
+                    continue;
+                }
+                if (item instanceof Used u) {
+                    List<SuggestionMemory.Message> ctx = contexts.getOrDefault(chat, List.of());
+                    String question = ctx.isEmpty() ? null : ctx.get(ctx.size() - 1).text();
+                    uses.add(new SuggestionStateStore.Use(u.eventId(), chat, u.articleId(), u.agentId(), question, u.usedAt()));
+                    continue;
+                }
+                Question q = (Question) item;
+                if (answered.containsKey(q.eventId())) {
+                    // answered before (a redelivery, or a committed attempt): the same kb.suggested again
+                    String data = answered.get(q.eventId());
+                    if (data != null) {
+                        sends.add(new Send(q.eventId(), chat, data));
+                    }
+                    continue;
+                }
+                Optional<SearchRequest> base = suggestions.requestFor(q.message(), now);
+                if (base.isEmpty()) {
                     continue;
                 }
                 if (!ready) {
@@ -166,78 +246,114 @@ public class SuggestionConsumer {
                     index.awaitReady(5);
                     ready = true;
                 }
-                answers.add(new Answer(q, request.get(), suggestions.select(engine.search(request.get()))));
+                List<SuggestionMemory.Message> ctx = contexts.getOrDefault(chat, List.of());
+                Map<String, SuggestionMemory.Previous> before = suggested.getOrDefault(chat, Map.of());
+                SearchRequest request = new SearchRequest(q.posted().text(), base.get().language(),
+                        Math.min(MAX_SEARCH_DEPTH, suggestions.maxItems() + before.size()), true,
+                        SuggestionMemory.contextBefore(ctx, q.posted().seq(), keep));
+                List<SearchHit> hits = engine.search(request);
+                List<SearchHit> chosen = SuggestionMemory.choose(suggestions.aboveMinScore(hits), before,
+                        suggestions.maxItems());
+                double best = hits.isEmpty() ? 0 : hits.get(0).score();
+                if (best < cfg.unansweredBelow()) {
+                    String normalised = SuggestionMemory.normalise(q.posted().text());
+                    if (!normalised.isEmpty()) {
+                        unanswered.add(new SuggestionStateStore.Unanswered(request.language().map(Language::code).orElse(""),
+                                normalised, truncate(q.posted().text(), 1000), hits.isEmpty() ? null : best, now));
+                    }
+                }
+                String data = chosen.isEmpty() && !cfg.publishEmpty() ? null : json(q.posted(), request, chosen);
+                answered.put(q.eventId(), data);
+                answers.add(new SuggestionStateStore.Answer(q.eventId(), chat, data));
+                if (data != null) {
+                    sends.add(new Send(q.eventId(), chat, data));
+                }
+                List<SuggestionMemory.Message> remembered = SuggestionMemory.remember(ctx,
+                        new SuggestionMemory.Message(q.posted().seq(), truncate(q.posted().text(), 1000)), keep);
+                contexts.put(chat, remembered);
+                newContexts.put(chat, remembered);
+                sentAt.put(chat, q.message().sentAt() == null ? now.toEpochMilli() : q.message().sentAt().toEpochMilli());
+                if (!chosen.isEmpty()) {
+                    suggested.put(chat, SuggestionMemory.afterSuggesting(before, chosen));
+                    newSuggested.computeIfAbsent(chat, k -> new LinkedHashMap<>())
+                            .putAll(SuggestionMemory.afterSuggesting(Map.of(), chosen));
+                    forSeq.put(chat, q.posted().seq());
+                }
             }
-            return answers;
+            return new Plan(new SuggestionStateStore.Changes(answers, newContexts, sentAt, newSuggested, forSeq, unanswered,
+                    uses, closed), sends);
         }
 
         private void prepare() {
-            List<Question> read = new ArrayList<>();
+            List<Item> read = new ArrayList<>();
             poison.clear();
             for (KafkaRecord<String, String> record : records) {
                 try {
-                    question(record).ifPresent(read::add);
+                    item(record).ifPresent(read::add);
                 } catch (PoisonEventException e) {
                     poison.put(record, e);
                 }
             }
-            questions = read;
+            items = read;
         }
     }
 
-    private record Answer(Question question, SearchRequest request, List<SearchHit> hits) {
+    /** How many hits a search asks for at most (the items plus the articles already suggested in the chat). */
+    static final int MAX_SEARCH_DEPTH = 20;
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
     }
 
-    /** The question a record asks, empty for a record that needs no answer; throws for a poison record. */
-    private Optional<Question> question(Message<String> message) {
+    private String json(ChatMessagePosted posted, SearchRequest request, List<SearchHit> hits) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        KbSuggested data = new KbSuggested(posted.chatId(), posted.seq(),
+                request.language().map(Language::code).orElse(null), KbSuggested.items(hits), now.toString());
+        try {
+            return mapper.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The item a record asks for, empty for a record that needs nothing; throws for a poison record. */
+    private Optional<Item> item(Message<String> message) {
         String type = attribute(message, "type");
         if (type == null || type.isBlank()) {
             throw new PoisonEventException("the record has no ce_type");
         }
-        if (!MESSAGE_POSTED.equals(type)) {
+        if (CHAT_CLOSED.equals(type)) {
+            // only a clean-up: an unreadable chat.closed is left to the consumers that need it (the state expires anyway)
+            try {
+                String chatId = mapper.readTree(message.getPayload()).path("chatId").asText("");
+                return chatId.isEmpty() ? Optional.empty() : Optional.of(new Closed(chatId));
+            } catch (Exception e) {
+                return Optional.empty();
+            }
+        }
+        if (!MESSAGE_POSTED.equals(type) && !SUGGESTION_USED.equals(type)) {
             return Optional.empty();
         }
         String eventId = attribute(message, "id");
         if (eventId == null || eventId.isBlank()) {
             throw new PoisonEventException("the record has no ce_id");
         }
+        if (SUGGESTION_USED.equals(type)) {
+            SuggestionUsedReader.Used u = usedReader.read(message.getPayload());
+            return Optional.of(new Used(eventId, u.chatId(), u.articleId(), u.agentId(), u.usedAt()));
+        }
         ChatMessagePosted posted = reader.read(message.getPayload());
         return Optional.of(new Question(eventId, posted, new Suggestions.PostedMessage(posted.chatId(), posted.seq(),
                 posted.from(), posted.text(), posted.language(), parseTime(posted.sentAt()))));
     }
 
-    /** Dead-letters the batch's poison records one after the other; a failing write is retried like any transient failure. */
     private Uni<Void> deadLetter(Map<KafkaRecord<String, String>, PoisonEventException> poison) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        for (Map.Entry<KafkaRecord<String, String>, PoisonEventException> entry : poison.entrySet()) {
-            KafkaRecord<String, String> record = entry.getKey();
-            String what = ConsumerRetry.safe(attribute(record, "type") + " " + attribute(record, "id") + " (" + where(record) + ")");
-            chain = chain.chain(() -> {
-                deadLetters.increment();
-                LOG.errorf("%s: dead-lettering %s: %s", CHANNEL, what, ConsumerRetry.describe(entry.getValue()));
-                return retry.untilDone(CHANNEL, "dead letter of " + what,
-                        () -> Uni.createFrom().completionStage(() -> record.nack(entry.getValue()))
-                                // a failed write is transient, whatever it carries
-                                .onFailure().transform(f -> new IllegalStateException(ConsumerRetry.describe(f))));
-            });
-        }
-        return chain;
+        return BatchAcks.deadLetter(retry, deadLetters, CHANNEL, poison);
     }
 
-    /**
-     * Acknowledges the last record of each partition (the throttled strategy tracks those; acknowledging one
-     * covers the partition's records before it in the batch). A poison last record was acknowledged by the
-     * dead-letter strategy once its dead letter was written.
-     */
     private static Uni<Void> acknowledge(KafkaRecordBatch<String, String> batch,
                                          Map<KafkaRecord<String, String>, PoisonEventException> poison) {
-        List<Uni<Void>> acks = new ArrayList<>();
-        for (KafkaRecord<String, String> last : batch.getLatestOffsetRecords().values()) {
-            if (!poison.containsKey(last)) {
-                acks.add(Uni.createFrom().completionStage(last::ack));
-            }
-        }
-        return acks.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(acks).andFailFast().replaceWithVoid();
+        return BatchAcks.acknowledge(batch, poison);
     }
 
     /** Names the batch in log lines: record count and offset range per partition. */
@@ -259,35 +375,19 @@ public class SuggestionConsumer {
         return record.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset).orElse(-1L);
     }
 
-    private static String where(Message<?> message) {
-        return message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(r -> r.getTopic() + "/" + r.getPartition() + "/" + r.getOffset()).orElse("unknown");
-    }
-
-    /** The send of kb.suggested for one answer, or null when nothing is published (no hits). */
-    private Uni<Void> publish(String sourceEventId, ChatMessagePosted posted, SearchRequest request, List<SearchHit> hits) {
-        if (hits.isEmpty() && !config.suggestions().publishEmpty()) {
-            return null;
-        }
+    /** The send of one kb.suggested (its id derived from the source event's id). */
+    private Uni<Void> publish(Send send) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        KbSuggested data = new KbSuggested(posted.chatId(), posted.seq(),
-                request.language().map(l -> l.code()).orElse(null), KbSuggested.items(hits), now.toString());
-        String json;
-        try {
-            json = mapper.writeValueAsString(data);
-        } catch (JsonProcessingException e) {
-            return Uni.createFrom().failure(e);
-        }
-        Message<String> out = Message.of(json)
+        Message<String> out = Message.of(send.data())
                 .addMetadata(OutgoingCloudEventMetadata.builder()
-                        .withId(Suggestions.eventId(sourceEventId))
+                        .withId(Suggestions.eventId(send.sourceEventId()))
                         .withType(Suggestions.EVENT_TYPE)
                         .withSource(SOURCE)
-                        .withSubject(posted.chatId())
+                        .withSubject(send.chatId())
                         .withDataContentType("application/json")
                         .withTimestamp(now.atZone(java.time.ZoneOffset.UTC))
                         .build())
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(posted.chatId()).build());
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(send.chatId()).build());
         return emitter.sendMessage(out);
     }
 

@@ -25,4 +25,14 @@ public class ArticleEntity {
     public Instant createdAt;
     @Column(name = "updated_at")
     public Instant updatedAt;
+    @Convert(converter = StringListConverter.class)
+    public List<String> questions;
+    @Convert(converter = StringListConverter.class)
+    public List<String> synonyms;
+    /** Visitor questions for which agents used the article (suggestion.used), most recent first, at most 50. */
+    @Convert(converter = StringListConverter.class)
+    public List<String> learned;
+    /** When a visitor question was last learned for the article (suggestion.used); the index version is the later of the two. */
+    @Column(name = "learned_at")
+    public Instant learnedAt;
 }

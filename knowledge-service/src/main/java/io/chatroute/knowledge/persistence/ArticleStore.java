@@ -36,6 +36,11 @@ public class ArticleStore {
 
     public Uni<PutResult<Article>> put(String id, String title, String body, Language language, List<String> tags,
                                        boolean publicArticle) {
+        return put(id, title, body, language, tags, publicArticle, List.of(), List.of());
+    }
+
+    public Uni<PutResult<Article>> put(String id, String title, String body, Language language, List<String> tags,
+                                       boolean publicArticle, List<String> questions, List<String> synonyms) {
         // PostgreSQL keeps microseconds: truncate so the in-memory version equals the stored one
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Uni<PutResult<Article>> write = Panache.withTransaction(() -> repository.findById(id).flatMap(existing -> {
@@ -50,6 +55,8 @@ public class ArticleStore {
             e.language = language.code();
             e.tags = List.copyOf(tags);
             e.publicArticle = publicArticle;
+            e.questions = List.copyOf(questions);
+            e.synonyms = List.copyOf(synonyms);
             e.updatedAt = now.isAfter(e.updatedAt == null ? Instant.EPOCH : e.updatedAt) ? now : e.updatedAt.plus(1, ChronoUnit.MICROS);
             Uni<ArticleEntity> saved = created ? repository.persist(e) : Uni.createFrom().item(e);
             return saved.map(s -> new PutResult<>(toDomain(s), created));
@@ -84,7 +91,7 @@ public class ArticleStore {
      */
     public Uni<Integer> reconcile() {
         return Panache.withSession(() -> repository.getSession().flatMap(s -> s
-                        .createSelectionQuery("select a.id, a.updatedAt from ArticleEntity a", Object[].class).getResultList()))
+                        .createSelectionQuery("select a.id, a.updatedAt, a.learnedAt from ArticleEntity a", Object[].class).getResultList()))
                 .flatMap(rows -> {
                     Map<String, Instant> indexed = engine.indexedVersions();
                     Set<String> stale = new HashSet<>();
@@ -92,7 +99,11 @@ public class ArticleStore {
                     for (Object[] row : rows) {
                         String id = (String) row[0];
                         present.add(id);
-                        if (!row[1].equals(indexed.get(id))) {
+                        Instant version = (Instant) row[1];
+                        if (row[2] != null && ((Instant) row[2]).isAfter(version)) {
+                            version = (Instant) row[2];
+                        }
+                        if (!version.equals(indexed.get(id))) {
                             stale.add(id);
                         }
                     }
@@ -121,6 +132,7 @@ public class ArticleStore {
 
     static Article toDomain(ArticleEntity e) {
         Language language = Language.fromCode(e.language).orElse(Language.EN);
-        return new Article(e.id, e.title, e.body, language, e.tags, e.publicArticle, e.createdAt, e.updatedAt);
+        return new Article(e.id, e.title, e.body, language, e.tags, e.publicArticle, e.createdAt, e.updatedAt, e.questions,
+                e.synonyms, e.learned, e.learnedAt);
     }
 }

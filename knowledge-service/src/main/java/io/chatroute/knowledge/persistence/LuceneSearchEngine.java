@@ -38,7 +38,9 @@ import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
@@ -70,8 +72,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     }
 
     private final LanguageAnalyzers analyzers;
-    private final float titleBoost;
-    private final float tagsBoost;
+    private final Ranking ranking;
     private final int snippetLength;
     private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
     private final IndexWriter writer;
@@ -79,13 +80,25 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     private final Map<String, Instant> versions = new ConcurrentHashMap<>();
 
     public LuceneSearchEngine(LanguageAnalyzers analyzers, float titleBoost, float tagsBoost, int snippetLength) {
+        this(analyzers, Ranking.DEFAULT.withTitleBoost(titleBoost).withTagsBoost(tagsBoost), snippetLength);
+    }
+
+    public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength) {
         this.analyzers = analyzers;
-        this.titleBoost = titleBoost;
-        this.tagsBoost = tagsBoost;
+        this.ranking = ranking;
         this.snippetLength = snippetLength;
+        BM25Similarity similarity = new BM25Similarity(ranking.bm25K1(), ranking.bm25B());
         try {
-            writer = new IndexWriter(directory, new IndexWriterConfig(analyzers.indexAnalyzer()));
-            searchers = new SearcherManager(writer, null);
+            writer = new IndexWriter(directory, new IndexWriterConfig(analyzers.indexAnalyzer()).setSimilarity(similarity));
+            searchers = new SearcherManager(writer, new SearcherFactory() {
+                @Override
+                public IndexSearcher newSearcher(org.apache.lucene.index.IndexReader reader,
+                                                 org.apache.lucene.index.IndexReader previous) {
+                    IndexSearcher searcher = new IndexSearcher(reader);
+                    searcher.setSimilarity(similarity);
+                    return searcher;
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -98,7 +111,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             versions.clear();
             for (Article a : articles) {
                 writer.addDocument(toDocument(a));
-                versions.put(a.id(), a.updatedAt() == null ? Instant.EPOCH : a.updatedAt());
+                versions.put(a.id(), version(a));
             }
             writer.commit();
             searchers.maybeRefreshBlocking();
@@ -110,7 +123,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     @Override
     public synchronized void index(Article article) {
         Instant known = versions.get(article.id());
-        Instant incoming = article.updatedAt() == null ? Instant.EPOCH : article.updatedAt();
+        Instant incoming = version(article);
         if (known != null && known.isAfter(incoming)) {
             return; // a newer version was indexed already (concurrent writes finishing out of order)
         }
@@ -134,9 +147,39 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         }
     }
 
+    /**
+     * The version of an article as the index knows it: its updatedAt, or later when questions were learned for
+     * it since.
+     */
+    private static Instant version(Article a) {
+        return a.indexVersion();
+    }
+
     /** The updatedAt of every indexed article, to reconcile the index with the database. */
     public Map<String, Instant> indexedVersions() {
         return Map.copyOf(versions);
+    }
+
+    /** An indexed article's title, body and language code, as stored in the index. */
+    public record Stored(String id, String title, String body, String language) {
+    }
+
+    public Optional<Stored> stored(String articleId) {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                TopDocs top = searcher.search(new TermQuery(new Term(F_ID, articleId)), 1);
+                if (top.scoreDocs.length == 0) {
+                    return Optional.empty();
+                }
+                Document doc = searcher.storedFields().document(top.scoreDocs[0].doc);
+                return Optional.of(new Stored(doc.get(F_ID), doc.get(F_TITLE), doc.get(F_BODY), doc.get(F_LANGUAGE)));
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -150,10 +193,15 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
-                if (request.language().isPresent()) {
-                    List<SearchHit> hits = run(searcher, text, List.of(request.language().get()), request);
-                    if (!hits.isEmpty()) {
-                        return hits;
+                // the script of the text first (a Cyrillic question is Russian whatever the chat's language),
+                // then the requested language, then all languages, each only when the one before found nothing
+                Optional<Language> script = ranking.detectScript() ? Language.ofScript(text, 0.6) : Optional.empty();
+                for (Optional<Language> l : List.of(script, request.language())) {
+                    if (l.isPresent()) {
+                        List<SearchHit> hits = run(searcher, text, List.of(l.get()), request);
+                        if (!hits.isEmpty()) {
+                            return hits;
+                        }
                     }
                 }
                 return run(searcher, text, List.of(Language.values()), request);
@@ -169,11 +217,16 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             throws IOException {
         BooleanQuery.Builder anyLanguage = new BooleanQuery.Builder();
         int clauses = 0;
+        String context = contextText(request.context());
         for (Language language : languages) {
             Query q = languageQuery(language, text);
             if (q != null) {
                 anyLanguage.add(q, Occur.SHOULD);
                 clauses++;
+            }
+            Query c = context.isEmpty() || ranking.contextWeight() <= 0 ? null : languageQuery(language, context);
+            if (c != null) {
+                anyLanguage.add(new BoostQuery(c, ranking.contextWeight()), Occur.SHOULD);
             }
         }
         if (clauses == 0) {
@@ -205,26 +258,36 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         return LanguageAnalyzers.bodyField(l);
     }
 
+    /** The context messages as one text: the latest ones, at most {@link #MAX_QUERY_CHARS} characters. */
+    private static String contextText(List<String> context) {
+        if (context.isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = context.size() - 1; i >= 0 && s.length() < MAX_QUERY_CHARS; i--) {
+            s.insert(0, context.get(i) + "\n");
+        }
+        return s.length() > MAX_QUERY_CHARS ? s.substring(s.length() - MAX_QUERY_CHARS) : s.toString();
+    }
+
     private Query languageQuery(Language language, String text) {
         QueryBuilder builder = new QueryBuilder(analyzers.analyzerFor(language));
         BooleanQuery.Builder fields = new BooleanQuery.Builder();
         int n = 0;
-        Query title = builder.createBooleanQuery(LanguageAnalyzers.titleField(language), text);
-        if (title != null) {
-            fields.add(new BoostQuery(title, titleBoost), Occur.SHOULD);
-            n++;
-        }
-        Query body = builder.createBooleanQuery(LanguageAnalyzers.bodyField(language), text);
-        if (body != null) {
-            fields.add(body, Occur.SHOULD);
-            n++;
-        }
-        Query tags = builder.createBooleanQuery(LanguageAnalyzers.tagsField(language), text);
-        if (tags != null) {
-            fields.add(new BoostQuery(tags, tagsBoost), Occur.SHOULD);
-            n++;
-        }
+        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.titleField(language), text), ranking.titleBoost());
+        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.bodyField(language), text), 1f);
+        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.tagsField(language), text), ranking.tagsBoost());
+        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.questionsField(language), text), ranking.questionsBoost());
+        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.learnedField(language), text), ranking.learnedBoost());
         return n == 0 ? null : fields.build();
+    }
+
+    private static int field(BooleanQuery.Builder fields, Query q, float boost) {
+        if (q == null || boost <= 0) {
+            return 0;
+        }
+        fields.add(boost == 1f ? q : new BoostQuery(q, boost), Occur.SHOULD);
+        return 1;
     }
 
     /** The excerpt of the body around the first token that is also a token of the query (after analysis). */
@@ -269,7 +332,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         return terms;
     }
 
-    private static Document toDocument(Article a) {
+    private Document toDocument(Article a) {
         Document doc = new Document();
         doc.add(new StringField(F_ID, a.id(), Field.Store.YES));
         doc.add(new StringField(F_LANGUAGE, a.language().code(), Field.Store.YES));
@@ -281,6 +344,16 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         doc.add(new TextField(LanguageAnalyzers.bodyField(a.language()), a.body(), Field.Store.NO));
         if (!a.tags().isEmpty()) {
             doc.add(new TextField(LanguageAnalyzers.tagsField(a.language()), String.join(" ", a.tags()), Field.Store.NO));
+        }
+        // alternate questions and synonyms: one value each, so BM25 sees each as a short field of its own kind
+        for (String q : a.questions()) {
+            doc.add(new TextField(LanguageAnalyzers.questionsField(a.language()), q, Field.Store.NO));
+        }
+        for (String q : a.synonyms()) {
+            doc.add(new TextField(LanguageAnalyzers.questionsField(a.language()), q, Field.Store.NO));
+        }
+        for (String q : a.learned()) {
+            doc.add(new TextField(LanguageAnalyzers.learnedField(a.language()), q, Field.Store.NO));
         }
         return doc;
     }

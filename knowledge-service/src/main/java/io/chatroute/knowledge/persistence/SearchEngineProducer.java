@@ -13,7 +13,9 @@ public class SearchEngineProducer {
     @Singleton
     LuceneSearchEngine engine(KnowledgeConfig config) {
         KnowledgeConfig.Search s = config.search();
-        return new LuceneSearchEngine(new LanguageAnalyzers(), s.titleBoost(), s.tagsBoost(), s.snippetLength());
+        Ranking ranking = new Ranking(s.titleBoost(), s.tagsBoost(), s.questionsBoost(), s.learnedBoost(), s.contextWeight(),
+                s.detectScript(), Ranking.DEFAULT.bm25K1(), Ranking.DEFAULT.bm25B());
+        return new LuceneSearchEngine(new LanguageAnalyzers(s.hebrewPrefixes()), ranking, s.snippetLength());
     }
 
     void close(@Disposes LuceneSearchEngine engine) {

@@ -2,6 +2,7 @@ package io.chatroute.knowledge.api;
 
 import static io.chatroute.knowledge.support.Api.as;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -63,6 +64,26 @@ class ArticleResourceTest {
                 .body("title", is("Warranty terms")).body("language", is("en"));
         as(TestTokens.supervisor()).get("/api/v1/kb/articles?language=en").then().statusCode(200)
                 .body("id", hasItems("art-warranty", "art-en-refund")).body("language", everyItem(is("en")));
+    }
+
+    @Test
+    void alternateQuestionsAndSynonymsAreStoredAndSearched() {
+        as(TestTokens.admin()).body("""
+                {"title":"Gift wrapping","body":"We wrap any order in recycled paper for 2 EUR.","language":"en",
+                 "questions":["Can you pack it as a present?"," Can you pack it as a present? "],"synonyms":["giftbox"]}""")
+                .put("/api/v1/kb/articles/art-wrap").then().statusCode(anyOf(is(200), is(201)))
+                .body("questions", contains("Can you pack it as a present?")).body("synonyms", contains("giftbox"));
+        as(TestTokens.agent("a1")).get("/api/v1/kb/articles/art-wrap").then().statusCode(200)
+                .body("questions", contains("Can you pack it as a present?"));
+        // words only the alternate question and the synonym have
+        as(TestTokens.agent("a1")).get("/api/v1/kb/search?q=present pack&language=en").then().statusCode(200)
+                .body("[0].articleId", is("art-wrap"));
+        as(TestTokens.agent("a1")).get("/api/v1/kb/search?q=giftbox").then().statusCode(200).body("[0].articleId", is("art-wrap"));
+        // an article written before: the fields are empty lists
+        as(TestTokens.agent("a1")).get("/api/v1/kb/articles/art-en-refund").then().statusCode(200)
+                .body("questions", empty()).body("synonyms", empty());
+        as(TestTokens.admin()).body(Map.of("title", "t", "body", "b", "language", "en", "questions", java.util.List.of("q".repeat(301))))
+                .put("/api/v1/kb/articles/bad-q").then().statusCode(400).body("errors[0].field", is("questions[0]"));
     }
 
     @Test

@@ -73,6 +73,10 @@ class BrokerOutageTest {
         as(TestTokens.admin()).body("""
                 {"title":"Flux capacitor repairs","body":"A broken flux capacitor is repaired free of charge.","language":"en"}""")
                 .put("/api/v1/kb/articles/outage-flux").then().statusCode(anyOf(is(200), is(201)));
+        // the second message asks about another subject: an article suggested in a chat is not suggested again
+        as(TestTokens.admin()).body("""
+                {"title":"Time circuit calibration","body":"Time circuits that show the wrong date are recalibrated.","language":"en"}""")
+                .put("/api/v1/kb/articles/outage-time").then().statusCode(anyOf(is(200), is(201)));
         List<KafkaTestClient.Event> suggested = kafka.collect("kb-events");
         List<KafkaTestClient.Event> dead = kafka.collect(SuggestionFlowTest.DEAD_LETTER_TOPIC);
         String chat = "chat-" + UUID.randomUUID();
@@ -83,7 +87,7 @@ class BrokerOutageTest {
             String first = kafka.send("chat-events", chat, "chat.message.posted", "/session-service",
                     posted(chat, 1, "My flux capacitor is broken"));
             String second = kafka.send("chat-events", chat, "chat.message.posted", "/session-service",
-                    posted(chat, 2, "flux capacitor repairs, please"));
+                    posted(chat, 2, "my time circuits show the wrong date"));
 
             // the consumer is retrying: failed sends counted, nothing published, readiness DOWN after the threshold
             await().atMost(WAIT).until(() -> retries() >= retriesBefore + 2);

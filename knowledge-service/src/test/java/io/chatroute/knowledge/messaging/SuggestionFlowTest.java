@@ -92,7 +92,7 @@ class SuggestionFlowTest {
                 new org.apache.kafka.common.serialization.StringSerializer())) {
             String m1 = posted(chatId, 1, "visitor", "My parcel is lost, what now?", "en");
             for (String[] r : List.of(new String[] {first, m1}, new String[] {first, m1}, new String[] {poisonId, poison},
-                    new String[] {second, posted(chatId, 2, "visitor", "Still no lost parcel claim", "en")})) {
+                    new String[] {second, posted(chatId, 2, "visitor", "Где моя посылка?", "ru")})) {
                 var record = new org.apache.kafka.clients.producer.ProducerRecord<String, String>("chat-events", chatId, r[1]);
                 record.headers().add("ce_specversion", "1.0".getBytes());
                 record.headers().add("ce_id", r[0].getBytes());

@@ -24,7 +24,8 @@ class LanguageAnalyzersTest {
         assertThat(analyzers.analyzerFor(Language.EN)).isInstanceOf(EnglishAnalyzer.class);
         assertThat(analyzers.analyzerFor(Language.RU)).isInstanceOf(RussianAnalyzer.class);
         assertThat(analyzers.analyzerFor(Language.ZH)).isInstanceOf(SmartChineseAnalyzer.class);
-        assertThat(analyzers.analyzerFor(Language.HE)).isInstanceOf(StandardAnalyzer.class);
+        assertThat(analyzers.analyzerFor(Language.HE)).isInstanceOf(LanguageAnalyzers.HebrewAnalyzer.class);
+        assertThat(new LanguageAnalyzers(false).analyzerFor(Language.HE)).isInstanceOf(StandardAnalyzer.class);
         assertThat(LanguageAnalyzers.titleField(Language.RU)).isEqualTo("title_ru");
         assertThat(LanguageAnalyzers.bodyField(Language.ZH)).isEqualTo("body_zh");
     }
@@ -48,9 +49,19 @@ class LanguageAnalyzersTest {
     }
 
     @Test
-    void hebrewWordsStayWhole() {
+    void hebrewWordsAreKeptAndAlsoIndexedWithoutTheirPrefixes() {
+        // ה (the) in החזרים; מ in מדיניות looks like a prefix: the extra form is harmless, the whole word stays
         assertThat(LuceneSearchEngine.terms(analyzers.analyzerFor(Language.HE), "body_he", "מדיניות החזרים"))
-                .containsExactlyInAnyOrder("מדיניות", "החזרים");
+                .containsExactlyInAnyOrder("מדיניות", "דיניות", "החזרים", "חזרים");
+        // ו + ה, ב, ל, ש, מ + ה, כש: each prefixed form finds the bare word
+        for (String prefixed : new String[] {"והזמנה", "בהזמנה", "להזמנה", "שהזמנה", "מההזמנה", "כשהזמנה", "ההזמנה"}) {
+            assertThat(LuceneSearchEngine.terms(analyzers.analyzerFor(Language.HE), "body_he", prefixed))
+                    .as(prefixed).contains(prefixed, "הזמנה");
+        }
+        // short words are not stripped (at least three letters remain)
+        assertThat(LuceneSearchEngine.terms(analyzers.analyzerFor(Language.HE), "body_he", "בית")).containsExactly("בית");
+        // Latin words inside Hebrew text: lower case
+        assertThat(LuceneSearchEngine.terms(analyzers.analyzerFor(Language.HE), "body_he", "PayPal")).containsExactly("paypal");
     }
 
     @Test

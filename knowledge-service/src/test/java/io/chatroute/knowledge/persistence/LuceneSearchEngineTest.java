@@ -126,6 +126,51 @@ class LuceneSearchEngineTest {
         assertThat(hit.snippet().length()).isLessThanOrEqualTo(82);
     }
 
+    @Test
+    void theChatsEarlierMessagesSteerAShortFollowUp() {
+        List<SearchHit> alone = engine.search(new SearchRequest("how many days", Optional.of(Language.EN), 5, false));
+        List<SearchHit> withContext = engine.search(new SearchRequest("how many days", Optional.of(Language.EN), 5, false,
+                List.of("I want a refund of my order")));
+        assertThat(withContext).extracting(SearchHit::articleId).first().isIn("en-refund", "en-internal");
+        double before = alone.stream().filter(h -> h.articleId().equals("en-refund")).findFirst().orElseThrow().score();
+        double after = withContext.stream().filter(h -> h.articleId().equals("en-refund")).findFirst().orElseThrow().score();
+        assertThat(after).isGreaterThan(before);
+    }
+
+    @Test
+    void scriptOfTheQueryDecidesTheLanguageSoNoOtherLanguageIsNoise() {
+        // a Russian question in a chat whose language is English: Russian articles only
+        assertThat(engine.search(new SearchRequest("возврат денег", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::language).containsOnly("ru");
+        assertThat(Language.ofScript("Где моя посылка? PayPal", 0.6)).contains(Language.RU);
+        assertThat(Language.ofScript("我的app打不开", 0.6)).contains(Language.ZH);
+        assertThat(Language.ofScript("איפה החבילה", 0.6)).contains(Language.HE);
+        assertThat(Language.ofScript("where is it", 0.6)).contains(Language.EN);
+        assertThat(Language.ofScript("12345 !!", 0.6)).isEmpty();
+    }
+
+    @Test
+    void hebrewPrefixedFormsFindTheBareWord() {
+        engine.index(new Article("he-invoice", "חשבוניות וקבלות", "חשבונית מס נוצרת לכל הזמנה.", Language.HE, List.of(), true, t0, t0));
+        assertThat(engine.search(new SearchRequest("איפה הקבלה של ההזמנה", Optional.of(Language.HE), 5, false)))
+                .extracting(SearchHit::articleId).first().isEqualTo("he-invoice");
+        // the bare word finds the prefixed one of the title (וקבלות: "and receipts")
+        assertThat(engine.search(new SearchRequest("קבלות", Optional.of(Language.HE), 5, false)))
+                .extracting(SearchHit::articleId).contains("he-invoice");
+    }
+
+    @Test
+    void alternateQuestionsSynonymsAndLearnedQuestionsAreSearched() {
+        engine.index(new Article("en-wrap", "Gift wrapping", "Recycled paper for 2 EUR.", Language.EN, List.of(), true, t0, t0,
+                List.of("Can you pack it as a present?"), List.of("giftbox"), List.of("my nephew birthday surprise")));
+        assertThat(engine.search(new SearchRequest("pack as a present", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::articleId).first().isEqualTo("en-wrap");
+        assertThat(engine.search(new SearchRequest("giftbox", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::articleId).first().isEqualTo("en-wrap");
+        assertThat(engine.search(new SearchRequest("birthday surprise for my nephew", Optional.of(Language.EN), 5, false)))
+                .extracting(SearchHit::articleId).first().isEqualTo("en-wrap");
+    }
+
     private Article article(String id, String title, String body, Language language, boolean pub) {
         return article(id, title, body, language, pub, t0);
     }
