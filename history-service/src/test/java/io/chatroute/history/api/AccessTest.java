@@ -65,7 +65,7 @@ class AccessTest {
         events.routing("chat.offered", chat, Events.offered(chat, assigned, "general", "o-2", t0.plusSeconds(25)));
         events.routing("chat.assigned", chat, Events.assigned(chat, assigned, "general", t0.plusSeconds(30)));
         events.session("chat.message.posted", chat, Events.message(chat, 1, "visitor", null, "refund please", t0.plusSeconds(31)));
-        events.routing("chat.transferred", chat, Events.transferred(chat, "tr-1", assigned, null, transferredTo,
+        events.routing("chat.transferred", chat, Events.transferred(chat, "tr-1", assigned, "general", transferredTo,
                 "for you", t0.plusSeconds(60)));
         // the last event of the chat (same partition): once it is in, everything before it is
         events.session("chat.message.posted", chat, Events.message(chat, 2, "visitor", null, "marker", t0.plusSeconds(61)));

@@ -125,7 +125,7 @@ class RecordEventsTest {
         events.send("session-service", "chat.surveyed", chat, surveyId, Events.surveyed(chat, 1, 5, "other", t0));
         // the same survey again under a new id (a second survey of one chat): the first one stays
         events.session("chat.surveyed", chat, Events.surveyed(chat, 2, 2, "second", t0.plusSeconds(200)));
-        String transfer = Events.transferred(chat, "tr-9", "ag-c", null, "ag-d", null, t0.plusSeconds(30));
+        String transfer = Events.transferred(chat, "tr-9", "ag-c", "general", "ag-d", null, t0.plusSeconds(30));
         String transferId = events.routing("chat.transferred", chat, transfer);
         events.send("routing-service", "chat.transferred", chat, transferId, transfer);
         events.routing("chat.transferred", chat, transfer); // the same request under a new id: one transfer
