@@ -203,12 +203,16 @@ class WalkingSkeletonIT {
                 .as("the visitor gets message frames only for messages from others").isEmpty();
 
         // ------------------------------------------------------------ knowledge suggestions for the visitor's question
-        // (earlier visitor messages, the first one included, may have their own suggestions frames)
-        WsSession.Frame suggestions = agent.await("suggestions for seq " + seqV1 + " ('" + v1 + "')", FRAME_WAIT,
-                f -> frame("suggestions", chatId).test(f) && f.path("forSeq").asLong() == seqV1);
-        assertThat(hasItem(suggestions.json(), ARTICLE_ID)).as("%s in %s", ARTICLE_ID, suggestions.json()).isTrue();
-        assertThat(agent.frames(f -> frame("suggestions", chatId).test(f) && f.path("forSeq").asLong() == seqV1))
-                .as("one suggestions frame per visitor message").hasSize(1);
+        // the article reaches the agent for the question, or already for an earlier message of the chat (knowledge does
+        // not repeat in a chat what it suggested there before), at most one suggestions frame per visitor message
+        WsSession.Frame suggestions = agent.await("suggestions with " + ARTICLE_ID + " up to seq " + seqV1 + " ('" + v1 + "')",
+                FRAME_WAIT, f -> frame("suggestions", chatId).test(f) && f.path("forSeq").asLong() <= seqV1
+                        && hasItem(f, ARTICLE_ID));
+        for (long s = 1; s <= seqV1; s++) {
+            long forSeq = s;
+            assertThat(agent.frames(f -> frame("suggestions", chatId).test(f) && f.path("forSeq").asLong() == forSeq))
+                    .as("one suggestions frame per visitor message").hasSizeLessThanOrEqualTo(1);
+        }
         JsonNode item = first(suggestions.json().path("items"), i -> ARTICLE_ID.equals(i.path("articleId").asText()));
         assertThat(item.path("title").asText()).isEqualTo("Charged twice for one order");
         assertThat(item.path("language").asText()).isEqualTo("en");

@@ -337,8 +337,6 @@ public final class LocalSystem implements AutoCloseable {
                 String routingUrl = "http://127.0.0.1:" + ports.get("routing-service").getFirst();
                 props.put("quarkus.redis.hosts", infra.redisUrl());
                 props.put("quarkus.rest-client.routing.url", routingUrl);
-                // a stable instance id per instance: a restarted instance is the same instance
-                props.put("chatroute.instance-id", name);
                 env.put("CHATROUTE_ROUTING_URL", routingUrl);
                 // secrets: environment only, never on the command line (no process list shows them)
                 env.put("CHATROUTE_ROUTING_TOKEN", DevTokens.mint(key, "session-service", Duration.ofDays(1), "platform"));

@@ -17,15 +17,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatroute.session.api.ChatDelivery;
 import io.chatroute.session.api.ConnectionRegistry;
 import io.chatroute.session.api.Frames;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Group {@code session-service-<instance id>}, no committed offsets: every instance reads every event from the
- * moment it starts and pushes frames to the sockets it holds. What a socket needs from before its connection
- * comes from Redis, not from replaying the topic: agents get their offers and chats on connect, both sides
- * {@code resume} from their last seq, and messages are put on a socket by {@link ChatDelivery} exactly once and
- * in seq order. The projection is applied first (idempotent), so a frame never runs ahead of the state it
+ * moment it started ({@link DeliveryPositions}) and pushes frames to the sockets it holds. What a socket needs from
+ * before its connection comes from Redis, not from replaying the topic: agents get their offers and chats on connect,
+ * both sides {@code resume} from their last seq, and messages are put on a socket by {@link ChatDelivery} exactly once
+ * and in seq order. The projection is applied first (idempotent), so a frame never runs ahead of the state it
  * announces; a Redis failure is retried (the partition waits).
  */
 @ApplicationScoped
@@ -48,8 +49,12 @@ public class DeliveryConsumer {
         }
     });
 
+    private final DeliveryPositions positions;
+
     public DeliveryConsumer(Projector projector, ConnectionRegistry registry, ChatDelivery delivery, TransientRetry retry,
-                            ObjectMapper mapper, io.chatroute.session.api.DashboardFeed dashboards) {
+                            ObjectMapper mapper, io.chatroute.session.api.DashboardFeed dashboards,
+                            @Identifier(DeliveryPositions.NAME) DeliveryPositions positions) {
+        this.positions = positions;
         this.dashboards = dashboards;
         this.projector = projector;
         this.registry = registry;
@@ -62,7 +67,10 @@ public class DeliveryConsumer {
     @Incoming(CHANNEL)
     @Blocking
     public void onEvents(ConsumerRecords<String, String> records) {
-        records.forEach(this::onEvent);
+        for (ConsumerRecord<String, String> r : records) {
+            onEvent(r);
+            positions.handled(r.topic(), r.partition(), r.offset());
+        }
     }
 
     void onEvent(ConsumerRecord<String, String> record) {

@@ -121,11 +121,13 @@ class AuthorizationMatrixTest {
             chats.put(endpoint, row);
         }
         Chat other = activeChat();
-        for (Chat[] row : chats.values()) {
-            for (Chat c : row) {
-                await().atMost(WAIT).until(() -> "ACTIVE".equals(as(TestTokens.supervisor()).get("/api/v1/chats/" + c.id()).path("status")));
-            }
-        }
+        // all assigned: one wait for every chat (the events are on their way together)
+        List<Chat> pending = new ArrayList<>();
+        chats.values().forEach(row -> pending.addAll(List.of(row)));
+        await().atMost(WAIT).until(() -> {
+            pending.removeIf(c -> "ACTIVE".equals(as(TestTokens.supervisor()).get("/api/v1/chats/" + c.id()).path("status")));
+            return pending.isEmpty();
+        });
         // the survey comes after the close
         for (Chat c : chats.get("POST /chats/{id}/survey")) {
             as(TestTokens.supervisor()).post("/api/v1/chats/" + c.id() + "/close").then().statusCode(200);
