@@ -205,8 +205,9 @@ class WalkingSkeletonIT {
         // ------------------------------------------------------------ knowledge suggestions for the visitor's question
         // the article reaches the agent for the question, or already for an earlier message of the chat (knowledge does
         // not repeat in a chat what it suggested there before), at most one suggestions frame per visitor message
+        // (longer wait: on a loaded 2-core machine knowledge may still be searching the previous test's 1,000 messages)
         WsSession.Frame suggestions = agent.await("suggestions with " + ARTICLE_ID + " up to seq " + seqV1 + " ('" + v1 + "')",
-                FRAME_WAIT, f -> frame("suggestions", chatId).test(f) && f.path("forSeq").asLong() <= seqV1
+                Duration.ofSeconds(120), f -> frame("suggestions", chatId).test(f) && f.path("forSeq").asLong() <= seqV1
                         && hasItem(f, ARTICLE_ID));
         for (long s = 1; s <= seqV1; s++) {
             long forSeq = s;

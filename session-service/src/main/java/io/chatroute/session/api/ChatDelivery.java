@@ -511,6 +511,12 @@ public class ChatDelivery {
         return f;
     }
 
+    /** Whether a socket of this instance takes part in the chat: its visitor, an agent holding it or offered it. */
+    public boolean hasSocketsFor(String chatId) {
+        return !registry.visitors(chatId).isEmpty() || !holders(chatId).isEmpty()
+                || !registry.agents(offeredTo.get(chatId)).isEmpty();
+    }
+
     /** The agent sockets on this instance that hold the chat, or the offered agent's (typing goes there too). */
     public Set<WebSocketConnection> agentSockets(String chatId) {
         Set<WebSocketConnection> to = holders(chatId);

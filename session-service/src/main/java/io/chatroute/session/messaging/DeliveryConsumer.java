@@ -78,6 +78,9 @@ public class DeliveryConsumer {
         if (e.type() == null || !delivers(e.type())) {
             return;
         }
+        if (!Projector.projects(e.type()) && forSocketsElsewhere(e)) {
+            return; // nothing to project and no socket here for this chat: not even parsed
+        }
         synchronized (seen) {
             if (e.id() != null && seen.contains(e.id())) {
                 return;
@@ -100,6 +103,15 @@ public class DeliveryConsumer {
         synchronized (seen) {
             seen.add(e.id());
         }
+    }
+
+    /**
+     * A message or a suggestion for a chat none of this instance's sockets takes part in (the record key is the chat
+     * id): with several instances, most messages are for the others' sockets.
+     */
+    private boolean forSocketsElsewhere(IncomingEvent e) {
+        return ("chat.message.posted".equals(e.type()) || "kb.suggested".equals(e.type()))
+                && e.key() != null && !delivery.hasSocketsFor(e.key());
     }
 
     private static boolean delivers(String type) {

@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -32,6 +35,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -41,7 +45,10 @@ import jakarta.enterprise.event.Observes;
  * <ul>
  * <li><b>At once</b>: the writer hands the entries its script returned to {@link #publish(List)} right after the
  * script committed, still holding the chat's stripe lock, so one instance sends a chat's events in commit order;
- * the entry is deleted (XDEL) when the broker acknowledges it.</li>
+ * the entry is deleted when the broker acknowledges it: acknowledged entries are collected and deleted together,
+ * one XDEL at most every {@value #DELETE_DELAY_MS} ms (or per {@value #DELETE_BATCH} entries), not one round trip
+ * per event. An entry acknowledged but not yet deleted when the process dies is re-sent by the sweep: consumers
+ * de-duplicate on {@code ce_id}.</li>
  * <li><b>Safety net</b>: a sweep (one instance at a time, Redis lease) re-publishes entries older than
  * {@code chatroute.outbox.grace}: those of a crashed process or a failed send. Consumers de-duplicate on
  * {@code ce_id}, so an entry sent twice changes nothing. The lease outlives the longest wait inside a sweep
@@ -53,6 +60,8 @@ public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     static final URI SOURCE = URI.create("/session-service");
+    static final long DELETE_DELAY_MS = 5;
+    static final int DELETE_BATCH = 512;
 
     private final MutinyEmitter<String> emitter;
     private final StreamCommands<String, String, String> streams;
@@ -62,11 +71,17 @@ public class OutboxRelay {
     private final Counter swept;
     private volatile boolean started;
     private volatile boolean stopping;
+    private final Vertx vertx;
+    /** Acknowledged entries waiting for their XDEL. */
+    private final ConcurrentLinkedQueue<String> acknowledged = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicBoolean deleteScheduled = new AtomicBoolean();
 
     public OutboxRelay(@Channel("outbox") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
                        MutinyEmitter<String> emitter, RedisDataSource redis, ReactiveRedisDataSource reactive,
-                       Scripts scripts, SessionConfig config, MeterRegistry meters) {
+                       Scripts scripts, SessionConfig config, MeterRegistry meters, Vertx vertx) {
         this.emitter = emitter;
+        this.vertx = vertx;
         this.streams = redis.stream(String.class);
         this.reactiveStreams = reactive.stream(String.class);
         this.scripts = scripts;
@@ -84,18 +99,62 @@ public class OutboxRelay {
 
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
+        // what was acknowledged is deleted now, so a clean stop leaves nothing for the sweep to re-send
+        List<String> ids = new ArrayList<>();
+        for (String id; (id = acknowledged.poll()) != null; ) {
+            ids.add(id);
+        }
+        if (!ids.isEmpty()) {
+            try {
+                streams.xdel(Keys.OUTBOX, ids.toArray(String[]::new));
+            } catch (RuntimeException e) {
+                LOG.debugf("outbox XDEL on shutdown failed (the sweep re-sends %d entries): %s", ids.size(), e);
+            }
+        }
     }
 
     /** Sends the entries a script just appended, in order; each is deleted from the stream once acknowledged. */
     public void publish(List<Emitted> entries) {
         for (Emitted e : entries) {
             try {
-                send(e).thenRun(() -> reactiveStreams.xdel(Keys.OUTBOX, e.streamId()).subscribe().with(
-                        n -> { }, err -> LOG.debugf("outbox XDEL %s failed (the sweep re-sends it): %s", e.streamId(), err)));
+                send(e).thenRun(() -> deleteLater(e.streamId()));
             } catch (RuntimeException ex) {
                 // the emitter's buffer is full or the channel is down: the entry stays in the stream for the sweep
                 LOG.warnf("could not publish %s %s at once, the outbox sweep will: %s", e.type(), e.id(), ex.toString());
             }
+        }
+    }
+
+    /** Queues an acknowledged entry's deletion; the first of a batch schedules the XDEL. */
+    private void deleteLater(String streamId) {
+        acknowledged.add(streamId);
+        if (waiting.incrementAndGet() >= DELETE_BATCH) {
+            deleteAcknowledged();
+        } else if (deleteScheduled.compareAndSet(false, true)) {
+            vertx.setTimer(DELETE_DELAY_MS, t -> {
+                deleteScheduled.set(false);
+                deleteAcknowledged();
+            });
+        }
+    }
+
+    /** One XDEL for what is queued (a failure leaves the entries for the sweep, which re-sends them: at-least-once). */
+    private void deleteAcknowledged() {
+        List<String> ids = new ArrayList<>();
+        for (String id; ids.size() < 4 * DELETE_BATCH && (id = acknowledged.poll()) != null; ) {
+            ids.add(id);
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        waiting.addAndGet(-ids.size());
+        reactiveStreams.xdel(Keys.OUTBOX, ids.toArray(String[]::new)).subscribe().with(
+                n -> { }, err -> LOG.debugf("outbox XDEL of %d entries failed (the sweep re-sends them): %s", ids.size(), err));
+        if (!acknowledged.isEmpty() && deleteScheduled.compareAndSet(false, true)) {
+            vertx.setTimer(DELETE_DELAY_MS, t -> {
+                deleteScheduled.set(false);
+                deleteAcknowledged();
+            });
         }
     }
 
