@@ -111,6 +111,13 @@ public interface KnowledgeConfig {
         /** The script of the query decides the language searched first (no articles of another language). */
         @WithDefault("true")
         boolean detectScript();
+
+        /**
+         * Weight of the domain thesaurus' expansion (the other words of what the query names, README "Ranking")
+         * against the message itself; 0 switches the thesaurus off.
+         */
+        @WithDefault("0.3")
+        float thesaurusWeight();
     }
 
     interface Suggestions {

@@ -8,7 +8,14 @@ import io.chatroute.knowledge.domain.Language;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.LowerCaseFilter;
+import org.apache.lucene.analysis.StopFilter;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.cjk.CJKBigramFilter;
+import org.apache.lucene.analysis.en.EnglishPossessiveFilter;
+import org.apache.lucene.analysis.en.PorterStemFilter;
+import org.apache.lucene.analysis.ngram.NGramTokenFilter;
+import org.apache.lucene.analysis.snowball.SnowballFilter;
+import org.tartarus.snowball.ext.RussianStemmer;
 import org.apache.lucene.analysis.cn.smart.SmartChineseAnalyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
@@ -30,9 +37,14 @@ public final class LanguageAnalyzers implements AutoCloseable {
     public static final String TAGS = "tags_";
     public static final String QUESTIONS = "questions_";
     public static final String LEARNED = "learned_";
+    /** Character n-grams of the title, tags, alternate questions and learned questions (one field). */
+    public static final String NGRAMS_SHORT = "ngs_";
+    /** Character n-grams of the body. */
+    public static final String NGRAMS_BODY = "ngb_";
     private static final String[] PREFIXES = {TITLE, BODY, TAGS, QUESTIONS, LEARNED};
 
     private final Map<Language, Analyzer> byLanguage = new EnumMap<>(Language.class);
+    private final Map<Language, Analyzer> ngrams = new EnumMap<>(Language.class);
     private final Analyzer fallback = new StandardAnalyzer(CharArraySet.EMPTY_SET);
     private final PerFieldAnalyzerWrapper perField;
 
@@ -45,11 +57,16 @@ public final class LanguageAnalyzers implements AutoCloseable {
         byLanguage.put(Language.RU, new RussianAnalyzer());
         byLanguage.put(Language.ZH, new SmartChineseAnalyzer());
         byLanguage.put(Language.HE, hebrewPrefixes ? new HebrewAnalyzer() : new StandardAnalyzer(CharArraySet.EMPTY_SET));
+        for (Language l : Language.values()) {
+            ngrams.put(l, new NgramAnalyzer(l));
+        }
         Map<String, Analyzer> fields = new HashMap<>();
         for (Map.Entry<Language, Analyzer> e : byLanguage.entrySet()) {
             for (String prefix : PREFIXES) {
                 fields.put(prefix + e.getKey().code(), e.getValue());
             }
+            fields.put(NGRAMS_SHORT + e.getKey().code(), ngrams.get(e.getKey()));
+            fields.put(NGRAMS_BODY + e.getKey().code(), ngrams.get(e.getKey()));
         }
         perField = new PerFieldAnalyzerWrapper(fallback, fields);
     }
@@ -69,8 +86,63 @@ public final class LanguageAnalyzers implements AutoCloseable {
         }
     }
 
+    /**
+     * Character n-grams of the words, for inflections, derived forms, prefixes and typos the word fields miss:
+     * en and ru the 3- and 4-grams of each stemmed word (stop words dropped), he of each lower-cased word (so a
+     * prefixed form shares most of its grams with the bare word), words shorter than 3 letters kept whole; zh the
+     * overlapping character bigrams (beside the dictionary segmentation of the word fields).
+     */
+    static final class NgramAnalyzer extends Analyzer {
+        static final int MIN = 3;
+        static final int MAX = 4;
+        private final Language language;
+
+        NgramAnalyzer(Language language) {
+            this.language = language;
+        }
+
+        @Override
+        protected TokenStreamComponents createComponents(String fieldName) {
+            StandardTokenizer source = new StandardTokenizer();
+            TokenStream result = new LowerCaseFilter(source);
+            switch (language) {
+                case EN -> result = new NGramTokenFilter(new PorterStemFilter(
+                        new StopFilter(new EnglishPossessiveFilter(result), EnglishAnalyzer.ENGLISH_STOP_WORDS_SET)), MIN, MAX, true);
+                case RU -> result = new NGramTokenFilter(new SnowballFilter(
+                        new StopFilter(result, RussianAnalyzer.getDefaultStopSet()), new RussianStemmer()), MIN, MAX, true);
+                case ZH -> result = new CJKBigramFilter(result);
+                case HE -> result = new NGramTokenFilter(result, MIN, MAX, true);
+                default -> throw new IllegalStateException("no n-gram analyzer for " + language);
+            }
+            return new TokenStreamComponents(source, result);
+        }
+
+        @Override
+        protected TokenStream normalize(String fieldName, TokenStream in) {
+            return new LowerCaseFilter(in);
+        }
+    }
+
     public Analyzer analyzerFor(Language language) {
         return byLanguage.get(language);
+    }
+
+    public Analyzer ngramAnalyzerFor(Language language) {
+        return ngrams.get(language);
+    }
+
+    public static String ngramsShortField(Language language) {
+        return NGRAMS_SHORT + language.code();
+    }
+
+    public static String ngramsBodyField(Language language) {
+        return NGRAMS_BODY + language.code();
+    }
+
+    /** Whether {@code field} is one of the short fields (title, tags, questions, learned, their n-grams). */
+    public static boolean shortField(String field) {
+        return field.startsWith(TITLE) || field.startsWith(TAGS) || field.startsWith(QUESTIONS) || field.startsWith(LEARNED)
+                || field.startsWith(NGRAMS_SHORT);
     }
 
     /** The analyzer to index documents with: each field is analyzed by its language's analyzer. */
@@ -101,6 +173,7 @@ public final class LanguageAnalyzers implements AutoCloseable {
     @Override
     public void close() {
         byLanguage.values().forEach(Analyzer::close);
+        ngrams.values().forEach(Analyzer::close);
         fallback.close();
     }
 }

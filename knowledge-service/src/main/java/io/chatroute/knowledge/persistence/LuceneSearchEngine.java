@@ -23,6 +23,7 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
+import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StoredField;
@@ -36,11 +37,15 @@ import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.PhraseQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.SynonymQuery;
 import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.search.similarities.PerFieldSimilarityWrapper;
+import org.apache.lucene.search.similarities.Similarity;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
@@ -72,6 +77,8 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     }
 
     private final LanguageAnalyzers analyzers;
+    private final Thesaurus thesaurus;
+    private final Map<Language, Set<String>> stopTerms = new java.util.EnumMap<>(Language.class);
     private final Ranking ranking;
     private final int snippetLength;
     private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
@@ -84,10 +91,23 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     }
 
     public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength) {
+        this(analyzers, ranking, snippetLength, new Thesaurus(analyzers));
+    }
+
+    /** With another thesaurus than the service's (the evaluation's variants). */
+    public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength, Thesaurus thesaurus) {
         this.analyzers = analyzers;
         this.ranking = ranking;
         this.snippetLength = snippetLength;
-        BM25Similarity similarity = new BM25Similarity(ranking.bm25K1(), ranking.bm25B());
+        this.thesaurus = thesaurus;
+        for (Language l : Language.values()) {
+            Set<String> stop = new HashSet<>();
+            for (String w : QueryStopWords.of(l)) {
+                stop.addAll(terms(analyzers.analyzerFor(l), LanguageAnalyzers.bodyField(l), w));
+            }
+            stopTerms.put(l, stop);
+        }
+        Similarity similarity = similarity(ranking);
         try {
             writer = new IndexWriter(directory, new IndexWriterConfig(analyzers.indexAnalyzer()).setSimilarity(similarity));
             searchers = new SearcherManager(writer, new SearcherFactory() {
@@ -102,6 +122,22 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** BM25 (k1, b) of the ranking, the short fields' own where it sets them. */
+    static Similarity similarity(Ranking ranking) {
+        BM25Similarity body = new BM25Similarity(ranking.bm25K1(), ranking.bm25B());
+        if (ranking.shortK1() < 0 && ranking.shortB() < 0) {
+            return body;
+        }
+        BM25Similarity shortFields = new BM25Similarity(ranking.shortK1() < 0 ? ranking.bm25K1() : ranking.shortK1(),
+                ranking.shortB() < 0 ? ranking.bm25B() : ranking.shortB());
+        return new PerFieldSimilarityWrapper() {
+            @Override
+            public Similarity get(String name) {
+                return LanguageAnalyzers.shortField(name) ? shortFields : body;
+            }
+        };
     }
 
     @Override
@@ -189,6 +225,18 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
 
     @Override
     public List<SearchHit> search(SearchRequest request) {
+        return search(request, true);
+    }
+
+    /**
+     * The same search without the thesaurus' expansion: an independent second opinion (the words of the message
+     * alone) whose agreement with {@link #search} tells how sure the ranking is (the bot).
+     */
+    public List<SearchHit> searchWithoutThesaurus(SearchRequest request) {
+        return search(request, false);
+    }
+
+    private List<SearchHit> search(SearchRequest request, boolean expand) {
         String text = request.text().length() > MAX_QUERY_CHARS ? request.text().substring(0, MAX_QUERY_CHARS) : request.text();
         try {
             IndexSearcher searcher = searchers.acquire();
@@ -198,13 +246,13 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
                 Optional<Language> script = ranking.detectScript() ? Language.ofScript(text, 0.6) : Optional.empty();
                 for (Optional<Language> l : List.of(script, request.language())) {
                     if (l.isPresent()) {
-                        List<SearchHit> hits = run(searcher, text, List.of(l.get()), request);
+                        List<SearchHit> hits = run(searcher, text, List.of(l.get()), request, expand);
                         if (!hits.isEmpty()) {
                             return hits;
                         }
                     }
                 }
-                return run(searcher, text, List.of(Language.values()), request);
+                return run(searcher, text, List.of(Language.values()), request, expand);
             } finally {
                 searchers.release(searcher);
             }
@@ -213,35 +261,84 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         }
     }
 
-    private List<SearchHit> run(IndexSearcher searcher, String text, List<Language> languages, SearchRequest request)
-            throws IOException {
+    private List<SearchHit> run(IndexSearcher searcher, String text, List<Language> languages, SearchRequest request,
+                                boolean expand) throws IOException {
+        String context = contextText(request.context());
+        Query words = query(languages, text, context, false, expand);
+        if (words == null) {
+            return List.of();
+        }
+        ScoreDoc[] docs;
+        if (ranking.ngrams() && ranking.ngramFusion()) {
+            // reciprocal rank fusion of the word ranking and the n-gram ranking
+            int depth = Math.max(FUSION_DEPTH, request.limit());
+            ScoreDoc[] w = searcher.search(filtered(words, request), depth).scoreDocs;
+            Query grams = query(languages, text, context, true, expand);
+            ScoreDoc[] g = grams == null ? new ScoreDoc[0] : searcher.search(filtered(grams, request), depth).scoreDocs;
+            docs = fuse(request.limit(), w, g);
+        } else {
+            docs = searcher.search(filtered(words, request), request.limit()).scoreDocs;
+        }
+        return hits(searcher, docs, text);
+    }
+
+    static final int FUSION_DEPTH = 100;
+    static final int RRF_K = 60;
+
+    /** Reciprocal rank fusion: each ranking adds 1 / (60 + rank) to a document; the best {@code limit}. */
+    static ScoreDoc[] fuse(int limit, ScoreDoc[]... rankings) {
+        Map<Integer, Float> fused = new HashMap<>();
+        for (ScoreDoc[] ranking : rankings) {
+            for (int i = 0; i < ranking.length; i++) {
+                fused.merge(ranking[i].doc, 1f / (RRF_K + i + 1), Float::sum);
+            }
+        }
+        return fused.entrySet().stream()
+                .sorted(Map.Entry.<Integer, Float>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(limit).map(e -> new ScoreDoc(e.getKey(), e.getValue())).toArray(ScoreDoc[]::new);
+    }
+
+    private static Query filtered(Query query, SearchRequest request) {
+        if (!request.publicOnly()) {
+            return query;
+        }
+        return new BooleanQuery.Builder().add(query, Occur.MUST)
+                .add(new TermQuery(new Term(F_PUBLIC, "true")), Occur.FILTER).build();
+    }
+
+    /**
+     * The query for {@code text} (and the context, weighted) in these languages' fields: the word fields, or the
+     * n-gram fields alone when {@code gramsOnly} (for fusion). Null when the text has no searchable word.
+     */
+    private Query query(List<Language> languages, String text, String context, boolean gramsOnly, boolean expand) {
         BooleanQuery.Builder anyLanguage = new BooleanQuery.Builder();
         int clauses = 0;
-        String context = contextText(request.context());
         for (Language language : languages) {
-            Query q = languageQuery(language, text);
+            Query q = languageQuery(language, text, gramsOnly, true);
             if (q != null) {
                 anyLanguage.add(q, Occur.SHOULD);
                 clauses++;
             }
-            Query c = context.isEmpty() || ranking.contextWeight() <= 0 ? null : languageQuery(language, context);
+            if (expand && ranking.thesaurusWeight() > 0) {
+                String expansion = thesaurus.expand(language, text);
+                Query e = expansion.isEmpty() ? null : languageQuery(language, expansion, gramsOnly, false);
+                if (e != null) {
+                    anyLanguage.add(new BoostQuery(e, ranking.thesaurusWeight()), Occur.SHOULD);
+                }
+            }
+            Query c = context.isEmpty() || ranking.contextWeight() <= 0 ? null : languageQuery(language, context, gramsOnly, false);
             if (c != null) {
                 anyLanguage.add(new BoostQuery(c, ranking.contextWeight()), Occur.SHOULD);
             }
         }
-        if (clauses == 0) {
-            return List.of();
-        }
-        Query query = anyLanguage.build();
-        if (request.publicOnly()) {
-            query = new BooleanQuery.Builder().add(query, Occur.MUST)
-                    .add(new TermQuery(new Term(F_PUBLIC, "true")), Occur.FILTER).build();
-        }
-        TopDocs top = searcher.search(query, request.limit());
+        return clauses == 0 ? null : anyLanguage.build();
+    }
+
+    private List<SearchHit> hits(IndexSearcher searcher, ScoreDoc[] docs, String text) throws IOException {
         StoredFields stored = searcher.storedFields();
-        List<SearchHit> hits = new ArrayList<>(top.scoreDocs.length);
+        List<SearchHit> hits = new ArrayList<>(docs.length);
         Map<Language, Set<String>> queryTerms = new HashMap<>();
-        for (ScoreDoc sd : top.scoreDocs) {
+        for (ScoreDoc sd : docs) {
             Document doc = stored.document(sd.doc);
             String code = doc.get(F_LANGUAGE);
             Optional<Language> language = Language.fromCode(code);
@@ -270,16 +367,125 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         return s.length() > MAX_QUERY_CHARS ? s.substring(s.length() - MAX_QUERY_CHARS) : s.toString();
     }
 
-    private Query languageQuery(Language language, String text) {
-        QueryBuilder builder = new QueryBuilder(analyzers.analyzerFor(language));
-        BooleanQuery.Builder fields = new BooleanQuery.Builder();
+    /**
+     * One language's query for {@code text}: for each word (position) of the analyzed text, its matches in the title,
+     * body, tags, alternate questions and learned questions, each field weighted (the score is the sum of the fields'
+     * BM25 scores); optionally at least a share of the words must match ({@code minShouldMatch}, for the message
+     * itself only), adjacent words found near each other add a proximity score, and the n-gram fields add theirs.
+     */
+    private Query languageQuery(Language language, String text, boolean gramsOnly, boolean main) {
+        BooleanQuery.Builder all = new BooleanQuery.Builder();
         int n = 0;
-        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.titleField(language), text), ranking.titleBoost());
-        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.bodyField(language), text), 1f);
-        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.tagsField(language), text), ranking.tagsBoost());
-        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.questionsField(language), text), ranking.questionsBoost());
-        n += field(fields, builder.createBooleanQuery(LanguageAnalyzers.learnedField(language), text), ranking.learnedBoost());
-        return n == 0 ? null : fields.build();
+        if (!gramsOnly) {
+            List<List<String>> positions = positions(analyzers.analyzerFor(language), LanguageAnalyzers.bodyField(language), text);
+            if (ranking.queryStopWords()) {
+                Set<String> stop = stopTerms.get(language);
+                List<List<String>> kept = positions.stream().filter(p -> !stop.contains(p.get(0))).toList();
+                if (!kept.isEmpty()) {
+                    positions = kept;
+                }
+            }
+            String[] fields = {LanguageAnalyzers.titleField(language), LanguageAnalyzers.bodyField(language),
+                    LanguageAnalyzers.tagsField(language), LanguageAnalyzers.questionsField(language),
+                    LanguageAnalyzers.learnedField(language)};
+            float[] boosts = {ranking.titleBoost(), 1f, ranking.tagsBoost(), ranking.questionsBoost(), ranking.learnedBoost()};
+            BooleanQuery.Builder words = new BooleanQuery.Builder();
+            int w = 0;
+            for (List<String> position : positions) {
+                BooleanQuery.Builder perField = new BooleanQuery.Builder();
+                for (int f = 0; f < fields.length; f++) {
+                    if (boosts[f] > 0) {
+                        Query t = termQuery(fields[f], position);
+                        perField.add(boosts[f] == 1f ? t : new BoostQuery(t, boosts[f]), Occur.SHOULD);
+                    }
+                }
+                words.add(perField.build(), Occur.SHOULD);
+                w++;
+            }
+            if (w > 0) {
+                if (main && ranking.minShouldMatch() > 0 && w > 1) {
+                    words.setMinimumNumberShouldMatch(Math.max(1, (int) Math.ceil(ranking.minShouldMatch() * w - 1e-6)));
+                }
+                all.add(words.build(), main && ranking.minShouldMatch() > 0 ? Occur.MUST : Occur.SHOULD);
+                n++;
+                if (ranking.phraseBoost() > 0 && positions.size() > 1) {
+                    BooleanQuery.Builder near = new BooleanQuery.Builder();
+                    int[] phraseFields = {0, 1, 3};
+                    for (int i = 0; i + 1 < positions.size() && i < MAX_PHRASES; i++) {
+                        for (int f : phraseFields) {
+                            Query pq = new PhraseQuery(PHRASE_SLOP, fields[f], positions.get(i).get(0), positions.get(i + 1).get(0));
+                            near.add(boosts[f] == 1f ? pq : new BoostQuery(pq, boosts[f]), Occur.SHOULD);
+                        }
+                    }
+                    all.add(new BoostQuery(near.build(), ranking.phraseBoost()), Occur.SHOULD);
+                }
+            }
+        }
+        if (ranking.ngrams() && (gramsOnly || !ranking.ngramFusion())) {
+            QueryBuilder grams = new QueryBuilder(analyzers.ngramAnalyzerFor(language));
+            n += field(all, gramQuery(grams, LanguageAnalyzers.ngramsShortField(language), text), ranking.ngramWeight() * NGRAM_SHORT_RATIO);
+            n += field(all, gramQuery(grams, LanguageAnalyzers.ngramsBodyField(language), text), ranking.ngramWeight());
+        }
+        return n == 0 ? null : all.build();
+    }
+
+    static final int PHRASE_SLOP = 2;
+    static final int MAX_PHRASES = 64;
+    /** The n-grams of the short fields weigh this many times the body's. */
+    static final float NGRAM_SHORT_RATIO = 2f;
+    /** At most this many distinct n-grams of a query text are searched. */
+    static final int MAX_GRAMS = 256;
+
+    /** The distinct n-grams of {@code text} as one disjunction (at most {@link #MAX_GRAMS}). */
+    private Query gramQuery(QueryBuilder builder, String field, String text) {
+        Set<String> grams = new java.util.LinkedHashSet<>(terms(builder.getAnalyzer(), field, text));
+        if (grams.isEmpty()) {
+            return null;
+        }
+        BooleanQuery.Builder b = new BooleanQuery.Builder();
+        int i = 0;
+        for (String g : grams) {
+            if (i++ >= MAX_GRAMS) {
+                break;
+            }
+            b.add(new TermQuery(new Term(field, g)), Occur.SHOULD);
+        }
+        return b.build();
+    }
+
+    private static Query termQuery(String field, List<String> position) {
+        if (position.size() == 1) {
+            return new TermQuery(new Term(field, position.get(0)));
+        }
+        SynonymQuery.Builder syn = new SynonymQuery.Builder(field);
+        for (String t : position) {
+            syn.addTerm(new Term(field, t));
+        }
+        return syn.build();
+    }
+
+    /** The analyzed terms of {@code text} by position (several at one position: a word and its other forms). */
+    static List<List<String>> positions(Analyzer analyzer, String field, String text) {
+        List<List<String>> positions = new ArrayList<>();
+        try (TokenStream ts = analyzer.tokenStream(field, text)) {
+            CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+            PositionIncrementAttribute inc = ts.addAttribute(PositionIncrementAttribute.class);
+            ts.reset();
+            while (ts.incrementToken()) {
+                if (inc.getPositionIncrement() > 0 || positions.isEmpty()) {
+                    positions.add(new ArrayList<>(2));
+                }
+                List<String> at = positions.get(positions.size() - 1);
+                String t = term.toString();
+                if (!at.contains(t)) {
+                    at.add(t);
+                }
+            }
+            ts.end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return positions;
     }
 
     private static int field(BooleanQuery.Builder fields, Query q, float boost) {
@@ -354,6 +560,12 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         }
         for (String q : a.learned()) {
             doc.add(new TextField(LanguageAnalyzers.learnedField(a.language()), q, Field.Store.NO));
+        }
+        if (ranking.ngrams()) {
+            String shortText = a.title() + "\n" + String.join("\n", a.tags()) + "\n" + String.join("\n", a.questions())
+                    + "\n" + String.join("\n", a.synonyms()) + "\n" + String.join("\n", a.learned());
+            doc.add(new TextField(LanguageAnalyzers.ngramsShortField(a.language()), shortText, Field.Store.NO));
+            doc.add(new TextField(LanguageAnalyzers.ngramsBodyField(a.language()), a.body(), Field.Store.NO));
         }
         return doc;
     }

@@ -1,0 +1,129 @@
+package io.chatroute.knowledge.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.chatroute.knowledge.domain.Article;
+import io.chatroute.knowledge.domain.Language;
+import io.chatroute.knowledge.persistence.LanguageAnalyzers;
+import io.chatroute.knowledge.persistence.LuceneSearchEngine;
+import io.chatroute.knowledge.persistence.Ranking;
+import io.chatroute.knowledge.persistence.Thesaurus;
+
+/**
+ * The second round of ranking alternatives (README, "Evaluation"): the domain thesaurus (as shipped, and before it was
+ * cut to the phrases attested in the articles or the tuning questions), character n-grams, BM25 per field, proximity,
+ * minimum-should-match, query stop words; 10,000 distractors; one row per variant and part, P@1 / P@3 / MRR per
+ * language and the search time per question. Choices are made on the TUNING part; {@code test} adds the test part's
+ * rows, to report the chosen variant and its alternatives, never to choose. A program, not a test:
+ * {@code java -cp target/test-classes:target/classes:$(cat /tmp/cp.txt) io.chatroute.knowledge.eval.RankingVariants
+ * [distractors] [regex of variant names, "" for all] [test]}
+ */
+public final class RankingVariants {
+
+    /** A ranking and the thesaurus it expands with ({@code null}: the service's). */
+    record Variant(Ranking ranking, String thesaurus) {
+        Variant(Ranking ranking) {
+            this(ranking, null);
+        }
+    }
+
+    /** The service's thesaurus before it was cut to the phrases attested in the articles or the tuning questions. */
+    static final String UNPRUNED = "/eval/thesaurus-unpruned/";
+
+    public static void main(String[] args) {
+        int distractors = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        Ranking words = Ranking.WORDS;
+        Map<String, Variant> variants = new LinkedHashMap<>();
+        variants.put("words (round 1, adopted before)", new Variant(words));
+        Ranking thesaurus = words.withThesaurus(0.3f);
+        variants.put("thesaurus x0.2", new Variant(words.withThesaurus(0.2f)));
+        variants.put("thesaurus x0.3", new Variant(thesaurus));
+        variants.put("thesaurus x0.4", new Variant(words.withThesaurus(0.4f)));
+        variants.put("thesaurus x0.6", new Variant(words.withThesaurus(0.6f)));
+        variants.put("thesaurus x1", new Variant(words.withThesaurus(1f)));
+        variants.put("thesaurus x0.3, unpruned", new Variant(thesaurus, UNPRUNED));
+        variants.put("thesaurus x0.3 + n-grams x0.05", new Variant(thesaurus.withNgrams(0.05f, false)));
+        variants.put("thesaurus x0.3 + n-grams x0.1", new Variant(thesaurus.withNgrams(0.1f, false)));
+        variants.put("thesaurus x0.3 + n-grams x0.2", new Variant(thesaurus.withNgrams(0.2f, false)));
+        variants.put("thesaurus x0.3 + n-grams RRF", new Variant(thesaurus.withNgrams(1f, true)));
+        variants.put("thesaurus x0.3 + proximity x0.5", new Variant(thesaurus.withPhraseBoost(0.5f)));
+        variants.put("n-grams 3-4, sum x0.05", new Variant(words.withNgrams(0.05f, false)));
+        variants.put("n-grams 3-4, sum x0.1", new Variant(words.withNgrams(0.1f, false)));
+        variants.put("n-grams 3-4, sum x0.2", new Variant(words.withNgrams(0.2f, false)));
+        variants.put("n-grams 3-4, sum x0.4", new Variant(words.withNgrams(0.4f, false)));
+        variants.put("n-grams 3-4, RRF", new Variant(words.withNgrams(1f, true)));
+        variants.put("short fields BM25 k1 1.2 b 0.3", new Variant(words.withShortBm25(1.2f, 0.3f)));
+        variants.put("short fields BM25 k1 0.6 b 0.75", new Variant(words.withShortBm25(0.6f, 0.75f)));
+        variants.put("short fields BM25 k1 2.0 b 0.75", new Variant(words.withShortBm25(2.0f, 0.75f)));
+        variants.put("body BM25 k1 1.2 b 0.9", new Variant(words.withBm25(1.2f, 0.9f)));
+        variants.put("proximity x0.5", new Variant(words.withPhraseBoost(0.5f)));
+        variants.put("proximity x1", new Variant(words.withPhraseBoost(1f)));
+        variants.put("min-should-match 30 %", new Variant(words.withMinShouldMatch(0.3f)));
+        variants.put("min-should-match 50 %", new Variant(words.withMinShouldMatch(0.5f)));
+        variants.put("query stop words", new Variant(words.withQueryStopWords(true)));
+        if (args.length > 1 && !args[1].isEmpty()) {
+            variants.keySet().removeIf(n -> !n.matches(args[1]));
+        }
+        boolean test = args.length > 2 && args[2].equals("test");
+        run(variants, distractors, test);
+    }
+
+    /**
+     * Each variant on the tuning part; with {@code test} also on the test part (only once the choice is made on the
+     * tuning part: the test rows report, they never choose).
+     */
+    static void run(Map<String, Variant> variants, int distractors, boolean test) {
+        Map<String, List<EvalSet.Question>> parts = new LinkedHashMap<>();
+        parts.put("tune", EvalSet.questions(EvalSet.Part.TUNE));
+        if (test) {
+            parts.put("test", EvalSet.questions(EvalSet.Part.TEST));
+        }
+        header();
+        for (Map.Entry<String, Variant> v : variants.entrySet()) {
+            List<Article> corpus = new ArrayList<>(EvalSet.articles(true));
+            corpus.addAll(Distractors.generate(EvalSet.articles(false), distractors));
+            LanguageAnalyzers analyzers = new LanguageAnalyzers(true);
+            Thesaurus thesaurus = v.getValue().thesaurus() == null ? new Thesaurus(analyzers)
+                    : new Thesaurus(analyzers, v.getValue().thesaurus());
+            try (LuceneSearchEngine engine = new LuceneSearchEngine(analyzers, v.getValue().ranking(), 200, thesaurus)) {
+                engine.rebuild(corpus);
+                for (Map.Entry<String, List<EvalSet.Question>> part : parts.entrySet()) {
+                    long t0 = System.nanoTime();
+                    List<Evaluator.Outcome> outcomes = Evaluator.run(part.getValue(), Evaluator.suggestionSearch(engine));
+                    double ms = (System.nanoTime() - t0) / 1e6 / part.getValue().size();
+                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f", ms));
+                    if (System.getProperty("misses") != null && part.getKey().equals("tune")) {
+                        for (Evaluator.Outcome o : outcomes) {
+                            if (o.rank() != 1) {
+                                System.out.println("  miss (rank " + o.rank() + "): " + o.question().articleId() + " <- "
+                                        + o.question().text() + " / first: " + (o.top() == null ? "-" : o.top().articleId()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void header() {
+        System.out.println("| variant | part | en P@1 / P@3 / MRR | ru | zh | he | all | ms/query |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+    }
+
+    static void row(String name, List<Evaluator.Outcome> outcomes, String extra) {
+        Map<Language, Evaluator.Metrics> m = Evaluator.byLanguage(outcomes);
+        StringBuilder s = new StringBuilder("| " + name + " |");
+        for (Language l : Language.values()) {
+            Evaluator.Metrics x = m.get(l);
+            s.append(String.format(Locale.ROOT, " %.2f / %.2f / %.2f |", x.p1(), x.p3(), x.mrr()));
+        }
+        Evaluator.Metrics all = Evaluator.metrics(outcomes);
+        s.append(String.format(Locale.ROOT, " %.3f / %.3f / %.3f | %s |", all.p1(), all.p3(), all.mrr(), extra));
+        System.out.println(s);
+        System.out.flush();
+    }
+}
