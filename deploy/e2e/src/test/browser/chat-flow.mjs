@@ -280,6 +280,11 @@ try {
   await pane.locator('.composer-input').press('Enter');
   await pane.locator('.msg-agent .receipt[data-state="sent"]').last().waitFor();
   await shot(visitor, '08a-widget-reconnecting.png');
+  // the widget tries again (and is refused) before the connection comes back: its retry back-off may be longer than
+  // the steps above took on a fast machine
+  for (const deadline = Date.now() + 20000; network.refused === 0 && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   network.down = false;
   await visitor.locator('.cr-theirs .cr-bubble', { hasText: 'while your connection was down' }).waitFor();
   await pane.locator('.msg-visitor .bubble', { hasText: 'Typed while my connection was down' }).waitFor();
