@@ -153,18 +153,28 @@ public class DeliveryConsumer {
                 ObjectNode f = Frames.frame(mapper, "presence");
                 f.set("status", d.get("status"));
                 f.set("reason", d.get("reason"));
-                send(registry.agents(Projector.text(d, "agentId")), f);
+                sendLive(registry.agents(Projector.text(d, "agentId")), f);
             }
             case "agent.capacity.changed" -> {
                 ObjectNode f = Frames.frame(mapper, "capacity");
                 f.set("active", d.get("active"));
                 f.set("max", d.get("max"));
-                send(registry.agents(Projector.text(d, "agentId")), f);
+                sendLive(registry.agents(Projector.text(d, "agentId")), f);
             }
             default -> {
                 // not for sockets
             }
         }
+    }
+
+    /**
+     * A presence or capacity frame: the connection is marked, so routing's answer to the socket's opening is not sent
+     * after it (CurrentPresence).
+     */
+    private static void sendLive(Set<io.quarkus.websockets.next.WebSocketConnection> to, ObjectNode frame) {
+        String text = frame.toString();
+        String type = frame.path("type").asText();
+        to.forEach(c -> io.chatroute.session.api.CurrentPresence.sendLive(c, type, text));
     }
 
     private static void send(Set<io.quarkus.websockets.next.WebSocketConnection> to, ObjectNode frame) {
