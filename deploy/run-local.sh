@@ -226,12 +226,15 @@ elapsed=$((SECONDS - started_at))
 # the agent desktop signs in from #token= (a development token for the seeded agent anna, valid 12 h; the page takes it
 # out of the address bar at once)
 desk_token=$(deploy/dev-token.sh anna agent 43200) || die "could not mint the agent desktop's token"
+# the supervisor dashboard likewise (the development supervisor sup-1, valid 12 h)
+board_token=$(deploy/dev-token.sh sup-1 supervisor 43200) || die "could not mint the dashboard's token"
 cat <<INFO
 
   ChatRoute is running (ready in ${elapsed} s).
 
   Demo shop with the chat widget   http://localhost:${port[session-service]}/demo/
   Agent desktop (agent anna)       http://localhost:${port[session-service]}/agent/#token=$desk_token
+  Supervisor dashboard (sup-1)     http://localhost:${port[session-service]}/dashboard/#token=$board_token
 
   session-service    http://localhost:${port[session-service]}   (public edge, WebSockets: ws://localhost:${port[session-service]}/ws/...)
   routing-service    http://localhost:${port[routing-service]}

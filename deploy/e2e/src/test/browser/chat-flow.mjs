@@ -3,7 +3,7 @@
 // running system. Run by deploy/e2e's BrowserIT, which starts the system, seeds it and passes:
 //
 //   BASE_URL      session-service, e.g. http://127.0.0.1:8080
-//   AGENT_TOKEN   a JWT with the agent role for AGENT_ID
+//   AGENT_TOKEN   a JWT with the agent role for AGENT_ID (the agent's id)
 //   AGENT_NAME    the agent's display name, AGENT_TITLE its title
 //   ARTICLE_TITLE the title of a knowledge-base article that matches the visitor's question
 //   CANNED_TEXT   the text of the canned response /refund ({agent} filled in by the desktop with DESK_NAME)
@@ -11,6 +11,7 @@
 //   SCREENSHOTS   the directory for the screenshots
 //   CHROMIUM      the browser (default /usr/bin/chromium)
 //   OTHER_SITE_PORT  a free port for a page on another origin that embeds the widget (one of the widget origins)
+//   SECOND_AGENT_TOKEN, SECOND_AGENT_ID, SECOND_AGENT_NAME  a second agent of the same queue: the chat is transferred to it
 //
 // Prints "CHAT_ID=<id>" and, when everything held, "BROWSER FLOW PASSED"; any failure exits non-zero with the reason.
 
@@ -29,6 +30,7 @@ const env = (name, fallback) => {
 };
 const BASE = env('BASE_URL').replace(/\/$/, '');
 const AGENT_TOKEN = env('AGENT_TOKEN');
+const AGENT_ID = env('AGENT_ID');
 const AGENT_NAME = env('AGENT_NAME');
 const AGENT_TITLE = env('AGENT_TITLE');
 const ARTICLE_TITLE = env('ARTICLE_TITLE');
@@ -37,6 +39,12 @@ const DESK_NAME = env('DESK_NAME');
 const SHOTS = env('SCREENSHOTS');
 const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
 const OTHER_SITE_PORT = Number(env('OTHER_SITE_PORT'));
+const SECOND_TOKEN = env('SECOND_AGENT_TOKEN');
+const SECOND_ID = env('SECOND_AGENT_ID');
+const SECOND_NAME = env('SECOND_AGENT_NAME');
+// markup in the note stays text on the next agent's desk
+const TRANSFER_NOTE = 'Refund started <b>today</b>; the customer may ask for the confirmation e-mail';
+const SECOND_REPLY = 'Hello again, I have taken over: your refund confirmation is on its way.';
 const WAIT = 30_000;
 
 // the classic probe: if any page ever parsed it as HTML, the image would fail to load and the handler would run
@@ -80,6 +88,18 @@ async function waitText(locator, pattern, what) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what}: expected ${pattern} but saw "${last}"`);
+}
+
+/** Waits until the condition holds; fails with the message (a function: computed at the end). */
+async function until(condition, message) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    if (await condition()) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(typeof message === 'function' ? await message() : message);
 }
 
 function check(condition, message) {
@@ -244,6 +264,21 @@ try {
   await waitText(pane.locator('.tag-actions [role="status"]'), 'Saved', 'tags saved');
   await shot(agent, '07-agent-chat.png');
 
+  // ------------------------------------------------------------------ a second window signed in afresh knows the presence and load at once
+  // (session-service tells a new socket what routing-service has: presence AVAILABLE and 1 chat; this tab chose nothing)
+  const freshContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  freshContext.setDefaultTimeout(WAIT);
+  const fresh = await freshContext.newPage();
+  watch(fresh, 'fresh window');
+  await fresh.goto(`${BASE}/agent/#token=${encodeURIComponent(AGENT_TOKEN)}`);
+  await waitText(fresh.locator('#conn'), 'Connected', 'fresh window socket');
+  await fresh.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
+  await waitText(fresh.locator('#capacity-text'), /^1 \/ 4$/, 'capacity in the fresh window');
+  await fresh.locator('.tab', { hasText: PAYLOAD }).waitFor(); // and its chat
+  await shot(fresh, '07b-agent-fresh-window.png');
+  await freshContext.close();
+  await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor(); // the first window still is
+
   // ------------------------------------------------------------------ a reload resumes the chat (token and seq in sessionStorage)
   const network = { down: false, sockets: [], refused: 0 };
   await visitor.routeWebSocket(/\/ws\/visitor\//, (ws) => {
@@ -314,19 +349,70 @@ try {
   check(atVisitor.every((s, i) => i === 0 || s > atVisitor[i - 1]), `messages in seq order at the visitor: ${atVisitor}`);
   await shot(visitor, '08b-widget-conversation.png');
 
-  // ------------------------------------------------------------------ the transfer dialog (sending it: once transfer is on main)
+  // ------------------------------------------------------------------ transfer to a second agent (another browser context)
+  const secondContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  secondContext.setDefaultTimeout(WAIT);
+  const second = await secondContext.newPage();
+  watch(second, 'second agent');
+  await second.goto(`${BASE}/agent/#token=${encodeURIComponent(SECOND_TOKEN)}`);
+  await waitText(second.locator('#conn'), 'Connected', 'second desk socket');
+  await second.locator('[data-status="AVAILABLE"]').click();
+  await second.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
+
   await pane.locator('.chat-actions').getByRole('button', { name: 'Transfer' }).click();
   await agent.locator('#transfer-dialog[open]').waitFor();
-  await agent.locator('#transfer-id').fill('billing');
-  await agent.locator('#transfer-note').fill('Refund started; the customer may ask for the confirmation e-mail');
+  await agent.locator('#transfer-form input[name="target"][value="agent"]').check();
+  await waitText(agent.locator('#transfer-id-label'), 'Agent id', 'agent target');
+  await agent.locator('#transfer-id').fill(SECOND_ID);
+  await agent.locator('#transfer-note').fill(TRANSFER_NOTE);
   await shot(agent, '09-agent-transfer-dialog.png');
-  await agent.locator('#transfer-cancel').click();
+  await agent.locator('#transfer-form button[type="submit"]').click();
   await agent.locator('#transfer-dialog[open]').waitFor({ state: 'detached' });
 
+  // the first desk loses the chat, with a notice
+  await waitText(agent.locator('.toast', { hasText: 'was transferred' }), `was transferred to agent ${SECOND_ID}`, 'transfer notice');
+  await agent.locator('.tab', { hasText: PAYLOAD }).waitFor({ state: 'detached' });
+  await waitText(agent.locator('#capacity-text'), /^0 \/ \d+$/, "the first desk's load after the transfer");
+  await shot(agent, '09a-agent-transferred-away.png');
+
+  // the second desk is offered it with the note, accepts and gets the whole conversation
+  const handed = second.locator('.offer', { hasText: PAYLOAD });
+  await handed.waitFor();
+  await waitText(handed.locator('.offer-transfer .handover-title'), `Transferred by ${AGENT_ID}`, 'who transferred it');
+  check(await handed.locator('.offer-transfer .handover-note').textContent() === TRANSFER_NOTE, 'the note, as text, in the offer');
+  await shot(second, '09b-second-agent-offer.png');
+  await handed.getByRole('button', { name: 'Accept' }).click();
+  const pane2 = second.locator('.pane:not([hidden])');
+  await waitText(pane2.locator('.chat-title'), PAYLOAD, 'the transferred chat at the second desk');
+  check(await pane2.locator('.handover .handover-note').textContent() === TRANSFER_NOTE, 'the note above the conversation');
+  await pane2.locator('.msg-visitor .bubble', { hasText: VISITOR_QUESTION }).waitFor();
+  await pane2.locator('.msg-visitor .bubble', { hasText: 'while the agent was disconnected' }).waitFor();
+  await pane2.locator('.msg-agent .bubble', { hasText: canned }).waitFor();
+  await pane2.locator('.msg-agent .bubble', { hasText: 'Sent while your connection was down' }).waitFor();
+  // the widget shows the new agent; the first agent's messages keep their name
+  await waitText(visitor.locator('.cr-header-title'), SECOND_NAME, 'the new agent in the widget');
+  await waitText(visitor.locator('.cr-system').last(), `You are now chatting with ${SECOND_NAME}.`, 'transferred line');
+  await pane2.locator('.composer-input').fill(SECOND_REPLY);
+  await pane2.locator('.composer-input').press('Enter');
+  const reply = visitor.locator('.cr-theirs', { hasText: SECOND_REPLY });
+  await reply.waitFor();
+  check(await reply.locator('.cr-who').textContent() === SECOND_NAME, "the new agent's message under its name");
+  const firstAgentsLine = visitor.locator('.cr-theirs', { hasText: 'Sent while your connection was down' });
+  check(await firstAgentsLine.getAttribute('data-named') === 'yes', "the first agent's messages keep their name");
+  await pane2.locator('.msg-agent .receipt[data-state="read"]').last().waitFor();
+  // the whole conversation at the second desk: every seq the visitor has
+  const seqsAt = async (page, selector) => (await page.locator(selector).evaluateAll((els) => els.map((e) => Number(e.dataset.seq))))
+    .sort((x, y) => x - y).join(',');
+  await until(async () => await seqsAt(second, '.pane:not([hidden]) .log [data-seq]') === await seqsAt(visitor, '.cr-log [data-seq]'),
+    async () => `the second desk has the whole conversation: ${await seqsAt(second, '.pane:not([hidden]) .log [data-seq]')} `
+      + `vs the visitor's ${await seqsAt(visitor, '.cr-log [data-seq]')}`);
+  await shot(second, '09c-second-agent-chat.png');
+  await shot(visitor, '09d-widget-transferred.png');
+
   // ------------------------------------------------------------------ close, survey
-  await pane.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
-  await pane.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
-  await waitText(pane.locator('.closed-bar'), 'This chat is closed', 'closed at the agent');
+  await pane2.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
+  await pane2.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
+  await waitText(pane2.locator('.closed-bar'), 'This chat is closed', 'closed at the second agent');
   await visitor.getByText('How did we do?').waitFor();
   await shot(visitor, '10-widget-survey.png');
   await visitor.locator('label[for="cr-csat-5"]').click();
@@ -335,7 +421,10 @@ try {
   await visitor.getByRole('button', { name: 'Send feedback' }).click();
   await visitor.getByText('Thank you for your feedback!').waitFor();
   await shot(visitor, '11-widget-thanks.png');
-  await shot(agent, '12-agent-closed.png');
+  await shot(second, '12-agent-closed.png');
+  // the second agent steps away: the next chat goes to the first
+  await second.locator('[data-status="AWAY"]').click();
+  await second.locator('[data-status="AWAY"][aria-checked="true"]').waitFor();
 
   // ------------------------------------------------------------------ the widget on a site of another origin
   // (the API answers its CORS preflights, the visitor socket accepts its Origin: it is one of the widget origins)
@@ -409,11 +498,13 @@ try {
   await lateContext.close();
 
   // ------------------------------------------------------------------ text stayed text everywhere
-  for (const [who, page] of [['visitor', visitor], ['agent', agent]]) {
-    const injected = await page.locator('img[src="x"]').count();
-    check(injected === 0, `${who}: ${injected} <img src=x> elements were created from text`);
+  for (const [who, page] of [['visitor', visitor], ['second agent', second]]) {
     const literal = await page.getByText(PAYLOAD, { exact: true }).count();
     check(literal >= 2, `${who}: the payload is visible as literal text (${literal} places)`);
+  }
+  for (const [who, page] of [['visitor', visitor], ['agent', agent], ['second agent', second]]) {
+    const injected = await page.locator('img[src="x"], b').count();
+    check(injected === 0, `${who}: ${injected} <img src=x> or <b> elements were created from text`);
   }
   check(dialogs.length === 0, `dialogs fired: ${dialogs.join('; ')}`);
   check(problems.length === 0, `page errors or policy violations: ${problems.join('; ')}`);

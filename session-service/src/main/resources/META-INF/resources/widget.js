@@ -748,14 +748,15 @@
 
   function messageItem(m) {
     const mine = m.from === 'visitor';
-    const who = mine ? 'You' : m.from === 'agent' ? (chat.agent && chat.agent.displayName) || 'Agent'
+    // an agent's message keeps the name of the agent who wrote it (after a transfer the earlier agent's stay theirs)
+    const who = mine ? 'You' : m.from === 'agent' ? m.agentName || (chat.agent && chat.agent.displayName) || 'Agent'
       : m.from === 'bot' ? 'Assistant (bot)' : 'System';
     if (m.from === 'system') {
       return h('li', { class: 'cr-msg cr-system', 'data-seq': m.seq }, h('span', {}, m.text));
     }
     const status = mine ? h('span', { class: 'cr-receipt' }) : null;
     const li = h('li', { class: 'cr-msg ' + (mine ? 'cr-mine' : 'cr-theirs') + (m.from === 'bot' ? ' cr-bot' : ''), 'data-seq': m.seq,
-      'data-from': m.from },
+      'data-from': m.from, 'data-named': m.agentName ? 'yes' : null },
       h('span', { class: 'cr-sr' }, who + ': '),
       !mine ? h('span', { class: 'cr-who', 'aria-hidden': 'true' }, who) : null,
       h('div', { class: 'cr-bubble' }, m.text),
@@ -1119,6 +1120,9 @@
           return;
         }
         const m = { seq: f.seq, from: f.from, text: String(f.text == null ? '' : f.text), sentAt: f.sentAt };
+        if (m.from === 'agent' && chat.agent && chat.agent.displayName) {
+          m.agentName = String(chat.agent.displayName);
+        }
         insertMessage(m);
         const li = messageItem(m);
         const later = Array.from(log.querySelectorAll('[data-seq]')).find((x) => Number(x.dataset.seq) > m.seq);
@@ -1162,9 +1166,23 @@
           const name = agent.displayName || 'An agent';
           addSystemLine(f.type === 'transferred' ? `You are now chatting with ${name}.` : `${name} joined the chat.`);
         }
-        // messages already shown take the agent's name
-        for (const who of log.querySelectorAll('.cr-theirs:not(.cr-bot) .cr-who')) {
-          who.textContent = agent.displayName || 'Agent';
+        // agent messages shown before the agent's name was known take it (not those of an earlier agent: a transfer)
+        if (f.type === 'agent.joined' && agent.displayName) {
+          for (const li of log.querySelectorAll('.cr-theirs[data-from="agent"]:not([data-named])')) {
+            const m = chat.messages.find((x) => x.seq === Number(li.dataset.seq));
+            if (m) {
+              m.agentName = String(agent.displayName);
+            }
+            li.dataset.named = 'yes';
+            for (const el of li.querySelectorAll('.cr-who')) {
+              el.textContent = agent.displayName;
+            }
+            const sr = li.querySelector('.cr-sr');
+            if (sr) {
+              sr.textContent = agent.displayName + ': ';
+            }
+          }
+          save();
         }
         return;
       }

@@ -331,6 +331,13 @@
       case 'suggestions': return onSuggestions(f);
       case 'chat.closed': return onChatClosed(f);
       case 'chat.transferred': return onTransferred(f);
+      case 'transfer.requested': {
+        const c = chats.get(f.chatId);
+        if (c && c.transferring) {
+          c.el.transferNote.textContent = c.el.transferNote.textContent.replace(/…$/, '') + ': requested, waiting for routing…';
+        }
+        return undefined;
+      }
       case 'capacity':
         capacity = { active: f.active, max: f.max };
         return renderCapacity();
@@ -391,7 +398,8 @@
     removeOffer(f.chatId);
     const o = { chatId: f.chatId, offerId: f.offerId, expiresAt: Date.parse(f.expiresAt) || null, receivedAt: Date.now(),
       visitor: f.visitor || {}, form: f.form || {}, queueId: f.queueId, message: f.message, history: f.history, notes: f.notes,
-      historyStatus: f.historyStatus, accepting: false };
+      historyStatus: f.historyStatus, accepting: false,
+      transfer: f.transfer && typeof f.transfer === 'object' ? f.transfer : null }; // a transferred chat: who and their note
     o.total = o.expiresAt ? Math.max(1000, o.expiresAt - Date.now()) : null;
     o.el = offerCard(o);
     offers.set(o.chatId, o);
@@ -448,12 +456,22 @@
           h('div', { class: 'muted small' }, o.queueId ? `Queue: ${o.queueId}` : 'Queue: –')),
         seconds),
       h('div', { class: 'offer-timer', 'aria-hidden': 'true' }, fill),
+      o.transfer ? handoverBlock(o.transfer, 'offer-transfer') : null,
       o.message ? h('p', { class: 'offer-message' }, String(o.message)) : null,
       formLine.length ? h('div', { class: 'offer-form' }, formLine) : null,
       context,
       h('div', { class: 'offer-actions' }, accept, decline),
       reasons);
     return { root, seconds, fill, context, accept };
+  }
+
+  /** Who handed the chat over and their note (text). */
+  function handoverBlock(t, cls) {
+    const from = typeof t.fromAgentId === 'string' && t.fromAgentId ? t.fromAgentId : 'another agent';
+    const note = typeof t.note === 'string' && t.note.trim() ? t.note : null;
+    return h('div', { class: cls, role: 'note' },
+      h('span', { class: 'handover-title' }, `Transferred by ${from}`),
+      note ? h('span', { class: 'handover-note' }, note) : h('span', { class: 'handover-note muted' }, 'No note.'));
   }
 
   function tickOffers() {
@@ -534,6 +552,11 @@
     } else {
       c.status = 'ACTIVE';
     }
+    if (typeof f.transferredFrom === 'string' && f.transferredFrom) {
+      // handed over: the previous agent and the note (from the offer) above the conversation
+      c.transfer = Object.assign({}, c.transfer || {}, { fromAgentId: f.transferredFrom });
+    }
+    renderHandover(c);
     // whatever this desktop has not seen of the chat (all of it when new: a transferred chat's earlier messages too)
     send({ type: 'resume', chatId: c.chatId, afterSeq: c.lastSeq });
     if (accepted.delete(f.chatId) || !selected) {
@@ -549,6 +572,7 @@
       unread: 0, readSent: 0, visitorReadUpTo: 0, tags: [],
       history: offer ? offer.history : null, notes: offer ? offer.notes : null, historyStatus: offer ? offer.historyStatus : null,
       suggestions: offer && offer.suggestions ? offer.suggestions : null,
+      transfer: offer && offer.transfer ? offer.transfer : null,
       typingOn: false, typingTimer: null, transferring: false, canned: [], cannedIndex: 0, cannedAsked: 0, tagsDirty: false,
     };
     c.el = chatPane(c);
@@ -587,6 +611,7 @@
     const closeButton = h('button', { type: 'button', class: 'danger-ghost', onclick: () => confirmClose(c) }, 'Close chat');
     const dismissButton = h('button', { type: 'button', class: 'ghost', hidden: true, onclick: () => dismissChat(c.chatId) }, 'Remove from desk');
     const transferNote = h('p', { class: 'chat-note', hidden: true, role: 'status' });
+    const handover = h('div', { class: 'handover', hidden: true });
     const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation with ' + name });
     const typing = h('div', { class: 'typing', hidden: true, 'aria-live': 'polite' });
     const scroller = h('div', { class: 'log-scroll' }, log, typing);
@@ -617,7 +642,7 @@
           h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
           h('div', { class: 'chat-head-text' }, title, meta),
           h('div', { class: 'chat-actions' }, transferButton, closeButton, dismissButton)),
-        transferNote, scroller, composer, closedBar),
+        transferNote, handover, scroller, composer, closedBar),
       context);
 
     composer.addEventListener('submit', (e) => { e.preventDefault(); sendReply(c); });
@@ -632,7 +657,12 @@
       }
     });
     return { tab, tabCount, tabState, pane, title, meta, log, scroller, typing, input, canned, composer, closedBar, transferButton,
-      closeButton, dismissButton, transferNote, customer, suggestions, history, tagList, tagInput, tagStatus };
+      closeButton, dismissButton, transferNote, handover, customer, suggestions, history, tagList, tagInput, tagStatus };
+  }
+
+  function renderHandover(c) {
+    c.el.handover.hidden = !c.transfer;
+    c.el.handover.replaceChildren(...(c.transfer ? [handoverBlock(c.transfer, 'handover-body')] : []));
   }
 
   function section(titleText, bodyEl, cls) {

@@ -17,24 +17,37 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The pages in a real browser: playwright-core (npm, installed here with {@code npm ci} from the committed lock file)
- * drives Debian's Chromium ({@code /usr/bin/chromium}, or {@code -De2e.chromium=}) through src/test/browser/chat-flow.mjs
- * against the system E2eSystem started from the packaged jars. The script completes a chat in two browser contexts:
- * the visitor on /demo/ (the widget) and the agent on /agent/ (offer, accept, messages both ways, typing and read
- * indicators, a suggestion inserted, a canned response, tags, a reload that resumes, the visitor's and then the desk's
- * connection cut and resumed without loss or duplicates, close and the survey), shows the
- * widget out of hours, runs a second chat from a page on another origin (CORS and the socket's Origin check), and checks
- * that {@code <img src=x onerror=alert(1)>} as a name and as messages stays text. This test asserts the script's exit
- * code and output, then reads the chat back from history-service. No browser or no node: it fails, it never skips.
- * Screenshots: target/screenshots/; the script's output: target/browser/chat-flow.log.
+ * drives Debian's Chromium ({@code /usr/bin/chromium}, or {@code -De2e.chromium=}) through two scripts in
+ * src/test/browser against the system E2eSystem started from the packaged jars.
+ *
+ * <p>chat-flow.mjs completes a chat in several browser contexts: the visitor on /demo/ (the widget) and the agent on
+ * /agent/ (offer, accept, messages both ways, typing and read indicators, a suggestion inserted, a canned response, tags,
+ * a second window that knows the presence and load at once, a reload that resumes, the visitor's and then the desk's
+ * connection cut and resumed without loss or duplicates), transfers it to a second agent (the first desk loses it, the
+ * second gets the offer with the note and the whole conversation, the widget shows the new agent), which closes it (the
+ * survey); shows the widget out of hours, runs a second chat from a page on another origin (CORS and the socket's Origin
+ * check), and checks that {@code <img src=x onerror=alert(1)>} as a name and as messages stays text. The test then reads
+ * the chat back from history-service.
+ *
+ * <p>dashboard-flow.mjs watches /dashboard/ as a supervisor while chats are started and closed and an agent works:
+ * the queue's waiting chats and agents available, the agent's presence and load on screen match routing-service's live
+ * view at every step, an alert appears when the queue breaks its target, today's figures match history-service's.
+ *
+ * <p>No browser or no node: it fails, it never skips. Screenshots: target/screenshots/; the scripts' output:
+ * target/browser/chat-flow.log and dashboard-flow.log.
  */
 @ExtendWith(E2eSystem.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserIT {
 
     private static final Path SOURCES = Path.of("src/test/browser").toAbsolutePath();
@@ -50,6 +63,17 @@ class BrowserIT {
     private static final String ARTICLE_TITLE = "Refund of a double charge";
     private static final String CANNED_TEXT = "I have started the refund for you, {agent} here. It reaches your card within 5 to 10 business days.";
     private static final String PAYLOAD = "<img src=x onerror=alert(1)>";
+    // the agent the chat is transferred to (chat-flow.mjs's TRANSFER_NOTE and SECOND_REPLY)
+    private static final String SECOND_AGENT_ID = "boris";
+    private static final String SECOND_AGENT_NAME = "Boris Ivanov";
+    private static final String TRANSFER_NOTE = "Refund started <b>today</b>; the customer may ask for the confirmation e-mail";
+    private static final String SECOND_REPLY = "Hello again, I have taken over: your refund confirmation is on its way.";
+    // the dashboard's queue (the form's topic "returns"), its only agent, and a queue whose name is markup
+    private static final String DASH_QUEUE_ID = "browser-returns";
+    private static final String DASH_QUEUE_NAME = "Returns & exchanges";
+    private static final String DASH_AGENT_ID = "dana";
+    private static final int DASH_AGENT_CAP = 3;
+    private static final String MARKUP_QUEUE_ID = "browser-markup";
 
     private static E2eSystem.Running system;
     private static Http http;
@@ -65,31 +89,49 @@ class BrowserIT {
         run(List.of("node", "--version"), WORK.getParent(), Duration.ofSeconds(30), "node --version (Node.js 20 or newer is needed)");
         // the script and its lock file, installed under target/ (node_modules is never committed)
         Files.createDirectories(WORK);
-        for (String f : List.of("package.json", "package-lock.json", "chat-flow.mjs")) {
+        for (String f : List.of("package.json", "package-lock.json", "chat-flow.mjs", "dashboard-flow.mjs")) {
             Files.copy(SOURCES.resolve(f), WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
         run(List.of("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"), WORK, Duration.ofMinutes(5), "npm ci (playwright-core)");
+        Files.createDirectories(SCREENSHOTS);
+        try (var old = Files.list(SCREENSHOTS)) { // this run's screenshots only
+            for (Path p : old.filter(p -> p.toString().endsWith(".png")).toList()) {
+                Files.delete(p);
+            }
+        }
+        seed();
     }
 
-    @Test
-    void aWholeChatThroughTheWidgetAndTheAgentDesktop() throws Exception {
+    /** The form, queues, rules, agents and knowledge both scripts use, through the public REST APIs. */
+    private static void seed() throws Exception {
         String admin = system.token("admin-browser", Duration.ofHours(1), "admin");
         String session = system.url("session-service", "");
-
-        // ------------------------------------------------------------ seed through the public REST APIs
         http.put(system.url("routing-service", "/api/v1/forms/default"), admin, """
                 {"fields":[{"name":"topic","type":"select","required":true,"options":["billing","delivery","returns"]},
                            {"name":"language","type":"select","options":["en","ru"]},
                            {"name":"email","type":"email"}]}""").expect2xx();
         http.put(system.url("routing-service", "/api/v1/queues/" + QUEUE_ID), admin, """
                 {"name":"Shop support","requiredSkills":{"shop-browser":1},"priority":0,"offerTimeoutSeconds":120}""").expect2xx();
+        // the dashboard's queue: a service-level target of 5 s, so that waiting chats break it soon
+        http.put(system.url("routing-service", "/api/v1/queues/" + DASH_QUEUE_ID), admin, """
+                {"name":"%s","requiredSkills":{"returns-browser":1},"priority":0,"offerTimeoutSeconds":120,
+                 "serviceLevelTargetSeconds":5}""".formatted(DASH_QUEUE_NAME)).expect2xx();
+        http.put(system.url("routing-service", "/api/v1/queues/" + MARKUP_QUEUE_ID), admin, """
+                {"name":"%s","requiredSkills":{"nobody-has-this":1}}""".formatted(PAYLOAD)).expect2xx();
         http.put(system.url("routing-service", "/api/v1/routing/rules"), admin, """
-                [{"id":"shop","when":{},"queueId":"%s"}]""".formatted(QUEUE_ID)).expect2xx();
+                [{"id":"returns","when":{"topic":"returns"},"queueId":"%s"},
+                 {"id":"shop","when":{},"queueId":"%s"}]""".formatted(DASH_QUEUE_ID, QUEUE_ID)).expect2xx();
         // the picture comes from session-service itself (the pages' policy allows this origin and https: images)
         http.put(system.url("routing-service", "/api/v1/agents/" + AGENT_ID), admin, """
                 {"displayName":"%s","title":"%s","avatarUrl":"%s/demo/img/avatar-anna.svg",
                  "skills":{"shop-browser":5,"billing":5},"maxConcurrentChats":4}""".formatted(AGENT_NAME, AGENT_TITLE, session))
                 .expect2xx();
+        http.put(system.url("routing-service", "/api/v1/agents/" + SECOND_AGENT_ID), admin, """
+                {"displayName":"%s","title":"Refunds","skills":{"shop-browser":3},"maxConcurrentChats":4}""".formatted(SECOND_AGENT_NAME))
+                .expect2xx();
+        http.put(system.url("routing-service", "/api/v1/agents/" + DASH_AGENT_ID), admin, """
+                {"displayName":"Dana Kovač","title":"Returns","skills":{"returns-browser":4},"maxConcurrentChats":%d}"""
+                .formatted(DASH_AGENT_CAP)).expect2xx();
         http.put(system.url("knowledge-service", "/api/v1/kb/articles/" + ARTICLE_ID), admin, """
                 {"title":"%s",
                  "body":"When you were charged twice for one order, the second charge is usually a temporary card hold that your bank releases within 3 to 5 business days. If both payments are completed we refund the duplicate payment in full within 5 to 10 business days.",
@@ -99,34 +141,29 @@ class BrowserIT {
         // the widget's configuration reflects the seed (session-service caches it for 30 s: this is its first read)
         JsonNode config = http.get(session + "/api/v1/widget/config?formId=default", null).expect(200).json();
         assertThat(config.path("open").asBoolean()).as("widget config %s", config).isTrue();
+    }
+
+    @Test
+    @Order(1)
+    void aWholeChatThroughTheWidgetAndTheAgentDesktop() throws Exception {
+        String admin = system.token("admin-browser", Duration.ofHours(1), "admin");
+        String session = system.url("session-service", "");
 
         // ------------------------------------------------------------ the browser
         String agentToken = system.token(AGENT_ID, Duration.ofHours(1), "agent");
-        Files.createDirectories(SCREENSHOTS);
-        try (var old = Files.list(SCREENSHOTS)) { // this run's screenshots only
-            for (Path p : old.filter(p -> p.toString().endsWith(".png")).toList()) {
-                Files.delete(p);
-            }
-        }
-        Path output = WORK.resolve("chat-flow.log");
-        ProcessBuilder pb = new ProcessBuilder("node", "chat-flow.mjs").directory(WORK.toFile())
-                .redirectErrorStream(true).redirectOutput(output.toFile());
-        pb.environment().putAll(Map.of("BASE_URL", session, "AGENT_TOKEN", agentToken, "AGENT_NAME", AGENT_NAME,
+        Map<String, String> env = new java.util.HashMap<>(Map.of("BASE_URL", session, "AGENT_TOKEN", agentToken, "AGENT_NAME", AGENT_NAME,
                 "AGENT_TITLE", AGENT_TITLE, "ARTICLE_TITLE", ARTICLE_TITLE, "CANNED_TEXT", CANNED_TEXT, "DESK_NAME", "Anna",
                 "SCREENSHOTS", SCREENSHOTS.toString(), "CHROMIUM", CHROMIUM));
-        pb.environment().put("OTHER_SITE_PORT", Integer.toString(system.otherSitePort));
-        Process node = pb.start();
-        boolean finished = node.waitFor(6, TimeUnit.MINUTES);
-        if (!finished) {
-            node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        String out = Files.readString(output);
-        System.out.println(out);
-        assertThat(finished).as("the browser flow finished within 6 minutes; output:\n%s", out).isTrue();
-        assertThat(node.exitValue()).as("the browser flow's exit code; output:\n%s", out).isZero();
+        env.put("AGENT_ID", AGENT_ID);
+        env.put("OTHER_SITE_PORT", Integer.toString(system.otherSitePort));
+        env.put("SECOND_AGENT_ID", SECOND_AGENT_ID);
+        env.put("SECOND_AGENT_NAME", SECOND_AGENT_NAME);
+        env.put("SECOND_AGENT_TOKEN", system.token(SECOND_AGENT_ID, Duration.ofHours(1), "agent"));
+        String out = script("chat-flow", env, Duration.ofMinutes(8));
         assertThat(out).contains("BROWSER FLOW PASSED");
-        for (String shot : List.of("02-demo-shop.png", "05-agent-offer.png", "07-agent-chat.png", "10-widget-survey.png", "14-widget-offline.png",
-                "13-widget-other-site.png")) {
+        for (String shot : List.of("02-demo-shop.png", "05-agent-offer.png", "07-agent-chat.png", "07b-agent-fresh-window.png",
+                "09-agent-transfer-dialog.png", "09a-agent-transferred-away.png", "09b-second-agent-offer.png", "09c-second-agent-chat.png",
+                "09d-widget-transferred.png", "10-widget-survey.png", "14-widget-offline.png", "13-widget-other-site.png")) {
             assertThat(SCREENSHOTS.resolve(shot)).as("screenshot").isRegularFile();
         }
 
@@ -152,8 +189,55 @@ class BrowserIT {
         List<String> texts = new ArrayList<>();
         t.path("messages").forEach(x -> texts.add(x.path("from").asText() + ": " + x.path("text").asText()));
         assertThat(texts).contains("visitor: " + PAYLOAD, "agent: " + PAYLOAD, "visitor: Yes, thank you!",
-                "agent: " + CANNED_TEXT.replace("{agent}", "Anna"));
+                "agent: " + CANNED_TEXT.replace("{agent}", "Anna"), "agent: " + SECOND_REPLY);
         assertThat(texts).as("each message once").doesNotHaveDuplicates();
+        // the transfer: from the first agent to the second, with the note as typed
+        assertThat(t.path("transfers").size()).as("transfers in %s", t.path("transfers")).isEqualTo(1);
+        assertThat(t.path("transfers").get(0).path("fromAgentId").asText()).isEqualTo(AGENT_ID);
+        assertThat(t.path("transfers").get(0).path("agentId").asText()).isEqualTo(SECOND_AGENT_ID);
+        assertThat(t.path("transfers").get(0).path("note").asText()).isEqualTo(TRANSFER_NOTE);
+        assertThat(t.path("agents").toString()).contains("\"" + AGENT_ID + "\"", "\"" + SECOND_AGENT_ID + "\"");
+    }
+
+    @Test
+    @Order(2)
+    void theSupervisorDashboardShowsTheSystemsState() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("BASE_URL", system.url("session-service", ""));
+        env.put("ROUTING_URL", system.url("routing-service", ""));
+        env.put("SUPERVISOR_TOKEN", system.token("sup-browser", Duration.ofHours(1), "supervisor"));
+        env.put("AGENT_TOKEN", system.token(DASH_AGENT_ID, Duration.ofHours(1), "agent"));
+        env.put("AGENT_ID", DASH_AGENT_ID);
+        env.put("AGENT_CAP", Integer.toString(DASH_AGENT_CAP));
+        env.put("QUEUE_ID", DASH_QUEUE_ID);
+        env.put("QUEUE_NAME", DASH_QUEUE_NAME);
+        env.put("MARKUP_QUEUE_ID", MARKUP_QUEUE_ID);
+        env.put("SCREENSHOTS", SCREENSHOTS.toString());
+        env.put("CHROMIUM", CHROMIUM);
+        String out = script("dashboard-flow", env, Duration.ofMinutes(8));
+        assertThat(out).contains("DASHBOARD FLOW PASSED");
+        for (String shot : List.of("20-dashboard-sign-in.png", "21-dashboard-live.png", "22-dashboard-alert.png",
+                "22b-dashboard-alert-full.png", "23-dashboard-today.png")) {
+            assertThat(SCREENSHOTS.resolve(shot)).as("screenshot").isRegularFile();
+        }
+    }
+
+    /** Runs src/test/browser/{name}.mjs with node; fails unless it exits 0 in time. Its output: target/browser/{name}.log. */
+    private static String script(String name, Map<String, String> env, Duration timeout) throws IOException, InterruptedException {
+        Path output = WORK.resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder("node", name + ".mjs").directory(WORK.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().putAll(env);
+        Process node = pb.start();
+        boolean finished = node.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+        if (!finished) {
+            node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(output);
+        System.out.println(out);
+        assertThat(finished).as("%s finished within %s; output:\n%s", name, timeout, out).isTrue();
+        assertThat(node.exitValue()).as("%s's exit code; output:\n%s", name, out).isZero();
+        return out;
     }
 
     /** Runs a command to its end; fails with its output unless it exits 0. */

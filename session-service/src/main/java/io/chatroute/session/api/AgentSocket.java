@@ -39,10 +39,12 @@ public class AgentSocket {
     private final ObjectMapper mapper;
 
     private final Signals signals;
+    private final CurrentPresence current;
 
     public AgentSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, AgentPresence presence,
-                       ObjectMapper mapper, Signals signals) {
+                       ObjectMapper mapper, Signals signals, CurrentPresence current) {
         this.signals = signals;
+        this.current = current;
         this.chats = chats;
         this.registry = registry;
         this.delivery = delivery;
@@ -50,13 +52,17 @@ public class AgentSocket {
         this.mapper = mapper;
     }
 
-    /** Registered first, then told its open offers and active chats: nothing falls between the two. */
+    /**
+     * Registered first, then told its open offers and active chats: nothing falls between the two. Then (without
+     * waiting) its current presence and load, from routing-service (an addition, {@link CurrentPresence}).
+     */
     @OnOpen
     public void open(WebSocketConnection connection) {
         String agentId = agentId(connection);
         registry.addAgent(agentId, connection);
         presence.opened(agentId);
         delivery.agentConnected(connection, agentId, resumeFrom(connection));
+        current.tell(connection, agentId);
     }
 
     /** {@code ?resume=chatId:seq,chatId:seq} (an addition): the desktop's last seq per chat, at most 20 chats. */

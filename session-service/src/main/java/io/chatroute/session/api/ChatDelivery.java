@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.messaging.CustomerContext;
 import io.chatroute.session.persistence.ChatStore;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -79,9 +80,12 @@ public class ChatDelivery {
     /** The agent a chat is offered to, for the offers this instance delivered (suggestions go there too). */
     private final Map<String, String> offeredTo = new ConcurrentHashMap<>();
     private final CustomerContext customers;
+    private final SessionConfig config;
 
-    public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, CustomerContext customers, ObjectMapper mapper) {
+    public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, CustomerContext customers,
+                        ObjectMapper mapper, SessionConfig config) {
         this.customers = customers;
+        this.config = config;
         this.registry = registry;
         this.store = store;
         this.chats = chats;
@@ -217,8 +221,12 @@ public class ChatDelivery {
         offeredTo.put(chatId, agentId);
         CompletableFuture<String> late = customers.addTo(frame, d.path("visitor").path("customerId").asText(null), chatId);
         String text = frame.toString();
+        String kept = keptSuggestions(chatId);
         for (WebSocketConnection c : agents) {
             ConnectionRegistry.send(c, text);
+            if (kept != null) {
+                ConnectionRegistry.send(c, kept);
+            }
         }
         if (late != null) {
             late.thenAccept(f -> agents.forEach(c -> ConnectionRegistry.send(c, f)));
@@ -231,11 +239,17 @@ public class ChatDelivery {
     }
 
     /**
-     * kb.suggested: to the agent connections holding the chat, or to the agent it is offered to. No store read:
-     * suggestions for a chat nobody here holds or was offered are not for this instance's sockets.
+     * kb.suggested: kept in Redis first (the latest non-empty ones, {@code chatroute.suggestions.keep}), then to the
+     * agent connections holding the chat, or to the agent it is offered to. Suggestions that arrive before the offer
+     * (those for the first message usually do) go out with the offer or the assignment instead: {@link #offered} reads
+     * what is kept after it noted the offer, this keeps before it looks for the offer, so one of the two sees the other.
      */
     public void suggestions(JsonNode d) {
         String chatId = d.path("chatId").asText();
+        if (d.path("items").isArray() && !d.path("items").isEmpty() && d.path("forSeq").canConvertToLong()) {
+            store.keepSuggestions(chatId, d.get("forSeq").asLong(), d.get("items").toString(),
+                    config.suggestions().keep());
+        }
         Set<WebSocketConnection> to = holders(chatId);
         if (to.isEmpty()) {
             to = registry.agents(offeredTo.get(chatId));
@@ -270,6 +284,10 @@ public class ChatDelivery {
                 ObjectNode offer = offerFrame(chatId, chat);
                 CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
                 ConnectionRegistry.send(c, offer.toString());
+                String kept = keptSuggestions(chatId);
+                if (kept != null) {
+                    ConnectionRegistry.send(c, kept);
+                }
                 if (late != null) {
                     late.thenAccept(f -> ConnectionRegistry.send(c, f));
                 }
@@ -439,6 +457,11 @@ public class ChatDelivery {
                 cur.byChat.put(chatId, new Range(0, 0));
                 fill(c, cur, chatId, lastSeq, AGENT);
             }
+            // the suggestions kept for the chat (also those of the first message, and after a reload or a transfer)
+            String kept = keptSuggestions(chatId);
+            if (kept != null) {
+                ConnectionRegistry.send(c, kept);
+            }
         } finally {
             cur.lock.unlock();
         }
@@ -515,6 +538,19 @@ public class ChatDelivery {
     public boolean hasSocketsFor(String chatId) {
         return !registry.visitors(chatId).isEmpty() || !holders(chatId).isEmpty()
                 || !registry.agents(offeredTo.get(chatId)).isEmpty();
+    }
+
+    /** A {@code suggestions} frame of what is kept for the chat, or null. */
+    private String keptSuggestions(String chatId) {
+        ChatStore.Suggestions kept = store.suggestions(chatId);
+        if (kept == null) {
+            return null;
+        }
+        ObjectNode f = Frames.frame(mapper, "suggestions");
+        f.put("chatId", chatId);
+        f.put("forSeq", kept.forSeq());
+        f.set("items", read(kept.items()));
+        return f.toString();
     }
 
     /** The agent sockets on this instance that hold the chat, or the offered agent's (typing goes there too). */

@@ -10,9 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * routing-service's {@code stats.updated} as dashboard frames: {@code stats} (the body of {@code GET /api/v1/stats/live})
- * to every supervisor socket, and {@code alert {queueId, kind, detail}} when a queue starts breaking its target
- * (each alert once, until it clears and comes back). A new socket gets the latest view at once.
+ * routing-service's {@code stats.updated} as dashboard frames: {@code stats} (the body of
+ * {@code GET /api/v1/stats/live} plus {@code alerts}, the alerts in force) to every supervisor socket, and
+ * {@code alert {queueId, kind, detail}} when a queue starts breaking its target (each alert once, until it clears and
+ * comes back). A new socket gets the latest view at once.
  */
 @ApplicationScoped
 public class DashboardFeed {
@@ -34,6 +35,9 @@ public class DashboardFeed {
         stats.set("day", d.get("day"));
         stats.set("queues", d.path("queues"));
         stats.set("agents", d.path("agents"));
+        // an addition: the alerts in force now, so a page that opens later (or missed an alert frame) shows them and
+        // sees them clear
+        stats.set("alerts", d.path("alerts").isArray() ? d.get("alerts") : mapper.createArrayNode());
         latest = stats.toString();
         registry.dashboards().forEach(c -> ConnectionRegistry.send(c, latest));
         Set<String> now = new HashSet<>();

@@ -1,9 +1,6 @@
 package io.chatroute.session.api;
 
-import java.util.function.Supplier;
-
 import org.eclipse.microprofile.rest.client.inject.RestClient;
-import org.jboss.logging.Logger;
 
 import io.chatroute.session.domain.Caller;
 import io.chatroute.session.domain.ChatRequestValidator;
@@ -15,7 +12,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -23,13 +19,11 @@ import jakarta.ws.rs.core.Response;
  * A pass-through to knowledge-service for the agent desktop, so the page talks to its own origin only (its CSP keeps
  * {@code connect-src 'self'}, and knowledge-service needs no CORS): canned responses by shortcut prefix and an
  * article's full text. The caller's token goes on unchanged; knowledge-service's answer (2xx or 4xx, problem bodies
- * included) comes back as it is; no answer is a 503 {@code knowledge-unavailable} with Retry-After.
+ * included) comes back as it is; no answer is a 503 {@code knowledge-unavailable} with Retry-After ({@link PassThrough}).
  */
 @Path("/api/v1/kb")
 @Produces(MediaType.APPLICATION_JSON)
 public class KnowledgeResource {
-
-    private static final Logger LOG = Logger.getLogger(KnowledgeResource.class);
 
     private final KnowledgeClient knowledge;
 
@@ -49,7 +43,7 @@ public class KnowledgeResource {
         if (language != null && language.length() > 35) {
             throw ChatException.field("language", "must be a language code");
         }
-        return relay("canned", () -> knowledge.canned(authorization, prefix, language));
+        return PassThrough.relay("knowledge", "canned", () -> knowledge.canned(authorization, prefix, language));
     }
 
     /** {@code GET /api/v1/kb/articles/{id}}: one article (title, body, language, tags). */
@@ -60,35 +54,6 @@ public class KnowledgeResource {
         if (!ChatRequestValidator.validFormId(id)) {
             throw ChatException.field("id", "must be 1..100 characters of A-Z a-z 0-9 . _ : -");
         }
-        return relay("article", () -> knowledge.article(authorization, id));
-    }
-
-    private static Response relay(String what, Supplier<Response> call) {
-        Response response;
-        try {
-            response = call.get();
-        } catch (WebApplicationException e) {
-            response = e.getResponse();
-        } catch (Exception e) {
-            LOG.warnf("knowledge-service unreachable for %s (%s)", what, e.toString());
-            return unavailable();
-        }
-        try (Response r = response) {
-            int status = r.getStatus();
-            if (status >= 500 || status == 401) {
-                // 401: knowledge-service refused a token session-service accepted (a key mismatch between the
-                // two): a fault of the deployment, not of the caller
-                LOG.warnf("knowledge-service answered %d for %s", status, what);
-                return unavailable();
-            }
-            String body = r.hasEntity() ? r.readEntity(String.class) : "";
-            String type = r.getMediaType() == null ? MediaType.APPLICATION_JSON : r.getMediaType().toString();
-            return Response.status(status).entity(body).type(type).header("Cache-Control", "private, no-store").build();
-        }
-    }
-
-    private static Response unavailable() {
-        return Response.fromResponse(Problem.response(503, "knowledge-unavailable",
-                "the knowledge base cannot be reached right now; try again in a moment", null)).header("Retry-After", "5").build();
+        return PassThrough.relay("knowledge", "article", () -> knowledge.article(authorization, id));
     }
 }

@@ -63,6 +63,15 @@ public interface SessionConfig {
         Duration visitorToken();
     }
 
+    Suggestions suggestions();
+
+    /** The knowledge-base suggestions session-service keeps per chat (for offers and assignments that come later). */
+    interface Suggestions {
+        /** How long a chat's latest suggestions are kept after they arrived. */
+        @WithDefault("1h")
+        Duration keep();
+    }
+
     /** How long a processed event id is remembered. */
     @WithDefault("7d")
     Duration processedTtl();

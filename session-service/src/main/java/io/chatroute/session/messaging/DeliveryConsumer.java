@@ -106,12 +106,11 @@ public class DeliveryConsumer {
     }
 
     /**
-     * A message or a suggestion for a chat none of this instance's sockets takes part in (the record key is the chat
-     * id): with several instances, most messages are for the others' sockets.
+     * A message for a chat none of this instance's sockets takes part in (the record key is the chat id): with several
+     * instances, most messages are for the others' sockets. (A suggestion is always read: it is kept for the offer.)
      */
     private boolean forSocketsElsewhere(IncomingEvent e) {
-        return ("chat.message.posted".equals(e.type()) || "kb.suggested".equals(e.type()))
-                && e.key() != null && !delivery.hasSocketsFor(e.key());
+        return "chat.message.posted".equals(e.type()) && e.key() != null && !delivery.hasSocketsFor(e.key());
     }
 
     private static boolean delivers(String type) {
@@ -173,18 +172,28 @@ public class DeliveryConsumer {
                 ObjectNode f = Frames.frame(mapper, "presence");
                 f.set("status", d.get("status"));
                 f.set("reason", d.get("reason"));
-                send(registry.agents(Projector.text(d, "agentId")), f);
+                sendLive(registry.agents(Projector.text(d, "agentId")), f);
             }
             case "agent.capacity.changed" -> {
                 ObjectNode f = Frames.frame(mapper, "capacity");
                 f.set("active", d.get("active"));
                 f.set("max", d.get("max"));
-                send(registry.agents(Projector.text(d, "agentId")), f);
+                sendLive(registry.agents(Projector.text(d, "agentId")), f);
             }
             default -> {
                 // not for sockets
             }
         }
+    }
+
+    /**
+     * A presence or capacity frame: the connection is marked, so routing's answer to the socket's opening is not sent
+     * after it (CurrentPresence).
+     */
+    private static void sendLive(Set<io.quarkus.websockets.next.WebSocketConnection> to, ObjectNode frame) {
+        String text = frame.toString();
+        String type = frame.path("type").asText();
+        to.forEach(c -> io.chatroute.session.api.CurrentPresence.sendLive(c, type, text));
     }
 
     private static void send(Set<io.quarkus.websockets.next.WebSocketConnection> to, ObjectNode frame) {

@@ -3,8 +3,11 @@ package io.chatroute.session.messaging;
 import java.util.Map;
 
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+import io.smallrye.mutiny.Uni;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -17,7 +20,9 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** routing-service's form evaluation and form availability (architecture.md, "Internal REST call"). */
+/**
+ * routing-service's form evaluation, form availability and an agent's state (architecture.md, "Internal REST call").
+ */
 @RegisterRestClient(configKey = "routing")
 @Path("/api/v1")
 public interface RoutingClient {
@@ -41,4 +46,18 @@ public interface RoutingClient {
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 2000, successThreshold = 1,
             skipOn = WebApplicationException.class)
     Response availability(@HeaderParam("Authorization") String authorization, @PathParam("formId") String formId);
+
+    /**
+     * An agent's profile, presence and load, asked (without blocking) when one of its sockets opens, so the desktop
+     * learns its current presence at once (CurrentPresence). Asked again once after a timeout or no answer (the first
+     * call of a freshly started instance on a busy machine can take longer); never after an answer such as 404.
+     */
+    @GET
+    @Path("/agents/{agentId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Timeout(3000)
+    @Retry(maxRetries = 1, delay = 200, abortOn = WebApplicationException.class)
+    @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 2000, successThreshold = 1,
+            skipOn = WebApplicationException.class)
+    Uni<Response> agent(@HeaderParam("Authorization") String authorization, @PathParam("agentId") String agentId);
 }

@@ -161,6 +161,24 @@ public class ChatStore {
         return scripts.eval(Scripts.RATE_WINDOW, List.of(Keys.startRate(address)), List.of("60000")).value().toLong();
     }
 
+    /** The chat's latest suggestions: {@code forSeq} and {@code items} (a JSON array). */
+    public record Suggestions(long forSeq, String items) {
+    }
+
+    /** Keeps a chat's suggestions for {@code ttl}, unless suggestions for a later message are kept already. */
+    public void keepSuggestions(String chatId, long forSeq, String items, Duration ttl) {
+        scripts.eval(Scripts.KEEP_SUGGESTIONS, List.of(Keys.suggestions(chatId)),
+                List.of(Long.toString(forSeq), items, Long.toString(ttl.toMillis())));
+    }
+
+    /** The chat's kept suggestions, or null. */
+    public Suggestions suggestions(String chatId) {
+        Map<String, String> kept = hashes.hgetall(Keys.suggestions(chatId));
+        String forSeq = kept.get("forSeq");
+        String items = kept.get("items");
+        return forSeq == null || items == null ? null : new Suggestions(Long.parseLong(forSeq), items);
+    }
+
     /** Keeps this instance's heartbeat alive for ttl. */
     public void heartbeat(String instanceId, Duration ttl) {
         values.setex(Keys.instance(instanceId), ttl.toSeconds(), "1");

@@ -22,6 +22,14 @@ public final class Keys {
         return "session:chat:" + chatId + ":client-msgs";
     }
 
+    /**
+     * Addition: the chat's latest knowledge-base suggestions (hash forSeq, items), kept briefly for the offers and
+     * assignments that come after them.
+     */
+    public static String suggestions(String chatId) {
+        return "session:chat:" + chatId + ":suggestions";
+    }
+
     /** The chats offered or assigned to an agent (a set maintained by the projection). */
     public static String agentChats(String agentId) {
         return "session:agent:" + agentId + ":chats";

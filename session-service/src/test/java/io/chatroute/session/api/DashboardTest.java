@@ -67,6 +67,10 @@ class DashboardTest {
             assertThat(dashboard.ofType("alert")).hasSize(1);
             assertThat(dashboard.ofType("alert").get(0).path("kind").asText()).isEqualTo("wait-over-target");
             assertThat(dashboard.ofType("alert").get(0).path("queueId").asText()).isEqualTo("billing");
+            // each stats frame carries the alerts in force (an addition): none at first, then the queue's
+            assertThat(dashboard.ofType("stats").get(0).path("alerts").isArray()).isTrue();
+            assertThat(dashboard.ofType("stats").get(0).path("alerts")).isEmpty();
+            assertThat(dashboard.ofType("stats").get(2).path("alerts").get(0).path("kind").asText()).isEqualTo("wait-over-target");
 
             dashboard.send("{\"type\":\"hello\"}");
             await().atMost(WAIT).until(() -> !dashboard.ofType("error").isEmpty());
@@ -75,6 +79,8 @@ class DashboardTest {
         try (WsClient late = WsClient.connect("/ws/dashboard?token=" + TestTokens.admin())) {
             await().atMost(WAIT).until(() -> !late.ofType("stats").isEmpty());
             assertThat(late.ofType("stats").get(0).path("queues").get(0).path("waiting").asInt()).isEqualTo(3);
+            // it missed the alert frame, but sees the alert in force
+            assertThat(late.ofType("stats").get(0).path("alerts").get(0).path("queueId").asText()).isEqualTo("billing");
         }
     }
 }

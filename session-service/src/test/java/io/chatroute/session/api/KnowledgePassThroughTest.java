@@ -19,6 +19,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
 @QuarkusTestResource(RoutingStub.class)
 @QuarkusTestResource(KnowledgeStub.class)
+@QuarkusTestResource(HistoryStub.class) // the same resources as HistoryPassThroughTest: one application for the three
 class KnowledgePassThroughTest {
 
     @Test

@@ -22,7 +22,7 @@ import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 
 /**
- * The pages served from the jar: /widget.js, /demo/, /agent/, under a strict Content-Security-Policy. What they do in
+ * The pages served from the jar: /widget.js, /demo/, /agent/, /dashboard/, under a strict Content-Security-Policy. What they do in
  * a browser is checked by deploy/e2e's BrowserIT; here: that they are served, with the headers, and that their
  * sources keep the rules a strict CSP and "text is text" need (no inline script or style, no HTML from strings).
  */
@@ -30,9 +30,12 @@ import io.restassured.response.Response;
 @QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
 @QuarkusTestResource(RoutingStub.class)
 @QuarkusTestResource(KnowledgeStub.class)
+@QuarkusTestResource(HistoryStub.class) // the same resources as HistoryPassThroughTest: one application for the three
 class PagesTest {
 
     private static final Path PAGES = Path.of("src/main/resources/META-INF/resources");
+    /** sha256 of chart.js 4.6.1's dist/chart.umd.min.js as npm serves it (README, "The supervisor dashboard"). */
+    private static final String CHART_JS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2";
 
     private static ExtractableResponse<Response> get(String path) {
         return given().redirects().follow(false).get(path).then().extract();
@@ -43,7 +46,9 @@ class PagesTest {
         for (String[] page : List.of(new String[] {"/widget.js", "javascript"}, new String[] {"/widget.css", "text/css"},
                 new String[] {"/demo/", "text/html"}, new String[] {"/demo/demo.css", "text/css"}, new String[] {"/demo/img/logo.svg", "svg"},
                 new String[] {"/agent/", "text/html"}, new String[] {"/agent/agent.js", "javascript"},
-                new String[] {"/agent/agent.css", "text/css"})) {
+                new String[] {"/agent/agent.css", "text/css"}, new String[] {"/dashboard/", "text/html"},
+                new String[] {"/dashboard/dashboard.js", "javascript"}, new String[] {"/dashboard/dashboard.css", "text/css"},
+                new String[] {"/dashboard/vendor/chart.umd.min.js", "javascript"})) {
             ExtractableResponse<Response> r = get(page[0]);
             assertThat(r.statusCode()).as(page[0]).isEqualTo(200);
             assertThat(r.contentType()).as(page[0]).contains(page[1]);
@@ -58,6 +63,23 @@ class PagesTest {
         }
         given().get("/demo/").then().body(containsString("<script src=\"/widget.js\" data-form=\"default\""));
         given().get("/agent/").then().body(containsString("<script src=\"agent.js\" defer></script>"));
+        given().get("/dashboard/").then().body(containsString("<script src=\"vendor/chart.umd.min.js\" defer></script>"))
+                .body(containsString("<script src=\"dashboard.js\" defer></script>"));
+    }
+
+    /**
+     * The dashboard's charting library is Chart.js's own minified build from npm, unchanged, with its licence (the
+     * README says how it was fetched): no CDN, nothing fetched at run time.
+     */
+    @Test
+    void theChartingLibraryIsTheRecordedNpmFile() throws Exception {
+        Path lib = PAGES.resolve("dashboard/vendor/chart.umd.min.js");
+        byte[] bytes = Files.readAllBytes(lib);
+        String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        assertThat(sha256).as("chart.js@4.6.1 package/dist/chart.umd.min.js").isEqualTo(CHART_JS_SHA256);
+        assertThat(new String(bytes, 0, 200, java.nio.charset.StandardCharsets.UTF_8)).contains("Chart.js v4.6.1", "MIT");
+        assertThat(Files.readString(PAGES.resolve("dashboard/vendor/chart.js-LICENSE.md"))).contains("The MIT License");
+        assertThat(get("/dashboard/vendor/chart.umd.min.js").body().asByteArray()).isEqualTo(bytes);
     }
 
     @Test
@@ -66,6 +88,7 @@ class PagesTest {
         assertThat(demo.statusCode()).isEqualTo(301);
         assertThat(demo.header("Location")).isEqualTo("/demo/");
         assertThat(get("/agent").header("Location")).isEqualTo("/agent/");
+        assertThat(get("/dashboard").header("Location")).isEqualTo("/dashboard/");
         assertThat(get("/demo/nothing-here.js").statusCode()).isEqualTo(404);
     }
 
@@ -99,7 +122,7 @@ class PagesTest {
         Pattern html = Pattern.compile("innerHTML|outerHTML|insertAdjacentHTML|document\\.write|\\beval\\s*\\(|new\\s+Function\\s*\\("
                 + "|setAttribute\\(\\s*['\"]style|createContextualFragment|DOMParser|\\bsrcdoc\\b");
         List<Path> scripts = files(".js");
-        assertThat(scripts).extracting(p -> p.getFileName().toString()).contains("widget.js", "agent.js");
+        assertThat(scripts).extracting(p -> p.getFileName().toString()).contains("widget.js", "agent.js", "dashboard.js");
         for (Path js : scripts) {
             var m = html.matcher(Files.readString(js));
             assertThat(m.find()).as("%s uses %s", js, m.hitEnd() ? "" : m.group()).isFalse();

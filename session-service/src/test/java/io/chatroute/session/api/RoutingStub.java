@@ -32,6 +32,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * <p>Also GET /api/v1/forms/{formId}/availability (checked against schemas/api/availability.json): "missing" -> 404,
  * "closed" -> closed with a next opening, anything while {@link #AVAILABILITY_DOWN} is set -> 503; every call counted
  * in {@link #AVAILABILITY_CALLS}.
+ *
+ * <p>And GET /api/v1/agents/{agentId}, asked when an agent socket opens: "routing-known-*" answers AVAILABLE with 1 of 3
+ * chats, "routing-slow-*" the same once {@link #SLOW_AGENT} is released (1.2 s at most), any other id 404.
  */
 public class RoutingStub implements QuarkusTestResourceLifecycleManager {
 
@@ -45,6 +48,10 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
     /** While true, availability answers 503 (routing-service away). */
     static final java.util.concurrent.atomic.AtomicBoolean AVAILABILITY_DOWN = new java.util.concurrent.atomic.AtomicBoolean();
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** "agentId Authorization" of every GET /api/v1/agents/{id}. */
+    static final List<String> AGENT_CALLS = new CopyOnWriteArrayList<>();
+    /** Released by a test: the answer about a "routing-slow-*" agent goes out (else after 1.2 s). */
+    static volatile java.util.concurrent.CountDownLatch SLOW_AGENT = new java.util.concurrent.CountDownLatch(1);
 
     private HttpServer server;
 
@@ -134,6 +141,36 @@ public class RoutingStub implements QuarkusTestResourceLifecycleManager {
                 out.write(bytes);
             }
         });
+        server.createContext("/api/v1/agents/", exchange -> {
+            // GET /api/v1/agents/{id} (session asks it when an agent socket opens): "routing-known-*" AVAILABLE with 1 of
+            // 3 chats, "routing-slow-*" the same after SLOW_AGENT is released (1.2 s at most), anything else 404
+            String agentId = exchange.getRequestURI().getPath().substring("/api/v1/agents/".length());
+            AGENT_CALLS.add(agentId + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            int status = 404;
+            String answer = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}";
+            if (agentId.startsWith("routing-known-") || agentId.startsWith("routing-slow-")) {
+                if (agentId.startsWith("routing-slow-")) {
+                    try {
+                        SLOW_AGENT.await(1200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                status = 200;
+                answer = """
+                        {"id":"%s","displayName":"Known","title":null,"avatarUrl":null,"skills":{},"maxConcurrentChats":3,
+                         "presence":"AVAILABLE","activeChats":1,"statusSince":"2030-01-01T08:00:00Z","lastAssignedAt":null,
+                         "graceUntil":null}""".formatted(agentId);
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", status == 200 ? "application/json" : "application/problem+json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        // the slow agent's answer must not hold up the other endpoints
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
         return Map.of("quarkus.rest-client.routing.url", "http://127.0.0.1:" + server.getAddress().getPort(),
                 "chatroute.routing.token", TOKEN);
