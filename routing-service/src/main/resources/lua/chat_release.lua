@@ -9,10 +9,13 @@
 -- KEYS: chat decisions processed outbox due
 -- ARGV: chatId offerId agentId mode now nowIso ttl cooldownMs idxDelayMs maxSteps reason eventId
 local ck, dk, pk, ob, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local chatId, mode, now = A[1], A[4], tonumber(A[5])
+-- A deadline is claimed first: every instance fires the same due item, and the one that finds it gone does nothing
+-- (NOT_DUE). Were it answered from the marker instead, its replayed follow-up (the agent's slot) would race the
+-- winner's, and whichever came second would count a double release that never happened.
+if mode == 'timeout' and unschedule(due, 'exp|' .. chatId .. '|' .. A[2]) == 0 then return {'NOT_DUE'} end
 local prior = seen(pk)
 if prior then return prior end
-local chatId, mode, now = A[1], A[4], tonumber(A[5])
-if mode == 'timeout' and unschedule(due, 'exp|' .. chatId .. '|' .. A[2]) == 0 then return {'NOT_DUE'} end
 local c = call('HMGET', ck, 'state', 'agentId', 'offerId', 'queueId', 'enqueuedAt', 'epoch', 'overflowAt', 'priority')
 local ok = false
 if c[1] == 'OFFERED' then

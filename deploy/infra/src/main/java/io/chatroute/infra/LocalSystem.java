@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  * Redis ({@link InfraProcess}, a child JVM on free ports) and the four services started from their packaged jars
  * ({@code <root>/<service>/target/quarkus-app/quarkus-run.jar}) as separate JVMs on free loopback ports, configured
  * the way {@code deploy/run-local.sh} configures them. session-service may run as several instances (no sticky
- * routing between them). Any instance can be killed (SIGKILL) and started again on its port. Everything stops on
- * {@link #close()}. Used by deploy/e2e and the load tool ({@code --start}).
+ * routing between them), and so may routing-service (one consumer group); a test may start only some services
+ * ({@link Options#services}). Any instance can be killed (SIGKILL) and started again on its port. Everything stops on
+ * {@link #close()}. Used by deploy/e2e, deploy/routing-it and the load tool ({@code --start}).
  */
 public final class LocalSystem implements AutoCloseable {
 
@@ -39,6 +40,8 @@ public final class LocalSystem implements AutoCloseable {
         String jvmOpts = "";
         int partitions = 2;
         int sessionInstances = 1;
+        int routingInstances = 1;
+        List<String> services = SERVICES;
         boolean fastStart;
         Duration readyTimeout = Duration.ofSeconds(180);
         Consumer<String> say = s -> { };
@@ -76,6 +79,27 @@ public final class LocalSystem implements AutoCloseable {
 
         public Options sessionInstances(int n) {
             this.sessionInstances = n;
+            return this;
+        }
+
+        /** routing-service instances (1 by default), all consuming the same topics in one consumer group. */
+        public Options routingInstances(int n) {
+            this.routingInstances = n;
+            return this;
+        }
+
+        /**
+         * Only these services (all four by default), e.g. routing-service alone for a test that plays session-service
+         * by publishing its events. A service that calls another (session-service, knowledge-service) needs that one too.
+         */
+        public Options services(String... services) {
+            List<String> chosen = List.of(services);
+            for (String s : chosen) {
+                if (!SERVICES.contains(s)) {
+                    throw new IllegalArgumentException("unknown service " + s + "; known: " + SERVICES);
+                }
+            }
+            this.services = SERVICES.stream().filter(chosen::contains).toList();
             return this;
         }
 
@@ -247,7 +271,7 @@ public final class LocalSystem implements AutoCloseable {
     /** Starts the infrastructure and every service, and waits until all are ready. */
     public static LocalSystem start(Options o) {
         Map<String, Path> jars = new LinkedHashMap<>();
-        for (String service : SERVICES) {
+        for (String service : o.services) {
             Path jar = o.root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: package the services first (./mvnw -B package -DskipTests in "
@@ -260,7 +284,9 @@ public final class LocalSystem implements AutoCloseable {
         try {
             Path work = Files.createDirectories(o.work.toAbsolutePath());
             long t0 = System.nanoTime();
-            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), List.of("history", "knowledge"), o.partitions);
+            List<String> databases = o.services.stream().filter(s -> s.equals("history-service") || s.equals("knowledge-service"))
+                    .map(s -> s.substring(0, s.indexOf('-'))).toList();
+            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), databases, o.partitions);
             o.say.accept(String.format("infrastructure ready in %d ms: kafka %s, redis %s, postgres %s:%d",
                     (System.nanoTime() - t0) / 1_000_000, infra.kafkaBootstrapServers(), infra.redisUrl(), infra.postgresHost(),
                     infra.postgresPort()));
@@ -269,16 +295,20 @@ public final class LocalSystem implements AutoCloseable {
             PrivateKey key = DevKeys.readPrivateKey(keys.resolve(DevKeys.PRIVATE_KEY_FILE));
             String publicKey = "file:" + keys.resolve(DevKeys.PUBLIC_KEY_FILE);
             Map<String, List<Integer>> ports = new LinkedHashMap<>();
-            for (String service : SERVICES) {
+            for (String service : o.services) {
                 List<Integer> p = new ArrayList<>();
-                int instances = "session-service".equals(service) ? Math.max(1, o.sessionInstances) : 1;
+                int instances = switch (service) {
+                    case "session-service" -> Math.max(1, o.sessionInstances);
+                    case "routing-service" -> Math.max(1, o.routingInstances);
+                    default -> 1;
+                };
                 for (int i = 0; i < instances; i++) {
                     p.add(Ports.free());
                 }
                 ports.put(service, p);
             }
             Path logs = Files.createDirectories(work.resolve("logs"));
-            for (String service : SERVICES) {
+            for (String service : o.services) {
                 List<Node> list = new ArrayList<>();
                 for (int i = 0; i < ports.get(service).size(); i++) {
                     String name = i == 0 ? service : service + "-" + (i + 1);

@@ -28,7 +28,7 @@ public class OutboxSweeper {
     }
 
     @Scheduled(every = "${chatroute.routing.outbox-sweep-interval:1s}", delayed = "3s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = StartedOnly.class)
     void sweep() {
         if (started) {
             relay.get().sweep();

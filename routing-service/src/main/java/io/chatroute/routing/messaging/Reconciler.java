@@ -56,7 +56,8 @@ public class Reconciler {
         stopping = true;
     }
 
-    @Scheduled(every = "${chatroute.routing.reconcile-interval:60s}", delayed = "20s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${chatroute.routing.reconcile-interval:60s}", delayed = "20s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = StartedOnly.class)
     void scheduled() {
         if (stopping) {
             return;

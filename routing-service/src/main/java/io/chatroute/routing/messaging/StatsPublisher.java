@@ -67,7 +67,8 @@ public class StatsPublisher {
         stopping = true;
     }
 
-    @Scheduled(every = "${chatroute.routing.stats-interval:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${chatroute.routing.stats-interval:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = StartedOnly.class)
     void tick() {
         if (stopping) {
             return;

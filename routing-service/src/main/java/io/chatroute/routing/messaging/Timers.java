@@ -88,7 +88,7 @@ public class Timers implements TimerScheduler {
 
     /** Re-reads every partition's earliest timer (one pipelined round trip) and arms it. */
     @Scheduled(every = "${chatroute.routing.timer-resync-interval:15s}", delayed = "15s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = StartedOnly.class)
     void resync() {
         if (!started || stopping) {
             return;

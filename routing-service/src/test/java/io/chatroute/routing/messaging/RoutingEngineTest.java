@@ -364,6 +364,68 @@ class RoutingEngineTest {
         f.presence(agent, "OFFLINE");
     }
 
+    /**
+     * Every instance arms the same partition timers, so two instances fire the same offer deadline. The first claims it
+     * and releases the offer; the second finds it claimed and does nothing (it used to get the first one's answer
+     * from the event marker and run the follow-up again, racing the winner's release of the agent's slot, so that one
+     * of them counted a double release that never happened: found by the two-process test, deploy/routing-it).
+     */
+    @Test
+    void anOfferDeadlineFiredByTwoInstancesIsReleasedOnceAndCountsNoDoubleRelease() throws Exception {
+        String q = f.id("dq");
+        String agent = f.id("dagent");
+        f.form("t");
+        f.queue(q, "{\"name\":\"D\",\"offerTimeoutSeconds\":300,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
+        f.presence(agent, "AVAILABLE");
+        String chat = f.id("d");
+        f.requestChat(chat, "t", q);
+        JsonNode offered = f.awaitChat("chat.offered", chat, 0);
+        String offerId = offered.get("offerId").asText();
+        String member = "exp|" + chat + "|" + offerId;
+        double doubles = doubleReleases();
+        // two instances fire the same deadline at once (the real timer is 5 minutes away)
+        List<Thread> instances = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < 2; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    router.onTimer(0, member);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            t.start();
+            instances.add(t);
+        }
+        go.countDown();
+        for (Thread t : instances) {
+            t.join(60_000);
+        }
+        assertThat(errors).isEmpty();
+        JsonNode declined = f.awaitWhere(chatEvents, "chat.offer.declined", chat, d -> offerId.equals(d.path("offerId").asText()));
+        assertThat(declined.get("reason").asText()).isEqualTo("timeout");
+        JsonNode freed = f.awaitWhere(agentEvents, "agent.capacity.changed", agent, d -> "timeout".equals(d.path("reason").asText()));
+        assertThat(freed.get("active").asInt()).isZero();
+        assertThat(store.holds(agent)).doesNotContainKey(chat);
+        assertThat(doubleReleases()).as("double releases counted").isEqualTo(doubles);
+        // and at the script level, deterministically: a deadline already claimed is NOT_DUE, not a replay of the answer
+        RoutingStore.Outcome late = store.release(chat, offerId, "", "timeout", "timeout", Instant.now(), "exp:" + chat + ":" + offerId);
+        assertThat(late.code()).isEqualTo("NOT_DUE");
+        assertThat(late.replay()).isFalse();
+        assertThat(chatEvents.stream().filter(e -> "chat.offer.declined".equals(e.type()) && chat.equals(e.key())).count())
+                .as("one release").isEqualTo(1);
+        f.close(chat);
+        f.presence(agent, "OFFLINE");
+    }
+
+    private double doubleReleases() {
+        return meters.find("chatroute_routing_double_release_total").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
     private double failed() {
         var c = meters.find("chatroute_routing_timers_total").tag("kind", "ovf").tag("outcome", "failed").counter();
         return c == null ? 0 : c.count();
