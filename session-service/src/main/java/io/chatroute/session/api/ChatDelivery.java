@@ -48,6 +48,8 @@ public class ChatDelivery {
     private static final class Cursors {
         final ReentrantLock lock = new ReentrantLock();
         final Map<String, Range> byChat = new HashMap<>();
+        /** Per chat, the latest message whose suggestions this connection was given. */
+        final Map<String, Long> suggestedFor = new ConcurrentHashMap<>();
 
         long cursor(String chatId) {
             Range r = byChat.get(chatId);
@@ -221,11 +223,11 @@ public class ChatDelivery {
         offeredTo.put(chatId, agentId);
         CompletableFuture<String> late = customers.addTo(frame, d.path("visitor").path("customerId").asText(null), chatId);
         String text = frame.toString();
-        String kept = keptSuggestions(chatId);
+        Kept kept = keptSuggestions(chatId);
         for (WebSocketConnection c : agents) {
             ConnectionRegistry.send(c, text);
             if (kept != null) {
-                ConnectionRegistry.send(c, kept);
+                sendSuggestions(c, chatId, kept.forSeq(), kept.frame());
             }
         }
         if (late != null) {
@@ -261,8 +263,28 @@ public class ChatDelivery {
         f.put("chatId", chatId);
         f.set("forSeq", d.get("forSeq"));
         f.set("items", d.get("items"));
+        String frame = f.toString();
+        long forSeq = d.path("forSeq").asLong();
         for (WebSocketConnection c : to) {
-            ConnectionRegistry.send(c, f.toString());
+            sendSuggestions(c, chatId, forSeq, frame);
+        }
+    }
+
+    /**
+     * Sends a chat's suggestions for one message unless the connection already has them, or those of a later message:
+     * the kept ones go out with the offer and again with the assignment, and may cross the live ones.
+     */
+    private void sendSuggestions(WebSocketConnection c, String chatId, long forSeq, String frame) {
+        boolean[] fresh = {false};
+        cursors(c).suggestedFor.compute(chatId, (k, last) -> {
+            if (last == null || forSeq > last) {
+                fresh[0] = true;
+                return forSeq;
+            }
+            return last;
+        });
+        if (fresh[0]) {
+            ConnectionRegistry.send(c, frame);
         }
     }
 
@@ -284,9 +306,9 @@ public class ChatDelivery {
                 ObjectNode offer = offerFrame(chatId, chat);
                 CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
                 ConnectionRegistry.send(c, offer.toString());
-                String kept = keptSuggestions(chatId);
+                Kept kept = keptSuggestions(chatId);
                 if (kept != null) {
-                    ConnectionRegistry.send(c, kept);
+                    sendSuggestions(c, chatId, kept.forSeq(), kept.frame());
                 }
                 if (late != null) {
                     late.thenAccept(f -> ConnectionRegistry.send(c, f));
@@ -458,9 +480,9 @@ public class ChatDelivery {
                 fill(c, cur, chatId, lastSeq, AGENT);
             }
             // the suggestions kept for the chat (also those of the first message, and after a reload or a transfer)
-            String kept = keptSuggestions(chatId);
+            Kept kept = keptSuggestions(chatId);
             if (kept != null) {
-                ConnectionRegistry.send(c, kept);
+                sendSuggestions(c, chatId, kept.forSeq(), kept.frame());
             }
         } finally {
             cur.lock.unlock();
@@ -540,8 +562,12 @@ public class ChatDelivery {
                 || !registry.agents(offeredTo.get(chatId)).isEmpty();
     }
 
-    /** A {@code suggestions} frame of what is kept for the chat, or null. */
-    private String keptSuggestions(String chatId) {
+    /** The suggestions kept for a chat as a {@code suggestions} frame. */
+    private record Kept(long forSeq, String frame) {
+    }
+
+    /** What is kept for the chat, or null. */
+    private Kept keptSuggestions(String chatId) {
         ChatStore.Suggestions kept = store.suggestions(chatId);
         if (kept == null) {
             return null;
@@ -550,7 +576,7 @@ public class ChatDelivery {
         f.put("chatId", chatId);
         f.put("forSeq", kept.forSeq());
         f.set("items", read(kept.items()));
-        return f.toString();
+        return new Kept(kept.forSeq(), f.toString());
     }
 
     /** The agent sockets on this instance that hold the chat, or the offered agent's (typing goes there too). */
@@ -589,6 +615,7 @@ public class ChatDelivery {
             cur.lock.lock();
             try {
                 cur.byChat.remove(chatId);
+                cur.suggestedFor.remove(chatId);
             } finally {
                 cur.lock.unlock();
             }
