@@ -54,7 +54,10 @@ final class LoadTest {
                         .work(o.out.resolve("system")).heap(o.heap).jvmOpts(o.serviceJvmOpts).partitions(o.partitions)
                         .readyTimeout(Duration.ofSeconds(o.readyTimeoutSeconds)).say(say)
                         // every simulated visitor starts from 127.0.0.1: the per-address start limit would refuse them
-                        .property("session-service", "chatroute.limits.starts-per-minute-per-address", "100000000"));
+                        .property("session-service", "chatroute.limits.starts-per-minute-per-address", "100000000")
+                        // knowledge does not repeat a chat's suggestions, so most messages would get none and the
+                        // message → suggestions latency would go unmeasured: it answers every message (items may be [])
+                        .property("knowledge-service", "chatroute.knowledge.suggestions.publish-empty", "true"));
                 sessionUrl = system.url("session-service");
                 routingUrl = system.url("routing-service");
                 knowledgeUrl = system.url("knowledge-service");
