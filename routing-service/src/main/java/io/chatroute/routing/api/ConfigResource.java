@@ -82,7 +82,7 @@ public class ConfigResource {
         DomainValidationException.throwIfAny("invalid queue", q.validate());
         store.saveQueue(q);
         index.ensureConfigured(); // the queue's own routing target (skills may have changed)
-        dispatcher.dispatch(queueId); // opened, skills or hours changed: its chats may be offered now (or wait for the opening)
+        dispatcher.request(queueId); // opened, skills or hours changed: its chats may be offered now (or wait for the opening)
         return q;
     }
 

@@ -62,6 +62,25 @@ public interface RoutingConfig {
     @WithDefault("2")
     int consumerConcurrency();
 
+    /**
+     * Threads that apply one consumed batch's records, one chat (or agent) per thread at a time, each chat's records
+     * in order. Most of a record's time is Redis round trips, so more threads than cores pay off.
+     */
+    @WithDefault("16")
+    int handlerThreads();
+
+    /** Threads that run dispatch, one queue at a time per queue (requests for a queue being dispatched coalesce). */
+    @WithDefault("4")
+    int dispatchThreads();
+
+    /** Claims (the agent's slot, then the chat) of one dispatch page made at the same time. */
+    @WithDefault("16")
+    int claimThreads();
+
+    /** Every queue is dispatched at least this often, whatever the events (the safety net after a crash). */
+    @WithDefault("5s")
+    java.time.Duration dispatchSweepInterval();
+
     /** Entries read per relay round. */
     @WithDefault("100")
     int relayBatchSize();

@@ -10,6 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
@@ -24,7 +32,10 @@ import io.chatroute.routing.persistence.RoutingStore;
 import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Offers a queue's waiting chats, in order (higher priority first, then oldest), to the best eligible agents. No step
@@ -35,6 +46,13 @@ import jakarta.enterprise.context.ApplicationScoped;
  * <p>
  * It goes on through the whole waiting set while any target of the queue still has a free agent: a chat that nobody
  * can take now (skills, cool-down) never stops a later one from being offered.
+ * <p>
+ * Handlers do not dispatch inline: they {@link #request} a queue, and a queue is dispatched by one thread of this
+ * instance at a time (requests that come while it runs make it run once more, so a burst of chat starts costs one or
+ * two passes, not one per chat). Within a page the choices are made in order (the oldest chat first, each choice
+ * counted against the agent for the next) and the claims then run at the same time, so a page of offers costs a few
+ * round trips rather than a few per chat. Every queue is also dispatched every {@code dispatch-sweep-interval}: the
+ * safety net for a request lost with a crashed instance (the chat's state is in Redis; only the trigger was lost).
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -47,6 +65,11 @@ public class Dispatcher {
     private final RoutingConfig config;
     private final Announcer announcer;
     private final MeterRegistry meters;
+    private final ExecutorService runs;
+    private final ExecutorService claims;
+    private final ScheduledExecutorService retries;
+    private final ConcurrentHashMap<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
 
     public Dispatcher(RoutingStore store, CandidateIndex index, RoutingConfig config, Announcer announcer, MeterRegistry meters) {
         this.store = store;
@@ -54,6 +77,78 @@ public class Dispatcher {
         this.config = config;
         this.announcer = announcer;
         this.meters = meters;
+        this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()), named("routing-dispatch-"));
+        this.claims = Executors.newFixedThreadPool(Math.max(1, config.claimThreads()), named("routing-claim-"));
+        this.retries = Executors.newSingleThreadScheduledExecutor(named("routing-dispatch-retry-"));
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        retries.shutdownNow();
+        runs.shutdown();
+        claims.shutdown();
+    }
+
+    /**
+     * Asks for the queue to be dispatched soon on this instance: at once when it is not being dispatched, else once
+     * more after the pass that runs (which may have started before the change that asks).
+     */
+    public void request(String queueId) {
+        if (queueId == null || stopping) {
+            return;
+        }
+        AtomicInteger pending = requests.computeIfAbsent(queueId, q -> new AtomicInteger());
+        if (pending.getAndIncrement() == 0) {
+            try {
+                runs.execute(() -> drain(queueId, pending));
+            } catch (RuntimeException e) {
+                pending.set(0); // shutting down
+            }
+        }
+    }
+
+    private void drain(String queueId, AtomicInteger pending) {
+        while (true) {
+            int seen = pending.get();
+            try {
+                dispatch(queueId);
+            } catch (RuntimeException e) {
+                pending.set(0);
+                if (!stopping) {
+                    LOG.warnf("dispatch of queue %s failed, retried in 1 s: %s", queueId, e.toString());
+                    meters.counter("chatroute_routing_dispatch_failures_total").increment();
+                    try {
+                        retries.schedule(() -> request(queueId), 1, TimeUnit.SECONDS);
+                    } catch (RuntimeException stopped) {
+                        // shutting down
+                    }
+                }
+                return;
+            }
+            if (pending.compareAndSet(seen, 0)) {
+                return; // nothing asked while it ran
+            }
+        }
+    }
+
+    /** The safety net: every queue is dispatched now and then, whatever the events. */
+    @Scheduled(every = "${chatroute.routing.dispatch-sweep-interval:5s}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = StartedOnly.class)
+    void sweep() {
+        try {
+            store.queues().keySet().forEach(this::request);
+        } catch (RuntimeException e) {
+            LOG.debugf("dispatch sweep failed, next one retries: %s", e.toString());
+        }
     }
 
     /** The candidates of one target as this dispatch knows them: ids in index order, and whether the index has more. */
@@ -109,13 +204,13 @@ public class Dispatcher {
             return 0; // nobody waits, or no target of this queue has a free agent
         }
         Map<String, Candidates> cands = new HashMap<>();
-        Map<String, AgentSnapshot> view = new HashMap<>();
+        Map<String, AgentSnapshot> view = new ConcurrentHashMap<>();
         int offered = 0;
         long offset = 0;
         List<String> chatIds = first.chatIds();
         for (int page = 0; page < MAX_PAGES && !chatIds.isEmpty(); page++) {
             List<Map<String, String>> chats = store.chats(chatIds);
-            int offeredHere = 0;
+            List<Plan> plans = new ArrayList<>();
             for (int i = 0; i < chatIds.size(); i++) {
                 String chatId = chatIds.get(i);
                 Map<String, String> chat = chats.get(i);
@@ -127,11 +222,13 @@ public class Dispatcher {
                 }
                 String targetId = chat.get("target");
                 Candidates c = cands.computeIfAbsent(targetId, t -> new Candidates(queueId, t));
-                if (offerChat(queue, chatId, chat, c, view)) {
-                    offered++;
-                    offeredHere++;
+                Plan plan = plan(chatId, chat, c, view);
+                if (plan != null) {
+                    plans.add(plan);
                 }
             }
+            int offeredHere = claimAll(queue, plans, view);
+            offered += offeredHere;
             if (!anyOfferable(cands, view, first.candidateCounts())) {
                 break;
             }
@@ -169,6 +266,81 @@ public class Dispatcher {
             }
         }
         return cands.isEmpty();
+    }
+
+    /** One chat's choice on a page, claimed with the page's others. */
+    private record Plan(String chatId, Map<String, String> chat, Candidates candidates, AgentSelector.Selection selection, Instant at) {
+    }
+
+    /**
+     * Chooses the chat's agent from what this pass knows and counts the chat against it, so that the page's next
+     * choices see the agent one chat fuller (as the claim will make it). Null when nobody can take it now.
+     */
+    private Plan plan(String chatId, Map<String, String> chat, Candidates c, Map<String, AgentSnapshot> view) {
+        Map<String, Integer> required = store.readSkills(chat.get("requiredSkills"));
+        Instant now = Instant.now();
+        Set<String> avoided = new HashSet<>();
+        Set<String> blocked = new HashSet<>();
+        avoidance(chat, now, avoided, blocked);
+        AgentSelector.Selection sel = select(c, view, required, avoided, blocked);
+        if (sel == null || !sel.found()) {
+            return null;
+        }
+        AgentSnapshot a = view.get(sel.agentId());
+        if (a != null) {
+            view.put(a.id(), new AgentSnapshot(a.id(), a.status(), a.active() + 1, a.max(), a.skills(), now.toEpochMilli()));
+        }
+        return new Plan(chatId, chat, c, sel, now);
+    }
+
+    /**
+     * Claims the page's choices at the same time; a claim that lost its agent (another instance, or a view gone stale)
+     * chooses again for that chat alone. Returns how many chats were offered.
+     */
+    private int claimAll(QueueDefinition queue, List<Plan> plans, Map<String, AgentSnapshot> view) {
+        if (plans.isEmpty()) {
+            return 0;
+        }
+        List<String> results = new ArrayList<>(plans.size());
+        if (plans.size() == 1) {
+            Plan p = plans.get(0);
+            results.add(claim(queue, p.chatId(), p.chat(), p.candidates(), p.selection(), view, p.at()));
+        } else {
+            List<Future<String>> running = new ArrayList<>(plans.size());
+            for (Plan p : plans) {
+                running.add(claims.submit(() -> claim(queue, p.chatId(), p.chat(), p.candidates(), p.selection(), view, p.at())));
+            }
+            RuntimeException failure = null;
+            for (Future<String> f : running) {
+                try {
+                    results.add(f.get());
+                } catch (ExecutionException e) {
+                    results.add("FAILED");
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while claiming", e);
+                }
+            }
+            if (failure != null) {
+                throw failure; // what was claimed stands; the retry dispatches the rest
+            }
+        }
+        int offered = 0;
+        for (int i = 0; i < plans.size(); i++) {
+            String r = results.get(i);
+            if ("OFFERED".equals(r)) {
+                offered++;
+            } else if ("AGENT_LOST".equals(r)) {
+                Plan p = plans.get(i);
+                if (offerChat(queue, p.chatId(), p.chat(), p.candidates(), view)) {
+                    offered++;
+                }
+            }
+        }
+        return offered;
     }
 
     /** Offers one chat to the best agent of its target, reading more of the index only when needed. */
@@ -240,7 +412,9 @@ public class Dispatcher {
             LOG.debugf("claim of %s for %s lost: %s", chatId, agentId, held.value(0));
             if (held.state() == null) {
                 view.remove(agentId);
-                c.ids.remove(agentId);
+                synchronized (c) {
+                    c.ids.remove(agentId);
+                }
             }
             return "AGENT_LOST";
         }
@@ -350,20 +524,20 @@ public class Dispatcher {
         return ids;
     }
 
-    /** Dispatches every queue the agent serves while it can take a chat. */
+    /** Asks for every queue the agent serves to be dispatched while it can take a chat. */
     public void dispatchFor(AgentState a) {
         if (a == null || !a.offerable()) {
             return;
         }
         for (String q : queuesFor(a)) {
-            dispatch(q);
+            request(q);
         }
     }
 
-    /** Dispatches several queues once each, in order. */
+    /** Asks for several queues to be dispatched, once each, in order. */
     public void dispatchAll(java.util.Collection<String> queueIds) {
         for (String q : new LinkedHashSet<>(queueIds)) {
-            dispatch(q);
+            request(q);
         }
     }
 }

@@ -1,6 +1,15 @@
 package io.chatroute.routing.messaging;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -10,8 +19,11 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.chatroute.routing.config.RoutingConfig;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Reads {@code chat-events} and {@code agent-events} (CloudEvents binary mode: {@code ce_*} headers, JSON value) and
@@ -25,29 +37,79 @@ public class EventConsumer {
     private final TransientRetry retry;
     private final DeadLetters deadLetters;
     private final ObjectMapper json;
+    private final ExecutorService handlers;
 
-    public EventConsumer(Router router, TransientRetry retry, DeadLetters deadLetters, ObjectMapper json) {
+    public EventConsumer(Router router, TransientRetry retry, DeadLetters deadLetters, ObjectMapper json, RoutingConfig config) {
         this.router = router;
         this.retry = retry;
         this.deadLetters = deadLetters;
         this.json = json;
+        AtomicInteger n = new AtomicInteger();
+        this.handlers = Executors.newFixedThreadPool(Math.max(1, config.handlerThreads()), r -> {
+            Thread t = new Thread(r, "routing-handler-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        handlers.shutdown();
     }
 
     /**
      * Records arrive in batches (one per poll; {@code batch=true}): one hand-over to a worker thread per batch
-     * instead of per record, which matters because most chat-events (messages) are not routing's. Records are
-     * handled one by one in order; the batch is acknowledged when all of them were applied.
+     * instead of per record, which matters because most chat-events (messages) are not routing's. The records routing
+     * handles are grouped by key (the chat or the agent): each key's records are applied one by one in order, different
+     * keys at the same time on {@code handler-threads} threads, so a batch costs about as many Redis round trips as its
+     * busiest chat instead of the sum over all of them. The batch is acknowledged when every record was applied; the
+     * next batch of the partitions starts after it, so a chat's order holds across batches too.
      */
     @Incoming("chat-events-in")
     @Blocking
     public void onChatEvents(ConsumerRecords<String, String> records) {
-        records.forEach(r -> handle("chat-events-in", r));
+        handleBatch("chat-events-in", records);
     }
 
     @Incoming("agent-events-in")
     @Blocking
     public void onAgentEvents(ConsumerRecords<String, String> records) {
-        records.forEach(r -> handle("agent-events-in", r));
+        handleBatch("agent-events-in", records);
+    }
+
+    void handleBatch(String channel, Iterable<ConsumerRecord<String, String>> records) {
+        Map<String, List<ConsumerRecord<String, String>>> byKey = new LinkedHashMap<>();
+        for (ConsumerRecord<String, String> r : records) {
+            String type = header(r, "ce_type");
+            if (type != null && known(type, header(r, "ce_source"))) {
+                byKey.computeIfAbsent(r.key() == null ? "" : r.key(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        if (byKey.size() <= 1) {
+            byKey.values().forEach(list -> list.forEach(r -> handle(channel, r)));
+            return;
+        }
+        List<Future<?>> running = new ArrayList<>(byKey.size());
+        for (List<ConsumerRecord<String, String>> list : byKey.values()) {
+            running.add(handlers.submit(() -> list.forEach(r -> handle(channel, r))));
+        }
+        RuntimeException failure = null;
+        for (Future<?> f : running) { // every key finishes (or fails) before the batch is answered
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failure == null) {
+                    failure = new IllegalStateException("interrupted while handling a batch", e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure; // not acknowledged: consumed again (each handler is idempotent on ce_id)
+        }
     }
 
     /**

@@ -135,7 +135,7 @@ public class Router {
         }
         ensureIndexed(chatId, queue.id(), "enqueued");
         store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
-        dispatcher.dispatch(queue.id());
+        dispatcher.request(queue.id());
     }
 
     private static Long overflowAfter(QueueDefinition q) {
@@ -577,7 +577,7 @@ public class Router {
                 if (store.take(partition, member)) {
                     Map<String, String> chat = store.chat(id);
                     if ("QUEUED".equals(chat.get("state")) && chat.get("queueId") != null) {
-                        dispatcher.dispatch(chat.get("queueId"));
+                        dispatcher.request(chat.get("queueId"));
                     }
                 }
             }
@@ -616,7 +616,7 @@ public class Router {
     /** A queue's opening time came: its chats are announced their positions and dispatched. */
     void queueOpened(String queueId) {
         announcer.touch(queueId);
-        dispatcher.dispatch(queueId);
+        dispatcher.request(queueId);
     }
 
     /** The chat's overflow time came while it still waits: to the overflow queue, keeping its age. */
@@ -637,7 +637,7 @@ public class Router {
         store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)) - 1);
         announcer.touch(o.value(0));
         ensureIndexed(chatId, to.id(), "overflow");
-        dispatcher.dispatch(to.id());
+        dispatcher.request(to.id());
     }
 
     // ------------------------------------------------------------ helpers
