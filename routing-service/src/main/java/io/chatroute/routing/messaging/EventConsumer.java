@@ -1,15 +1,6 @@
 package io.chatroute.routing.messaging;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -37,19 +28,14 @@ public class EventConsumer {
     private final TransientRetry retry;
     private final DeadLetters deadLetters;
     private final ObjectMapper json;
-    private final ExecutorService handlers;
+    private final KeyedBatches handlers;
 
     public EventConsumer(Router router, TransientRetry retry, DeadLetters deadLetters, ObjectMapper json, RoutingConfig config) {
         this.router = router;
         this.retry = retry;
         this.deadLetters = deadLetters;
         this.json = json;
-        AtomicInteger n = new AtomicInteger();
-        this.handlers = Executors.newFixedThreadPool(Math.max(1, config.handlerThreads()), r -> {
-            Thread t = new Thread(r, "routing-handler-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.handlers = new KeyedBatches("routing-handler", config.handlerThreads());
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -77,39 +63,10 @@ public class EventConsumer {
     }
 
     void handleBatch(String channel, Iterable<ConsumerRecord<String, String>> records) {
-        Map<String, List<ConsumerRecord<String, String>>> byKey = new LinkedHashMap<>();
-        for (ConsumerRecord<String, String> r : records) {
+        handlers.apply(records, ConsumerRecord::key, r -> {
             String type = header(r, "ce_type");
-            if (type != null && known(type, header(r, "ce_source"))) {
-                byKey.computeIfAbsent(r.key() == null ? "" : r.key(), k -> new ArrayList<>()).add(r);
-            }
-        }
-        if (byKey.size() <= 1) {
-            byKey.values().forEach(list -> list.forEach(r -> handle(channel, r)));
-            return;
-        }
-        List<Future<?>> running = new ArrayList<>(byKey.size());
-        for (List<ConsumerRecord<String, String>> list : byKey.values()) {
-            running.add(handlers.submit(() -> list.forEach(r -> handle(channel, r))));
-        }
-        RuntimeException failure = null;
-        for (Future<?> f : running) { // every key finishes (or fails) before the batch is answered
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while handling a batch", e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure; // not acknowledged: consumed again (each handler is idempotent on ce_id)
-        }
+            return type != null && known(type, header(r, "ce_source"));
+        }, r -> handle(channel, r));
     }
 
     /**

@@ -147,6 +147,13 @@ public interface SessionConfig {
         /** Kafka consumers per channel; each takes a share of the partitions and keeps them in order. */
         @WithDefault("2")
         int concurrency();
+
+        /**
+         * Threads per channel that apply a consumed batch, one chat (or agent) per thread at a time and each chat's
+         * records in order; most of a record's time is Redis round trips, so more threads than cores pay off.
+         */
+        @WithDefault("16")
+        int handlerThreads();
     }
 
     interface Idempotency {

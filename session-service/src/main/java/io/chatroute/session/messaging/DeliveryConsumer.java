@@ -17,9 +17,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatroute.session.api.ChatDelivery;
 import io.chatroute.session.api.ConnectionRegistry;
 import io.chatroute.session.api.Frames;
+import io.chatroute.session.config.SessionConfig;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Group {@code session-service-<instance id>}, no committed offsets: every instance reads every event from the
@@ -50,11 +53,13 @@ public class DeliveryConsumer {
     });
 
     private final DeliveryPositions positions;
+    private final KeyedBatches batches;
 
     public DeliveryConsumer(Projector projector, ConnectionRegistry registry, ChatDelivery delivery, TransientRetry retry,
                             ObjectMapper mapper, io.chatroute.session.api.DashboardFeed dashboards,
-                            @Identifier(DeliveryPositions.NAME) DeliveryPositions positions) {
+                            @Identifier(DeliveryPositions.NAME) DeliveryPositions positions, SessionConfig config) {
         this.positions = positions;
+        this.batches = new KeyedBatches("session-delivery", config.consumer().handlerThreads());
         this.dashboards = dashboards;
         this.projector = projector;
         this.registry = registry;
@@ -63,14 +68,21 @@ public class DeliveryConsumer {
         this.mapper = mapper;
     }
 
-    /** One batch per poll (one hand-over to a worker thread), delivered record by record in order. */
+    /**
+     * One batch per poll (one hand-over to a worker thread); each chat's records in order, different chats at the same
+     * time ({@link KeyedBatches}). The partitions' positions move on once the whole batch was delivered.
+     */
     @Incoming(CHANNEL)
     @Blocking
     public void onEvents(ConsumerRecords<String, String> records) {
+        batches.apply(records, ConsumerRecord::key, r -> true, this::onEvent);
         for (ConsumerRecord<String, String> r : records) {
-            onEvent(r);
             positions.handled(r.topic(), r.partition(), r.offset());
         }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        batches.shutdown();
     }
 
     void onEvent(ConsumerRecord<String, String> record) {
