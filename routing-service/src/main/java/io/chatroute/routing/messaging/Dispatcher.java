@@ -24,6 +24,8 @@ import org.jboss.logging.Logger;
 import io.chatroute.routing.config.RoutingConfig;
 import io.chatroute.routing.domain.AgentSelector;
 import io.chatroute.routing.domain.AgentSnapshot;
+import io.chatroute.routing.domain.Hold;
+import io.chatroute.routing.domain.HoldCheck;
 import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.Target;
 import io.chatroute.routing.persistence.AgentState;
@@ -41,8 +43,8 @@ import jakarta.enterprise.event.Observes;
  * Offers a queue's waiting chats, in order (higher priority first, then oldest), to the best eligible agents. No step
  * reads every agent: per routing target it reads the first entries of the candidate index (the agents the selector
  * would rank first) and their states, and decides with {@link AgentSelector}. A page of waiting chats costs a few
- * pipelined round trips whatever the number of agents; each offer is a claim in two steps (the agent's slot, then the
- * chat) and a lost race re-reads only that agent.
+ * pipelined round trips whatever the number of agents; each offer is a claim in three steps (the agent's slot, the
+ * chat, then the check that the slot is still there) and a lost race re-reads only that agent.
  * <p>
  * It goes on through the whole waiting set while any target of the queue still has a free agent: a chat that nobody
  * can take now (skills, cool-down) never stops a later one from being offered.
@@ -64,6 +66,7 @@ public class Dispatcher {
     private final CandidateIndex index;
     private final RoutingConfig config;
     private final Announcer announcer;
+    private final WaitingEntries waiting;
     private final MeterRegistry meters;
     private final ExecutorService runs;
     private final ExecutorService claims;
@@ -71,11 +74,24 @@ public class Dispatcher {
     private final ConcurrentHashMap<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    public Dispatcher(RoutingStore store, CandidateIndex index, RoutingConfig config, Announcer announcer, MeterRegistry meters) {
+    /**
+     * A pause between a claim's first two steps (the agent's slot taken, the chat not offered yet): null in
+     * production; tests set it to play a stall (a GC pause, a slow Redis, a frozen process) during which reconciliation
+     * runs.
+     */
+    interface ClaimStall {
+        void between(String agentId, String chatId, String offerId);
+    }
+
+    private volatile ClaimStall stall;
+
+    public Dispatcher(RoutingStore store, CandidateIndex index, RoutingConfig config, Announcer announcer, WaitingEntries waiting,
+                      MeterRegistry meters) {
         this.store = store;
         this.index = index;
         this.config = config;
         this.announcer = announcer;
+        this.waiting = waiting;
         this.meters = meters;
         this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()), named("routing-dispatch-"));
         this.claims = Executors.newFixedThreadPool(Math.max(1, config.claimThreads()), named("routing-claim-"));
@@ -363,7 +379,15 @@ public class Dispatcher {
             if ("CHAT_GONE".equals(result)) {
                 return false;
             }
-            now = Instant.now(); // AGENT_LOST: the view of that agent was refreshed; choose again
+            if ("WITHDRAWN".equals(result)) {
+                // the offer was withdrawn (its agent's slot was lost and the agent is full): the chat waits again, in
+                // a new epoch; another agent may take it now
+                chat = store.chat(chatId);
+                if (!queue.id().equals(chat.get("queueId")) || !"QUEUED".equals(chat.get("state"))) {
+                    return false;
+                }
+            }
+            now = Instant.now(); // AGENT_LOST, WITHDRAWN: the view of that agent was refreshed; choose again
         }
         return false;
     }
@@ -396,7 +420,11 @@ public class Dispatcher {
         return sel;
     }
 
-    /** Claims: the agent's slot, then the chat; a lost chat gives the slot back. Returns OFFERED, AGENT_LOST or CHAT_GONE. */
+    /**
+     * Claims: the agent's slot, then the chat, then the check that the slot is still there ({@link #confirmOffer}); a
+     * lost chat gives the slot back. Returns OFFERED, AGENT_LOST, CHAT_GONE or WITHDRAWN (the offer was made, but its
+     * slot had been lost and the agent had no room: withdrawn at once, the chat waits again).
+     */
     private String claim(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c, AgentSelector.Selection sel,
                          Map<String, AgentSnapshot> view, Instant now) {
         String agentId = sel.agentId();
@@ -418,6 +446,7 @@ public class Dispatcher {
             }
             return "AGENT_LOST";
         }
+        stalled(agentId, chatId, offerId);
         long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
         Map<String, Object> request = store.readMap(chat.get("request"));
         Map<String, Object> offered = new LinkedHashMap<>();
@@ -439,6 +468,14 @@ public class Dispatcher {
         Map<String, Object> decision = decision(queue, chat, c, sel, offerId, now, expires);
         Outcome o = store.offer(chatId, agentId, offerId, now, expires, epoch, store.write(offered), decision);
         if ("OFFERED".equals(o.code())) {
+            Confirmed confirmed = confirmOffer(agentId, chatId, offerId, "claim", view);
+            if (confirmed == Confirmed.WITHDRAWN) {
+                return "WITHDRAWN";
+            }
+            if (confirmed == Confirmed.ENDED) {
+                meters.counter("chatroute_routing_claims_total", "outcome", "chat-gone").increment();
+                return "CHAT_GONE";
+            }
             meters.counter("chatroute_routing_claims_total", "outcome", "offered").increment();
             store.unindex(queue.id(), chatId, epoch);
             return "OFFERED";
@@ -451,6 +488,78 @@ public class Dispatcher {
             index.refresh(undo.state());
         }
         return "CHAT_GONE";
+    }
+
+    /** Sets (null: clears) the pause between a claim's first two steps; tests only. */
+    void stallClaims(ClaimStall s) {
+        stall = s;
+    }
+
+    /** The test seam between a claim's first two steps (see {@link ClaimStall}). */
+    void stalled(String agentId, String chatId, String offerId) {
+        ClaimStall s = stall;
+        if (s != null) {
+            s.between(agentId, chatId, offerId);
+        }
+    }
+
+    /** What became of an offer after its check: it stands, it was withdrawn (the chat waits again), or it ended otherwise. */
+    enum Confirmed {
+        STANDS, WITHDRAWN, ENDED
+    }
+
+    /**
+     * A claim's third step, right after the chat was offered (chat_offer.lua, or chat_transfer.lua for a transfer to
+     * an agent): does the agent still hold the offer's slot (agent_confirm.lua)? A claim that stalled between taking the
+     * slot and making the offer for longer than {@code reconcile-min-age-millis} may have lost the slot to
+     * reconciliation (the chat did not point at the agent yet, so the hold looked stale). The slot is then taken again
+     * when the agent has room (REHELD: counted in {@code chatroute_routing_holds_retaken_total{step}} and logged);
+     * otherwise (FULL, GONE, CONFLICT) the offer is withdrawn at once: the chat goes back to waiting in its queue at its
+     * place ({@code chat.offer.declined} with reason {@code hold-lost}, {@code chat.queued} with reason
+     * {@code offer-withdrawn}), counted in {@code chatroute_routing_claims_total{outcome="hold-lost"}} and logged. The
+     * agent's load never goes above its cap on this path.
+     */
+    Confirmed confirmOffer(String agentId, String chatId, String offerId, String step, Map<String, AgentSnapshot> view) {
+        AgentOutcome checked = store.confirm(agentId, chatId, offerId, "offer", Instant.now());
+        HoldCheck check = HoldCheck.parse(checked.code());
+        if (check == HoldCheck.HELD) {
+            return Confirmed.STANDS; // the usual answer: nothing changed, the index was refreshed after the hold
+        }
+        if (checked.state() != null) {
+            if (view != null) {
+                view.put(agentId, checked.state().snapshot());
+            }
+            index.refresh(checked.state());
+        }
+        if (check.retaken()) {
+            if (!Hold.pointsAt(store.chat(chatId), agentId, offerId)) {
+                // the offer ended meanwhile (expired, declined, closed) and its release found no slot to free: give back
+                // the slot just taken
+                AgentOutcome undo = store.unhold(agentId, chatId, offerId, "compensate", Instant.now());
+                if (undo.state() != null) {
+                    if (view != null) {
+                        view.put(agentId, undo.state().snapshot());
+                    }
+                    index.refresh(undo.state());
+                }
+                return Confirmed.ENDED;
+            }
+            meters.counter("chatroute_routing_holds_retaken_total", "step", step).increment();
+            LOG.warnf("agent %s: the slot of offer %s (chat %s) was lost between the claim's steps (reconciled while it stalled);"
+                    + " taken again, load %s of %s", agentId, offerId, chatId, checked.value(0),
+                    checked.state() == null ? "?" : checked.state().max());
+            return Confirmed.STANDS;
+        }
+        meters.counter("chatroute_routing_claims_total", "outcome", "hold-lost").increment();
+        Outcome released = store.release(chatId, offerId, agentId, "withdraw", "hold-lost", Instant.now(), "hold-lost:" + offerId);
+        LOG.warnf("agent %s: the slot of offer %s (chat %s) was lost between the claim's steps (reconciled while it stalled) and"
+                + " cannot be taken again (%s %s); offer withdrawn: %s", agentId, offerId, chatId, check, checked.value(0),
+                released.code());
+        if (!"RELEASED".equals(released.code())) {
+            return Confirmed.ENDED; // accepted (the accept re-takes the slot), closed or moved on meanwhile
+        }
+        waiting.ensureIndexed(chatId, released.value(1), "offer-withdrawn");
+        return Confirmed.WITHDRAWN;
     }
 
     private Map<String, Object> decision(QueueDefinition queue, Map<String, String> chat, Candidates c, AgentSelector.Selection sel,

@@ -10,7 +10,7 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 import io.chatroute.routing.config.RoutingConfig;
-import io.chatroute.routing.persistence.AgentState;
+import io.chatroute.routing.domain.Hold;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.Keys;
 import io.chatroute.routing.persistence.RoutingStore;
@@ -24,11 +24,13 @@ import jakarta.enterprise.event.Observes;
 /**
  * Compares each agent's load with the chats it really holds and repairs drift, never silently. An agent's slots are
  * its holds (chat id -> offer); a hold is real while the chat is OFFERED or ASSIGNED to that agent with that offer. A
- * hold older than {@code reconcile-min-age-millis} whose chat says otherwise (a crash between a claim's two steps, a
+ * hold older than {@code reconcile-min-age-millis} whose chat says otherwise (a crash between a claim's steps, a
  * release whose agent step never ran) is dropped, and {@code active} is set to the holds left: the change is published
  * ({@code agent.capacity.changed} with {@code reason: "reconciled"} and {@code previousActive}), counted
  * ({@code chatroute_routing_load_reconciled_total}, {@code chatroute_routing_load_drift_total}) and logged. The same
- * pass refreshes the agent's candidate-index entries and dispatches for it when it has room again.
+ * pass refreshes the agent's candidate-index entries and dispatches for it when it has room again. A claim that stalls
+ * between taking a slot and making its offer for longer than the minimum age loses its hold here; its third step
+ * ({@link Dispatcher#confirmOffer}) takes the slot again or withdraws the offer, so the cap holds.
  * One instance at a time (lease), every {@code reconcile-interval}, agents in pipelined batches.
  */
 @ApplicationScoped
@@ -93,8 +95,23 @@ public class Reconciler {
         return repaired;
     }
 
-    /** Reconciles one agent; true when its load was repaired. */
+    /** Reconciles one agent; true when its load was repaired (it is then dispatched for when it has room again). */
     public boolean reconcile(String agentId) {
+        AgentOutcome o = repair(agentId, config.reconcileMinAgeMillis());
+        if (!"REPAIRED".equals(o.code())) {
+            return false;
+        }
+        dispatcher.dispatchFor(o.state());
+        return true;
+    }
+
+    /**
+     * The load repair of one agent without the dispatch that follows it: drops the holds at least {@code minAgeMillis}
+     * old whose chat does not point at the agent with that offer (a hold of an ASSIGNED chat is as real as one of an
+     * OFFERED chat), sets {@code active} to the holds left, refreshes the agent's index entries, and counts and logs a
+     * repair. Answers UNKNOWN, OK or REPAIRED.
+     */
+    AgentOutcome repair(String agentId, long minAgeMillis) {
         Instant now = Instant.now();
         Map<String, String> holds = store.holds(agentId);
         Map<String, String> stale = new HashMap<>();
@@ -103,22 +120,16 @@ public class Reconciler {
             List<Map<String, String>> chats = store.chats(chatIds);
             for (int i = 0; i < chatIds.size(); i++) {
                 String value = holds.get(chatIds.get(i));
-                String[] parts = value.split("\\|");
-                long since = parts.length > 1 ? Long.parseLong(parts[1]) : 0;
-                Map<String, String> chat = chats.get(i);
-                boolean real = ("OFFERED".equals(chat.get("state")) || "ASSIGNED".equals(chat.get("state")))
-                        && agentId.equals(chat.get("agentId")) && parts[0].equals(chat.get("offerId"));
-                if (!real && now.toEpochMilli() - since >= config.reconcileMinAgeMillis()) {
+                if (Hold.parse(value).stale(agentId, chats.get(i), now.toEpochMilli(), minAgeMillis)) {
                     stale.put(chatIds.get(i), value);
                 }
             }
         }
         AgentOutcome o = store.reconcile(agentId, stale, now);
         if ("UNKNOWN".equals(o.code())) {
-            return false;
+            return o;
         }
-        AgentState state = o.state();
-        index.refresh(state);
+        index.refresh(o.state());
         if ("REPAIRED".equals(o.code())) {
             long before = Long.parseLong(o.value(0));
             long after = Long.parseLong(o.value(1));
@@ -126,9 +137,7 @@ public class Reconciler {
             meters.counter("chatroute_routing_load_drift_total").increment(Math.abs(before - after));
             LOG.warnf("agent %s: load reconciled from %d to %d (%s stale hold(s) dropped: %s)", agentId, before, after, o.value(2),
                     stale.keySet());
-            dispatcher.dispatchFor(state);
-            return true;
         }
-        return false;
+        return o;
     }
 }

@@ -14,14 +14,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.domain.Hold;
+import io.chatroute.routing.domain.HoldCheck;
 import io.chatroute.routing.domain.Presence;
 import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.Rules;
 import io.chatroute.routing.domain.Skills;
 import io.chatroute.routing.domain.Target;
 import io.chatroute.routing.domain.TransferRequest;
-import io.chatroute.routing.domain.WaitEstimator;
-import io.chatroute.routing.domain.WaitingScore;
 import io.chatroute.routing.persistence.AgentState;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
@@ -47,16 +47,18 @@ public class Router {
     private final CandidateIndex index;
     private final Dispatcher dispatcher;
     private final Announcer announcer;
+    private final WaitingEntries waiting;
     private final RoutingConfig config;
     private final ObjectMapper json;
     private final MeterRegistry meters;
 
-    public Router(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, Announcer announcer, RoutingConfig config,
-                  ObjectMapper json, MeterRegistry meters) {
+    public Router(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, Announcer announcer, WaitingEntries waiting,
+                  RoutingConfig config, ObjectMapper json, MeterRegistry meters) {
         this.store = store;
         this.index = index;
         this.dispatcher = dispatcher;
         this.announcer = announcer;
+        this.waiting = waiting;
         this.config = config;
         this.json = json;
         this.meters = meters;
@@ -142,41 +144,9 @@ public class Router {
         return q.overflow() == null || q.overflow().afterSeconds() == null ? null : q.overflow().afterSeconds() * 1000L;
     }
 
-    /**
-     * Brings the queue's waiting entry of a chat in line with the chat: indexed (and its first chat.queued of the
-     * epoch announced, unless the queue is closed) while it waits there, removed otherwise. Idempotent.
-     */
+    /** See {@link WaitingEntries#ensureIndexed}. */
     public long ensureIndexed(String chatId, String queueId, String reason) {
-        Map<String, String> chat = store.chat(chatId);
-        String state = chat.get("state");
-        boolean waiting = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
-        if (!waiting) {
-            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
-            announcer.touch(queueId);
-            return 0;
-        }
-        QueueDefinition queue = store.queue(queueId).orElse(null);
-        Instant now = Instant.now();
-        boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
-        Outcome o = index(chatId, queueId, chat, open && "QUEUED".equals(state), reason, now);
-        announcer.touch(queueId);
-        return "STALE".equals(o.code()) ? 0 : Long.parseLong(o.value(0));
-    }
-
-    /**
-     * The idx timer's check, a few seconds after a chat started waiting: the entry is written again (a no-op when it is
-     * there) without announcing; an entry that was missing (a crash between the chat's script and its queue's) is then
-     * announced by the announcer.
-     */
-    void repairIndex(String chatId, String queueId) {
-        Map<String, String> chat = store.chat(chatId);
-        String state = chat.get("state");
-        if (queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state))) {
-            index(chatId, queueId, chat, false, "", Instant.now());
-        } else {
-            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
-        }
-        announcer.touch(queueId);
+        return waiting.ensureIndexed(chatId, queueId, reason);
     }
 
     /**
@@ -205,29 +175,6 @@ public class Router {
         return o;
     }
 
-    private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now) {
-        long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
-        long since = Long.parseLong(chat.getOrDefault("enqueuedAt", String.valueOf(now.toEpochMilli())));
-        int priority = Integer.parseInt(chat.getOrDefault("priority", "0"));
-        String targetId = chat.getOrDefault("target", "");
-        boolean reserved = "RESERVED".equals(chat.get("state"));
-        Map<String, Object> ev = new LinkedHashMap<>();
-        ev.put("chatId", chatId);
-        ev.put("queueId", queueId);
-        ev.put("ruleId", chat.getOrDefault("ruleId", "reserved"));
-        ev.put("requiredSkills", store.readSkills(chat.get("requiredSkills")));
-        ev.put("priority", priority);
-        ev.put("queuedAt", Instant.ofEpochMilli(since).toString());
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("e", epoch);
-        entry.put("t", targetId);
-        entry.put("ev", ev);
-        WaitEstimator.Curve curve = announce ? Announcer.curve(config, store.signals(queueId, List.of(targetId), now), targetId)
-                : new WaitEstimator.Curve(0, 0, 0, "none");
-        return store.index(queueId, chatId, epoch, WaitingScore.of(priority, since, "F".equals(chat.get("band"))), since, entry, announce,
-                curve.freeSlots(), curve.firstSeconds(), curve.stepSeconds(), reason, targetId, reserved, now);
-    }
-
     // ------------------------------------------------------------ accept, decline, close
 
     public void onOfferAccepted(String eventId, JsonNode data) {
@@ -246,7 +193,9 @@ public class Router {
         assigned.put("agent", agentView(agentId));
         Outcome o = store.accept(chatId, agentId, offerId, now, acceptedAt, store.write(assigned), eventId);
         if ("ASSIGNED".equals(o.code()) || "ALREADY".equals(o.code())) {
-            store.touch(agentId, chatId, offerId, now);
+            if ("NOT_HELD".equals(store.touch(agentId, chatId, offerId, now).code())) {
+                retakeAccepted(agentId, chatId, offerId);
+            }
             String queueId = o.value(0);
             if (queueId != null && !queueId.isEmpty()) {
                 long waited = Math.max(0, Long.parseLong(o.value(1)));
@@ -256,6 +205,34 @@ public class Router {
                 announcer.touch(queueId); // throughput changed: the estimates of those waiting
             }
         }
+    }
+
+    /**
+     * An accepted chat whose agent had no slot for it (agent_touch.lua answered NOT_HELD: the hold was lost, e.g.
+     * dropped by reconciliation while a claim stalled, and the offer was accepted before it could be withdrawn): the
+     * chat is the agent's now, so its slot is taken again whatever the cap (the load may then be above it: announced,
+     * counted in {@code chatroute_routing_holds_retaken_total{step="accept"}} and logged, never hidden). A chat that
+     * left the agent meanwhile (closed, re-queued: its release found no slot) gets the slot given back at once.
+     */
+    private void retakeAccepted(String agentId, String chatId, String offerId) {
+        if (!Hold.assignedTo(store.chat(chatId), agentId, offerId)) {
+            return; // a redelivered accept of a chat that has left the agent since: its slot was freed by its release
+        }
+        AgentOutcome r = store.confirm(agentId, chatId, offerId, "assigned", Instant.now());
+        index.refresh(r.state());
+        HoldCheck check = HoldCheck.parse(r.code());
+        if (!check.retaken()) {
+            return; // HELD: the hold is there after all; UNKNOWN: no such agent
+        }
+        if (!Hold.assignedTo(store.chat(chatId), agentId, offerId)) {
+            index.refresh(store.unhold(agentId, chatId, offerId, "compensate", Instant.now()).state());
+            return;
+        }
+        meters.counter("chatroute_routing_holds_retaken_total", "step", "accept").increment();
+        AgentState s = r.state();
+        LOG.warnf("agent %s: accepted chat %s (offer %s) had no slot; taken again (%s%s), load %s of %s", agentId, chatId, offerId, check,
+                check == HoldCheck.ADOPTED ? " from " + r.value(0) : "", s == null ? "?" : s.active(), s == null ? "?" : s.max());
+        agentChanged(s);
     }
 
     public void onOfferDeclined(String eventId, JsonNode data) {
@@ -511,7 +488,9 @@ public class Router {
         Instant expires = now.plusSeconds(timeout);
         AgentOutcome held = store.hold(r.agentId(), chatId, offerId, now);
         index.refresh(held.state());
-        if (!"HELD".equals(held.code())) {
+        if ("HELD".equals(held.code())) {
+            dispatcher.stalled(r.agentId(), chatId, offerId);
+        } else {
             Outcome f = fail(r, eventId, "agent-unavailable", now);
             if ("OFFERED".equals(f.code())) {
                 releaseTransferred(r, f, now); // a redelivery of a transfer applied before: finish its follow-up
@@ -540,7 +519,12 @@ public class Router {
             index.refresh(store.unhold(r.agentId(), chatId, offerId, "compensate", Instant.now()).state());
         }
         if ("OFFERED".equals(o.code())) {
+            Dispatcher.Confirmed confirmed = o.replay() ? Dispatcher.Confirmed.STANDS
+                    : dispatcher.confirmOffer(r.agentId(), chatId, offerId, "transfer", null);
             releaseTransferred(r, o, now);
+            if (confirmed == Dispatcher.Confirmed.WITHDRAWN) {
+                dispatcher.dispatch(chat.get("queueId")); // the chat waits in its queue again, for anyone eligible
+            }
         }
     }
 
@@ -583,7 +567,7 @@ public class Router {
             }
             case "idx" -> {
                 if (store.take(partition, member)) {
-                    repairIndex(id, token);
+                    waiting.repair(id, token);
                 }
             }
             case "unres" -> {

@@ -275,6 +275,16 @@ public class RoutingStore {
         return run(Scripts.AGENT_TOUCH, agentId, List.of(keys.agent(agentId), keys.holds(agentId)), agentId, chatId, nz(offerId), ms(now));
     }
 
+    /**
+     * The agent side's check after an offer was made (mode offer: a claim's third step) or accepted (mode assigned,
+     * after {@link #touch} found no hold): HELD, or the lost slot taken again (REHELD, ADOPTED), or FULL, GONE,
+     * CONFLICT (the offer must be withdrawn); see agent_confirm.lua and {@link io.chatroute.routing.domain.HoldCheck}.
+     */
+    public AgentOutcome confirm(String agentId, String chatId, String offerId, String mode, Instant now) {
+        return agentRun(Scripts.AGENT_CONFIRM, agentId, agentKeys(agentId), agentId, chatId, offerId, mode, ms(now), now.toString(),
+                uuid());
+    }
+
     /** Drops the given stale holds (chat id -> hold value as read) and sets active to the holds left. */
     public AgentOutcome reconcile(String agentId, Map<String, String> staleHolds, Instant now) {
         List<String> args = new ArrayList<>(List.of(agentId, ms(now), now.toString(), uuid()));

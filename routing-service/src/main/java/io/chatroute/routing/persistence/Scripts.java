@@ -34,6 +34,7 @@ final class Scripts {
     static final Script AGENT_HOLD = withCommon("agent_hold");
     static final Script AGENT_UNHOLD = withCommon("agent_unhold");
     static final Script AGENT_TOUCH = withCommon("agent_touch");
+    static final Script AGENT_CONFIRM = withCommon("agent_confirm");
     static final Script AGENT_RECONCILE = withCommon("agent_reconcile");
     static final Script QUEUE_INDEX = withCommon("queue_index");
     static final Script QUEUE_UNINDEX = withCommon("queue_unindex");

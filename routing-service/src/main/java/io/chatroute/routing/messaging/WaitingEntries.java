@@ -1,0 +1,93 @@
+package io.chatroute.routing.messaging;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.chatroute.routing.config.RoutingConfig;
+import io.chatroute.routing.domain.QueueDefinition;
+import io.chatroute.routing.domain.WaitEstimator;
+import io.chatroute.routing.domain.WaitingScore;
+import io.chatroute.routing.persistence.RoutingStore;
+import io.chatroute.routing.persistence.RoutingStore.Outcome;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * A chat's entry in its queue's waiting set, derived from the chat hash (the truth): written for the chat's epoch
+ * while it waits there (its first {@code chat.queued} of the epoch announced), removed otherwise. Used by the
+ * {@link Router}'s handlers and by the {@link Dispatcher} when it withdraws an offer whose slot was lost.
+ */
+@ApplicationScoped
+public class WaitingEntries {
+    private final RoutingStore store;
+    private final RoutingConfig config;
+    private final Announcer announcer;
+
+    public WaitingEntries(RoutingStore store, RoutingConfig config, Announcer announcer) {
+        this.store = store;
+        this.config = config;
+        this.announcer = announcer;
+    }
+
+    /**
+     * Brings the queue's waiting entry of a chat in line with the chat: indexed (and its first chat.queued of the
+     * epoch announced, unless the queue is closed) while it waits there, removed otherwise. Idempotent. Returns the
+     * chat's 1-based position, 0 when it does not wait there.
+     */
+    public long ensureIndexed(String chatId, String queueId, String reason) {
+        Map<String, String> chat = store.chat(chatId);
+        String state = chat.get("state");
+        boolean waiting = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
+        if (!waiting) {
+            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
+            announcer.touch(queueId);
+            return 0;
+        }
+        QueueDefinition queue = store.queue(queueId).orElse(null);
+        Instant now = Instant.now();
+        boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
+        Outcome o = index(chatId, queueId, chat, open && "QUEUED".equals(state), reason, now);
+        announcer.touch(queueId);
+        return "STALE".equals(o.code()) ? 0 : Long.parseLong(o.value(0));
+    }
+
+    /**
+     * The idx timer's check, a few seconds after a chat started waiting: the entry is written again (a no-op when it is
+     * there) without announcing; an entry that was missing (a crash between the chat's script and its queue's) is then
+     * announced by the announcer.
+     */
+    void repair(String chatId, String queueId) {
+        Map<String, String> chat = store.chat(chatId);
+        String state = chat.get("state");
+        if (queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state))) {
+            index(chatId, queueId, chat, false, "", Instant.now());
+        } else {
+            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
+        }
+        announcer.touch(queueId);
+    }
+
+    private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now) {
+        long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
+        long since = Long.parseLong(chat.getOrDefault("enqueuedAt", String.valueOf(now.toEpochMilli())));
+        int priority = Integer.parseInt(chat.getOrDefault("priority", "0"));
+        String targetId = chat.getOrDefault("target", "");
+        boolean reserved = "RESERVED".equals(chat.get("state"));
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("chatId", chatId);
+        ev.put("queueId", queueId);
+        ev.put("ruleId", chat.getOrDefault("ruleId", "reserved"));
+        ev.put("requiredSkills", store.readSkills(chat.get("requiredSkills")));
+        ev.put("priority", priority);
+        ev.put("queuedAt", Instant.ofEpochMilli(since).toString());
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("e", epoch);
+        entry.put("t", targetId);
+        entry.put("ev", ev);
+        WaitEstimator.Curve curve = announce ? Announcer.curve(config, store.signals(queueId, List.of(targetId), now), targetId)
+                : new WaitEstimator.Curve(0, 0, 0, "none");
+        return store.index(queueId, chatId, epoch, WaitingScore.of(priority, since, "F".equals(chat.get("band"))), since, entry, announce,
+                curve.freeSlots(), curve.firstSeconds(), curve.stepSeconds(), reason, targetId, reserved, now);
+    }
+}
