@@ -69,8 +69,11 @@ public interface RoutingConfig {
     @WithDefault("16")
     int handlerThreads();
 
-    /** Threads that run dispatch, one queue at a time per queue (requests for a queue being dispatched coalesce). */
-    @WithDefault("4")
+    /**
+     * Threads that run dispatch passes (requests for a queue being dispatched coalesce). One keeps the order of the
+     * requests: an agent with room is offered its higher-priority queue's chats first, as {@code queuesFor} asks.
+     */
+    @WithDefault("1")
     int dispatchThreads();
 
     /** Claims (the agent's slot, then the chat) of one dispatch page made at the same time. */
@@ -130,6 +133,21 @@ public interface RoutingConfig {
     /** Waiting chats per queue whose position is re-announced (the first ones in line). */
     @WithDefault("500")
     int announceLimit();
+
+    /** The first chats in line, told every change of their position or estimate (within the interval). */
+    @WithDefault("10")
+    int announceNear();
+
+    /**
+     * Beyond the near ones, a chat is told a change again only after this many ms per place in line (the 100th after
+     * 10 s with the default), at most {@link #announceMaxQuietMillis()}.
+     */
+    @WithDefault("100")
+    long announceQuietPerPlaceMillis();
+
+    /** The longest a waiting chat goes without being told its changed position or estimate. */
+    @WithDefault("60000")
+    long announceMaxQuietMillis();
 
     /** The window of recent answers and arrivals of the wait estimate. */
     @WithDefault("900")

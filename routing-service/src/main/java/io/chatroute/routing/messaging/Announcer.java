@@ -24,7 +24,9 @@ import jakarta.enterprise.event.Observes;
  * Keeps waiting visitors told: after anything that can move a queue's positions or estimates (a chat joined or left,
  * an agent's load or presence changed), the queue is "touched"; at most once per {@code announce-interval-millis} per
  * queue (coalesced here per instance, and across instances by the script's own throttle), queue_announce.lua sends a
- * chat.queued to each waiting chat whose position or estimated wait changed. A closed queue announces nothing (its
+ * chat.queued to each waiting chat whose position or estimated wait changed; beyond the first {@code announce-near}
+ * chats, a chat is told again only after a quiet time that grows with its place (the pass then comes back when the
+ * first of those is due). A closed queue announces nothing (its
  * chats were told chat.offline with the opening time); it is announced when it opens.
  */
 @ApplicationScoped
@@ -84,10 +86,10 @@ public class Announcer {
                 curves.add(new RoutingStore.CurveArgs(t.id(), c.freeSlots(), c.firstSeconds(), c.stepSeconds()));
             }
             RoutingStore.Outcome o = store.announce(queueId, curves, now);
-            if ("SOON".equals(o.code())) {
-                if (pending.putIfAbsent(queueId, Boolean.TRUE) == null) {
-                    schedule(queueId, Math.max(10, Long.parseLong(o.value(0))));
-                }
+            String later = "SOON".equals(o.code()) ? o.value(0) : "DONE".equals(o.code()) ? o.value(2) : null;
+            if (later != null && !later.isEmpty() && pending.putIfAbsent(queueId, Boolean.TRUE) == null) {
+                // SOON: another pass ran within the interval; DONE with a time: a change waits out a chat's quiet time
+                schedule(queueId, Math.max(10, Long.parseLong(later)));
             }
         } catch (RuntimeException e) {
             LOG.warnf("announcing queue %s failed, will retry: %s", queueId, e.toString());

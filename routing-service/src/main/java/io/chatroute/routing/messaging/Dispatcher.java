@@ -349,9 +349,16 @@ public class Dispatcher {
             String r = results.get(i);
             if ("OFFERED".equals(r)) {
                 offered++;
-            } else if ("AGENT_LOST".equals(r)) {
+            } else if ("AGENT_LOST".equals(r) || "WITHDRAWN".equals(r)) {
                 Plan p = plans.get(i);
-                if (offerChat(queue, p.chatId(), p.chat(), p.candidates(), view)) {
+                Map<String, String> chat = p.chat();
+                if ("WITHDRAWN".equals(r)) { // waiting again in a new epoch (its agent's slot was lost): re-read it
+                    chat = store.chat(p.chatId());
+                    if (!queue.id().equals(chat.get("queueId")) || !"QUEUED".equals(chat.get("state"))) {
+                        continue;
+                    }
+                }
+                if (offerChat(queue, p.chatId(), chat, p.candidates(), view)) {
                     offered++;
                 }
             }

@@ -487,7 +487,8 @@ public class RoutingStore {
 
     public Outcome announce(String queueId, List<CurveArgs> curves, Instant now) {
         List<String> args = new ArrayList<>(List.of(ms(now), now.toString(), String.valueOf(config.announceIntervalMillis()),
-                String.valueOf(config.announceLimit()), uuid()));
+                String.valueOf(config.announceLimit()), uuid(), String.valueOf(config.announceNear()),
+                String.valueOf(config.announceQuietPerPlaceMillis()), String.valueOf(config.announceMaxQuietMillis())));
         for (CurveArgs c : curves) {
             args.add(c.targetId());
             args.add(String.valueOf(c.free()));

@@ -146,6 +146,7 @@ class ClaimGuardTest {
 
         f.requestChat(c, "one", f.id("q1"));
         JsonNode offered = f.awaitChat("chat.offered", c, 0);
+        await().atMost(RoutingFlowTest.WAIT).until(() -> reconciled.get() != null || failure.get() != null); // dispatch is asynchronous
         assertThat(failure.get()).isNull();
         assertThat(reconciled.get()).isEqualTo("REPAIRED");
         assertThat(offered.get("agentId").asText()).isEqualTo(a);
@@ -200,6 +201,7 @@ class ClaimGuardTest {
         double lost = counter("chatroute_routing_claims_total", "outcome", "hold-lost");
 
         f.presence(a, "AVAILABLE"); // dispatches queue one (priority 10) first: the claim of c1
+        await().atMost(RoutingFlowTest.WAIT).until(() -> reconciled.get() != null || failure.get() != null); // dispatch is asynchronous
         assertThat(failure.get()).isNull();
         assertThat(reconciled.get()).isEqualTo("REPAIRED");
         JsonNode offered = f.awaitChat("chat.offered", c1, 0);
@@ -269,6 +271,7 @@ class ClaimGuardTest {
         kafka.send("chat-events", c, "chat.transfer.requested", "/session-service", data);
 
         JsonNode offered = f.awaitChat("chat.offered", c, 1);
+        await().atMost(RoutingFlowTest.WAIT).until(() -> reconciled.get() != null || failure.get() != null); // dispatch is asynchronous
         assertThat(failure.get()).isNull();
         assertThat(reconciled.get()).isEqualTo("REPAIRED"); // b's hold, while the chat was still a's
         assertThat(offered.get("agentId").asText()).isEqualTo(b);

@@ -136,6 +136,45 @@ class RoutingEngineTest {
         }
     }
 
+    /**
+     * Far back in a long queue a chat is told its place less often: after each chat.queued it hears nothing for
+     * announce-quiet-per-place-millis (100) per place, and is still told its last place once that quiet time is over,
+     * with nothing else happening. The first announce-near (10) hear every move.
+     */
+    @Test
+    void farBackInLineIsToldLessOften() throws Exception {
+        String q = f.id("fq");
+        f.form("f");
+        f.queue(q, "{\"name\":\"F\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        List<String> chats = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            chats.add(f.id("f" + i));
+            f.requestChat(chats.get(i), "f", q);
+        }
+        String last = chats.getLast();
+        assertThat(f.awaitChat("chat.queued", last, 0).get("position").asInt()).isEqualTo(30);
+        for (int i = 0; i < 18; i++) {
+            f.close(chats.get(i));
+        }
+        // its last place (12) comes, though nothing touches the queue after the closes
+        f.awaitWhere(chatEvents, "chat.queued", last, d -> d.get("position").asInt() == 12);
+        List<KafkaTestClient.Event> told = RoutingFlowTest.of(chatEvents, "chat.queued", last).stream()
+                .filter(e -> e.data().contains("position-changed")).toList();
+        for (int i = 1; i < told.size(); i++) {
+            long gap = java.time.Duration.between(java.time.OffsetDateTime.parse(told.get(i - 1).headers().get("ce_time")),
+                    java.time.OffsetDateTime.parse(told.get(i).headers().get("ce_time"))).toMillis();
+            int place = new com.fasterxml.jackson.databind.ObjectMapper().readTree(told.get(i).data()).get("position").asInt();
+            assertThat(gap).as("quiet before place %d", place).isGreaterThanOrEqualTo(place * 100L - 5);
+        }
+        // one of the near ones (from 19 to 1) heard the move into the first ten without waiting out a quiet time
+        String near = chats.get(18);
+        f.awaitWhere(chatEvents, "chat.queued", near, d -> d.get("position").asInt() == 1);
+        for (String c : chats.subList(18, 30)) {
+            f.close(c);
+        }
+    }
+
     @Test
     void anAgentChangeReannouncesTheEstimatedWait() throws Exception {
         String q = f.id("eq");
