@@ -45,10 +45,20 @@ final class KeyedBatches {
             return;
         }
         List<Future<?>> running = new ArrayList<>(byKey.size());
+        List<R> first = null;
         for (List<R> list : byKey.values()) {
-            running.add(pool.submit(() -> list.forEach(handler)));
+            if (first == null) {
+                first = list; // applied on this thread: one hand-over fewer (what a light load's batches mostly are)
+            } else {
+                running.add(pool.submit(() -> list.forEach(handler)));
+            }
         }
         RuntimeException failure = null;
+        try {
+            first.forEach(handler);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
         for (Future<?> f : running) {
             try {
                 f.get();

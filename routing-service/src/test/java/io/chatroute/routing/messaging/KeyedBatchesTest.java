@@ -1,0 +1,72 @@
+package io.chatroute.routing.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+/** A batch's records: each key's in order, different keys at the same time, the batch done only when all are. */
+class KeyedBatchesTest {
+    record Rec(String key, int n) {
+    }
+
+    final KeyedBatches batches = new KeyedBatches("test", 8);
+
+    @Test
+    void eachKeyInOrderAndUnwantedSkipped() {
+        List<Rec> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            batch.add(new Rec("k" + i % 7, i));
+        }
+        batch.add(new Rec(null, 1000));
+        batch.add(new Rec("skip", -1));
+        Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+        batches.apply(batch, Rec::key, r -> r.n() >= 0,
+                r -> seen.computeIfAbsent(String.valueOf(r.key()), k -> Collections.synchronizedList(new ArrayList<>())).add(r.n()));
+        assertThat(seen).hasSize(8).doesNotContainKey("skip");
+        for (int k = 0; k < 7; k++) {
+            List<Integer> got = seen.get("k" + k);
+            assertThat(got).hasSize(k < 6 ? 43 : 42).isSorted();
+        }
+        assertThat(seen.get("null")).containsExactly(1000);
+    }
+
+    @Test
+    void keysRunAtTheSameTime() {
+        // four keys that each wait for all four to have started: only possible when they run at the same time
+        CountDownLatch started = new CountDownLatch(4);
+        AtomicInteger done = new AtomicInteger();
+        batches.apply(List.of(new Rec("a", 1), new Rec("b", 2), new Rec("c", 3), new Rec("d", 4)), Rec::key, r -> true, r -> {
+            started.countDown();
+            try {
+                assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            done.incrementAndGet();
+        });
+        assertThat(done.get()).isEqualTo(4);
+    }
+
+    @Test
+    void aFailureIsRethrownAfterEveryKeyFinished() {
+        AtomicInteger applied = new AtomicInteger();
+        assertThatThrownBy(() -> batches.apply(List.of(new Rec("a", 1), new Rec("bad", 2), new Rec("c", 3), new Rec("a", 4)), Rec::key,
+                r -> true, r -> {
+                    if (r.key().equals("bad")) {
+                        throw new IllegalStateException("store down");
+                    }
+                    applied.incrementAndGet();
+                })).hasMessage("store down");
+        assertThat(applied.get()).isEqualTo(3); // the other keys were all applied before the batch failed
+    }
+}
