@@ -6,6 +6,8 @@
 local ck, dk, ob, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local c = call('HMGET', ck, 'state', 'epoch', 'queueId')
 if c[1] ~= 'QUEUED' or c[2] ~= A[7] then return {'CHAT_GONE', tostring(c[1]), tostring(c[2])} end
+-- reconciliation dropped this claim's slot while it stalled (chat_fence.lua): the offer is not made
+if call('HEXISTS', ck, 'fenced:' .. A[3]) == 1 then return {'CHAT_GONE', 'fenced', tostring(c[2])} end
 call('HSET', ck, 'state', 'OFFERED', 'agentId', A[2], 'offerId', A[3], 'offeredAt', A[4], 'expiresAt', A[5])
 call('HDEL', ck, 'band')
 decide(ck, dk, A[9], tonumber(A[11]))

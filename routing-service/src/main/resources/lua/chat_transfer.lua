@@ -23,6 +23,8 @@ end
 if A[4] == 'fail' then return fail(A[13]) end
 local c = call('HMGET', ck, 'state', 'agentId', 'queueId', 'epoch', 'enqueuedAt', 'offerId', 'priority')
 if c[1] ~= 'ASSIGNED' or c[2] ~= A[3] then return fail('not-assigned') end
+-- to an agent whose slot for it reconciliation dropped while the transfer stalled (chat_fence.lua): refused, visibly
+if A[4] ~= 'queue' and A[14] ~= '' and call('HEXISTS', ck, 'fenced:' .. A[14]) == 1 then return fail('hold-lost') end
 local note = cjson.null
 if A[9] ~= '' then note = A[9] end
 call('HSET', ck, 'transferFrom', A[3], 'avoid:' .. A[3], now)

@@ -487,14 +487,21 @@ public class Dispatcher {
             store.unindex(queue.id(), chatId, epoch);
             return "OFFERED";
         }
-        // the chat left (closed, offered by another instance, moved): give the slot back
-        meters.counter("chatroute_routing_claims_total", "outcome", "chat-gone").increment();
+        // the chat left (closed, offered by another instance, moved), or this claim stalled so long that
+        // reconciliation dropped its slot and fenced the offer (chat_fence.lua): give the slot back (a no-op when
+        // reconciliation already did); a fenced chat still waits, so it is chosen for again at once
+        boolean fenced = "fenced".equals(o.value(0));
+        meters.counter("chatroute_routing_claims_total", "outcome", fenced ? "fenced" : "chat-gone").increment();
+        if (fenced) {
+            LOG.warnf("claim of chat %s for agent %s: its slot was reconciled away while the claim stalled; the offer was not made",
+                    chatId, agentId);
+        }
         AgentOutcome undo = store.unhold(agentId, chatId, offerId, "compensate", Instant.now());
         if (undo.state() != null) {
             view.put(agentId, undo.state().snapshot());
             index.refresh(undo.state());
         }
-        return "CHAT_GONE";
+        return fenced ? "AGENT_LOST" : "CHAT_GONE";
     }
 
     /** Sets (null: clears) the pause between a claim's first two steps; tests only. */

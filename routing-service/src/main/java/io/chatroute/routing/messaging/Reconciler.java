@@ -29,8 +29,8 @@ import jakarta.enterprise.event.Observes;
  * ({@code agent.capacity.changed} with {@code reason: "reconciled"} and {@code previousActive}), counted
  * ({@code chatroute_routing_load_reconciled_total}, {@code chatroute_routing_load_drift_total}) and logged. The same
  * pass refreshes the agent's candidate-index entries and dispatches for it when it has room again. A claim that stalls
- * between taking a slot and making its offer for longer than the minimum age loses its hold here; its third step
- * ({@link Dispatcher#confirmOffer}) takes the slot again or withdraws the offer, so the cap holds.
+ * between taking a slot and making its offer for longer than the minimum age loses its hold here, but only after the
+ * offer was fenced on its chat ({@code chat_fence.lua}): the stalled claim can no longer make it, so the cap holds.
  * One instance at a time (lease), every {@code reconcile-interval}, agents in pipelined batches.
  */
 @ApplicationScoped
@@ -120,7 +120,11 @@ public class Reconciler {
             List<Map<String, String>> chats = store.chats(chatIds);
             for (int i = 0; i < chatIds.size(); i++) {
                 String value = holds.get(chatIds.get(i));
-                if (Hold.parse(value).stale(agentId, chats.get(i), now.toEpochMilli(), minAgeMillis)) {
+                Hold hold = Hold.parse(value);
+                // a stale hold is dropped only once its offer is fenced on the chat: a claim stalled between its
+                // steps then cannot make the offer afterwards (and one that made it first makes the hold real)
+                if (hold.stale(agentId, chats.get(i), now.toEpochMilli(), minAgeMillis)
+                        && "FENCED".equals(store.fence(chatIds.get(i), hold.offerId(), agentId, now).code())) {
                     stale.put(chatIds.get(i), value);
                 }
             }

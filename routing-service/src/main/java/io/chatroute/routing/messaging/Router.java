@@ -523,7 +523,7 @@ public class Router {
                     : dispatcher.confirmOffer(r.agentId(), chatId, offerId, "transfer", null);
             releaseTransferred(r, o, now);
             if (confirmed == Dispatcher.Confirmed.WITHDRAWN) {
-                dispatcher.dispatch(chat.get("queueId")); // the chat waits in its queue again, for anyone eligible
+                dispatcher.request(chat.get("queueId")); // the chat waits in its queue again, for anyone eligible
             }
         }
     }

@@ -285,6 +285,14 @@ public class RoutingStore {
                 uuid());
     }
 
+    /**
+     * Bars a stale hold's offer on its chat before the hold is dropped (chat_fence.lua): FENCED (a stalled claim can no
+     * longer make that offer) or REAL (the chat carries that offer for that agent: the hold is kept).
+     */
+    public Outcome fence(String chatId, String offerId, String agentId, Instant now) {
+        return run(Scripts.CHAT_FENCE, chatId, List.of(keys.chat(chatId)), offerId, agentId, ms(now));
+    }
+
     /** Drops the given stale holds (chat id -> hold value as read) and sets active to the holds left. */
     public AgentOutcome reconcile(String agentId, Map<String, String> staleHolds, Instant now) {
         List<String> args = new ArrayList<>(List.of(agentId, ms(now), now.toString(), uuid()));
