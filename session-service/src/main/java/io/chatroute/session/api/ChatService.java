@@ -24,6 +24,7 @@ import io.chatroute.session.domain.Limits;
 import io.chatroute.session.domain.MessageRules;
 import io.chatroute.session.domain.TextSafety;
 import io.chatroute.session.domain.VisitorTokens;
+import io.chatroute.session.messaging.CustomerContext;
 import io.chatroute.session.messaging.OutboxRelay;
 import io.chatroute.session.messaging.RoutingGateway;
 import io.chatroute.session.persistence.ChatStore;
@@ -48,14 +49,17 @@ public class ChatService {
     private final ChatStore store;
     private final RoutingGateway routing;
     private final WriteLocks locks;
+    private final CustomerContext customers;
     private final SessionConfig config;
     private final ObjectMapper mapper;
     private final ObjectMapper canonical;
     private final Limits limits;
     private final ChatRequestValidator validator;
 
-    public ChatService(ChatStore store, RoutingGateway routing, OutboxRelay relay, SessionConfig config, ObjectMapper mapper) {
+    public ChatService(ChatStore store, RoutingGateway routing, OutboxRelay relay, CustomerContext customers,
+            SessionConfig config, ObjectMapper mapper) {
         this.store = store;
+        this.customers = customers;
         this.routing = routing;
         this.locks = new WriteLocks(relay);
         this.config = config;
@@ -93,6 +97,8 @@ public class ChatService {
         }
 
         String chatId = UUID.randomUUID().toString();
+        // the agent's view of the customer is looked up now, beside routing's evaluation, not when the offer is made
+        customers.prefetch(request.visitor().customerId());
         RoutingGateway.Evaluation evaluation = routing.evaluate(chatId, request.formId(), request.form());
         // routing-service away: the chat is accepted as QUEUED with no position yet; routing places it on chat.requested
         ChatStatus status = !evaluation.pending() && (!evaluation.open() || evaluation.agentsAble() == 0)

@@ -3,9 +3,7 @@ package io.chatroute.session.messaging;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
@@ -22,10 +20,12 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * What the agent should know before accepting, so nobody asks twice: the customer's earlier chats and the notes
- * about them, from history-service (answers cached briefly). The offer waits for them at most
- * {@link #OFFER_WAIT_MILLIS}; a slower answer follows as its own frame {@code offer.history} (historyStatus
- * {@code pending} in the offer). Never fails: when history-service cannot answer, the lists are empty and
- * {@code historyStatus} is {@code unavailable}.
+ * about them, from history-service (answers cached briefly). The look-up starts when the chat starts
+ * ({@link #prefetch}), so it is usually answered by the time the chat is offered; the offer never waits for it: an
+ * answer not there yet follows as its own frame {@code offer.history} ({@code historyStatus: "pending"} in the
+ * offer). Waiting would hold the delivery consumer's thread, and with it the batch and every later message of the
+ * same partitions, for as long as history-service takes. Never fails: when history-service cannot answer, the lists
+ * are empty and {@code historyStatus} is {@code unavailable}.
  */
 @ApplicationScoped
 public class CustomerContext {
@@ -47,13 +47,21 @@ public class CustomerContext {
         }
     };
 
+    /** Look-ups under way, one per customer: a prefetch and the offer that follows share it. */
+    private final Map<String, CompletableFuture<JsonNode>> inFlight = new ConcurrentHashMap<>();
+
     public CustomerContext(@RestClient HistoryClient client, SessionConfig config, ObjectMapper mapper) {
         this.client = client;
         this.config = config;
         this.mapper = mapper;
     }
 
-    static final long OFFER_WAIT_MILLIS = 300;
+    /** Starts looking the customer up (on a worker thread) when their chat starts, ahead of its offer. */
+    public void prefetch(String customerId) {
+        if (customerId != null && !customerId.isBlank()) {
+            lookup(customerId);
+        }
+    }
 
     /**
      * Sets {@code history} (earlier chats, newest first, without {@code chatId}), {@code notes} and
@@ -66,27 +74,59 @@ public class CustomerContext {
             fill(offer, null, chatId, "anonymous"); // no customer id from the widget or the platform: nothing to look up
             return null;
         }
-        CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(() -> fetch(customerId), Infrastructure.getDefaultWorkerPool());
-        try {
-            JsonNode body = answer.get(OFFER_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        CompletableFuture<JsonNode> answer = lookup(customerId);
+        if (answer.isDone()) {
+            JsonNode body = answer.getNow(null);
             fill(offer, body, chatId, body == null ? "unavailable" : "ok");
             return null;
-        } catch (TimeoutException e) {
-            fill(offer, null, chatId, "pending");
-            return answer.thenApply(body -> {
-                ObjectNode f = mapper.createObjectNode();
-                f.put("type", "offer.history");
-                f.put("chatId", chatId);
-                fill(f, body, chatId, body == null ? "unavailable" : "ok");
-                return f.toString();
+        }
+        fill(offer, null, chatId, "pending");
+        return answer.thenApply(body -> {
+            ObjectNode f = mapper.createObjectNode();
+            f.put("type", "offer.history");
+            f.put("chatId", chatId);
+            fill(f, body, chatId, body == null ? "unavailable" : "ok");
+            return f.toString();
+        });
+    }
+
+    /** The cached answer, the look-up under way, or a new one on a worker thread; completes with null on failure. */
+    private CompletableFuture<JsonNode> lookup(String customerId) {
+        Cached c = cached(customerId);
+        if (c != null) {
+            return CompletableFuture.completedFuture(c.body());
+        }
+        if (config.history().token().isEmpty()) {
+            warn("chatroute.history.token is not set");
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<JsonNode> mine = new CompletableFuture<>();
+        CompletableFuture<JsonNode> earlier = inFlight.putIfAbsent(customerId, mine);
+        if (earlier != null) {
+            return earlier;
+        }
+        try {
+            Infrastructure.getDefaultWorkerPool().execute(() -> {
+                JsonNode body = null;
+                try {
+                    body = fetch(customerId);
+                } finally {
+                    inFlight.remove(customerId, mine);
+                    mine.complete(body);
+                }
             });
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fill(offer, null, chatId, "unavailable");
-            return null;
-        } catch (ExecutionException e) {
-            fill(offer, null, chatId, "unavailable");
-            return null;
+        } catch (RuntimeException rejected) {
+            inFlight.remove(customerId, mine);
+            warn("no worker thread for the look-up (" + rejected + ")");
+            mine.complete(null);
+        }
+        return mine;
+    }
+
+    private Cached cached(String customerId) {
+        synchronized (cache) {
+            Cached c = cache.get(customerId);
+            return c != null && c.until() > System.currentTimeMillis() ? c : null;
         }
     }
 
@@ -119,15 +159,9 @@ public class CustomerContext {
 
     private JsonNode fetch(String customerId) {
         long now = System.currentTimeMillis();
-        synchronized (cache) {
-            Cached c = cache.get(customerId);
-            if (c != null && c.until() > now) {
-                return c.body();
-            }
-        }
-        if (config.history().token().isEmpty()) {
-            warn("chatroute.history.token is not set");
-            return null;
+        Cached c = cached(customerId);
+        if (c != null) {
+            return c.body();
         }
         try (Response r = client.history("Bearer " + config.history().token().get(), customerId, config.history().limit())) {
             if (r.getStatus() != 200) {

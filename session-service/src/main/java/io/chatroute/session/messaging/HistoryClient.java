@@ -26,8 +26,8 @@ public interface HistoryClient {
     @GET
     @Path("/customers/{customerId}/history")
     @Produces(MediaType.APPLICATION_JSON)
-    // the offer waits at most 300 ms for it (CustomerContext), a later answer follows as offer.history; a
-    // history-service that keeps not answering is not asked for a while (the breaker)
+    // asked when the chat starts (CustomerContext); the offer never waits for it: an answer not there yet follows
+    // as offer.history; a history-service that keeps not answering is not asked for a while (the breaker)
     @Timeout(3000)
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 5000, successThreshold = 1,
             skipOn = WebApplicationException.class)

@@ -13,8 +13,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * A stand-in for history-service's GET /api/v1/metrics/today, /api/v1/metrics and /api/v1/tags/stats, shaped like
- * history-service's answers (README, "Metrics" and "Tag statistics"). 401 without a bearer token, like history-service;
+ * A stand-in for history-service's GET /api/v1/metrics/today, /api/v1/metrics, /api/v1/tags/stats and
+ * /api/v1/customers/{id}/history, shaped like history-service's answers (README, "Metrics", "Tag statistics" and
+ * "Customers"); a customer whose id starts with {@code slow-} is answered after {@link #SLOW_MILLIS}. 401 without a bearer token, like history-service;
  * {@code groupBy=boom} -> 500; a {@code from} that is not a date -> 400 with field errors. Every request it got (path,
  * query and Authorization) is kept in {@link #REQUESTS}.
  */
@@ -22,6 +23,9 @@ public class HistoryStub implements QuarkusTestResourceLifecycleManager {
 
     /** "path?query Authorization" of every request. */
     static final List<String> REQUESTS = new CopyOnWriteArrayList<>();
+    /** When each customer-history answer was sent (customer id, epoch millis). */
+    static final Map<String, Long> HISTORY_ANSWERED = new java.util.concurrent.ConcurrentHashMap<>();
+    static final long SLOW_MILLIS = 2000;
 
     static final String TODAY = """
             {"from":"2030-01-01T00:00:00Z","to":"2030-01-01T10:00:00Z","groupBy":"queue",
@@ -44,6 +48,7 @@ public class HistoryStub implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // a slow answer holds no other
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -69,6 +74,22 @@ public class HistoryStub implements QuarkusTestResourceLifecycleManager {
                 body = TODAY;
             } else if (path.equals("/api/v1/tags/stats")) {
                 body = TAGS;
+            } else if (path.startsWith("/api/v1/customers/") && path.endsWith("/history")) {
+                String customerId = path.substring("/api/v1/customers/".length(), path.length() - "/history".length());
+                if (customerId.startsWith("slow-")) {
+                    try {
+                        Thread.sleep(SLOW_MILLIS); // stands for a slow history-service, not synchronisation
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                body = """
+                        {"customerId":"%s","chats":[{"chatId":"earlier-%s","status":"CLOSED","queueId":"general",
+                         "agentId":"a-1","agents":[],"requestedAt":"2030-01-01T09:00:00Z","closedAt":"2030-01-01T09:10:00Z",
+                         "closedBy":"agent","tags":["refund"],"survey":null,"messageCount":4,
+                         "firstVisitorMessage":"where is my refund"}],
+                         "notes":[{"id":"n-1","text":"prefers email","agentId":"a-1","createdAt":"2030-01-01T09:11:00Z"}]}""".formatted(customerId, customerId);
+                HISTORY_ANSWERED.put(customerId, System.currentTimeMillis());
             } else {
                 status = 404;
                 body = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}";
