@@ -116,7 +116,8 @@ public final class RankingVariants {
                     long t0 = System.nanoTime();
                     List<Evaluator.Outcome> outcomes = Evaluator.run(part.getValue(), Evaluator.suggestionSearch(engine));
                     double ms = (System.nanoTime() - t0) / 1e6 / part.getValue().size();
-                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f", ms));
+                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f | %s | %s", ms,
+                            bot(outcomes, 12, 9), bot(outcomes, 0, 3.5)));
                     if (System.getProperty("misses") != null && part.getKey().equals("tune")) {
                         for (Evaluator.Outcome o : outcomes) {
                             if (o.rank() != 1) {
@@ -131,8 +132,15 @@ public final class RankingVariants {
     }
 
     static void header() {
-        System.out.println("| variant | part | en P@1 / P@3 / MRR | ru | zh | he | all | ms/query |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("| variant | part | en P@1 / P@3 / MRR | ru | zh | he | all | ms/query "
+                + "| bot score >= 12, margin >= 9: answered (rate), precision | bot margin >= 3.5 |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+    }
+
+    /** The bot's answers at a score and margin threshold: how many (the share of the questions), and the precision. */
+    static String bot(List<Evaluator.Outcome> outcomes, double minScore, double minMargin) {
+        Evaluator.BotMetrics b = Evaluator.bot(outcomes, minScore, minMargin);
+        return String.format(Locale.ROOT, "%d (%.1f %%), %.3f", b.answered(), 100 * b.answerRate(), b.precision());
     }
 
     static void row(String name, List<Evaluator.Outcome> outcomes, String extra) {
