@@ -16,7 +16,8 @@ import io.chatroute.knowledge.persistence.Ranking;
  * thresholds that answer the most tuning questions while being right on at least the required share of the answers.
  * Signals: the best score, the margin over the second (score difference), the normalised gap (margin / best score),
  * and agreement (the ranking without the thesaurus puts the same article first). A program, not a test:
- * {@code java -cp ... io.chatroute.knowledge.eval.BotVariants [required precision, default 0.95]}
+ * {@code java -cp ... io.chatroute.knowledge.eval.BotVariants [required precision, default 0.95] [alternates: author
+ * (default) or more] [questions weight, default the service's]}
  */
 public final class BotVariants {
 
@@ -33,11 +34,14 @@ public final class BotVariants {
 
     public static void main(String[] args) {
         double required = args.length > 0 ? Double.parseDouble(args[0]) : 0.95;
-        List<Article> corpus = new ArrayList<>(EvalSet.articles(true));
+        EvalSet.Alternates alternates = args.length > 1 ? EvalSet.Alternates.valueOf(args[1].toUpperCase(Locale.ROOT))
+                : EvalSet.Alternates.AUTHOR;
+        Ranking ranking = args.length > 2 ? Ranking.DEFAULT.withQuestionsBoost(Float.parseFloat(args[2])) : Ranking.DEFAULT;
+        List<Article> corpus = new ArrayList<>(EvalSet.articles(alternates));
         corpus.addAll(Distractors.generate(EvalSet.articles(false), 10_000));
         List<Signals> signals = new ArrayList<>();
         List<EvalSet.Question> tune = EvalSet.questions(EvalSet.Part.TUNE);
-        try (LuceneSearchEngine adopted = new LuceneSearchEngine(new LanguageAnalyzers(true), Ranking.DEFAULT, 200)) {
+        try (LuceneSearchEngine adopted = new LuceneSearchEngine(new LanguageAnalyzers(true), ranking, 200)) {
             adopted.rebuild(corpus);
             List<Evaluator.Outcome> a = Evaluator.run(tune, Evaluator.suggestionSearch(adopted));
             for (int i = 0; i < a.size(); i++) {
@@ -51,8 +55,10 @@ public final class BotVariants {
             }
         }
         long right = signals.stream().filter(Signals::right).count();
-        System.out.printf(Locale.ROOT, "tuning: %d questions, top hit right for %d; required precision %.2f%n", signals.size(),
-                right, required);
+        System.out.printf(Locale.ROOT, "tuning: %d questions, top hit right for %d; required precision %.2f; alternates %s, "
+                + "questions x%.1f%n", signals.size(), right, required, alternates, ranking.questionsBoost());
+        curve("the service's defaults (score >= 12, margin >= 9): answers, right, precision", signals,
+                s -> s.best() >= 12 && s.margin() >= 9);
         double[] scores = range(0, 40, 1);
         double[] margins = range(0, 20, 0.5);
         double[] gaps = range(0, 0.8, 0.02);

@@ -26,6 +26,12 @@ public final class EvalSet {
 
     public enum Part { TUNE, TEST }
 
+    /**
+     * Which alternate questions the articles carry: none, the author's two ({@code questions:}), or those and the six
+     * more written later in customers' words ({@code questions-more:}; README, "Round 3").
+     */
+    public enum Alternates { NONE, AUTHOR, MORE }
+
     /** A question and the id of the article that answers it. */
     public record Question(Language language, String text, String articleId) {
     }
@@ -33,31 +39,42 @@ public final class EvalSet {
     private EvalSet() {
     }
 
-    /** Every article of every language, with the author's alternate questions when {@code withQuestions}. */
+    /** Every article of every language, with the author's two alternate questions when {@code withQuestions}. */
     public static List<Article> articles(boolean withQuestions) {
+        return articles(withQuestions ? Alternates.AUTHOR : Alternates.NONE);
+    }
+
+    /** Every article of every language, with the given alternate questions. */
+    public static List<Article> articles(Alternates alternates) {
         List<Article> all = new ArrayList<>();
         for (Language l : Language.values()) {
-            all.addAll(articles(l, withQuestions));
+            all.addAll(articles(l, alternates));
         }
         return all;
     }
 
     public static List<Article> articles(Language language, boolean withQuestions) {
+        return articles(language, withQuestions ? Alternates.AUTHOR : Alternates.NONE);
+    }
+
+    public static List<Article> articles(Language language, Alternates alternates) {
         List<Article> articles = new ArrayList<>();
         String id = null;
         String title = null;
         List<String> tags = List.of();
         List<String> questions = List.of();
+        List<String> more = List.of();
         StringBuilder body = null;
         for (String line : lines("articles-" + language.code() + ".txt")) {
             if (line.startsWith("## ")) {
                 if (id != null) {
-                    articles.add(article(id, title, body, language, tags, withQuestions ? questions : List.of()));
+                    articles.add(article(id, title, body, language, tags, alternates(alternates, questions, more)));
                 }
                 id = line.substring(3).strip();
                 title = null;
                 tags = List.of();
                 questions = List.of();
+                more = List.of();
                 body = null;
             } else if (line.startsWith("#")) {
                 continue;
@@ -71,14 +88,28 @@ public final class EvalSet {
                 tags = split(line.substring(5), ",");
             } else if (line.startsWith("questions:")) {
                 questions = split(line.substring(10), "\\|");
+            } else if (line.startsWith("questions-more:")) {
+                more = split(line.substring(15), "\\|");
             } else if (line.startsWith("body:")) {
                 body = new StringBuilder(line.substring(5).strip());
             }
         }
         if (id != null) {
-            articles.add(article(id, title, body, language, tags, withQuestions ? questions : List.of()));
+            articles.add(article(id, title, body, language, tags, alternates(alternates, questions, more)));
         }
         return articles;
+    }
+
+    private static List<String> alternates(Alternates alternates, List<String> questions, List<String> more) {
+        return switch (alternates) {
+            case NONE -> List.of();
+            case AUTHOR -> questions;
+            case MORE -> {
+                List<String> all = new ArrayList<>(questions);
+                all.addAll(more);
+                yield all;
+            }
+        };
     }
 
     private static Article article(String id, String title, StringBuilder body, Language language, List<String> tags,

@@ -24,10 +24,21 @@ import io.chatroute.knowledge.persistence.Thesaurus;
  */
 public final class RankingVariants {
 
-    /** A ranking and the thesaurus it expands with ({@code null}: the service's). */
-    record Variant(Ranking ranking, String thesaurus) {
+    /**
+     * A ranking, the thesaurus it expands with ({@code null}: the service's) and the alternate questions the articles
+     * carry.
+     */
+    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates) {
         Variant(Ranking ranking) {
-            this(ranking, null);
+            this(ranking, null, EvalSet.Alternates.AUTHOR);
+        }
+
+        Variant(Ranking ranking, String thesaurus) {
+            this(ranking, thesaurus, EvalSet.Alternates.AUTHOR);
+        }
+
+        Variant(Ranking ranking, EvalSet.Alternates alternates) {
+            this(ranking, null, alternates);
         }
     }
 
@@ -65,6 +76,16 @@ public final class RankingVariants {
         variants.put("min-should-match 30 %", new Variant(words.withMinShouldMatch(0.3f)));
         variants.put("min-should-match 50 %", new Variant(words.withMinShouldMatch(0.5f)));
         variants.put("query stop words", new Variant(words.withQueryStopWords(true)));
+        // round 3: six more alternate questions per article (8 in all), and the questions field's weight with them
+        EvalSet.Alternates more = EvalSet.Alternates.MORE;
+        variants.put("8 alternates, thesaurus x0.3, questions x5", new Variant(thesaurus, more));
+        variants.put("8 alternates, thesaurus x0.3, questions x2", new Variant(thesaurus.withQuestionsBoost(2f), more));
+        variants.put("8 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f), more));
+        variants.put("8 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f), more));
+        variants.put("8 alternates, thesaurus x0.3, questions x12", new Variant(thesaurus.withQuestionsBoost(12f), more));
+        variants.put("8 alternates, no thesaurus, questions x5", new Variant(words, more));
+        variants.put("2 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f)));
+        variants.put("2 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f)));
         if (args.length > 1 && !args[1].isEmpty()) {
             variants.keySet().removeIf(n -> !n.matches(args[1]));
         }
@@ -84,7 +105,7 @@ public final class RankingVariants {
         }
         header();
         for (Map.Entry<String, Variant> v : variants.entrySet()) {
-            List<Article> corpus = new ArrayList<>(EvalSet.articles(true));
+            List<Article> corpus = new ArrayList<>(EvalSet.articles(v.getValue().alternates()));
             corpus.addAll(Distractors.generate(EvalSet.articles(false), distractors));
             LanguageAnalyzers analyzers = new LanguageAnalyzers(true);
             Thesaurus thesaurus = v.getValue().thesaurus() == null ? new Thesaurus(analyzers)
@@ -95,7 +116,8 @@ public final class RankingVariants {
                     long t0 = System.nanoTime();
                     List<Evaluator.Outcome> outcomes = Evaluator.run(part.getValue(), Evaluator.suggestionSearch(engine));
                     double ms = (System.nanoTime() - t0) / 1e6 / part.getValue().size();
-                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f", ms));
+                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f | %s | %s", ms,
+                            bot(outcomes, 12, 9), bot(outcomes, 0, 3.5)));
                     if (System.getProperty("misses") != null && part.getKey().equals("tune")) {
                         for (Evaluator.Outcome o : outcomes) {
                             if (o.rank() != 1) {
@@ -110,8 +132,15 @@ public final class RankingVariants {
     }
 
     static void header() {
-        System.out.println("| variant | part | en P@1 / P@3 / MRR | ru | zh | he | all | ms/query |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("| variant | part | en P@1 / P@3 / MRR | ru | zh | he | all | ms/query "
+                + "| bot score >= 12, margin >= 9: answered (rate), precision | bot margin >= 3.5 |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+    }
+
+    /** The bot's answers at a score and margin threshold: how many (the share of the questions), and the precision. */
+    static String bot(List<Evaluator.Outcome> outcomes, double minScore, double minMargin) {
+        Evaluator.BotMetrics b = Evaluator.bot(outcomes, minScore, minMargin);
+        return String.format(Locale.ROOT, "%d (%.1f %%), %.3f", b.answered(), 100 * b.answerRate(), b.precision());
     }
 
     static void row(String name, List<Evaluator.Outcome> outcomes, String extra) {
