@@ -38,9 +38,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Suggestion latency with 10,000 articles (README, "Benchmark"). A program, not a test. With the service running
- * against the given PostgreSQL and Kafka, it (1) seeds the evaluation articles and 10,000 distractors generated from
- * them straight into the {@code article} table (unless {@code --no-seed}) and waits until the service's index holds
- * them (readiness data), (2) publishes visitor chat.message.posted events (the evaluation questions, each in a new
+ * against the given PostgreSQL and Kafka, it (1) seeds the evaluation articles (with the alternate questions the
+ * evaluation uses, {@link SearchEvaluationTest#ALTERNATES}: 8 per article) and 10,000 distractors generated from them
+ * straight into the {@code article} table (unless {@code --no-seed}) and waits until the service's index holds them
+ * (readiness data), (2) publishes visitor chat.message.posted events (the evaluation questions, each in a new
  * chat) at a steady rate, and (3) reads kb-events: latency = the kb.suggested record's timestamp minus the
  * chat.message.posted record's timestamp (both set by their producers on this machine), i.e. from the message
  * being available to the consumer to the suggestion published. Prints p50/p90/p99/max over the measured messages.
@@ -67,8 +68,11 @@ public final class SuggestionLatencyBench {
         int warmup = Integer.parseInt(a.getOrDefault("warmup", "1000"));
         int rate = Integer.parseInt(a.getOrDefault("rate", "50"));
         int distractors = Integer.parseInt(a.getOrDefault("distractors", "10000"));
+        // optional: the service's process id, to print its CPU time per message (Linux /proc, 100 ticks a second)
+        String servicePid = a.get("service-pid");
 
-        List<Article> articles = new ArrayList<>(EvalSet.articles(true));
+        // The evaluation articles with the alternate questions the ranking was adopted with (SearchEvaluationTest)
+        List<Article> articles = new ArrayList<>(EvalSet.articles(SearchEvaluationTest.ALTERNATES));
         articles.addAll(Distractors.generate(EvalSet.articles(false), distractors));
         if (!a.containsKey("no-seed")) {
             seed(jdbc, articles);
@@ -96,6 +100,7 @@ public final class SuggestionLatencyBench {
 
             Map<String, Long> sent = new HashMap<>();
             List<String> measured = new ArrayList<>();
+            long cpuBefore = servicePid == null ? -1 : cpuMillis(servicePid);
             long interval = 1_000_000_000L / rate;
             long next = System.nanoTime();
             for (int i = 0; i < messages; i++) {
@@ -134,6 +139,7 @@ public final class SuggestionLatencyBench {
             while (System.currentTimeMillis() < deadline && !published.keySet().containsAll(measured)) {
                 drain(consumer, published, Duration.ofMillis(200));
             }
+            long cpuAfter = servicePid == null ? -1 : cpuMillis(servicePid);
             List<Long> latencies = new ArrayList<>();
             for (String id : measured) {
                 Long out = published.get(id);
@@ -148,7 +154,19 @@ public final class SuggestionLatencyBench {
                 System.out.printf(Locale.ROOT, "latency chat.message.posted -> kb.suggested (ms): p50 %d  p90 %d  p99 %d  max %d%n",
                         pct(latencies, 0.50), pct(latencies, 0.90), pct(latencies, 0.99), latencies.get(latencies.size() - 1));
             }
+            if (servicePid != null) {
+                System.out.printf(Locale.ROOT, "service CPU (pid %s, user+system) while publishing and draining: %d ms, "
+                        + "%.1f ms per message (all %d, warm-up included)%n", servicePid, cpuAfter - cpuBefore,
+                        (cpuAfter - cpuBefore) / (double) messages, messages);
+            }
         }
+    }
+
+    /** User + system CPU time of a process so far, from /proc/PID/stat (fields 14 and 15, in 1/100 s). */
+    private static long cpuMillis(String pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid, "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
     }
 
     private static long pct(List<Long> sorted, double p) {
