@@ -77,8 +77,12 @@ class AccessTest {
     @org.junit.jupiter.api.BeforeEach
     void consumed() {
         if (!consumed) {
-            await().atMost(WAIT).until(() -> given().auth().oauth2(TestTokens.supervisor())
-                    .get("/api/v1/transcripts/{id}", chat).then().extract().jsonPath().getList("messages").size() == 2);
+            // 404 (no messages list) until the chat's first event is in
+            await().atMost(WAIT).until(() -> {
+                List<Object> messages = given().auth().oauth2(TestTokens.supervisor())
+                        .get("/api/v1/transcripts/{id}", chat).then().extract().jsonPath().getList("messages");
+                return messages != null && messages.size() == 2;
+            });
             consumed = true;
         }
     }
