@@ -136,8 +136,8 @@ public class Router {
             announcer.touch(reservedIn);
         }
         ensureIndexed(chatId, queue.id(), "enqueued");
-        dispatcher.request(queue.id()); // first: the offer need not wait for the statistics below
         store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
+        dispatcher.request(queue.id());
     }
 
     private static Long overflowAfter(QueueDefinition q) {
