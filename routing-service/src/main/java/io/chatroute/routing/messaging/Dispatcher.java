@@ -34,6 +34,7 @@ import io.chatroute.routing.persistence.RoutingStore;
 import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,6 +62,7 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private static final int MAX_PAGES = 200;
     private static final int MAX_RETRIES = 3;
+    private static final long SLOW_PASS_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final RoutingStore store;
     private final CandidateIndex index;
@@ -72,6 +74,10 @@ public class Dispatcher {
     private final ExecutorService claims;
     private final ScheduledExecutorService retries;
     private final ConcurrentHashMap<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    /** When each queue's oldest unserved request was made (nanoTime), for the wait-for-a-pass timer. */
+    private final ConcurrentHashMap<String, Long> askedAt = new ConcurrentHashMap<>();
+    private final Timer passes;
+    private final Timer passWaits;
     private volatile boolean stopping;
 
     /**
@@ -96,6 +102,10 @@ public class Dispatcher {
         this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()), named("routing-dispatch-"));
         this.claims = Executors.newFixedThreadPool(Math.max(1, config.claimThreads()), named("routing-claim-"));
         this.retries = Executors.newSingleThreadScheduledExecutor(named("routing-dispatch-retry-"));
+        this.passes = Timer.builder("chatroute_routing_dispatch_pass_seconds").description("One dispatch pass of one queue")
+                .register(meters);
+        this.passWaits = Timer.builder("chatroute_routing_dispatch_wait_seconds")
+                .description("From a queue's dispatch being asked to its pass starting").register(meters);
     }
 
     private static java.util.concurrent.ThreadFactory named(String prefix) {
@@ -123,6 +133,7 @@ public class Dispatcher {
             return;
         }
         AtomicInteger pending = requests.computeIfAbsent(queueId, q -> new AtomicInteger());
+        askedAt.putIfAbsent(queueId, System.nanoTime());
         if (pending.getAndIncrement() == 0) {
             try {
                 runs.execute(() -> drain(queueId, pending));
@@ -135,8 +146,18 @@ public class Dispatcher {
     private void drain(String queueId, AtomicInteger pending) {
         while (true) {
             int seen = pending.get();
+            long started = System.nanoTime();
+            Long asked = askedAt.remove(queueId);
+            if (asked != null) {
+                passWaits.record(started - asked, TimeUnit.NANOSECONDS);
+            }
             try {
-                dispatch(queueId);
+                int offered = dispatch(queueId);
+                long took = System.nanoTime() - started;
+                passes.record(took, TimeUnit.NANOSECONDS);
+                if (took > SLOW_PASS_NANOS) {
+                    LOG.warnf("dispatch of queue %s took %d ms (%d offered)", queueId, took / 1_000_000, offered);
+                }
             } catch (RuntimeException e) {
                 pending.set(0);
                 if (!stopping) {

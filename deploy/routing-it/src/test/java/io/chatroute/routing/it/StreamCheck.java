@@ -30,9 +30,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * commit order only for events of one process. Replaying an agent's capacity events in arrival order and adding up
  * +1/-1 is therefore <em>not</em> exact (the report counts how often that replay disagreed with the event's own
  * {@code active}: out-of-order publications seen), and across chats (different keys, partitions) there is no order
- * at all. What is exact without order: per agent, the number of holds taken ({@code reason: offered}) minus the ones
- * given back by a claim that lost its chat ({@code compensate}) equals the number of {@code chat.offered} to that
- * agent, and the final load equals holds minus releases.</li>
+ * at all. What is exact without order: per agent, the number of holds taken ({@code reason: offered}, other than an
+ * accept repairing a released hold) minus the ones given back by a claim that lost its chat ({@code compensate})
+ * equals the number of {@code chat.offered} to that agent, and the final load equals holds minus releases.</li>
  * <li><b>A chat's holder.</b> Every event of one chat is written by a script on the chat's hash, so the chat's
  * transitions are serialised; each event carries the time its handler read the clock before running the script
  * ({@code ce_time}), and a transition is only ever started after the previous one committed (an offer is made from
@@ -101,6 +101,11 @@ public final class StreamCheck {
         public long waitingStretches;
         public long longestWaitMs;
         public long worstWaitWithRoomMs;
+        /**
+         * Per waiting stretch that had an eligible agent with room at some point: {when that piece began (epoch ms), its
+         * length (ms)} of its longest such piece.
+         */
+        public final List<long[]> waitsWithRoom = new ArrayList<>();
         public String worstWaitWithRoom = "none";
         public int maxLoadSeen;
         public int maxCapOfThatAgent;
@@ -449,7 +454,9 @@ public final class StreamCheck {
                 r.outOfOrderCapacity++;
                 sum = active;
             }
-            if ("offered".equals(e.s("reason"))) {
+            if ("offered".equals(e.s("reason")) && !"accept".equals(e.s("repaired"))) {
+                // a repaired accept re-takes the slot of an offer already counted (its hold was released, e.g. by the
+                // agent going OFFLINE, while the accept was on its way): not a new hold
                 holds++;
             } else if ("compensate".equals(e.s("reason"))) {
                 compensations++;
@@ -546,6 +553,7 @@ public final class StreamCheck {
 
     private void checkWaits(List<Wait> waits, Map<String, List<long[]>> room, Report r) {
         for (Wait w : waits) {
+            long[] longest = null;
             for (Agent a : agents.values()) {
                 if (!satisfies(a.skills(), w.required())) {
                     continue;
@@ -558,6 +566,9 @@ public final class StreamCheck {
                     long to = Math.min(w.to(), stretches.get(i)[1]);
                     for (long[] piece : minus(from, to, blocked)) {
                         long len = piece[1] - piece[0];
+                        if (longest == null || len > longest[1]) {
+                            longest = new long[] {piece[0], len};
+                        }
                         if (len > r.worstWaitWithRoomMs) {
                             r.worstWaitWithRoomMs = len;
                             r.worstWaitWithRoom = String.format("%s waited %d ms from %d while %s (cap %d) was AVAILABLE with room",
@@ -569,6 +580,9 @@ public final class StreamCheck {
                         }
                     }
                 }
+            }
+            if (longest != null) {
+                r.waitsWithRoom.add(longest);
             }
         }
     }

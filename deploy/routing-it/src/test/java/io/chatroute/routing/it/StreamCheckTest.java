@@ -145,6 +145,29 @@ class StreamCheckTest {
     }
 
     @Test
+    void anAcceptThatRepairsAReleasedHoldIsNoNewHold() {
+        available("x", 0);
+        requestedAndQueued("c1", 1000);
+        offered("c1", "x", "o1", 1010);
+        capacity("x", 1020, 0, "agent-gone"); // the agent went OFFLINE while the accept was on its way
+        add("agent.capacity.changed", true, "x", 1100, "agentId", "x", "active", 1, "max", 2, "reason", "offered", "repaired", "accept");
+        add("chat.assigned", true, "c1", 1100, "chatId", "c1", "agentId", "x", "offerId", "o1");
+        Report r = check();
+        assertThat(r.inconsistencies).isEmpty();
+        assertThat(r.finalLoadByEvents).containsEntry("x", 1);
+    }
+
+    @Test
+    void aSecondHoldWithoutItsOfferIsAnInconsistency() {
+        available("x", 0);
+        requestedAndQueued("c1", 1000);
+        offered("c1", "x", "o1", 1010);
+        capacity("x", 1100, 2, "offered"); // a hold with no chat.offered and no compensation
+        Report r = check();
+        assertThat(r.inconsistencies).singleElement().asString().contains("x: 2 holds - 0 compensated").contains("1 chat.offered");
+    }
+
+    @Test
     void aChatWaitingWhileAnEligibleAgentHasRoomIsFound() {
         available("x", 0);
         available("z", 0); // lacks billing: not eligible
@@ -154,6 +177,7 @@ class StreamCheckTest {
         Report r = check();
         assertThat(r.waitWithRoom).singleElement().asString().contains("c1 waited 4995 ms").contains("while x");
         assertThat(r.worstWaitWithRoomMs).isEqualTo(4995);
+        assertThat(r.waitsWithRoom).singleElement().satisfies(w -> assertThat(w).containsExactly(1005L, 4995L));
     }
 
     @Test
