@@ -4,13 +4,17 @@
 -- KEYS: chat decisions processed outbox due
 -- ARGV: chatId now nowIso ttl queueId ruleId targetId skillsJson ruleSkillsJson priority requestJson decisionJson
 --       offlineJson('' when the queue is open) overflowAfterMs('' = none) idxDelayMs maxSteps eventId
+--       sinceMs (when the visitor asked: chat.requested's requestedAt, never after now; '' = now)
 local ck, dk, pk, ob, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local prior = seen(pk)
 if prior then return prior end
 local chatId, now = A[1], tonumber(A[2])
 local st = call('HGET', ck, 'state')
 if st and st ~= 'RESERVED' then return done(pk, A[4], {'EXISTS', st}) end
+-- a chat waits from when its visitor asked, not from when this event was applied: the chats of one batch are applied
+-- at the same time, and a backlog (routing away, then catching up) keeps the order in which visitors asked
 local since, oldQueue, epoch = now, '', 1
+if A[18] and A[18] ~= '' then since = math.min(now, tonumber(A[18])) end
 if st == 'RESERVED' then
   local r = call('HMGET', ck, 'enqueuedAt', 'queueId', 'epoch')
   since = tonumber(r[1] or now)

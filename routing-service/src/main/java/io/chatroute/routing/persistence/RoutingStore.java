@@ -400,13 +400,18 @@ public class RoutingStore {
     }
 
     /** chat.requested: QUEUED (epoch, enqueuedAt, the queue a reservation was in), or EXISTS with the state. */
-    public Outcome enqueue(String chatId, String eventId, Instant now, String queueId, String ruleId, Target target,
+    /**
+     * chat.requested: the chat waits in its queue since {@code requestedAt} (when the visitor asked; null or later than
+     * {@code now}: now), or since its reservation when it has one.
+     */
+    public Outcome enqueue(String chatId, String eventId, Instant now, Instant requestedAt, String queueId, String ruleId, Target target,
                            Map<String, Integer> ruleSkills, int priority, Map<String, Object> request, Map<String, Object> decision,
                            Map<String, Object> offlineEvent, Long overflowAfterMillis) {
         return run(Scripts.CHAT_ENQUEUE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(), queueId, ruleId,
                 target.id(), write(target.skills()), write(ruleSkills == null ? Map.of() : ruleSkills), String.valueOf(priority),
                 write(request), write(decision), offlineEvent == null ? "" : write(offlineEvent),
-                overflowAfterMillis == null ? "" : String.valueOf(overflowAfterMillis), idxDelay(), maxSteps(), uuid());
+                overflowAfterMillis == null ? "" : String.valueOf(overflowAfterMillis), idxDelay(), maxSteps(), uuid(),
+                requestedAt == null ? "" : ms(requestedAt));
     }
 
     /** Takes the chat's place at evaluation: RESERVED (queue, epoch, enqueuedAt, priority, NEW) or the state it has. */

@@ -102,10 +102,14 @@ final class Fixture {
     }
 
     void requestChat(String chatId, String topic, String fallbackQueue) {
+        requestChat(chatId, topic, fallbackQueue, Instant.now());
+    }
+
+    void requestChat(String chatId, String topic, String fallbackQueue, Instant requestedAt) {
         String data = """
                 {"chatId":"%s","formId":"%s","visitor":{"name":"Anna","email":"a@example.com","locale":"en","customerId":"c-%s"},
                  "form":{"topic":"%s"},"message":"message of %s","queueId":"%s","requestedAt":"%s"}"""
-                .formatted(chatId, id("f"), u, topic, chatId, fallbackQueue, Instant.now());
+                .formatted(chatId, id("f"), u, topic, chatId, fallbackQueue, requestedAt);
         EventSchemas.assertValid("session-service", "chat.requested", data);
         kafka.send("chat-events", chatId, "chat.requested", "/session-service", data);
     }

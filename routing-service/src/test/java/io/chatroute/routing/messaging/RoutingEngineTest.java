@@ -110,6 +110,32 @@ class RoutingEngineTest {
     }
 
     @Test
+    void chatsWaitFromWhenTheirVisitorsAsked() throws Exception {
+        // a chat applied later (a backlog, or another chat of the same batch) but asked for earlier goes ahead; one
+        // stamped in the future (a skewed clock) waits from when it was applied
+        String q = f.id("wq");
+        f.form("w");
+        f.queue(q, "{\"name\":\"W\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("rw") + "\",\"when\":{\"topic\":\"w\"},\"queueId\":\"" + q + "\"}]");
+        String late = f.id("late");
+        String early = f.id("early");
+        String future = f.id("future");
+        f.requestChat(late, "w", q);
+        assertThat(f.awaitChat("chat.queued", late, 0).get("position").asInt()).isEqualTo(1);
+        f.requestChat(future, "w", q, Instant.now().plusSeconds(3600));
+        assertThat(f.awaitChat("chat.queued", future, 0).get("position").asInt()).isEqualTo(2);
+        f.requestChat(early, "w", q, Instant.now().minusSeconds(30));
+        JsonNode queuedEarly = f.awaitChat("chat.queued", early, 0);
+        assertThat(queuedEarly.get("position").asInt()).isEqualTo(1);
+        assertThat(Instant.parse(queuedEarly.get("queuedAt").asText())).isBefore(Instant.now().minusSeconds(25));
+        f.awaitWhere(chatEvents, "chat.queued", late, d -> d.get("position").asInt() == 2);
+        f.awaitWhere(chatEvents, "chat.queued", future, d -> d.get("position").asInt() == 3);
+        for (String c : List.of(late, early, future)) {
+            f.close(c);
+        }
+    }
+
+    @Test
     void positionUpdatesAreCoalescedPerQueue() throws Exception {
         String q = f.id("cq");
         f.form("c");
@@ -117,11 +143,13 @@ class RoutingEngineTest {
         f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
         List<String> chats = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            chats.add(f.id("c" + i));
+            chats.add(f.id(String.format("c%02d", i))); // ids in request order: equal requestedAt milliseconds tie by id
             f.requestChat(chats.get(i), "c", q);
         }
         String last = chats.getLast();
-        assertThat(f.awaitChat("chat.queued", last, 0).get("position").asInt()).isEqualTo(16);
+        // the chats of one batch are applied at the same time, so the last may be enqueued before some earlier ones
+        // (told its place then, 13 say); it waits from its requestedAt, so it ends up last, and is told so
+        f.awaitWhere(chatEvents, "chat.queued", last, d -> d.get("position").asInt() == 16);
         for (int i = 0; i < 12; i++) {
             f.close(chats.get(i));
         }
@@ -351,7 +379,7 @@ class RoutingEngineTest {
         Instant expires = now.plusSeconds(60);
         List<String> offers = new ArrayList<>();
         for (String c : List.of(f.id("w1"), f.id("w2"), f.id("w3"))) {
-            store.enqueue(c, UUID.randomUUID().toString(), now, q, "r", target, Map.of(), 0, Map.of("visitor", Map.of(), "form", Map.of()),
+            store.enqueue(c, UUID.randomUUID().toString(), now, null, q, "r", target, Map.of(), 0, Map.of("visitor", Map.of(), "form", Map.of()),
                     Map.of("step", "queued"), null, null);
             String offerId = UUID.randomUUID().toString();
             store.presence(agent, "set", Presence.AVAILABLE, UUID.randomUUID().toString(), null, now);

@@ -53,7 +53,7 @@ class CapConcurrencyTest {
         for (int i = 0; i < n; i++) {
             String chatId = String.format("cc-%s-%s-%03d", u, queueId, i); // ids in age order (ties of one ms)
             chats.add(chatId);
-            assertThat(store.enqueue(chatId, UUID.randomUUID().toString(), Instant.now(), queueId, "r", target, Map.of(), 0,
+            assertThat(store.enqueue(chatId, UUID.randomUUID().toString(), Instant.now(), null, queueId, "r", target, Map.of(), 0,
                     Map.of("visitor", Map.of(), "form", Map.of()), Map.of("step", "queued"), null, null).code()).isEqualTo("QUEUED");
             router.ensureIndexed(chatId, queueId, "enqueued");
         }
