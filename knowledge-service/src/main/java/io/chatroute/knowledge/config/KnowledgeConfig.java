@@ -108,6 +108,13 @@ public interface KnowledgeConfig {
         @WithDefault("true")
         boolean hebrewPrefixes();
 
+        /**
+         * Hebrew words also get their folded suffix form (plural, feminine ending, first person; with the prefixes
+         * only). Off: the tuning part of the evaluation did not choose it (README, "Round 4").
+         */
+        @WithDefault("false")
+        boolean hebrewSuffixes();
+
         /** The script of the query decides the language searched first (no articles of another language). */
         @WithDefault("true")
         boolean detectScript();

@@ -43,6 +43,12 @@ public final class LanguageAnalyzers implements AutoCloseable {
     public static final String NGRAMS_BODY = "ngb_";
     private static final String[] PREFIXES = {TITLE, BODY, TAGS, QUESTIONS, LEARNED};
 
+    /**
+     * Whether Hebrew words also get their folded suffix form ({@link HebrewSuffixFilter}) by default: no, the tuning
+     * part of the evaluation did not choose it (README, "Round 4"); {@code chatroute.knowledge.search.hebrew-suffixes}.
+     */
+    public static final boolean HEBREW_SUFFIXES = false;
+
     private final Map<Language, Analyzer> byLanguage = new EnumMap<>(Language.class);
     private final Map<Language, Analyzer> ngrams = new EnumMap<>(Language.class);
     private final Analyzer fallback = new StandardAnalyzer(CharArraySet.EMPTY_SET);
@@ -53,10 +59,15 @@ public final class LanguageAnalyzers implements AutoCloseable {
     }
 
     public LanguageAnalyzers(boolean hebrewPrefixes) {
+        this(hebrewPrefixes, HEBREW_SUFFIXES);
+    }
+
+    /** {@code hebrewSuffixes}: {@link HebrewSuffixFilter} after the prefix forms (with {@code hebrewPrefixes} only). */
+    public LanguageAnalyzers(boolean hebrewPrefixes, boolean hebrewSuffixes) {
         byLanguage.put(Language.EN, new EnglishAnalyzer());
         byLanguage.put(Language.RU, new RussianAnalyzer());
         byLanguage.put(Language.ZH, new SmartChineseAnalyzer());
-        byLanguage.put(Language.HE, hebrewPrefixes ? new HebrewAnalyzer() : new StandardAnalyzer(CharArraySet.EMPTY_SET));
+        byLanguage.put(Language.HE, hebrewPrefixes ? new HebrewAnalyzer(hebrewSuffixes) : new StandardAnalyzer(CharArraySet.EMPTY_SET));
         for (Language l : Language.values()) {
             ngrams.put(l, new NgramAnalyzer(l));
         }
@@ -73,10 +84,19 @@ public final class LanguageAnalyzers implements AutoCloseable {
 
     /** Hebrew: Unicode words, lower case (for Latin words inside Hebrew text), prefix forms added. */
     static final class HebrewAnalyzer extends Analyzer {
+        private final boolean suffixes;
+
+        HebrewAnalyzer(boolean suffixes) {
+            this.suffixes = suffixes;
+        }
+
         @Override
         protected TokenStreamComponents createComponents(String fieldName) {
             StandardTokenizer source = new StandardTokenizer();
             TokenStream result = new HebrewPrefixFilter(new LowerCaseFilter(source));
+            if (suffixes) {
+                result = new HebrewSuffixFilter(result);
+            }
             return new TokenStreamComponents(source, result);
         }
 

@@ -15,7 +15,7 @@ public class SearchEngineProducer {
         KnowledgeConfig.Search s = config.search();
         Ranking ranking = new Ranking(s.titleBoost(), s.tagsBoost(), s.questionsBoost(), s.learnedBoost(), s.contextWeight(),
                 s.detectScript(), Ranking.DEFAULT.bm25K1(), Ranking.DEFAULT.bm25B()).withThesaurus(s.thesaurusWeight());
-        return new LuceneSearchEngine(new LanguageAnalyzers(s.hebrewPrefixes()), ranking, s.snippetLength());
+        return new LuceneSearchEngine(new LanguageAnalyzers(s.hebrewPrefixes(), s.hebrewSuffixes()), ranking, s.snippetLength());
     }
 
     void close(@Disposes LuceneSearchEngine engine) {

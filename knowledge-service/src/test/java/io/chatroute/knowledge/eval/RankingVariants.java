@@ -25,20 +25,20 @@ import io.chatroute.knowledge.persistence.Thesaurus;
 public final class RankingVariants {
 
     /**
-     * A ranking, the thesaurus it expands with ({@code null}: the service's) and the alternate questions the articles
-     * carry.
+     * A ranking, the thesaurus it expands with ({@code null}: the service's), the alternate questions the articles
+     * carry and whether Hebrew words also get their folded suffix form ({@code HebrewSuffixFilter}).
      */
-    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates) {
+    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes) {
         Variant(Ranking ranking) {
-            this(ranking, null, EvalSet.Alternates.AUTHOR);
+            this(ranking, null, EvalSet.Alternates.AUTHOR, false);
         }
 
         Variant(Ranking ranking, String thesaurus) {
-            this(ranking, thesaurus, EvalSet.Alternates.AUTHOR);
+            this(ranking, thesaurus, EvalSet.Alternates.AUTHOR, false);
         }
 
         Variant(Ranking ranking, EvalSet.Alternates alternates) {
-            this(ranking, null, alternates);
+            this(ranking, null, alternates, false);
         }
     }
 
@@ -84,6 +84,8 @@ public final class RankingVariants {
         variants.put("8 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f), more));
         variants.put("8 alternates, thesaurus x0.3, questions x12", new Variant(thesaurus.withQuestionsBoost(12f), more));
         variants.put("8 alternates, no thesaurus, questions x5", new Variant(words, more));
+        // round 4: Hebrew suffix folding (the plural, the feminine ending, the first person)
+        variants.put("8 alternates, thesaurus x0.3, questions x5, Hebrew suffixes", new Variant(thesaurus, null, more, true));
         variants.put("2 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f)));
         variants.put("2 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f)));
         if (args.length > 1 && !args[1].isEmpty()) {
@@ -107,7 +109,7 @@ public final class RankingVariants {
         for (Map.Entry<String, Variant> v : variants.entrySet()) {
             List<Article> corpus = new ArrayList<>(EvalSet.articles(v.getValue().alternates()));
             corpus.addAll(Distractors.generate(EvalSet.articles(false), distractors));
-            LanguageAnalyzers analyzers = new LanguageAnalyzers(true);
+            LanguageAnalyzers analyzers = new LanguageAnalyzers(true, v.getValue().hebrewSuffixes());
             Thesaurus thesaurus = v.getValue().thesaurus() == null ? new Thesaurus(analyzers)
                     : new Thesaurus(analyzers, v.getValue().thesaurus());
             try (LuceneSearchEngine engine = new LuceneSearchEngine(analyzers, v.getValue().ranking(), 200, thesaurus)) {

@@ -65,6 +65,31 @@ class LanguageAnalyzersTest {
     }
 
     @Test
+    void hebrewSuffixesAreFoldedBesideTheWord() {
+        try (LanguageAnalyzers folding = new LanguageAnalyzers(true, true)) {
+            org.apache.lucene.analysis.Analyzer he = folding.analyzerFor(Language.HE);
+            // the plural, the feminine ending and the first person meet in one form, the word itself kept
+            for (String form : new String[] {"הזמנה", "הזמנות", "הזמנתי"}) {
+                assertThat(LuceneSearchEngine.terms(he, "body_he", form)).as(form).contains(form, "הזמן");
+            }
+            // the letter left at the end takes its final form: חשבונות (accounts) → חשבון (account)
+            assertThat(LuceneSearchEngine.terms(he, "body_he", "חשבונות")).containsExactlyInAnyOrder("חשבונות", "חשבון");
+            assertThat(LuceneSearchEngine.terms(he, "body_he", "מוצרים")).contains("מוצרים", "מוצר");
+            // with a prefix: every prefix form is folded too, each form once
+            assertThat(LuceneSearchEngine.terms(he, "body_he", "וההזמנות"))
+                    .containsExactlyInAnyOrder("וההזמנות", "ההזמנות", "הזמנות", "וההזמן", "ההזמן", "הזמן");
+            // at least three letters remain; a word without a known ending is left alone
+            assertThat(LuceneSearchEngine.terms(he, "body_he", "שנה")).containsExactly("שנה");
+            assertThat(LuceneSearchEngine.terms(he, "body_he", "טלפון")).containsExactly("טלפון");
+        }
+        // one position per word: the forms stack, the next word moves on
+        try (LanguageAnalyzers folding = new LanguageAnalyzers(true, true)) {
+            assertThat(LuceneSearchEngine.positions(folding.analyzerFor(Language.HE), "body_he", "הזמנות חדשות"))
+                    .containsExactly(java.util.List.of("הזמנות", "הזמן", "זמנות", "זמן"), java.util.List.of("חדשות", "חדש"));
+        }
+    }
+
+    @Test
     void perFieldIndexAnalyzerUsesTheLanguageOfTheField() {
         assertThat(LuceneSearchEngine.terms(analyzers.indexAnalyzer(), "title_en", "refunds")).containsExactly("refund");
         assertThat(LuceneSearchEngine.terms(analyzers.indexAnalyzer(), "title_he", "refunds")).containsExactly("refunds");
