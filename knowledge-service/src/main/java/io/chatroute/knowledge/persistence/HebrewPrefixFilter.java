@@ -1,16 +1,9 @@
 package io.chatroute.knowledge.persistence;
 
-import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-import org.apache.lucene.analysis.TokenFilter;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
-import org.apache.lucene.util.AttributeSource;
 
 /**
  * Hebrew writes its commonest function words as one-letter prefixes of the next word: ו (and), ה (the),
@@ -25,44 +18,18 @@ import org.apache.lucene.util.AttributeSource;
  * first letters only look like prefixes gets an extra, harmless form ("מייל" also gives "ייל"); the original
  * form is always kept, so exact matches still score best.
  */
-public final class HebrewPrefixFilter extends TokenFilter {
+public final class HebrewPrefixFilter extends StackedFormsFilter {
 
     /** Letters that must remain after stripping. */
     public static final int MIN_STEM = 3;
-
-    private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
-    private final PositionIncrementAttribute posInc = addAttribute(PositionIncrementAttribute.class);
-    private final Deque<String> pending = new ArrayDeque<>();
-    private AttributeSource.State state;
 
     public HebrewPrefixFilter(TokenStream input) {
         super(input);
     }
 
     @Override
-    public boolean incrementToken() throws IOException {
-        if (!pending.isEmpty()) {
-            restoreState(state);
-            term.setEmpty().append(pending.poll());
-            posInc.setPositionIncrement(0);
-            return true;
-        }
-        if (!input.incrementToken()) {
-            return false;
-        }
-        Set<String> forms = strippedForms(term.toString());
-        if (!forms.isEmpty()) {
-            pending.addAll(forms);
-            state = captureState();
-        }
-        return true;
-    }
-
-    @Override
-    public void reset() throws IOException {
-        super.reset();
-        pending.clear();
-        state = null;
+    Set<String> forms(String word) {
+        return strippedForms(word);
     }
 
     /** The forms of {@code word} without each valid prefix sequence (the word itself not included). */
@@ -104,9 +71,5 @@ public final class HebrewPrefixFilter extends TokenFilter {
         if (word.length() - from >= MIN_STEM) {
             forms.add(word.substring(from));
         }
-    }
-
-    private static boolean isHebrewLetter(char c) {
-        return c >= 'א' && c <= 'ת';
     }
 }

@@ -1,17 +1,9 @@
 package io.chatroute.knowledge.persistence;
 
-import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-import org.apache.lucene.analysis.TokenFilter;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
-import org.apache.lucene.util.AttributeSource;
 
 /**
  * A light Hebrew suffix folding, the counterpart of {@link HebrewPrefixFilter} at the end of a word. Hebrew has no
@@ -24,62 +16,20 @@ import org.apache.lucene.util.AttributeSource;
  * The folded form may meet an unrelated word ("הזמן", the time, is ה + זמן); the original form is always kept, so an
  * exact match still scores best, and the evaluation set measures the net effect (README, "Evaluation").
  */
-public final class HebrewSuffixFilter extends TokenFilter {
+public final class HebrewSuffixFilter extends StackedFormsFilter {
 
     /** Letters that must remain after folding. */
     public static final int MIN_STEM = 3;
-    /** Longest first: ות before ת, and so on. */
+    /** Longest first: יות before ות. */
     private static final String[] SUFFIXES = {"יות", "ים", "ות", "תי", "ה"};
-
-    private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
-    private final PositionIncrementAttribute posInc = addAttribute(PositionIncrementAttribute.class);
-    private final Deque<String> pending = new ArrayDeque<>();
-    private final Set<String> atPosition = new HashSet<>();
-    private AttributeSource.State state;
 
     public HebrewSuffixFilter(TokenStream input) {
         super(input);
     }
 
     @Override
-    public boolean incrementToken() throws IOException {
-        while (true) {
-            if (!pending.isEmpty()) {
-                String form = pending.poll();
-                if (!atPosition.add(form)) {
-                    continue; // already at this position (two stacked forms folded alike)
-                }
-                restoreState(state);
-                term.setEmpty().append(form);
-                posInc.setPositionIncrement(0);
-                return true;
-            }
-            if (!input.incrementToken()) {
-                return false;
-            }
-            if (posInc.getPositionIncrement() > 0) {
-                atPosition.clear();
-            }
-            String word = term.toString();
-            if (!atPosition.add(word)) {
-                continue; // a stacked form that an earlier one's folding already gave
-            }
-            Set<String> forms = foldedForms(word);
-            forms.remove(word);
-            if (!forms.isEmpty()) {
-                pending.addAll(forms);
-                state = captureState();
-            }
-            return true;
-        }
-    }
-
-    @Override
-    public void reset() throws IOException {
-        super.reset();
-        pending.clear();
-        atPosition.clear();
-        state = null;
+    Set<String> forms(String word) {
+        return foldedForms(word);
     }
 
     /** The folded forms of {@code word} (the word itself not included); empty for a word too short or not Hebrew. */
@@ -103,9 +53,5 @@ public final class HebrewSuffixFilter extends TokenFilter {
         char last = stem.charAt(stem.length() - 1);
         int i = "כמנפצ".indexOf(last);
         return i < 0 ? stem : stem.substring(0, stem.length() - 1) + "ךםןףץ".charAt(i);
-    }
-
-    private static boolean isHebrewLetter(char c) {
-        return c >= 'א' && c <= 'ת';
     }
 }

@@ -34,6 +34,19 @@ final class Fixture {
         return prefix + "-" + u;
     }
 
+    /**
+     * A queue of its own needing skill {@code s} at level 1, a form with {@code topic}, and one rule sending every chat
+     * of that topic ({@code anyTopic}: every chat) there; returns the queue's id.
+     */
+    String oneQueue(String prefix, String topic, boolean anyTopic) {
+        String q = id(prefix + "q");
+        form(topic);
+        queue(q, "{\"name\":\"" + prefix + "\",\"requiredSkills\":{\"" + id("s") + "\":1}}");
+        String when = anyTopic ? "{}" : "{\"topic\":\"" + topic + "\"}";
+        rules("[{\"id\":\"" + id(prefix + "r") + "\",\"when\":" + when + ",\"queueId\":\"" + q + "\"}]");
+        return q;
+    }
+
     void form(String... topics) {
         StringBuilder options = new StringBuilder();
         for (String t : topics) {
