@@ -1,6 +1,5 @@
 package io.chatroute.knowledge.persistence;
 
-import java.util.LinkedHashSet;
 import java.util.Set;
 
 import org.apache.lucene.analysis.TokenStream;
@@ -32,20 +31,16 @@ public final class HebrewSuffixFilter extends StackedFormsFilter {
         return foldedForms(word);
     }
 
-    /** The folded forms of {@code word} (the word itself not included); empty for a word too short or not Hebrew. */
+    /** The folded form of {@code word}, or none for a word too short, not Hebrew or without a known ending. */
     static Set<String> foldedForms(String word) {
-        Set<String> forms = new LinkedHashSet<>();
-        if (word.length() <= MIN_STEM || !isHebrewLetter(word.charAt(0))) {
-            return forms;
-        }
-        for (String suffix : SUFFIXES) {
-            if (word.endsWith(suffix) && word.length() - suffix.length() >= MIN_STEM) {
-                forms.add(finalForm(word.substring(0, word.length() - suffix.length())));
-                break;
+        if (word.length() > MIN_STEM && isHebrewLetter(word.charAt(0))) {
+            for (String suffix : SUFFIXES) {
+                if (word.endsWith(suffix) && word.length() - suffix.length() >= MIN_STEM) {
+                    return Set.of(finalForm(word.substring(0, word.length() - suffix.length())));
+                }
             }
         }
-        forms.remove(word);
-        return forms;
+        return Set.of();
     }
 
     /** The word with its last letter in final form (כ→ך, מ→ם, נ→ן, פ→ף, צ→ץ). */

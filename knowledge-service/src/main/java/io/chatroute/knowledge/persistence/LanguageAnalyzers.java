@@ -43,12 +43,6 @@ public final class LanguageAnalyzers implements AutoCloseable {
     public static final String NGRAMS_BODY = "ngb_";
     private static final String[] PREFIXES = {TITLE, BODY, TAGS, QUESTIONS, LEARNED};
 
-    /**
-     * Whether Hebrew words also get their folded suffix form ({@link HebrewSuffixFilter}) by default: no, the tuning
-     * part of the evaluation did not choose it (README, "Round 4"); {@code chatroute.knowledge.search.hebrew-suffixes}.
-     */
-    public static final boolean HEBREW_SUFFIXES = false;
-
     private final Map<Language, Analyzer> byLanguage = new EnumMap<>(Language.class);
     private final Map<Language, Analyzer> ngrams = new EnumMap<>(Language.class);
     private final Analyzer fallback = new StandardAnalyzer(CharArraySet.EMPTY_SET);
@@ -59,7 +53,7 @@ public final class LanguageAnalyzers implements AutoCloseable {
     }
 
     public LanguageAnalyzers(boolean hebrewPrefixes) {
-        this(hebrewPrefixes, HEBREW_SUFFIXES);
+        this(hebrewPrefixes, false); // suffix folding is off unless asked (README, "Round 4")
     }
 
     /** {@code hebrewSuffixes}: {@link HebrewSuffixFilter} after the prefix forms (with {@code hebrewPrefixes} only). */

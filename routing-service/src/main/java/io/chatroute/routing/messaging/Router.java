@@ -124,8 +124,9 @@ public class Router {
             offline.put("nextOpenAt", nextOpen == null ? null : nextOpen.toString());
             offline.put("queuedAt", now.toString());
         }
-        Outcome o = store.enqueue(chatId, eventId, now, requestedAt(data), queue.id(), ruleId, target, ruleSkills, priority, request, decision, offline,
-                overflowAfter(queue));
+        // the chat waits from when its visitor asked (requestedAt; unreadable: now)
+        Outcome o = store.enqueue(chatId, eventId, now, instant(text(data, "requestedAt")), queue.id(), ruleId, target, ruleSkills,
+                priority, request, decision, offline, overflowAfter(queue));
         if (!"QUEUED".equals(o.code())) {
             return;
         }
@@ -676,19 +677,6 @@ public class Router {
             return new LinkedHashMap<>();
         }
         return json.convertValue(node, json.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
-    }
-
-    /** chat.requested's {@code requestedAt}, null when absent or unreadable (the chat then waits from now). */
-    static Instant requestedAt(JsonNode data) {
-        String at = text(data, "requestedAt");
-        if (at == null) {
-            return null;
-        }
-        try {
-            return java.time.OffsetDateTime.parse(at).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
-            return null;
-        }
     }
 
     static String text(JsonNode data, String field) {

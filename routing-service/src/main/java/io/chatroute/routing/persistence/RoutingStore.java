@@ -399,10 +399,10 @@ public class RoutingStore {
                 keys.chatDue(chatId));
     }
 
-    /** chat.requested: QUEUED (epoch, enqueuedAt, the queue a reservation was in), or EXISTS with the state. */
     /**
-     * chat.requested: the chat waits in its queue since {@code requestedAt} (when the visitor asked; null or later than
-     * {@code now}: now), or since its reservation when it has one.
+     * chat.requested: QUEUED (epoch, enqueuedAt, the queue a reservation was in), or EXISTS with the state. The chat
+     * waits since its reservation when it has one, else since {@code requestedAt} (when the visitor asked; null or
+     * later than {@code now}: now).
      */
     public Outcome enqueue(String chatId, String eventId, Instant now, Instant requestedAt, String queueId, String ruleId, Target target,
                            Map<String, Integer> ruleSkills, int priority, Map<String, Object> request, Map<String, Object> decision,
