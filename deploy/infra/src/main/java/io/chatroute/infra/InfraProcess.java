@@ -44,17 +44,25 @@ public final class InfraProcess implements AutoCloseable {
      * given databases. Output goes to {@code dataDir/infra.log}.
      */
     public static InfraProcess start(Path dataDir, List<String> databases) {
-        return start(dataDir, databases, 2);
+        return start(dataDir, databases, 2, true);
     }
 
-    /** The same, with the topics created with this many partitions (the unit of consumer parallelism). */
-    public static InfraProcess start(Path dataDir, List<String> databases, int partitions) {
+    /**
+     * The same, with the topics created with this many partitions (the unit of consumer parallelism). {@code fastStart}
+     * runs the broker's JVM with C1 only: ready sooner and cheaper for a short test, but its steady state costs more
+     * CPU per record than with tiered compilation (measured under the load tool, root README), so a measurement of
+     * the system under load starts it without.
+     */
+    public static InfraProcess start(Path dataDir, List<String> databases, int partitions, boolean fastStart) {
         try {
             Files.createDirectories(dataDir);
             Path log = dataDir.resolve("infra.log");
             String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC"));
+            if (fastStart) {
+                command.add("-XX:TieredStopAtLevel=1");
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     "-Djava.io.tmpdir=" + Files.createDirectories(dataDir.resolve("tmp")),
                     InfraMain.class.getName(), "--data", dataDir.toString(), "--ephemeral",
                     "--kafka-port", "0", "--postgres-port", "0", "--redis-port", "0", "--partitions", Integer.toString(partitions),

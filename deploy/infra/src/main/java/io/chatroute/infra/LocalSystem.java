@@ -103,7 +103,7 @@ public final class LocalSystem implements AutoCloseable {
             return this;
         }
 
-        /** C1 only: the services start faster and run slower (tests that count, not time). */
+        /** C1 only: the services and the broker start faster and run slower (tests that count, not time). */
         public Options fastStart(boolean fastStart) {
             this.fastStart = fastStart;
             return this;
@@ -286,7 +286,7 @@ public final class LocalSystem implements AutoCloseable {
             long t0 = System.nanoTime();
             List<String> databases = o.services.stream().filter(s -> s.equals("history-service") || s.equals("knowledge-service"))
                     .map(s -> s.substring(0, s.indexOf('-'))).toList();
-            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), databases, o.partitions);
+            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), databases, o.partitions, o.fastStart);
             o.say.accept(String.format("infrastructure ready in %d ms: kafka %s, redis %s, postgres %s:%d",
                     (System.nanoTime() - t0) / 1_000_000, infra.kafkaBootstrapServers(), infra.redisUrl(), infra.postgresHost(),
                     infra.postgresPort()));

@@ -78,7 +78,7 @@ class CrashRecoveryIT {
         jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
         assertThat(jar).as("the packaged service (mvn package runs before failsafe)").isRegularFile();
         Files.createDirectories(WORK);
-        infra = InfraProcess.start(Files.createTempDirectory(WORK, "infra-"), List.of("history"), 4);
+        infra = InfraProcess.start(Files.createTempDirectory(WORK, "infra-"), List.of("history"), 4, true);
         Path keys = WORK.resolve("keys");
         DevKeys.ensure(keys);
         publicKey = "file:" + keys.resolve(DevKeys.PUBLIC_KEY_FILE);
