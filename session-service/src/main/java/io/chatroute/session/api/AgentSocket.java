@@ -129,6 +129,7 @@ public class AgentSocket {
                                 ack.put("clientMsgId", clientMsgId);
                                 ack.put("seq", posted.seq());
                                 ConnectionRegistry.send(connection, ack.toString());
+                                delivery.committedHere(posted.eventData());
                             }).replaceWithVoid();
                 }
                 case "close" -> chats.closeAsync(Frames.requiredText(frame, "chatId"), "agent", agentId).replaceWithVoid();

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +18,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.messaging.CustomerContext;
 import io.chatroute.session.persistence.ChatStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -41,6 +46,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ChatDelivery {
 
+    private static final Logger LOG = Logger.getLogger(ChatDelivery.class);
     private static final String VISITOR = "visitor";
     private static final String AGENT = "agent";
 
@@ -83,9 +89,12 @@ public class ChatDelivery {
     private final Map<String, String> offeredTo = new ConcurrentHashMap<>();
     private final CustomerContext customers;
     private final SessionConfig config;
+    /** Messages put on a socket by {@link #committedHere}, ahead of their event. */
+    private final Counter localSends;
 
     public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, CustomerContext customers,
-                        ObjectMapper mapper, SessionConfig config) {
+                        ObjectMapper mapper, SessionConfig config, MeterRegistry meters) {
+        this.localSends = meters.counter("chatroute.delivery.local.sends");
         this.customers = customers;
         this.config = config;
         this.registry = registry;
@@ -96,16 +105,45 @@ public class ChatDelivery {
 
     // ------------------------------------------------------------------ events
 
-    /** chat.message.posted: to the chat's visitors and to the agent connections holding it. */
-    public void message(JsonNode d) {
+    /**
+     * chat.message.posted: to the chat's visitors and to the agent connections holding it; returns how many connections
+     * it was put on now (not those that had it already, nor the sender's own).
+     */
+    public int message(JsonNode d) {
         String chatId = d.path("chatId").asText();
         long seq = d.path("seq").asLong();
+        int sent = 0;
         for (WebSocketConnection c : registry.visitors(chatId)) {
-            upTo(c, chatId, seq, d, VISITOR);
+            sent += upTo(c, chatId, seq, d, VISITOR) ? 1 : 0;
         }
         for (WebSocketConnection c : holders(chatId)) {
-            upTo(c, chatId, seq, d, AGENT);
+            sent += upTo(c, chatId, seq, d, AGENT) ? 1 : 0;
         }
+        return sent;
+    }
+
+    /**
+     * A message this instance has just committed (stored in Redis, its event handed to the producer): put on this
+     * instance's sockets for the chat at once, on a worker thread, instead of after the event's way through Kafka. The
+     * event still goes through Kafka: the other instances deliver from it, and here {@link #message} finds it sent
+     * already (the connection's cursor), so each connection gets it exactly once and in {@code seq} order either way (a
+     * gap is filled from Redis, where every committed message is). Only agent connections told of the assignment get it,
+     * as from the event. Best effort: a failure here is logged, and the event delivers the message.
+     */
+    public void committedHere(String eventData) {
+        if (eventData == null || !config.delivery().localFastPath()) {
+            return;
+        }
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                JsonNode d = read(eventData);
+                if (hasSocketsFor(d.path("chatId").asText())) {
+                    localSends.increment(message(d));
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf(e, "local delivery of a committed message failed; its event delivers it");
+            }
+        });
     }
 
     /**
@@ -489,25 +527,31 @@ public class ChatDelivery {
         }
     }
 
-    /** Brings the connection up to seq: the gap from Redis, then the message itself (when given). */
-    private void upTo(WebSocketConnection c, String chatId, long seq, JsonNode message, String side) {
+    /**
+     * Brings the connection up to seq: the gap from Redis, then the message itself (when given); true when the message
+     * itself was sent now.
+     */
+    private boolean upTo(WebSocketConnection c, String chatId, long seq, JsonNode message, String side) {
         Cursors cur = cursors(c);
         cur.lock.lock();
         try {
             long cursor = cur.cursor(chatId);
             if (seq <= cursor) {
-                return;
+                return false;
             }
             long gapEnd = message == null ? seq : seq - 1;
             if (gapEnd > cursor) {
                 fill(c, cur, chatId, gapEnd, side);
             }
+            boolean sent = false;
             if (message != null) {
                 if (!own(c, side, message)) {
                     ConnectionRegistry.send(c, Frames.message(mapper, message, AGENT.equals(side)));
+                    sent = true;
                 }
                 cur.advance(chatId, seq);
             }
+            return sent;
         } finally {
             cur.lock.unlock();
         }

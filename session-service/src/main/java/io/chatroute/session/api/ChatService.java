@@ -28,6 +28,7 @@ import io.chatroute.session.messaging.CustomerContext;
 import io.chatroute.session.messaging.OutboxRelay;
 import io.chatroute.session.messaging.RoutingGateway;
 import io.chatroute.session.persistence.ChatStore;
+import io.chatroute.session.persistence.Scripts;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -42,8 +43,11 @@ public class ChatService {
     public record Created(Map<String, Object> body, boolean replayed) {
     }
 
-    /** A posted message's sequence number (and whether the clientMsgId was already known). */
-    public record Posted(long seq, boolean duplicate) {
+    /**
+     * A posted message's sequence number, whether the clientMsgId was already known (then nothing was stored), and the
+     * data of the {@code chat.message.posted} event committed with it (null for a duplicate).
+     */
+    public record Posted(long seq, boolean duplicate, String eventData) {
     }
 
     private final ChatStore store;
@@ -271,8 +275,8 @@ public class ChatService {
         return locks.write(chatId, () -> store.postMessage(chatId, clientMsgId, data.toString(),
                 UUID.randomUUID().toString(), senderKind, senderId, now, System.currentTimeMillis(),
                 config.limits().visitorMessagesPerSecond(), config.limits().visitorMessageBurst())).map(outcome -> switch (outcome.status()) {
-                    case "ok" -> new Posted(Long.parseLong(outcome.value()), false);
-                    case "dup" -> new Posted(Long.parseLong(outcome.value()), true);
+                    case "ok" -> new Posted(Long.parseLong(outcome.value()), false, postedData(outcome.emitted()));
+                    case "dup" -> new Posted(Long.parseLong(outcome.value()), true, null);
                     case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
                     case "closed" -> throw new ChatException(409, "chat-closed", "the chat is closed");
                     case "not_assigned" -> throw new ChatException(403, "not-assigned", "the chat is not assigned to you");
@@ -470,6 +474,15 @@ public class ChatService {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static String postedData(List<Scripts.Emitted> emitted) {
+        for (Scripts.Emitted e : emitted) {
+            if ("chat.message.posted".equals(e.type())) {
+                return e.data();
+            }
+        }
+        return null;
+    }
 
     private ObjectNode messageData(String chatId, String clientMsgId, String from, String senderId, String text,
                                    String language, String sentAt) {

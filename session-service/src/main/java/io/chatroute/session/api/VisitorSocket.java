@@ -105,6 +105,7 @@ public class VisitorSocket {
                                 ack.put("clientMsgId", clientMsgId);
                                 ack.put("seq", posted.seq());
                                 ConnectionRegistry.send(connection, ack.toString());
+                                delivery.committedHere(posted.eventData());
                             }).replaceWithVoid();
                 }
                 case "resume" -> {

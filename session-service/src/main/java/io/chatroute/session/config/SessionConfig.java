@@ -65,6 +65,18 @@ public interface SessionConfig {
 
     Suggestions suggestions();
 
+    Delivery delivery();
+
+    /** How messages reach this instance's sockets. */
+    interface Delivery {
+        /**
+         * A message committed by this instance goes to its own sockets for the chat at once, beside the event's way
+         * through Kafka (which every other instance, and this one's gaps, still rely on); false: through Kafka only.
+         */
+        @WithDefault("true")
+        boolean localFastPath();
+    }
+
     /** The knowledge-base suggestions session-service keeps per chat (for offers and assignments that come later). */
     interface Suggestions {
         /** How long a chat's latest suggestions are kept after they arrived. */

@@ -28,12 +28,14 @@ import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 
 @QuarkusTest
 @QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
@@ -42,6 +44,9 @@ class ChatFlowTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Inject
+    MeterRegistry meters;
 
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> chatEvents;
@@ -491,6 +496,71 @@ class ChatFlowTest {
             await().atMost(WAIT).until(() -> again.ofType("error").size() == 3);
             assertThat(again.ofType("error").get(2).path("code").asText()).isEqualTo("chat-closed");
         }
+    }
+
+    /**
+     * A message committed by this instance goes to the other side's socket at once (the local path), and its event,
+     * consumed later, does not send it again: each side gets every message of the other exactly once, in seq order.
+     * The marker is posted over REST, which has no local path, so it is delivered from its event, after every earlier
+     * event of the chat was (one partition, in order): when both sides have it, every duplicate would have arrived.
+     */
+    @Test
+    void messagesCommittedHereReachTheOtherSideAtOnceExactlyOnceInOrder() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat(FULL_BODY);
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        double localBefore = meters.counter("chatroute.delivery.local.sends").count();
+
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
+                    + "\"offerId\":\"o-" + chatId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                    + "\",\"displayName\":\"Boris\",\"title\":\"Billing\",\"avatarUrl\":null}}";
+            kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+            await().atMost(WAIT).until(() -> !visitor.ofType("agent.joined").isEmpty() && !agent.ofType("chat.assigned").isEmpty());
+
+            for (int i = 1; i <= 10; i++) {
+                visitor.send("{\"type\":\"message\",\"clientMsgId\":\"v" + i + "\",\"text\":\"visitor " + i + "\"}");
+                agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"a" + i
+                        + "\",\"text\":\"agent " + i + "\"}");
+            }
+            await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 10 && agent.ofType("ack").size() == 10);
+            given().auth().oauth2(TestTokens.platform()).contentType(ContentType.JSON)
+                    .body("{\"clientMsgId\":\"marker\",\"text\":\"marker\",\"from\":\"system\"}")
+                    .when().post("/api/v1/chats/" + chatId + "/messages").then().statusCode(201);
+            await().atMost(WAIT).until(() -> texts(agent, chatId).contains("marker") && texts(visitor, chatId).contains("marker"));
+
+            // each side: the other side's ten messages once each and the marker last, strictly rising seqs
+            assertThat(texts(agent, chatId).stream().filter(t -> !t.equals("I was charged twice")))
+                    .containsExactlyInAnyOrderElementsOf(expected("visitor"));
+            assertThat(texts(visitor, chatId)).containsExactlyInAnyOrderElementsOf(expected("agent"));
+            assertThat(seqs(agent, chatId)).isSorted().doesNotHaveDuplicates();
+            assertThat(seqs(visitor, chatId)).isSorted().doesNotHaveDuplicates();
+            assertThat(texts(agent, chatId).getLast()).isEqualTo("marker");
+            assertThat(texts(visitor, chatId).getLast()).isEqualTo("marker");
+        }
+        // the local path put messages on the sockets (20 messages: it cannot have lost every race to its event)
+        assertThat(meters.counter("chatroute.delivery.local.sends").count()).isGreaterThan(localBefore);
+    }
+
+    private static List<String> expected(String side) {
+        List<String> texts = new java.util.ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            texts.add(side + " " + i);
+        }
+        texts.add("marker");
+        return texts;
+    }
+
+    private static List<String> texts(WsClient client, String chatId) {
+        return client.ofType("message").stream().filter(m -> chatId.equals(m.path("chatId").asText(chatId)))
+                .map(m -> m.path("text").asText()).toList();
+    }
+
+    private static List<Integer> seqs(WsClient client, String chatId) {
+        return client.ofType("message").stream().filter(m -> chatId.equals(m.path("chatId").asText(chatId)))
+                .map(m -> m.path("seq").asInt()).toList();
     }
 
     @Test
