@@ -91,10 +91,13 @@ public class ChatDelivery {
     private final SessionConfig config;
     /** Messages put on a socket by {@link #committedHere}, ahead of their event. */
     private final Counter localSends;
+    /** Local deliveries that failed (their event delivered the message). */
+    private final Counter localFailures;
 
     public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, CustomerContext customers,
                         ObjectMapper mapper, SessionConfig config, MeterRegistry meters) {
         this.localSends = meters.counter("chatroute.delivery.local.sends");
+        this.localFailures = meters.counter("chatroute.delivery.local.failures");
         this.customers = customers;
         this.config = config;
         this.registry = registry;
@@ -110,14 +113,24 @@ public class ChatDelivery {
      * it was put on now (not those that had it already, nor the sender's own).
      */
     public int message(JsonNode d) {
+        return message(d, false);
+    }
+
+    /**
+     * {@code local}: from {@link #committedHere}, which runs beside the chat's events rather than after them, so a
+     * connection may have been told of a transfer or a close (its range dropped) since it was listed: only
+     * connections that still hold a range for the chat get it, and none is created (the event path creates none for
+     * them either, being ordered after those events).
+     */
+    private int message(JsonNode d, boolean local) {
         String chatId = d.path("chatId").asText();
         long seq = d.path("seq").asLong();
         int sent = 0;
         for (WebSocketConnection c : registry.visitors(chatId)) {
-            sent += upTo(c, chatId, seq, d, VISITOR) ? 1 : 0;
+            sent += upTo(c, chatId, seq, d, VISITOR, local) ? 1 : 0;
         }
         for (WebSocketConnection c : holders(chatId)) {
-            sent += upTo(c, chatId, seq, d, AGENT) ? 1 : 0;
+            sent += upTo(c, chatId, seq, d, AGENT, local) ? 1 : 0;
         }
         return sent;
     }
@@ -134,16 +147,22 @@ public class ChatDelivery {
         if (eventData == null || !config.delivery().localFastPath()) {
             return;
         }
-        Infrastructure.getDefaultWorkerPool().execute(() -> {
-            try {
-                JsonNode d = read(eventData);
-                if (hasSocketsFor(d.path("chatId").asText())) {
-                    localSends.increment(message(d));
+        try {
+            Infrastructure.getDefaultWorkerPool().execute(() -> {
+                try {
+                    JsonNode d = read(eventData);
+                    if (hasSocketsFor(d.path("chatId").asText())) {
+                        localSends.increment(message(d, true));
+                    }
+                } catch (RuntimeException e) {
+                    localFailures.increment();
+                    LOG.debugf(e, "local delivery of a committed message failed; its event delivers it");
                 }
-            } catch (RuntimeException e) {
-                LOG.debugf(e, "local delivery of a committed message failed; its event delivers it");
-            }
-        });
+            });
+        } catch (RuntimeException rejected) {
+            // the pool refuses work (shutting down): the event delivers it; the sender has its ack already
+            localFailures.increment();
+        }
     }
 
     /**
@@ -532,9 +551,20 @@ public class ChatDelivery {
      * itself was sent now.
      */
     private boolean upTo(WebSocketConnection c, String chatId, long seq, JsonNode message, String side) {
-        Cursors cur = cursors(c);
+        return upTo(c, chatId, seq, message, side, false);
+    }
+
+    /** {@code heldOnly}: nothing for a connection without a range for the chat (see {@link #message(JsonNode, boolean)}). */
+    private boolean upTo(WebSocketConnection c, String chatId, long seq, JsonNode message, String side, boolean heldOnly) {
+        Cursors cur = heldOnly ? cursors.get(c.id()) : cursors(c);
+        if (cur == null) {
+            return false;
+        }
         cur.lock.lock();
         try {
+            if (heldOnly && !cur.byChat.containsKey(chatId)) {
+                return false;
+            }
             long cursor = cur.cursor(chatId);
             if (seq <= cursor) {
                 return false;
