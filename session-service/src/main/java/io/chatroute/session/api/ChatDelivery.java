@@ -140,8 +140,9 @@ public class ChatDelivery {
      * instance's sockets for the chat at once, on a worker thread, instead of after the event's way through Kafka. The
      * event still goes through Kafka: the other instances deliver from it, and here {@link #message} finds it sent
      * already (the connection's cursor), so each connection gets it exactly once and in {@code seq} order either way (a
-     * gap is filled from Redis, where every committed message is). Only agent connections told of the assignment get it,
-     * as from the event. Best effort: a failure here is logged, and the event delivers the message.
+     * gap is filled from Redis, where every committed message is). Only connections that still hold a range for the
+     * chat get it (visitors, agents told of the assignment). Best effort: a failure here is counted and logged, and the
+     * event delivers the message.
      */
     public void committedHere(String eventData) {
         if (eventData == null || !config.delivery().localFastPath()) {
