@@ -37,11 +37,13 @@ public final class LanguageAnalyzers implements AutoCloseable {
     public static final String TAGS = "tags_";
     public static final String QUESTIONS = "questions_";
     public static final String LEARNED = "learned_";
+    /** One alternate question per child document (the best-matching question, {@code Ranking.withQuestionMax}). */
+    public static final String QUESTION = "question_";
     /** Character n-grams of the title, tags, alternate questions and learned questions (one field). */
     public static final String NGRAMS_SHORT = "ngs_";
     /** Character n-grams of the body. */
     public static final String NGRAMS_BODY = "ngb_";
-    private static final String[] PREFIXES = {TITLE, BODY, TAGS, QUESTIONS, LEARNED};
+    private static final String[] PREFIXES = {TITLE, BODY, TAGS, QUESTIONS, LEARNED, QUESTION};
 
     private final Map<Language, Analyzer> byLanguage = new EnumMap<>(Language.class);
     private final Map<Language, Analyzer> ngrams = new EnumMap<>(Language.class);
@@ -156,6 +158,7 @@ public final class LanguageAnalyzers implements AutoCloseable {
     /** Whether {@code field} is one of the short fields (title, tags, questions, learned, their n-grams). */
     public static boolean shortField(String field) {
         return field.startsWith(TITLE) || field.startsWith(TAGS) || field.startsWith(QUESTIONS) || field.startsWith(LEARNED)
+                || field.startsWith(QUESTION)
                 || field.startsWith(NGRAMS_SHORT);
     }
 
@@ -182,6 +185,10 @@ public final class LanguageAnalyzers implements AutoCloseable {
 
     public static String learnedField(Language language) {
         return LEARNED + language.code();
+    }
+
+    public static String questionField(Language language) {
+        return QUESTION + language.code();
     }
 
     @Override

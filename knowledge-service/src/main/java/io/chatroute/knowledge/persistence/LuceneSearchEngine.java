@@ -48,6 +48,10 @@ import org.apache.lucene.search.similarities.PerFieldSimilarityWrapper;
 import org.apache.lucene.search.similarities.Similarity;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.join.BitSetProducer;
+import org.apache.lucene.search.join.QueryBitSetProducer;
+import org.apache.lucene.search.join.ScoreMode;
+import org.apache.lucene.search.join.ToParentBlockJoinQuery;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.QueryBuilder;
 
@@ -65,6 +69,13 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     static final String F_TITLE = "title";
     static final String F_BODY = "body";
     static final String F_UPDATED = "updatedAt";
+    /** The article's id on the article and on its child documents (one per alternate question): the block's key. */
+    static final String F_BLOCK = "block";
+    static final String F_KIND = "kind";
+    static final String KIND_ARTICLE = "article";
+
+    /** The article documents among their child documents (the best-matching question, {@code Ranking.questionMax}). */
+    private static final BitSetProducer ARTICLES = new QueryBitSetProducer(new TermQuery(new Term(F_KIND, KIND_ARTICLE)));
 
     /** Query text beyond this many characters is ignored (a visitor's message may be 4,000 characters). */
     public static final int MAX_QUERY_CHARS = 1000;
@@ -146,7 +157,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             writer.deleteAll();
             versions.clear();
             for (Article a : articles) {
-                writer.addDocument(toDocument(a));
+                writer.addDocuments(toDocuments(a));
                 versions.put(a.id(), version(a));
             }
             writer.commit();
@@ -164,7 +175,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             return; // a newer version was indexed already (concurrent writes finishing out of order)
         }
         try {
-            writer.updateDocument(new Term(F_ID, article.id()), toDocument(article));
+            writer.updateDocuments(new Term(F_BLOCK, article.id()), toDocuments(article));
             versions.put(article.id(), incoming);
             searchers.maybeRefreshBlocking();
         } catch (IOException e) {
@@ -175,7 +186,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     @Override
     public synchronized void remove(String articleId) {
         try {
-            writer.deleteDocuments(new Term(F_ID, articleId));
+            writer.deleteDocuments(new Term(F_BLOCK, articleId));
             versions.remove(articleId);
             searchers.maybeRefreshBlocking();
         } catch (IOException e) {
@@ -390,6 +401,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
                     LanguageAnalyzers.learnedField(language)};
             float[] boosts = {ranking.titleBoost(), 1f, ranking.tagsBoost(), ranking.questionsBoost(), ranking.learnedBoost()};
             BooleanQuery.Builder words = new BooleanQuery.Builder();
+            BooleanQuery.Builder questionWords = new BooleanQuery.Builder();
             int w = 0;
             for (List<String> position : positions) {
                 BooleanQuery.Builder perField = new BooleanQuery.Builder();
@@ -401,6 +413,15 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
                 }
                 words.add(perField.build(), Occur.SHOULD);
                 w++;
+                if (ranking.questionMaxWeight() > 0) {
+                    questionWords.add(termQuery(LanguageAnalyzers.questionField(language), position), Occur.SHOULD);
+                }
+            }
+            if (w > 0 && ranking.questionMaxWeight() > 0) {
+                // the article's best-matching alternate question, scored alone
+                Query best = new ToParentBlockJoinQuery(questionWords.build(), ARTICLES, ScoreMode.Max);
+                all.add(new BoostQuery(best, ranking.questionMaxWeight()), Occur.SHOULD);
+                n++;
             }
             if (w > 0) {
                 if (main && ranking.minShouldMatch() > 0 && w > 1) {
@@ -538,9 +559,29 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         return terms;
     }
 
+    /**
+     * The article's block: with the best-matching question on, one child document per alternate question first, the
+     * article's own document last (a block join's order); otherwise the article's document alone.
+     */
+    private List<Document> toDocuments(Article a) {
+        List<Document> block = new ArrayList<>();
+        if (ranking.questionMaxWeight() > 0) {
+            for (String q : a.questions()) {
+                Document child = new Document();
+                child.add(new StringField(F_BLOCK, a.id(), Field.Store.NO));
+                child.add(new TextField(LanguageAnalyzers.questionField(a.language()), q, Field.Store.NO));
+                block.add(child);
+            }
+        }
+        block.add(toDocument(a));
+        return block;
+    }
+
     private Document toDocument(Article a) {
         Document doc = new Document();
         doc.add(new StringField(F_ID, a.id(), Field.Store.YES));
+        doc.add(new StringField(F_BLOCK, a.id(), Field.Store.NO));
+        doc.add(new StringField(F_KIND, KIND_ARTICLE, Field.Store.NO));
         doc.add(new StringField(F_LANGUAGE, a.language().code(), Field.Store.YES));
         doc.add(new StringField(F_PUBLIC, Boolean.toString(a.publicArticle()), Field.Store.YES));
         doc.add(new StoredField(F_TITLE, a.title()));

@@ -20,7 +20,7 @@ package io.chatroute.knowledge.persistence;
 public record Ranking(float titleBoost, float tagsBoost, float questionsBoost, float learnedBoost, float contextWeight,
                       boolean detectScript, float bm25K1, float bm25B, float ngramWeight, boolean ngramFusion,
                       float thesaurusWeight, float phraseBoost, float minShouldMatch, boolean queryStopWords,
-                      float shortK1, float shortB) {
+                      float shortK1, float shortB, float questionMaxWeight) {
 
     /** The ranking before the thesaurus and n-grams (title ×1.5, questions ×5, tags ×2, learned ×1.5, context ×0.5). */
     public static final Ranking WORDS = new Ranking(1.5f, 2f, 5f, 1.5f, 0.5f, true, 1.2f, 0.75f);
@@ -31,73 +31,83 @@ public record Ranking(float titleBoost, float tagsBoost, float questionsBoost, f
     public Ranking(float titleBoost, float tagsBoost, float questionsBoost, float learnedBoost, float contextWeight,
                    boolean detectScript, float bm25K1, float bm25B) {
         this(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B, 0f, false,
-                0f, 0f, 0f, false, -1f, -1f);
+                0f, 0f, 0f, false, -1f, -1f, 0f);
     }
 
     public Ranking withTitleBoost(float v) {
         return new Ranking(v, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withTagsBoost(float v) {
         return new Ranking(titleBoost, v, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withQuestionsBoost(float v) {
         return new Ranking(titleBoost, tagsBoost, v, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withLearnedBoost(float v) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, v, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withContextWeight(float v) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, v, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withDetectScript(boolean v) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, v, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withBm25(float k1, float b) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, k1, b,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     /** BM25 of the short fields (title, questions, tags, learned); negative values: as the body's. */
     public Ranking withShortBm25(float k1, float b) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, k1, b);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, k1, b, questionMaxWeight);
     }
 
     public Ranking withNgrams(float weight, boolean fusion) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                weight, fusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                weight, fusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withThesaurus(float weight) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, weight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, weight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withPhraseBoost(float v) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, v, minShouldMatch, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, v, minShouldMatch, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withMinShouldMatch(float share) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, share, queryStopWords, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, share, queryStopWords, shortK1, shortB, questionMaxWeight);
     }
 
     public Ranking withQueryStopWords(boolean v) {
         return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
-                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, v, shortK1, shortB);
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, v, shortK1, shortB, questionMaxWeight);
+    }
+
+    /**
+     * The best-matching alternate question: each of an article's alternate questions is also indexed as a child
+     * document of its own, and the article gains {@code weight} times the score of its best-matching one (BM25 of that
+     * question alone), beside the questions field (all of them as one text). 0: off.
+     */
+    public Ranking withQuestionMax(float weight) {
+        return new Ranking(titleBoost, tagsBoost, questionsBoost, learnedBoost, contextWeight, detectScript, bm25K1, bm25B,
+                ngramWeight, ngramFusion, thesaurusWeight, phraseBoost, minShouldMatch, queryStopWords, shortK1, shortB, weight);
     }
 
     /** Whether the n-gram fields are indexed at all. */

@@ -86,6 +86,15 @@ public final class RankingVariants {
         variants.put("8 alternates, no thesaurus, questions x5", new Variant(words, more));
         // round 4: Hebrew suffix folding (the plural, the feminine ending, the first person)
         variants.put("8 alternates, thesaurus x0.3, questions x5, Hebrew suffixes", new Variant(thesaurus, null, more, true));
+        // round 5: the best-matching alternate question (each question scored alone, the article gains its best)
+        for (float w : new float[] {1f, 2f, 3f, 5f}) {
+            String x = w == (int) w ? String.valueOf((int) w) : String.valueOf(w);
+            variants.put("8 alternates, thesaurus x0.3, questions x5, best question x" + x,
+                    new Variant(thesaurus.withQuestionMax(w), more));
+            variants.put("8 alternates, thesaurus x0.3, questions x0, best question x" + x,
+                    new Variant(thesaurus.withQuestionsBoost(0f).withQuestionMax(w), more));
+        }
+        variants.put("2 alternates, thesaurus x0.3, questions x5, best question x2", new Variant(thesaurus.withQuestionMax(2f)));
         variants.put("2 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f)));
         variants.put("2 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f)));
         if (args.length > 1 && !args[1].isEmpty()) {

@@ -171,6 +171,32 @@ class LuceneSearchEngineTest {
                 .extracting(SearchHit::articleId).first().isEqualTo("en-wrap");
     }
 
+    @Test
+    void bestMatchingQuestionOptionKeepsEachArticlesQuestionsWithItThroughUpdatesAndRemoval() {
+        try (LuceneSearchEngine best = new LuceneSearchEngine(new LanguageAnalyzers(), Ranking.DEFAULT.withQuestionMax(3f), 80)) {
+            Article wrap = new Article("en-wrap", "Gift wrapping", "Recycled paper for 2 EUR.", Language.EN, List.of(), true,
+                    t0, t0, List.of("Can you pack it as a present?", "Is there a card with a message?"), List.of(), List.of());
+            best.rebuild(List.of(wrap, article("en-refund", "Refund policy", "Refunds within 30 days.", Language.EN, true)));
+            List<SearchHit> hits = best.search(new SearchRequest("pack my present please", Optional.of(Language.EN), 5, false));
+            assertThat(hits).extracting(SearchHit::articleId).containsExactly("en-wrap");
+            assertThat(best.size()).isEqualTo(2);
+
+            // a new version without that question: its old question document goes with the old version
+            best.index(new Article("en-wrap", "Gift wrapping", "Recycled paper for 2 EUR.", Language.EN, List.of(), true,
+                    t0, t0.plusSeconds(1), List.of("Is there a card with a message?"), List.of(), List.of()));
+            assertThat(best.search(new SearchRequest("pack my present please", Optional.of(Language.EN), 5, false))).isEmpty();
+            assertThat(best.search(new SearchRequest("card message", Optional.of(Language.EN), 5, false)))
+                    .extracting(SearchHit::articleId).containsExactly("en-wrap");
+
+            // removed: neither the article nor a question of it is found
+            best.remove("en-wrap");
+            assertThat(best.search(new SearchRequest("card message", Optional.of(Language.EN), 5, false))).isEmpty();
+            assertThat(best.search(new SearchRequest("refund", Optional.of(Language.EN), 5, false)))
+                    .extracting(SearchHit::articleId).containsExactly("en-refund");
+            assertThat(best.stored("en-wrap")).isEmpty();
+        }
+    }
+
     private Article article(String id, String title, String body, Language language, boolean pub) {
         return article(id, title, body, language, pub, t0);
     }
