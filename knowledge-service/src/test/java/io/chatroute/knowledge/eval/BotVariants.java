@@ -17,7 +17,7 @@ import io.chatroute.knowledge.persistence.Ranking;
  * Signals: the best score, the margin over the second (score difference), the normalised gap (margin / best score),
  * and agreement (the ranking without the thesaurus puts the same article first). A program, not a test:
  * {@code java -cp ... io.chatroute.knowledge.eval.BotVariants [required precision, default 0.95] [alternates: author
- * (default) or more] [questions weight, default the service's]}
+ * (default) or more] [questions weight, default the service's] [parts: tune (default) or tune,validation]}
  */
 public final class BotVariants {
 
@@ -36,11 +36,18 @@ public final class BotVariants {
         double required = args.length > 0 ? Double.parseDouble(args[0]) : 0.95;
         EvalSet.Alternates alternates = args.length > 1 ? EvalSet.Alternates.valueOf(args[1].toUpperCase(Locale.ROOT))
                 : EvalSet.Alternates.AUTHOR;
-        Ranking ranking = args.length > 2 ? Ranking.DEFAULT.withQuestionsBoost(Float.parseFloat(args[2])) : Ranking.DEFAULT;
+        Ranking ranking = args.length > 2 && !args[2].isEmpty() ? Ranking.DEFAULT.withQuestionsBoost(Float.parseFloat(args[2]))
+                : Ranking.DEFAULT;
         List<Article> corpus = new ArrayList<>(EvalSet.articles(alternates));
         corpus.addAll(Distractors.generate(EvalSet.articles(false), 10_000));
         List<Signals> signals = new ArrayList<>();
-        List<EvalSet.Question> tune = EvalSet.questions(EvalSet.Part.TUNE);
+        // the questions the thresholds are chosen on: the tuning part, or with "tune,validation" the tuning and the
+        // validation parts together (round 6); never the test part
+        List<EvalSet.Question> tune = new ArrayList<>();
+        for (String part : (args.length > 3 ? args[3] : "tune").split(",")) {
+            EvalSet.Part p = part.equals("validation") ? EvalSet.Part.VALIDATION : EvalSet.Part.TUNE;
+            tune.addAll(EvalSet.questions(p));
+        }
         try (LuceneSearchEngine adopted = new LuceneSearchEngine(new LanguageAnalyzers(true), ranking, 200)) {
             adopted.rebuild(corpus);
             List<Evaluator.Outcome> a = Evaluator.run(tune, Evaluator.suggestionSearch(adopted));

@@ -18,13 +18,14 @@ import io.chatroute.knowledge.domain.Language;
  * The evaluation set in {@code src/test/resources/eval}: per language, the articles ({@code articles-<lang>.txt})
  * and the questions with their right article, split once into a tuning part ({@code questions-tune-<lang>.txt},
  * which ranking work may look at) and a test part ({@code questions-test-<lang>.txt}, which only the final
- * measurement reads).
+ * measurement reads); and a validation part written later ({@code questions-validation-<lang>.txt}, README, "Round 6"),
+ * to choose between variants the tuning part cannot tell apart, so that the test part still chooses nothing.
  */
 public final class EvalSet {
 
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    public enum Part { TUNE, TEST }
+    public enum Part { TUNE, VALIDATION, TEST }
 
     /**
      * Which alternate questions the articles carry: none, the author's two ({@code questions:}), or those and the six
@@ -130,7 +131,7 @@ public final class EvalSet {
 
     public static List<Question> questions(Language language, Part part) {
         List<Question> questions = new ArrayList<>();
-        String file = "questions-" + (part == Part.TUNE ? "tune" : "test") + "-" + language.code() + ".txt";
+        String file = "questions-" + part.name().toLowerCase(java.util.Locale.ROOT) + "-" + language.code() + ".txt";
         for (String line : lines(file)) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;

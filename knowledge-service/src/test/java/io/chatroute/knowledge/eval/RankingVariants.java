@@ -20,7 +20,8 @@ import io.chatroute.knowledge.persistence.Thesaurus;
  * language and the search time per question. Choices are made on the TUNING part; {@code test} adds the test part's
  * rows, to report the chosen variant and its alternatives, never to choose. A program, not a test:
  * {@code java -cp target/test-classes:target/classes:$(cat /tmp/cp.txt) io.chatroute.knowledge.eval.RankingVariants
- * [distractors] [regex of variant names, "" for all] [test]}
+ * [distractors] [regex of variant names, "" for all] [validation|test|validation,test]}; the validation part (round 6)
+ * chooses where the tuning part cannot, the test part only reports.
  */
 public final class RankingVariants {
 
@@ -95,22 +96,30 @@ public final class RankingVariants {
                     new Variant(thesaurus.withQuestionsBoost(0f).withQuestionMax(w), more));
         }
         variants.put("2 alternates, thesaurus x0.3, questions x5, best question x2", new Variant(thesaurus.withQuestionMax(2f)));
+        // round 6: rounds 4 and 5 together, chosen on the validation part
+        for (float w : new float[] {3f, 5f}) {
+            variants.put("8 alternates, thesaurus x0.3, questions x5, best question x" + (int) w + ", Hebrew suffixes",
+                    new Variant(thesaurus.withQuestionMax(w), null, more, true));
+        }
         variants.put("2 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f)));
         variants.put("2 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f)));
         if (args.length > 1 && !args[1].isEmpty()) {
             variants.keySet().removeIf(n -> !n.matches(args[1]));
         }
-        boolean test = args.length > 2 && args[2].equals("test");
-        run(variants, distractors, test);
+        List<String> parts = args.length > 2 ? List.of(args[2].split(",")) : List.of();
+        run(variants, distractors, parts.contains("validation"), parts.contains("test"));
     }
 
     /**
      * Each variant on the tuning part; with {@code test} also on the test part (only once the choice is made on the
      * tuning part: the test rows report, they never choose).
      */
-    static void run(Map<String, Variant> variants, int distractors, boolean test) {
+    static void run(Map<String, Variant> variants, int distractors, boolean validation, boolean test) {
         Map<String, List<EvalSet.Question>> parts = new LinkedHashMap<>();
         parts.put("tune", EvalSet.questions(EvalSet.Part.TUNE));
+        if (validation) {
+            parts.put("validation", EvalSet.questions(EvalSet.Part.VALIDATION));
+        }
         if (test) {
             parts.put("test", EvalSet.questions(EvalSet.Part.TEST));
         }
@@ -127,8 +136,8 @@ public final class RankingVariants {
                     long t0 = System.nanoTime();
                     List<Evaluator.Outcome> outcomes = Evaluator.run(part.getValue(), Evaluator.suggestionSearch(engine));
                     double ms = (System.nanoTime() - t0) / 1e6 / part.getValue().size();
-                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f | %s | %s", ms,
-                            bot(outcomes, 12, 9), bot(outcomes, 0, 3.5)));
+                    row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f | %s | %s | %s", ms,
+                            bot(outcomes, 12, 9), bot(outcomes, 0, 3.5), bot(outcomes, 12, 11)));
                     if (System.getProperty("misses") != null && part.getKey().equals("tune")) {
                         for (Evaluator.Outcome o : outcomes) {
                             if (o.rank() != 1) {
@@ -144,8 +153,9 @@ public final class RankingVariants {
 
     static void header() {
         System.out.println("| variant | part | en P@1 / P@3 / MRR | ru | zh | he | all | ms/query "
-                + "| bot score >= 12, margin >= 9: answered (rate), precision | bot margin >= 3.5 |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                + "| bot score >= 12, margin >= 9: answered (rate), precision | bot margin >= 3.5 "
+                + "| bot score >= 12, margin >= 11 (the defaults since round 6) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
     }
 
     /** The bot's answers at a score and margin threshold: how many (the share of the questions), and the precision. */

@@ -64,6 +64,7 @@ class SearchEvaluationTest {
         List<EvalSet.Question> all = new ArrayList<>(EvalSet.questions(EvalSet.Part.TUNE));
         all.addAll(EvalSet.questions(EvalSet.Part.TEST));
         assertThat(all).hasSizeGreaterThanOrEqualTo(200);
+        all.addAll(EvalSet.questions(EvalSet.Part.VALIDATION));
         for (Language l : Language.values()) {
             assertThat(EvalSet.questions(l, EvalSet.Part.TEST)).isNotEmpty();
         }
@@ -72,9 +73,11 @@ class SearchEvaluationTest {
             assertThat(ids).contains(q.articleId());
             assertThat(q.articleId()).startsWith(q.language().code() + "-");
         });
-        // no question is in both parts
-        assertThat(EvalSet.questions(EvalSet.Part.TUNE)).extracting(EvalSet.Question::text)
-                .doesNotContainAnyElementsOf(EvalSet.questions(EvalSet.Part.TEST).stream().map(EvalSet.Question::text).toList());
+        // no question is in two parts
+        assertThat(all).extracting(EvalSet.Question::text).doesNotHaveDuplicates();
+        for (Language l : Language.values()) {
+            assertThat(EvalSet.questions(l, EvalSet.Part.VALIDATION)).hasSize(32);
+        }
         assertThat(engine.size()).isEqualTo(articles.size() + DISTRACTORS);
     }
 

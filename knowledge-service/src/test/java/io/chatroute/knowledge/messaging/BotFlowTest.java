@@ -206,7 +206,7 @@ class BotFlowTest {
         as(TestTokens.admin()).body("{\"enabled\":\"yes\"}").put("/api/v1/kb/bot").then().statusCode(400);
         // minScore left out: the configured default, chosen on the tuning part
         as(TestTokens.admin()).body("{\"enabled\":false}").put("/api/v1/kb/bot").then().statusCode(200)
-                .body("minScore", org.hamcrest.Matchers.is(12.0f)).body("minMargin", org.hamcrest.Matchers.is(9.0f))
+                .body("minScore", org.hamcrest.Matchers.is(12.0f)).body("minMargin", org.hamcrest.Matchers.is(11.0f))
                 .body("whileQueuedOnly", org.hamcrest.Matchers.is(true));
         as(TestTokens.admin()).get("/api/v1/kb/bot").then().statusCode(200).body("enabled", org.hamcrest.Matchers.is(false));
     }
