@@ -22,6 +22,20 @@ record LatencyStats(long count, double p50, double p90, double p99, double p999,
         return micros / 1000.0;
     }
 
+    /**
+     * The percentiles that are only the slowest sample, because there are too few samples to rank above it: with fewer
+     * than 100 samples p99 (and p99.9) is the max, with fewer than 1,000 p99.9 is. Empty when every one is its own.
+     */
+    java.util.List<String> onlyTheMax() {
+        if (count == 0) {
+            return java.util.List.of();
+        }
+        if (count < 100) {
+            return java.util.List.of("p99", "p99.9");
+        }
+        return count < 1000 ? java.util.List.of("p99.9") : java.util.List.of();
+    }
+
     /** p50, p90, p99, p99.9, max in that order. */
     double[] values() {
         return new double[] {p50, p90, p99, p999, max};

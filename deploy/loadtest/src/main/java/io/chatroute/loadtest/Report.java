@@ -193,6 +193,9 @@ final class Report {
         m.put("p99.9", num(s.p999()));
         m.put("max", num(s.max()));
         m.put("mean", num(s.mean()));
+        if (!s.onlyTheMax().isEmpty()) {
+            m.put("percentilesThatAreTheMax", s.onlyTheMax());
+        }
         return m;
     }
 
@@ -285,6 +288,14 @@ final class Report {
         }
         b.append(row("floor: Kafka produce→consume", kafka)).append('\n');
         b.append(row("floor: Redis PING round trip", redis)).append('\n');
+        for (LatencyMetric m : sim.metrics) {
+            LatencyStats s = m.stats();
+            if (!s.onlyTheMax().isEmpty()) {
+                b.append(String.format(Locale.ROOT, "note: %s has %d samples, so its %s %s the slowest sample, not a "
+                                + "percentile: compare p50 and p90, or measure longer%n", m.label, s.count(),
+                        String.join(" and ", s.onlyTheMax()), s.onlyTheMax().size() == 1 ? "is" : "are"));
+            }
+        }
         b.append('\n');
         b.append(String.format(Locale.ROOT, "%-16s %8s %8s %10s %6s %11s %10s %9s %14s%n", "messages", "sent", "acked",
                 "delivered", "lost", "duplicated", "reordered", "unacked", "seq mismatch"));

@@ -28,6 +28,27 @@ class LatencyStatsTest {
     }
 
     @Test
+    void withFewSamplesTheHighPercentilesAreTheSlowestSampleAndSaySo() {
+        assertThat(stats(47).p99()).isEqualTo(stats(47).max()); // 47 chat starts: "p99" is the slowest one
+        assertThat(stats(47).onlyTheMax()).containsExactly("p99", "p99.9");
+        assertThat(stats(500).p99()).isLessThan(stats(500).max());
+        assertThat(stats(500).p999()).isEqualTo(stats(500).max());
+        assertThat(stats(500).onlyTheMax()).containsExactly("p99.9");
+        assertThat(stats(1000).p999()).isLessThan(stats(1000).max());
+        assertThat(stats(1000).onlyTheMax()).isEmpty();
+        assertThat(LatencyStats.of(new Histogram(3)).onlyTheMax()).isEmpty();
+    }
+
+    /** n samples of 1, 2, ... n ms. */
+    private static LatencyStats stats(int n) {
+        Histogram h = new Histogram(LatencyMetric.HIGHEST_MICROS, 3);
+        for (int ms = 1; ms <= n; ms++) {
+            h.recordValue(ms * 1000L);
+        }
+        return LatencyStats.of(h);
+    }
+
+    @Test
     void ratiosArePerPercentile() {
         LatencyStats mine = new LatencyStats(10, 10, 20, 40, 80, 100, 15);
         LatencyStats floor = new LatencyStats(10, 1, 2, 4, 8, 50, 2);
