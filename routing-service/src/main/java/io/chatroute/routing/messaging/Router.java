@@ -137,8 +137,9 @@ public class Router {
             announcer.touch(reservedIn);
         }
         ensureIndexed(chatId, queue.id(), "enqueued");
-        store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
+        // the dispatch pass first: the arrival's count (idempotent by its marker) does not delay the offer
         dispatcher.request(queue.id());
+        store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
     }
 
     private static Long overflowAfter(QueueDefinition q) {

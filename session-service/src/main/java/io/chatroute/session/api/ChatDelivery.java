@@ -281,10 +281,13 @@ public class ChatDelivery {
         offeredTo.put(chatId, agentId);
         CompletableFuture<String> late = customers.addTo(frame, d.path("visitor").path("customerId").asText(null), chatId);
         String text = frame.toString();
-        Kept kept = keptSuggestions(chatId);
         for (WebSocketConnection c : agents) {
             ConnectionRegistry.send(c, text);
-            if (kept != null) {
+        }
+        // the kept suggestions after the offer is out: the look-up in Redis no longer delays the offer
+        Kept kept = keptSuggestions(chatId);
+        if (kept != null) {
+            for (WebSocketConnection c : agents) {
                 sendSuggestions(c, chatId, kept.forSeq(), kept.frame());
             }
         }
