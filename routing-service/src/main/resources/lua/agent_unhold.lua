@@ -1,8 +1,11 @@
 -- Frees the agent's slot of a chat (after the chat side let go of the agent): decline, timeout, closed, withdraw,
 -- agent-gone, transfer, compensate (a claim that lost the chat). Only the hold of that offer is freed; a second
 -- release of the same chat finds nothing (NOT_HELD): the caller counts it, nothing is clamped or hidden.
--- Offers that time out in a row are counted (missedOffers); at the threshold an AVAILABLE agent turns AWAY.
--- KEYS: agent holds outbox   ARGV: agentId chatId offerId('' = any) mode now nowIso awayAfter('' = never) eventId1 eventId2
+-- Offers that time out in a row are counted (missedOffers); at the threshold an AVAILABLE agent turns AWAY. Only an
+-- offer session-service delivered to the agent's socket counts (chat.offer.delivered): a timeout of one that never
+-- reached the agent (undelivered = '1') neither counts nor resets the count.
+-- KEYS: agent holds outbox
+-- ARGV: agentId chatId offerId('' = any) mode now nowIso awayAfter('' = never) eventId1 eventId2 undelivered('1' | '')
 local ak, hk, ob = KEYS[1], KEYS[2], KEYS[3]
 local h = call('HGET', hk, A[2])
 if (not h) or (A[3] ~= '' and string.sub(h, 1, #A[3] + 1) ~= A[3] .. '|') then
@@ -14,7 +17,7 @@ if active <= 0 then call('HSET', ak, 'idleSince', A[5]) end
 call('HINCRBY', ak, 'ver', 1)
 capacity(ob, A[8], A[1], active, call('HGET', ak, 'max') or '1', A[6], A[4])
 local away = ''
-if A[4] == 'timeout' then
+if A[4] == 'timeout' and A[10] ~= '1' then
   local missed = call('HINCRBY', ak, 'missedOffers', 1)
   if A[7] ~= '' and missed >= tonumber(A[7]) and call('HGET', ak, 'status') == 'AVAILABLE' then
     call('HSET', ak, 'status', 'AWAY', 'statusSince', A[5], 'missedOffers', 0)

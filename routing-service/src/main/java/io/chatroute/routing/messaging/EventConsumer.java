@@ -113,7 +113,7 @@ public class EventConsumer {
     static boolean known(String type, String source) {
         return switch (type) {
             case "chat.requested", "chat.offer.accepted", "chat.closed", "agent.presence.requested", "agent.connected" -> true;
-            case "chat.offer.declined", "chat.transfer.requested" -> SESSION.equals(source);
+            case "chat.offer.declined", "chat.transfer.requested", "chat.offer.delivered" -> SESSION.equals(source);
             default -> false;
         };
     }
@@ -123,6 +123,7 @@ public class EventConsumer {
             case "chat.requested" -> router.onChatRequested(id, data);
             case "chat.offer.accepted" -> router.onOfferAccepted(id, data);
             case "chat.offer.declined" -> router.onOfferDeclined(id, data);
+            case "chat.offer.delivered" -> router.onOfferDelivered(id, data);
             case "chat.closed" -> router.onChatClosed(id, data);
             case "agent.presence.requested" -> router.onPresenceRequested(id, data);
             case "agent.connected" -> router.onAgentConnected(id, data);

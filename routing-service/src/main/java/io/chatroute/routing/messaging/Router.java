@@ -247,13 +247,32 @@ public class Router {
     }
 
     /**
+     * session-service's chat.offer.delivered: the offer reached the agent's socket, so its timeout will count as a
+     * missed offer. Recorded on the chat while the offer stands; one for an offer already gone (it came after the
+     * offer's expiry was handled) changes nothing: that timeout counted as undelivered.
+     */
+    public void onOfferDelivered(String eventId, JsonNode data) {
+        String chatId = text(data, "chatId");
+        Outcome o = store.delivered(chatId, text(data, "offerId"), text(data, "agentId"), eventId);
+        if (!o.replay()) {
+            meters.counter("chatroute_routing_offers_delivered_total", "outcome", "DELIVERED".equals(o.code()) ? "recorded" : "ignored")
+                    .increment();
+        }
+    }
+
+    /**
      * The follow-ups of a chat given back by its agent: the agent's slot, the indexes, the chat's waiting entry, then
-     * dispatch of the chat's queue and of the queues the agent serves.
+     * dispatch of the chat's queue and of the queues the agent serves. A timed-out offer counts as a missed offer only
+     * when it was delivered (chat_release.lua's last value); an undelivered one frees the slot and counts nothing.
      */
     private void afterRelease(String chatId, Outcome o, String mode, String reason) {
         String agentId = o.value(0);
         String queueId = o.value(1);
-        AgentOutcome u = store.unhold(agentId, chatId, o.value(6), mode, Instant.now());
+        boolean undelivered = "timeout".equals(mode) && !"1".equals(o.value(8));
+        if ("timeout".equals(mode) && !o.replay()) {
+            meters.counter("chatroute_routing_offers_expired_total", "delivered", String.valueOf(!undelivered)).increment();
+        }
+        AgentOutcome u = store.unhold(agentId, chatId, o.value(6), mode, Instant.now(), undelivered);
         countDoubleRelease(u, o.replay(), agentId, chatId, mode);
         index.refresh(u.state());
         ensureIndexed(chatId, queueId, reason);

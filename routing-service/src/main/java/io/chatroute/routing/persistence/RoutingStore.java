@@ -267,8 +267,17 @@ public class RoutingStore {
     }
 
     public AgentOutcome unhold(String agentId, String chatId, String offerId, String mode, Instant now) {
+        return unhold(agentId, chatId, offerId, mode, now, false);
+    }
+
+    /**
+     * With {@code undelivered}: a timed-out offer that never reached the agent (no chat.offer.delivered), whose timeout
+     * neither counts as a missed offer nor resets the count (agent_unhold.lua).
+     */
+    public AgentOutcome unhold(String agentId, String chatId, String offerId, String mode, Instant now, boolean undelivered) {
         return agentRun(Scripts.AGENT_UNHOLD, agentId, agentKeys(agentId), agentId, chatId, nz(offerId), mode, ms(now), now.toString(),
-                config.awayOnMissedOffer() ? String.valueOf(config.missedOffersBeforeAway()) : "", uuid(), uuid());
+                config.awayOnMissedOffer() ? String.valueOf(config.missedOffersBeforeAway()) : "", uuid(), uuid(),
+                undelivered ? "1" : "");
     }
 
     public Outcome touch(String agentId, String chatId, String offerId, Instant now) {
@@ -447,6 +456,15 @@ public class RoutingStore {
     public Outcome release(String chatId, String offerId, String agentId, String mode, String reason, Instant now, String marker) {
         return run(Scripts.CHAT_RELEASE, chatId, chatKeys(chatId, marker), chatId, nz(offerId), nz(agentId), mode, ms(now), now.toString(),
                 ttl(), String.valueOf(config.declineCooldownSeconds() * 1000L), idxDelay(), maxSteps(), nz(reason), uuid());
+    }
+
+    /**
+     * session-service's chat.offer.delivered: DELIVERED (recorded on the standing offer) or IGNORED (the offer is no
+     * longer the chat's, or not that agent's); see chat_delivered.lua.
+     */
+    public Outcome delivered(String chatId, String offerId, String agentId, String eventId) {
+        return run(Scripts.CHAT_DELIVERED, chatId, List.of(keys.chat(chatId), keys.chatProcessed(chatId, eventId)), nz(offerId),
+                nz(agentId), ttl());
     }
 
     public Outcome close(String chatId, Instant now, String eventId) {

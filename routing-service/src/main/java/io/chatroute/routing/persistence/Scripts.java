@@ -30,6 +30,7 @@ final class Scripts {
     static final Script CHAT_MOVE = withCommon("chat_move");
     static final Script CHAT_TRANSFER = withCommon("chat_transfer");
     static final Script CHAT_FENCE = withCommon("chat_fence");
+    static final Script CHAT_DELIVERED = withCommon("chat_delivered");
     static final Script AGENT_UPSERT = withCommon("agent_upsert");
     static final Script AGENT_PRESENCE = withCommon("agent_presence");
     static final Script AGENT_HOLD = withCommon("agent_hold");

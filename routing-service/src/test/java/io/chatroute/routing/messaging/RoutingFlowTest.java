@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +43,8 @@ class RoutingFlowTest {
     io.chatroute.routing.persistence.RoutingStore store;
     @jakarta.inject.Inject
     Router router;
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
     final String skill = "flow-" + u;
 
     @BeforeAll
@@ -241,9 +244,19 @@ class RoutingFlowTest {
         assertThat(of(chatEvents, "chat.queued", c3)).isEmpty();
     }
 
+    /** session-service's chat.offer.delivered for the chat's first offer, as soon as it is seen. */
+    void deliver(String chatId) throws Exception {
+        JsonNode offered = data(awaitOne(chatEvents, "chat.offered", chatId, 0));
+        String d = """
+                {"chatId":"%s","agentId":"%s","offerId":"%s","deliveredAt":"%s"}""".formatted(chatId, offered.get("agentId").asText(),
+                offered.get("offerId").asText(), Instant.now());
+        EventSchemas.assertValid("session-service", "chat.offer.delivered", d);
+        kafka.send("chat-events", chatId, "chat.offer.delivered", "/session-service", d);
+    }
+
     @Test
     void threeMissedOffersInARowSetTheAgentAway() throws Exception {
-        setUp(5);
+        setUp(10); // time for the test's chat.offer.delivered to be applied before the offer expires
         String a = "ma-" + u;
         admin().body("{\"displayName\":\"M\",\"maxConcurrentChats\":3,\"skills\":{\"" + skill + "\":5}}")
                 .put("/api/v1/agents/" + a).then().statusCode(200);
@@ -252,8 +265,14 @@ class RoutingFlowTest {
             requestChat(c, UUID.randomUUID().toString());
         }
         for (String c : List.of("m1-" + u, "m2-" + u)) {
-            assertThat(data(awaitOne(chatEvents, "chat.offer.declined", c, 0)).get("reason").asText()).isEqualTo("timeout");
+            deliver(c); // the agent saw them: their timeouts are missed offers
         }
+        for (String c : List.of("m1-" + u, "m2-" + u)) {
+            JsonNode timeout = data(awaitOne(chatEvents, "chat.offer.declined", c, 0));
+            assertThat(timeout.get("reason").asText()).isEqualTo("timeout");
+            assertThat(timeout.get("delivered").asBoolean()).isTrue();
+        }
+        await().atMost(WAIT).untilAsserted(() -> admin().get("/api/v1/agents/" + a).then().body("activeChats", org.hamcrest.Matchers.equalTo(0)));
         // two missed in a row: still available (a slow answer is not yet a pattern)
         admin().get("/api/v1/agents/" + a).then().body("presence", org.hamcrest.Matchers.equalTo("AVAILABLE"));
         assertThat(of(agentEvents, "agent.presence.changed", a).stream()
@@ -261,12 +280,49 @@ class RoutingFlowTest {
 
         String third = "m3-" + u;
         requestChat(third, UUID.randomUUID().toString());
+        deliver(third);
         assertThat(data(awaitOne(chatEvents, "chat.offer.declined", third, 0)).get("reason").asText()).isEqualTo("timeout");
         Event away = await().atMost(WAIT).until(() -> of(agentEvents, "agent.presence.changed", a).stream()
                 .filter(e -> e.data().contains("missed-offer")).findFirst().orElse(null), e -> e != null);
         assertThat(data(away).get("status").asText()).isEqualTo("AWAY");
         assertThat(data(away).get("previousStatus").asText()).isEqualTo("AVAILABLE");
         admin().get("/api/v1/agents/" + a).then().body("presence", org.hamcrest.Matchers.equalTo("AWAY"));
+    }
+
+    @Test
+    void offersThatTimeOutUndeliveredDoNotSetTheAgentAway() throws Exception {
+        setUp(5);
+        String a = "ua-" + u;
+        admin().body("{\"displayName\":\"U\",\"maxConcurrentChats\":3,\"skills\":{\"" + skill + "\":5}}")
+                .put("/api/v1/agents/" + a).then().statusCode(200);
+        admin().body("{\"status\":\"AVAILABLE\"}").put("/api/v1/agents/" + a + "/presence").then().statusCode(200);
+        List<String> chats = List.of("u1-" + u, "u2-" + u, "u3-" + u);
+        for (String c : chats) {
+            requestChat(c, UUID.randomUUID().toString());
+        }
+        // session never wrote the offers to a socket (the system was busy, or the agent's socket was elsewhere): three
+        // timeouts, as many as set an agent AWAY when delivered, count nothing
+        for (String c : chats) {
+            JsonNode offered = data(awaitOne(chatEvents, "chat.offered", c, 0));
+            JsonNode timeout = data(awaitOne(chatEvents, "chat.offer.declined", c, 0));
+            assertThat(timeout.get("reason").asText()).isEqualTo("timeout");
+            assertThat(timeout.get("offerId").asText()).isEqualTo(offered.get("offerId").asText());
+            assertThat(timeout.get("delivered").asBoolean()).isFalse();
+        }
+        // the slots are freed (agent_unhold.lua ran for every timeout, where an AWAY would have been decided)
+        await().atMost(WAIT).untilAsserted(() -> admin().get("/api/v1/agents/" + a).then().body("activeChats", org.hamcrest.Matchers.equalTo(0)));
+        admin().get("/api/v1/agents/" + a).then().body("presence", org.hamcrest.Matchers.equalTo("AVAILABLE"));
+        assertThat(of(agentEvents, "agent.presence.changed", a).stream()
+                .filter(e -> e.data().contains("missed-offer")).toList()).isEmpty();
+
+        // a delivery that comes after its offer's expiry was handled changes nothing (the timeout counted as undelivered)
+        String late = chats.getFirst();
+        double ignored = meters.counter("chatroute_routing_offers_delivered_total", "outcome", "ignored").count();
+        deliver(late);
+        await().atMost(WAIT).until(() -> meters.counter("chatroute_routing_offers_delivered_total", "outcome", "ignored").count() > ignored);
+        Map<String, String> chat = store.chat(late);
+        assertThat(chat).doesNotContainKey("deliveredOffer");
+        admin().get("/api/v1/agents/" + a).then().body("presence", org.hamcrest.Matchers.equalTo("AVAILABLE"));
     }
 
     String form(String chatId) {

@@ -1,11 +1,14 @@
 package io.chatroute.session.api;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jboss.logging.Logger;
@@ -17,6 +20,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.messaging.CustomerContext;
+import io.chatroute.session.messaging.OfferDeliveries;
 import io.chatroute.session.persistence.ChatStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -93,9 +97,14 @@ public class ChatDelivery {
     private final Counter localSends;
     /** Local deliveries that failed (their event delivered the message). */
     private final Counter localFailures;
+    /** Offers not put on a socket because they had expired when they were about to be written. */
+    private final Counter expiredBeforeDelivery;
+    private final OfferDeliveries deliveries;
 
     public ChatDelivery(ConnectionRegistry registry, ChatStore store, ChatService chats, CustomerContext customers,
-                        ObjectMapper mapper, SessionConfig config, MeterRegistry meters) {
+                        ObjectMapper mapper, SessionConfig config, MeterRegistry meters, OfferDeliveries deliveries) {
+        this.expiredBeforeDelivery = meters.counter("chatroute_delivery_offers_expired_before_delivery_total");
+        this.deliveries = deliveries;
         this.localSends = meters.counter("chatroute.delivery.local.sends");
         this.localFailures = meters.counter("chatroute.delivery.local.failures");
         this.customers = customers;
@@ -270,6 +279,9 @@ public class ChatDelivery {
     /**
      * chat.offered: the offer, with the customer's earlier chats and notes, to the agent's connections on this
      * instance (and remembered, for the chat's suggestions). Only the instance holding the agent asks history-service.
+     * An offer that expired before it could be written is not (accepting it could only fail): counted in
+     * {@code chatroute_delivery_offers_expired_before_delivery_total}. One that was written to a socket is announced
+     * ({@code chat.offer.delivered}, once per offer and instance): routing counts its timeout as a missed offer.
      */
     public void offered(JsonNode d, ObjectNode frame) {
         String chatId = d.path("chatId").asText();
@@ -278,11 +290,15 @@ public class ChatDelivery {
         if (agents.isEmpty()) {
             return;
         }
+        if (expired(Frames.text(d, "expiresAt"), chatId)) {
+            return;
+        }
         offeredTo.put(chatId, agentId);
         CompletableFuture<String> late = customers.addTo(frame, d.path("visitor").path("customerId").asText(null), chatId);
         String text = frame.toString();
+        Runnable written = announceDelivery(chatId, agentId, Frames.text(d, "offerId"));
         for (WebSocketConnection c : agents) {
-            ConnectionRegistry.send(c, text);
+            ConnectionRegistry.send(c, text, written);
         }
         // the kept suggestions after the offer is out: the look-up in Redis no longer delays the offer
         Kept kept = keptSuggestions(chatId);
@@ -294,6 +310,36 @@ public class ChatDelivery {
         if (late != null) {
             late.thenAccept(f -> agents.forEach(c -> ConnectionRegistry.send(c, f)));
         }
+    }
+
+    /**
+     * Whether the offer expired already (now after its {@code expiresAt}): then it is not written, and counted. An
+     * offer without a readable expiry is delivered.
+     */
+    private boolean expired(String expiresAt, String chatId) {
+        if (expiresAt == null) {
+            return false;
+        }
+        try {
+            if (Instant.now().isAfter(Instant.parse(expiresAt))) {
+                expiredBeforeDelivery.increment();
+                LOG.debugf("offer of chat %s expired at %s before it could be delivered; not sent", chatId, expiresAt);
+                return true;
+            }
+        } catch (DateTimeParseException e) {
+            LOG.debugf("offer of chat %s has an unreadable expiresAt; delivered", chatId);
+        }
+        return false;
+    }
+
+    /** Runs once, on the first socket the offer frame was written to: {@code chat.offer.delivered}. */
+    private Runnable announceDelivery(String chatId, String agentId, String offerId) {
+        AtomicBoolean once = new AtomicBoolean();
+        return () -> {
+            if (once.compareAndSet(false, true)) {
+                deliveries.delivered(chatId, agentId, offerId, Instant.now());
+            }
+        };
     }
 
     /** chat.offer.declined / chat.assignment.failed: the offer is gone. */
@@ -363,10 +409,14 @@ public class ChatDelivery {
                 continue;
             }
             if ("OFFERED".equals(chat.get("status"))) {
+                if (expired(ChatService.emptyToNull(chat.get("offerExpiresAt")), chatId)) {
+                    continue;
+                }
                 offeredTo.put(chatId, agentId);
                 ObjectNode offer = offerFrame(chatId, chat);
                 CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
-                ConnectionRegistry.send(c, offer.toString());
+                ConnectionRegistry.send(c, offer.toString(),
+                        announceDelivery(chatId, agentId, ChatService.emptyToNull(chat.get("offerId"))));
                 Kept kept = keptSuggestions(chatId);
                 if (kept != null) {
                     sendSuggestions(c, chatId, kept.forSeq(), kept.frame());

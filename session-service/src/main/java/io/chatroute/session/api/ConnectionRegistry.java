@@ -63,6 +63,19 @@ public class ConnectionRegistry {
         }
     }
 
+    /**
+     * Sends without blocking and runs {@code written} once the frame was written to the connection; false when the
+     * connection was closed already (nothing sent). A failed write is logged and runs nothing.
+     */
+    public static boolean send(WebSocketConnection c, String frame, Runnable written) {
+        if (!c.isOpen()) {
+            return false;
+        }
+        c.sendText(frame).subscribe().with(ok -> written.run(),
+                err -> LOG.debugf("could not send to %s: %s", c.id(), err.toString()));
+        return true;
+    }
+
     private static void remove(Map<String, Set<WebSocketConnection>> map, String key, WebSocketConnection c) {
         if (key == null) {
             return;

@@ -125,6 +125,15 @@ public class OutboxRelay {
         }
     }
 
+    /**
+     * Sends an event that has no outbox entry (a fact about a socket, not a state change: {@link OfferDeliveries}) on
+     * the same producer, CloudEvents binary mode like the rest; the future completes when the broker acknowledged it.
+     * Throws when the emitter refuses it (its buffer is full, the channel is down).
+     */
+    public CompletableFuture<Void> sendUnstored(String id, String type, String key, String topic, String time, String data) {
+        return send(new Emitted(null, id, type, key, topic, time, data));
+    }
+
     /** Queues an acknowledged entry's deletion; the first of a batch schedules the XDEL. */
     private void deleteLater(String streamId) {
         acknowledged.add(streamId);

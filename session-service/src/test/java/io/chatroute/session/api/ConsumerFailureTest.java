@@ -78,7 +78,7 @@ class ConsumerFailureTest {
             double stateBefore = retries("state");
             double deliveryBefore = retries("delivery");
             String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
-                    + "\"offerId\":\"o-f\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2025-01-01T10:00:21Z\","
+                    + "\"offerId\":\"o-f\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2030-01-01T10:00:21Z\","
                     + "\"visitor\":{\"name\":\"Fay\"},\"form\":{},\"message\":\"hello\"}";
             String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
                     + "\"offerId\":\"o-f\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
