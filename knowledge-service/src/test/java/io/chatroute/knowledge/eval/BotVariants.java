@@ -64,8 +64,10 @@ public final class BotVariants {
         long right = signals.stream().filter(Signals::right).count();
         System.out.printf(Locale.ROOT, "tuning: %d questions, top hit right for %d; required precision %.2f; alternates %s, "
                 + "questions x%.1f%n", signals.size(), right, required, alternates, ranking.questionsBoost());
-        curve("the service's defaults (score >= 12, margin >= 9): answers, right, precision", signals,
+        curve("the defaults before round 6 (score >= 12, margin >= 9): answers, right, precision", signals,
                 s -> s.best() >= 12 && s.margin() >= 9);
+        curve("the service's defaults (score >= 12, margin >= 11): answers, right, precision", signals,
+                s -> s.best() >= 12 && s.margin() >= 11);
         double[] scores = range(0, 40, 1);
         double[] margins = range(0, 20, 0.5);
         double[] gaps = range(0, 0.8, 0.02);

@@ -108,14 +108,15 @@ class SearchEvaluationTest {
     }
 
     /**
-     * The bot's defaults ({@code bot.default-min-score} 12, {@code bot.default-min-margin} 9) were chosen on the tuning
-     * part: of a grid of score (0..40) and margin (0..20) thresholds ({@code BotVariants}), the one answering the most
+     * The bot's defaults ({@code bot.default-min-score} 12, {@code bot.default-min-margin} 11, 9 before round 6) were chosen on
+     * the tuning part: of a grid of score (0..40) and margin (0..20) thresholds ({@code BotVariants}), the one answering the most
      * tuning questions with a precision of at least 0.95 there. With the thesaurus the grid's best is still a margin of
      * 9 (64 answers, 0.969; any score), the minimum score of 12 costs one tuning answer (63, 0.968) and none on the test
      * part. A score threshold alone was the first choice: 0.69 on the test part; the margin (how far the best article
      * leads the second) separates right from wrong better. With 8 alternate questions per article (round 3) the same
      * defaults answer 92 tuning questions at 0.989; the grid's best there (margin 3.5, 110 at 0.955) was not adopted
-     * (README, "Round 3").
+     * (README, "Round 3"). Round 6 raised the margin to 11 on the tuning and validation parts together (margin 9: 0.945
+     * of 256; 11: 0.962); the validation part, at 0.909, is not asserted here (README, "Round 6").
      */
     @Test
     void botDefaultsFromTheTuningPartAndTheirPrecisionOnTheTestPart() {
@@ -133,11 +134,12 @@ class SearchEvaluationTest {
     }
 
     static final double BOT_MIN_SCORE = 12.0;
-    static final double BOT_MIN_MARGIN = 9.0;
+    static final double BOT_MIN_MARGIN = 11.0;
     /**
-     * From the first run with 8 alternate questions per article: 65 right of 69 answered (0.942), 53.9 % of the
-     * questions (with 2: 34 of 38, 0.895, 29.7 %; before the thesaurus: 15 of 18, 0.833, 14.1 %).
+     * From the first run at margin 11 (round 6): 59 right of 63 answered (0.937), 49.2 % of the questions (at margin 9
+     * with 8 alternate questions per article: 65 of 69, 0.942, 53.9 %; with 2: 34 of 38, 0.895, 29.7 %; before the
+     * thesaurus: 15 of 18, 0.833, 14.1 %).
      */
-    static final double BOT_TEST_PRECISION_FLOOR = 0.94;
-    static final double BOT_TEST_ANSWER_RATE_FLOOR = 0.53;
+    static final double BOT_TEST_PRECISION_FLOOR = 0.93;
+    static final double BOT_TEST_ANSWER_RATE_FLOOR = 0.49;
 }

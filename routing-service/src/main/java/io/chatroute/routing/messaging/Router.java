@@ -137,7 +137,7 @@ public class Router {
             announcer.touch(reservedIn);
         }
         ensureIndexed(chatId, queue.id(), "enqueued");
-        // the dispatch pass first: the arrival's count (idempotent by its marker) does not delay the offer
+        // the dispatch pass first: the arrival's count (idempotent by its member) does not delay the offer
         dispatcher.request(queue.id());
         store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
     }

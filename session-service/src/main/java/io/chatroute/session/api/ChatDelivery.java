@@ -281,7 +281,7 @@ public class ChatDelivery {
      * instance (and remembered, for the chat's suggestions). Only the instance holding the agent asks history-service.
      * An offer that expired before it could be written is not (accepting it could only fail): counted in
      * {@code chatroute_delivery_offers_expired_before_delivery_total}. One that was written to a socket is announced
-     * ({@code chat.offer.delivered}, once per offer and instance): routing counts its timeout as a missed offer.
+     * ({@code chat.offer.delivered}, once each time the frame goes out): routing counts its timeout as a missed offer.
      */
     public void offered(JsonNode d, ObjectNode frame) {
         String chatId = d.path("chatId").asText();
@@ -300,8 +300,16 @@ public class ChatDelivery {
         for (WebSocketConnection c : agents) {
             ConnectionRegistry.send(c, text, written);
         }
-        // the kept suggestions after the offer is out: the look-up in Redis no longer delays the offer
-        Kept kept = keptSuggestions(chatId);
+        // the kept suggestions after the offer is out: the look-up in Redis no longer delays the offer. A failed look-up
+        // must not fail the event now that the offer is written (a retry would write it again and announce it again):
+        // the suggestions still come live, or with the assignment
+        Kept kept;
+        try {
+            kept = keptSuggestions(chatId);
+        } catch (RuntimeException e) {
+            LOG.debugf("chat %s: kept suggestions not read with the offer: %s", chatId, e.toString());
+            kept = null;
+        }
         if (kept != null) {
             for (WebSocketConnection c : agents) {
                 sendSuggestions(c, chatId, kept.forSeq(), kept.frame());

@@ -444,6 +444,16 @@ class RoutingConcurrencyIT {
         currentOffer.put(chatId, offerId);
         offerAgents.put(offerId, agentId);
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        if (rnd.nextInt(10) > 0) {
+            // session wrote the offer to the agent's socket (most are): its timeout counts as a missed offer; the tenth
+            // never reached the agent, and its timeout counts nothing
+            Map<String, Object> dd = new LinkedHashMap<>();
+            dd.put("chatId", chatId);
+            dd.put("agentId", agentId);
+            dd.put("offerId", offerId);
+            dd.put("deliveredAt", Instant.now().toString());
+            send("chat-events", chatId, "chat.offer.delivered", dd);
+        }
         int p = rnd.nextInt(100);
         boolean shortTimeout = "q-sales".equals(queueId) || "q-vip".equals(queueId);
         if (draining.get() || p < 68) {
