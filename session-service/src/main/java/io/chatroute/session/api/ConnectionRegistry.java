@@ -57,23 +57,19 @@ public class ConnectionRegistry {
 
     /** Sends without blocking; a failed send is logged (the client resumes with seq). */
     public static void send(WebSocketConnection c, String frame) {
-        if (c.isOpen()) {
-            c.sendText(frame).subscribe().with(ok -> {
-            }, err -> LOG.debugf("could not send to %s: %s", c.id(), err.toString()));
-        }
+        send(c, frame, () -> {
+        });
     }
 
     /**
-     * Sends without blocking and runs {@code written} once the frame was written to the connection; false when the
-     * connection was closed already (nothing sent). A failed write is logged and runs nothing.
+     * Sends without blocking and runs {@code written} once the frame was written to the connection; nothing when the
+     * connection is closed already. A failed write is logged and runs nothing.
      */
-    public static boolean send(WebSocketConnection c, String frame, Runnable written) {
-        if (!c.isOpen()) {
-            return false;
+    public static void send(WebSocketConnection c, String frame, Runnable written) {
+        if (c.isOpen()) {
+            c.sendText(frame).subscribe().with(ok -> written.run(),
+                    err -> LOG.debugf("could not send to %s: %s", c.id(), err.toString()));
         }
-        c.sendText(frame).subscribe().with(ok -> written.run(),
-                err -> LOG.debugf("could not send to %s: %s", c.id(), err.toString()));
-        return true;
     }
 
     private static void remove(Map<String, Set<WebSocketConnection>> map, String key, WebSocketConnection c) {
