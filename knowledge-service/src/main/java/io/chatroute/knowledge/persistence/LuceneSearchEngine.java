@@ -592,7 +592,8 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
         if (!a.tags().isEmpty()) {
             doc.add(new TextField(LanguageAnalyzers.tagsField(a.language()), String.join(" ", a.tags()), Field.Store.NO));
         }
-        // alternate questions and synonyms: one value each, so BM25 sees each as a short field of its own kind
+        // alternate questions and synonyms: one value each of one field, which BM25 scores as one text (their lengths
+        // add up); the best-matching question alone is the child documents' job (toDocuments)
         for (String q : a.questions()) {
             doc.add(new TextField(LanguageAnalyzers.questionsField(a.language()), q, Field.Store.NO));
         }
