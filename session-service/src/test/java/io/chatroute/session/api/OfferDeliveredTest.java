@@ -117,7 +117,14 @@ class OfferDeliveredTest {
             assertThat(d.path("agentId").asText()).isEqualTo(agentId);
             assertThat(d.path("offerId").asText()).isEqualTo(offerId);
             assertThat(Instant.parse(d.path("deliveredAt").asText())).isAfterOrEqualTo(now.minusSeconds(1));
-            assertThat(delivered(chatId)).hasSize(1); // one socket, one announcement
+            // one socket, one announcement: a later offer of the chat (same partition) is the marker that a second
+            // announcement of the first would have come before
+            String marker = "marker-" + System.nanoTime();
+            offer(chatId, agentId, marker, Instant.now(), Instant.now().plusSeconds(120));
+            await().atMost(WAIT).until(() -> delivered(chatId).stream()
+                    .anyMatch(e -> marker.equals(json(e.data()).path("offerId").asText())));
+            assertThat(delivered(chatId)).extracting(e -> json(e.data()).path("offerId").asText())
+                    .containsExactly(offerId, marker);
         }
     }
 
