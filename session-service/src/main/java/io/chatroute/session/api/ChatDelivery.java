@@ -321,15 +321,16 @@ public class ChatDelivery {
     }
 
     /**
-     * Whether the offer expired already (now after its {@code expiresAt}): then it is not written, and counted. An
-     * offer without a readable expiry is delivered.
+     * Whether the offer expired already (now after its {@code expiresAt} plus {@code chatroute.delivery.offer-expiry-grace},
+     * for a clock that runs ahead of routing-service's): then it is not written, and counted. An offer without a
+     * readable expiry is delivered.
      */
     private boolean expired(String expiresAt, String chatId) {
         if (expiresAt == null) {
             return false;
         }
         try {
-            if (Instant.now().isAfter(Instant.parse(expiresAt))) {
+            if (Instant.now().isAfter(Instant.parse(expiresAt).plus(config.delivery().offerExpiryGrace()))) {
                 expiredBeforeDelivery.increment();
                 LOG.debugf("offer of chat %s expired at %s before it could be delivered; not sent", chatId, expiresAt);
                 return true;

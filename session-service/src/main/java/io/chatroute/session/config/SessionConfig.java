@@ -75,6 +75,15 @@ public interface SessionConfig {
          */
         @WithDefault("true")
         boolean localFastPath();
+
+        /**
+         * How far past its {@code expiresAt} (routing-service's clock) an offer is still written to the agent: this
+         * host's clock may run ahead of routing's. An offer is dropped only when this clock says it expired longer
+         * ago than that; one written a little late can only be refused on accept ({@code no-offer}), while one dropped
+         * early is never seen by the agent.
+         */
+        @WithDefault("2s")
+        Duration offerExpiryGrace();
     }
 
     /** The knowledge-base suggestions session-service keeps per chat (for offers and assignments that come later). */

@@ -125,8 +125,8 @@ class AgentContextTest {
             String offerId = "offer-" + System.nanoTime();
             String offered = """
                     {"chatId":"%s","agentId":"%s","queueId":"general","offerId":"%s","offeredAt":"2030-01-01T10:00:03Z",
-                     "expiresAt":"2030-01-01T10:00:23Z","visitor":{"name":"Vera"},"form":{"topic":"billing"},
-                     "message":"I was charged twice"}""".formatted(chatId, agentId, offerId);
+                     "expiresAt":"%s","visitor":{"name":"Vera"},"form":{"topic":"billing"},
+                     "message":"I was charged twice"}""".formatted(chatId, agentId, offerId, TestOffers.expiresAt());
             EventSchemas.assertValid("routing-service", "chat.offered", offered);
             kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
             await().atMost(WAIT).until(() -> !agent.ofType("offer").isEmpty() && !agent.ofType("suggestions").isEmpty());

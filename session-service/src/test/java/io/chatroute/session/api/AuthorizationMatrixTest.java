@@ -66,7 +66,7 @@ class AuthorizationMatrixTest {
         String offerId = "o-" + chat.id();
         kafka.send("chat-events", chat.id(), "chat.offered", "/routing-service", "{\"chatId\":\"" + chat.id() + "\",\"agentId\":\""
                 + HOLDER + "\",\"queueId\":\"general\",\"offerId\":\"" + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:00Z\","
-                + "\"expiresAt\":\"2030-01-01T10:00:20Z\"}");
+                + "\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}");
         kafka.send("chat-events", chat.id(), "chat.assigned", "/routing-service", "{\"chatId\":\"" + chat.id() + "\",\"agentId\":\""
                 + HOLDER + "\",\"queueId\":\"general\",\"offerId\":\"" + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:01Z\","
                 + "\"agent\":{\"id\":\"" + HOLDER + "\",\"displayName\":\"H\",\"title\":null,\"avatarUrl\":null}}");

@@ -319,7 +319,7 @@ class ChatFlowTest {
 
             String offerId = "offer-" + System.nanoTime();
             String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
-                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2030-01-01T10:00:21Z\","
+                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\","
                     + "\"visitor\":{\"name\":\"Anna\",\"email\":\"a@example.com\",\"locale\":\"ru\",\"customerId\":\"c-42\"},"
                     + "\"form\":{\"topic\":\"billing\",\"language\":\"ru\"},\"message\":\"I was charged twice\"}";
             EventSchemas.assertValid("routing-service", "chat.offered", offered);
@@ -570,7 +570,7 @@ class ChatFlowTest {
         String token = chat.path("visitorToken");
         String eventId = java.util.UUID.randomUUID().toString();
         String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"agent-r\",\"queueId\":\"general\",\"offerId\":\"o-1\","
-                + "\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2030-01-01T10:00:21Z\"}";
+                + "\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}";
         EventSchemas.assertValid("routing-service", "chat.offered", offered);
         kafka.send("chat-events", chatId, eventId, "chat.offered", "/routing-service", offered);
         await().atMost(WAIT).untilAsserted(() -> given().auth().oauth2(token).get("/api/v1/chats/" + chatId)

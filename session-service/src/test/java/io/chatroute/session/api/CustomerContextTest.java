@@ -112,8 +112,8 @@ class CustomerContextTest {
     private static void offer(String chatId, String agentId, String customerId) {
         String offered = """
                 {"chatId":"%s","agentId":"%s","queueId":"general","offerId":"offer-%d","offeredAt":"2030-01-01T10:00:03Z",
-                 "expiresAt":"2030-01-01T10:00:23Z","visitor":{"name":"Vera","customerId":"%s"},"form":{"topic":"billing"},
-                 "message":"where is my refund"}""".formatted(chatId, agentId, System.nanoTime(), customerId);
+                 "expiresAt":"%s","visitor":{"name":"Vera","customerId":"%s"},"form":{"topic":"billing"},
+                 "message":"where is my refund"}""".formatted(chatId, agentId, System.nanoTime(), TestOffers.expiresAt(), customerId);
         EventSchemas.assertValid("routing-service", "chat.offered", offered);
         kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
     }

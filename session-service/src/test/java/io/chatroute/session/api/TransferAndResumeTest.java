@@ -81,7 +81,7 @@ class TransferAndResumeTest {
     private static void assign(String chatId, String agentId, String transferredFrom) {
         String offerId = "offer-" + System.nanoTime();
         String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
-                + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2030-01-01T10:00:21Z\"}";
+                + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}";
         EventSchemas.assertValid("routing-service", "chat.offered", offered);
         kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
         String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
@@ -156,7 +156,7 @@ class TransferAndResumeTest {
             // the next agent is offered it with the reason, takes it, and gets everything said so far, once, in order
             String offerId = "offer-" + System.nanoTime();
             String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + second + "\",\"queueId\":\"billing\",\"offerId\":\""
-                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:01:01Z\",\"expiresAt\":\"2030-01-01T10:01:21Z\","
+                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:01:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\","
                     + "\"transfer\":{\"fromAgentId\":\"" + first + "\",\"note\":\"needs a refund\"}}";
             EventSchemas.assertValid("routing-service", "chat.offered", offered);
             kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
@@ -276,7 +276,7 @@ class TransferAndResumeTest {
         given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/chats/" + chatId).then().statusCode(200);
         try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
             String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\"o-x\","
-                    + "\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2030-01-01T10:00:21Z\"}";
+                    + "\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}";
             kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
             await().atMost(WAIT).until(() -> !agent.ofType("offer").isEmpty());
             given().auth().oauth2(TestTokens.agent(agentId)).get("/api/v1/chats/" + chatId).then().statusCode(200)
