@@ -72,7 +72,8 @@ public class EventConsumer {
     /**
      * A transient failure (Redis busy or down, the producer's buffer full) is retried with back-off until it
      * succeeds, holding back the partition and so the chat's later events; a poison record (no ce_id, data that is
-     * not a JSON object) goes to {@code dead-letter-topic-<channel>} and the partition moves on.
+     * not a JSON object, or that breaks what the producer's schema requires: {@link EventShapes}) goes to
+     * {@code dead-letter-topic-<channel>} and the partition moves on.
      */
     void handle(String channel, ConsumerRecord<String, String> record) {
         String type = header(record, "ce_type");
@@ -107,6 +108,7 @@ public class EventConsumer {
         if (!data.path(subject).isTextual() || data.path(subject).asText().isBlank()) {
             throw new PoisonEventException(type + " " + id + ": no " + subject);
         }
+        EventShapes.check(type, id, data);
         return data;
     }
 

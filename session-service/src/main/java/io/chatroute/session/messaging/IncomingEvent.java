@@ -15,7 +15,10 @@ record IncomingEvent(String id, String type, String key, String data) {
         return new IncomingEvent(header(record, "ce_id"), header(record, "ce_type"), record.key(), record.value());
     }
 
-    /** The data as a JSON object with a chatId (for chat.* and kb.* events), or a poison record. */
+    /**
+     * The data as a JSON object with a chatId (for chat.* and kb.* events) and what its producer's schema requires of
+     * the types other services produce ({@link EventShapes}), or a poison record.
+     */
     JsonNode json(ObjectMapper mapper) {
         if (id == null || id.isBlank()) {
             throw new PoisonEventException(type + " without a ce_id");
@@ -32,6 +35,7 @@ record IncomingEvent(String id, String type, String key, String data) {
         if (!type.startsWith("agent.") && !type.startsWith("stats.") && !n.path("chatId").isTextual()) {
             throw new PoisonEventException(type + " " + id + ": no chatId");
         }
+        EventShapes.check(type, id, n);
         return n;
     }
 

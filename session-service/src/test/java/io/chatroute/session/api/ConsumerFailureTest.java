@@ -28,8 +28,8 @@ import jakarta.inject.Inject;
 /**
  * The consumers' failure semantics against the real Redis and Kafka: while Redis refuses the scripts (an ACL
  * denies EVAL/EVALSHA, so every projection fails with NOPERM), the state and delivery consumers retry with
- * back-off; the events are applied, in order, once Redis accepts them again. A poison record goes to the
- * dead-letter topic and the partition moves on.
+ * back-off; the events are applied, in order, once Redis accepts them again. A poison record (unreadable, or breaking
+ * what its producer's schema requires) goes to the dead-letter topic and the partition moves on.
  */
 @QuarkusTest
 @QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
@@ -78,7 +78,7 @@ class ConsumerFailureTest {
             double stateBefore = retries("state");
             double deliveryBefore = retries("delivery");
             String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
-                    + "\"offerId\":\"o-f\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"2030-01-01T10:00:21Z\","
+                    + "\"offerId\":\"o-f\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\","
                     + "\"visitor\":{\"name\":\"Fay\"},\"form\":{},\"message\":\"hello\"}";
             String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
                     + "\"offerId\":\"o-f\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
@@ -129,5 +129,31 @@ class ConsumerFailureTest {
         assertThat(parked.headers()).containsKeys("dead-letter-reason", "dead-letter-topic", "dead-letter-offset");
         assertThat(meters.find("chatroute_consumer_dead_letters_total").tag("channel", "state").counter().count())
                 .isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void recordsBreakingTheProducersSchemaAreDeadLetteredAndTheChatsNextEventIsApplied() throws Exception {
+        String chatId = createChat();
+        String agentId = "agent-shape-" + System.nanoTime();
+        List<KafkaTestClient.Event> dead = kafka.collect("dead-letter-topic-state");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            // valid JSON with the chat's id, each breaking one field routing-service's schema requires
+            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\","
+                    + "\"offerId\":\"o-x\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}");
+            kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId
+                    + "\",\"queueId\":\"general\",\"offerId\":\"o-x\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":\"F\"}");
+            // then a valid offer of the chat, behind them in the same partition
+            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\","
+                    + "\"offerId\":\"o-y\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}";
+            EventSchemas.assertValid("routing-service", "chat.offered", offered);
+            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+
+            await().atMost(WAIT).until(() -> "OFFERED".equals(status(chatId)) && !agent.ofType("offer").isEmpty());
+            assertThat(agent.ofType("offer")).extracting(f -> f.path("offerId").asText()).containsExactly("o-y");
+            assertThat(agent.ofType("chat.assigned")).isEmpty();
+            await().atMost(WAIT).until(() -> dead.stream().filter(e -> chatId.equals(e.key())).count() == 2);
+            assertThat(dead.stream().filter(e -> chatId.equals(e.key())).map(e -> e.headers().get("dead-letter-reason")).toList())
+                    .satisfiesExactly(r -> assertThat(r).contains("agentId"), r -> assertThat(r).contains("agent "));
+        }
     }
 }
