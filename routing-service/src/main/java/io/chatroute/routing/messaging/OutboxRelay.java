@@ -41,7 +41,8 @@ import jakarta.enterprise.inject.Instance;
  * entry is deleted (XDEL) when the broker acknowledges it.</li>
  * <li><b>Safety net</b>: a sweep (one instance at a time, Redis lease) re-publishes entries older than the grace
  * period: those of a crashed process or of a failed send. Consumers de-duplicate on {@code ce_id}. The lease is at
- * least twice the longest wait inside a sweep (checked at start).</li>
+ * least twice the ack timeout (checked at start), the longest wait of a pass: all partitions' sends of a pass share
+ * one deadline, and the lease is renewed before the next pass.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -117,13 +118,16 @@ public class OutboxRelay implements OutboxPublisher {
                                 f.get("type"), f.get("key"), f.get("topic"), f.get("time"), f.get("data"))));
                         ids.computeIfAbsent(e.stream(), k -> new ArrayList<>()).add(e.streamId());
                     }
-                    // a partition whose sends fail keeps its entries; the others are deleted (one never holds back the rest)
+                    // a partition whose sends fail keeps its entries; the others are deleted (one never holds back the rest).
+                    // Every send is in flight already, so all partitions share one deadline: a pass waits at most the ack
+                    // timeout however many partitions fail, which keeps it within the lease (at least twice that)
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.relayAckTimeoutSeconds());
                     boolean full = false;
                     for (Map.Entry<String, List<CompletableFuture<Void>>> p : acks.entrySet()) {
                         full |= p.getValue().size() >= config.relayBatchSize();
                         try {
                             CompletableFuture.allOf(p.getValue().toArray(CompletableFuture[]::new))
-                                    .get(config.relayAckTimeoutSeconds(), TimeUnit.SECONDS);
+                                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                             s.deleteOutbox(p.getKey(), ids.get(p.getKey()).toArray(String[]::new));
                             swept.increment(p.getValue().size());
                         } catch (Exception e) {
