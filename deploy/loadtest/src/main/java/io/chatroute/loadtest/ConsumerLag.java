@@ -23,7 +23,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Consumer-group lag on the services' topics: for every consumer group on the broker, the end offset minus the
- * committed offset, summed over the partitions of chat-events, agent-events and kb-events it has committed on.
+ * committed offset, summed over the partitions of {@link #TOPICS} it has committed on. session-service's delivery
+ * groups never commit: their lag comes from {@link DeliveryLag}.
  */
 final class ConsumerLag implements AutoCloseable {
 
@@ -88,6 +89,22 @@ final class ConsumerLag implements AutoCloseable {
             return out;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot read consumer lag: " + e, e);
+        }
+    }
+
+    /** The partitions' end offsets (the next offset to be written). */
+    Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) throws InterruptedException {
+        if (partitions.isEmpty()) {
+            return Map.of();
+        }
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(tp -> request.put(tp, OffsetSpec.latest()));
+        try {
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(request).all().get(15, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read end offsets: " + e, e);
         }
     }
 

@@ -99,6 +99,9 @@ final class LoadTest {
             sim.setUp();
             sim.connectAgents();
             say.accept(o.agents + " agents connected and AVAILABLE");
+            // the same probe as at the end, on the system before the load: what "as fast as on a fresh start" means here
+            Simulation.Probe before = sim.probe();
+            say.accept("probe before the load: " + before.detail());
             floor.start();
             say.accept(String.format(Locale.ROOT, "%s: %d concurrent chats, arrivals %.0f/s, %.0f visitor messages/s, "
                     + "reply ratio %.2f, %d s (warm-up %d s), handle time lognormal median %.0f s",
@@ -196,7 +199,7 @@ final class LoadTest {
 
             // ------------------------------------------------------------ recovery
             say.accept("recovery: waiting for consumer lag 0 (at most " + o.lagTimeoutSeconds + " s)");
-            Recovery recovery = recovery(lag, sim);
+            Recovery recovery = recovery(lag, new DeliveryLag(session), sim, before, cpuPids);
             say.accept(recovery.summary());
 
             Map<String, Object> rss = new LinkedHashMap<>();
@@ -250,30 +253,46 @@ final class LoadTest {
         }
     }
 
-    /** The recovery check: lag of every active consumer group drains to 0, then a probe chat is offered. */
+    /**
+     * The recovery check: the lag of every active consumer group, and of session-service's delivery consumer (which
+     * never commits: {@link DeliveryLag}; null when it cannot be read), drains to 0, then a probe chat is offered (beside
+     * the probe before the load); then the CPU the processes use at rest ({@code restCpu}: CPU seconds per second over
+     * {@link #REST_SECONDS}, by process; empty when the tool did not start them).
+     */
     record Recovery(Map<String, ConsumerLag.GroupLag> initial, Map<String, ConsumerLag.GroupLag> last, boolean lagOk,
-                    long lagDrainedMillis, List<String> orphaned, Simulation.Probe probe) {
+                    long lagDrainedMillis, List<String> orphaned, Long deliveryLagInitial, Long deliveryLag,
+                    Simulation.Probe before, Simulation.Probe probe, Map<String, Double> restCpu) {
         boolean ok() {
             return lagOk && probe != null && probe.offered();
         }
 
         String summary() {
             long remaining = ConsumerLag.active(last).stream().mapToLong(ConsumerLag.GroupLag::lag).sum();
-            String lagText = lagOk ? "consumer lag 0 after " + lagDrainedMillis + " ms" : "consumer lag still " + remaining
-                    + " after " + lagDrainedMillis + " ms";
+            String delivery = deliveryLag == null ? " (session's delivery lag unknown)"
+                    : " (session's delivery consumer: " + deliveryLag + ", from " + deliveryLagInitial + ")";
+            String lagText = lagOk ? "consumer lag 0" + delivery + " after " + lagDrainedMillis + " ms"
+                    : "consumer lag still " + remaining + delivery + " after " + lagDrainedMillis + " ms";
             String orphans = orphaned.isEmpty() ? "" : "; orphaned groups (no members) with lag: " + orphaned;
-            return lagText + "; " + (probe == null ? "no probe" : probe.detail()) + orphans;
+            String was = before == null || !before.offered() ? "" : " (before the load: " + before.offerMillis() + " ms)";
+            String rest = restCpu.isEmpty() ? "" : String.format(Locale.ROOT, "; CPU at rest %.1f %% of a core",
+                    100 * restCpu.values().stream().mapToDouble(Double::doubleValue).sum());
+            return lagText + "; " + (probe == null ? "no probe" : probe.detail()) + was + rest + orphans;
         }
     }
 
-    private Recovery recovery(ConsumerLag lag, Simulation sim) throws InterruptedException {
+    static final int REST_SECONDS = 10;
+
+    private Recovery recovery(ConsumerLag lag, DeliveryLag delivery, Simulation sim, Simulation.Probe before,
+                              Map<String, Long> pids) throws InterruptedException {
         long t0 = System.nanoTime();
         long deadline = t0 + Duration.ofSeconds(o.lagTimeoutSeconds).toNanos();
         Map<String, ConsumerLag.GroupLag> initial = lag.measure();
         Map<String, ConsumerLag.GroupLag> last = initial;
+        Long deliveryInitial = deliveryLag(lag, delivery);
+        Long deliveryLast = deliveryInitial;
         boolean ok = false;
         while (true) {
-            if (ConsumerLag.active(last).stream().allMatch(g -> g.lag() == 0)) {
+            if (ConsumerLag.active(last).stream().allMatch(g -> g.lag() == 0) && (deliveryLast == null || deliveryLast == 0)) {
                 ok = true;
                 break;
             }
@@ -282,12 +301,34 @@ final class LoadTest {
             }
             Simulation.pause(500);
             last = lag.measure();
+            deliveryLast = deliveryLag(lag, delivery);
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         List<String> orphaned = last.values().stream().filter(g -> g.members() == 0 && g.lag() > 0)
                 .map(g -> g.group() + "=" + g.lag()).toList();
         Simulation.Probe probe = sim.probe();
-        return new Recovery(initial, last, ok, millis, orphaned, probe);
+        Map<String, Double> rest = new LinkedHashMap<>();
+        if (pids.size() > 1) { // the services and infrastructure the tool started, and itself
+            Map<String, Double> at = new LinkedHashMap<>();
+            pids.forEach((name, pid) -> at.put(name, ProcFs.cpuSeconds(pid)));
+            long r0 = System.nanoTime();
+            Simulation.pause(REST_SECONDS * 1000L);
+            double seconds = (System.nanoTime() - r0) / 1e9;
+            pids.forEach((name, pid) -> {
+                double now = ProcFs.cpuSeconds(pid);
+                Double then = at.get(name);
+                if (now >= 0 && then != null && then >= 0) {
+                    rest.put(name, (now - then) / seconds);
+                }
+            });
+        }
+        return new Recovery(initial, last, ok, millis, orphaned, deliveryInitial, deliveryLast, before, probe, rest);
+    }
+
+    /** session-service's delivery consumer's lag, or null when its positions cannot be read. */
+    private static Long deliveryLag(ConsumerLag lag, DeliveryLag delivery) throws InterruptedException {
+        Map<org.apache.kafka.common.TopicPartition, Long> positions = delivery.positions();
+        return positions == null ? null : DeliveryLag.lag(positions, lag.endOffsets(positions.keySet()));
     }
 
     static String ms(double v) {

@@ -126,11 +126,12 @@ final class Report {
         rec.put("lagAtStart", lags(recovery.initial()));
         rec.put("lagLast", lags(recovery.last()));
         rec.put("orphanedGroupsWithLag", recovery.orphaned());
-        Map<String, Object> probe = new LinkedHashMap<>();
-        probe.put("offered", recovery.probe().offered());
-        probe.put("offerMillis", recovery.probe().offerMillis());
-        probe.put("detail", recovery.probe().detail());
-        rec.put("probe", probe);
+        rec.put("deliveryLagAtStart", recovery.deliveryLagInitial());
+        rec.put("deliveryLag", recovery.deliveryLag());
+        rec.put("probe", probe(recovery.probe()));
+        rec.put("probeBeforeLoad", recovery.before() == null ? null : probe(recovery.before()));
+        rec.put("restCpuCoresPerProcess", recovery.restCpu());
+        rec.put("restSeconds", LoadTest.REST_SECONDS);
         root.put("recovery", rec);
         root.put("rss", rss);
         root.put("rssTimelineMiB", rssTimeline);
@@ -266,6 +267,14 @@ final class Report {
         }
         b.append(String.format(Locale.ROOT, " total %.1f s = %.0f %% of the machine%n", sum, 100 * sum / (window * cores)));
         return b.toString();
+    }
+
+    private static Map<String, Object> probe(Simulation.Probe p) {
+        Map<String, Object> probe = new LinkedHashMap<>();
+        probe.put("offered", p.offered());
+        probe.put("offerMillis", p.offerMillis());
+        probe.put("detail", p.detail());
+        return probe;
     }
 
     static String table(Simulation sim, Floor floor, DeliveryLedger.Counts total, DeliveryLedger.Counts visitor,

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +23,10 @@ import jakarta.enterprise.context.ApplicationScoped;
  * published since this process started. So nothing published while the process was starting is skipped (no socket
  * connected before the process started, so nothing older is needed), however late the group's assignment comes, and
  * a rebalance inside the process repeats nothing.
+ *
+ * <p>The group never commits, so its lag is not visible on the broker; each partition's next offset to handle is a
+ * gauge instead, {@code chatroute_delivery_next_offset{topic,partition}} (the load tool's recovery check compares it
+ * with the partitions' end offsets).
  */
 @ApplicationScoped
 @Identifier(DeliveryPositions.NAME)
@@ -31,10 +37,28 @@ public class DeliveryPositions implements KafkaConsumerRebalanceListener {
 
     private final long startedAt = ManagementFactory.getRuntimeMXBean().getStartTime();
     private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
+    /** For the gauge only: the next offset to handle, from the seek at assignment on. */
+    private final Map<TopicPartition, Long> observed = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+
+    public DeliveryPositions(MeterRegistry meters) {
+        this.meters = meters;
+    }
 
     /** The record at this offset was handled: the partition goes on after it. */
     void handled(String topic, int partition, long offset) {
-        next.merge(new TopicPartition(topic, partition), offset + 1, Math::max);
+        TopicPartition p = new TopicPartition(topic, partition);
+        next.merge(p, offset + 1, Math::max);
+        observe(p, offset + 1);
+    }
+
+    private void observe(TopicPartition p, long nextOffset) {
+        if (observed.put(p, Math.max(nextOffset, observed.getOrDefault(p, -1L))) == null) {
+            Gauge.builder("chatroute.delivery.next.offset", observed, m -> m.getOrDefault(p, -1L))
+                    .description("The next offset of the partition the delivery consumer will handle (it never commits)")
+                    .tags("topic", p.topic(), "partition", Integer.toString(p.partition()))
+                    .register(meters);
+        }
     }
 
     @Override
@@ -44,6 +68,7 @@ public class DeliveryPositions implements KafkaConsumerRebalanceListener {
             Long position = next.get(p);
             if (position != null) {
                 consumer.seek(p, position);
+                observe(p, position);
             } else {
                 fromStart.put(p, startedAt);
             }
@@ -57,12 +82,14 @@ public class DeliveryPositions implements KafkaConsumerRebalanceListener {
             OffsetAndTimestamp at = found.get(p);
             if (at != null) {
                 consumer.seek(p, at.offset());
+                observe(p, at.offset());
             } else {
                 // nothing published since the start: from the end
                 if (ends == null) {
                     ends = consumer.endOffsets(fromStart.keySet());
                 }
                 consumer.seek(p, ends.get(p));
+                observe(p, ends.get(p));
             }
         }
         LOG.debugf("delivery: %d partitions assigned, %d from the process start", partitions.size(), fromStart.size());

@@ -6,7 +6,13 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,8 +21,10 @@ import org.junit.jupiter.api.Test;
 import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.SharedInfra;
 import io.chatroute.infra.test.TestTokens;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -154,6 +162,28 @@ class ConsumerFailureTest {
             await().atMost(WAIT).until(() -> dead.stream().filter(e -> chatId.equals(e.key())).count() == 2);
             assertThat(dead.stream().filter(e -> chatId.equals(e.key())).map(e -> e.headers().get("dead-letter-reason")).toList())
                     .satisfiesExactly(r -> assertThat(r).contains("agentId"), r -> assertThat(r).contains("agent "));
+        }
+    }
+
+    @Test
+    void theDeliveryConsumersNextOffsetIsAGaugeThatReachesEachPartitionsEnd() throws Exception {
+        createChat(); // its chat.requested goes to chat-events
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedInfra.get().kafkaBootstrapServers()))) {
+            List<TopicPartition> partitions = admin.describeTopics(List.of("chat-events")).allTopicNames().get().get("chat-events")
+                    .partitions().stream().map(p -> new TopicPartition("chat-events", p.partition())).toList();
+            assertThat(partitions).isNotEmpty();
+            // the delivery group never commits: its position is visible only as this gauge
+            await().atMost(WAIT).untilAsserted(() -> {
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+                var ends = admin.listOffsets(latest).all().get();
+                for (TopicPartition p : partitions) {
+                    Gauge g = meters.find("chatroute.delivery.next.offset").tag("topic", "chat-events")
+                            .tag("partition", Integer.toString(p.partition())).gauge();
+                    assertThat(g).as(p.toString()).isNotNull();
+                    assertThat((long) g.value()).as(p.toString()).isEqualTo(ends.get(p).offset());
+                }
+            });
         }
     }
 }
