@@ -103,6 +103,31 @@ public final class RankingVariants {
         }
         variants.put("2 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f)));
         variants.put("2 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f)));
+        // round 7: the scoring function's parameters (BM25 k1 and b, globally and per field family: the short fields,
+        // title, questions, tags and learned, against the body), and the thesaurus' common one-word phrases naming
+        // nothing; all on the adopted ranking of round 3 (8 alternates, thesaurus x0.3, questions x5). The names are
+        // generated for a grid and filtered by the regex: only the matching ones build an index.
+        float[] k1s = {0.6f, 0.9f, 1.2f, 1.6f, 2.0f};
+        float[] bs = {0.1f, 0.3f, 0.5f, 0.75f, 0.9f, 1.0f};
+        for (float k1 : k1s) {
+            for (float b : bs) {
+                Ranking r = thesaurus.withBm25(k1, b);
+                variants.put("round 7: k1 " + k1 + " b " + b, new Variant(r, more));
+                variants.put("round 7: k1 " + k1 + " b " + b + ", common phrases", new Variant(r.withCommonPhraseShare(1f / 3), more));
+                for (float shortB : bs) {
+                    if (shortB != b) {
+                        variants.put("round 7: k1 " + k1 + ", short b " + shortB + ", body b " + b,
+                                new Variant(r.withShortBm25(-1f, shortB), more));
+                    }
+                }
+                for (float shortK1 : k1s) {
+                    if (shortK1 != k1) {
+                        variants.put("round 7: b " + b + ", short k1 " + shortK1 + ", body k1 " + k1,
+                                new Variant(r.withShortBm25(shortK1, -1f), more));
+                    }
+                }
+            }
+        }
         if (args.length > 1 && !args[1].isEmpty()) {
             variants.keySet().removeIf(n -> !n.matches(args[1]));
         }
