@@ -26,8 +26,17 @@ public record Ranking(float titleBoost, float tagsBoost, float questionsBoost, f
     /** The ranking before the thesaurus and n-grams (title ×1.5, questions ×5, tags ×2, learned ×1.5, context ×0.5). */
     public static final Ranking WORDS = new Ranking(1.5f, 2f, 5f, 1.5f, 0.5f, true, 1.2f, 0.75f);
 
-    /** Adopted: the words and the domain thesaurus at ×0.3 (README, "Evaluation"). */
-    public static final Ranking DEFAULT = WORDS.withThesaurus(0.3f);
+    /**
+     * The share of its language's articles above which a thesaurus phrase that is one word names nothing (round 7:
+     * "где заказ" is "заказ", in most Russian articles).
+     */
+    public static final float COMMON_PHRASE_SHARE = 0.3333f;
+
+    /**
+     * Adopted: the words, the domain thesaurus at ×0.3, and since round 7 its one-word phrases that most articles
+     * share naming nothing (README, "Evaluation").
+     */
+    public static final Ranking DEFAULT = WORDS.withThesaurus(0.3f).withCommonPhraseShare(COMMON_PHRASE_SHARE);
 
     public Ranking(float titleBoost, float tagsBoost, float questionsBoost, float learnedBoost, float contextWeight,
                    boolean detectScript, float bm25K1, float bm25B) {

@@ -37,7 +37,7 @@ public final class CommonPhrases {
                 double a = share(own, e.getValue());
                 double d = share(withDistractors, e.getValue());
                 if (a > share || d > share) {
-                    System.out.printf(Locale.ROOT, "  %s -> %s: %.2f of the articles, %.2f with the distractors%n",
+                    System.out.printf(Locale.ROOT, "  %s -> %s: %.3f of the articles, %.3f with the distractors%n",
                             e.getKey(), e.getValue(), a, d);
                 }
             }

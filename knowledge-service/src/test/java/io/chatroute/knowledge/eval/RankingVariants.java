@@ -113,7 +113,8 @@ public final class RankingVariants {
             for (float b : bs) {
                 Ranking r = thesaurus.withBm25(k1, b);
                 variants.put("round 7: k1 " + k1 + " b " + b, new Variant(r, more));
-                variants.put("round 7: k1 " + k1 + " b " + b + ", common phrases", new Variant(r.withCommonPhraseShare(1f / 3), more));
+                variants.put("round 7: k1 " + k1 + " b " + b + ", common phrases",
+                        new Variant(r.withCommonPhraseShare(Ranking.COMMON_PHRASE_SHARE), more));
                 for (float shortB : bs) {
                     if (shortB != b) {
                         variants.put("round 7: k1 " + k1 + ", short b " + shortB + ", body b " + b,
@@ -128,6 +129,7 @@ public final class RankingVariants {
                 }
             }
         }
+        variants.put("adopted (Ranking.DEFAULT)", new Variant(Ranking.DEFAULT, more));
         if (args.length > 1 && !args[1].isEmpty()) {
             variants.keySet().removeIf(n -> !n.matches(args[1]));
         }
@@ -163,7 +165,9 @@ public final class RankingVariants {
                     double ms = (System.nanoTime() - t0) / 1e6 / part.getValue().size();
                     row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f | %s | %s | %s", ms,
                             bot(outcomes, 12, 9), bot(outcomes, 0, 3.5), bot(outcomes, 12, 11)));
-                    if (System.getProperty("misses") != null && part.getKey().equals("tune")) {
+                    // -Dmisses: the tuning part's misses; -Dmisses=validation: the validation part's (never the test part's)
+                    String misses = System.getProperty("misses");
+                    if (misses != null && part.getKey().equals(misses.isEmpty() ? "tune" : misses) && !misses.equals("test")) {
                         for (Evaluator.Outcome o : outcomes) {
                             if (o.rank() != 1) {
                                 System.out.println("  miss (rank " + o.rank() + "): " + o.question().articleId() + " <- "
