@@ -107,6 +107,15 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
 
     /** With another thesaurus than the service's (the evaluation's variants). */
     public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength, Thesaurus thesaurus) {
+        this(analyzers, ranking, snippetLength, thesaurus, null);
+    }
+
+    /**
+     * With another similarity than the ranking's BM25 ({@code null}: BM25), for the evaluation's variants only (round
+     * 7): the service's thresholds (the bot's score and margin, the unanswered questions' score) are on BM25's scale.
+     */
+    public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength, Thesaurus thesaurus,
+                              Similarity other) {
         this.analyzers = analyzers;
         this.ranking = ranking;
         this.snippetLength = snippetLength;
@@ -118,7 +127,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             }
             stopTerms.put(l, stop);
         }
-        Similarity similarity = similarity(ranking);
+        Similarity similarity = other == null ? similarity(ranking) : other;
         try {
             writer = new IndexWriter(directory, new IndexWriterConfig(analyzers.indexAnalyzer()).setSimilarity(similarity));
             searchers = new SearcherManager(writer, new SearcherFactory() {

@@ -12,6 +12,17 @@ import io.chatroute.knowledge.persistence.LanguageAnalyzers;
 import io.chatroute.knowledge.persistence.LuceneSearchEngine;
 import io.chatroute.knowledge.persistence.Ranking;
 import io.chatroute.knowledge.persistence.Thesaurus;
+import org.apache.lucene.search.similarities.AfterEffectB;
+import org.apache.lucene.search.similarities.BasicModelIne;
+import org.apache.lucene.search.similarities.ClassicSimilarity;
+import org.apache.lucene.search.similarities.DFRSimilarity;
+import org.apache.lucene.search.similarities.DistributionLL;
+import org.apache.lucene.search.similarities.IBSimilarity;
+import org.apache.lucene.search.similarities.LMDirichletSimilarity;
+import org.apache.lucene.search.similarities.LMJelinekMercerSimilarity;
+import org.apache.lucene.search.similarities.LambdaDF;
+import org.apache.lucene.search.similarities.NormalizationH2;
+import org.apache.lucene.search.similarities.Similarity;
 
 /**
  * The second round of ranking alternatives (README, "Evaluation"): the domain thesaurus (as shipped, and before it was
@@ -29,7 +40,12 @@ public final class RankingVariants {
      * A ranking, the thesaurus it expands with ({@code null}: the service's), the alternate questions the articles
      * carry and whether Hebrew words also get their folded suffix form ({@code HebrewSuffixFilter}).
      */
-    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes) {
+    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes,
+                   Similarity similarity) {
+        Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes) {
+            this(ranking, thesaurus, alternates, hebrewSuffixes, null);
+        }
+
         Variant(Ranking ranking) {
             this(ranking, null, EvalSet.Alternates.AUTHOR, false);
         }
@@ -130,6 +146,18 @@ public final class RankingVariants {
             }
         }
         variants.put("adopted (Ranking.DEFAULT)", new Variant(Ranking.DEFAULT, more));
+        // round 7, reported only: other similarities than BM25 on the adopted ranking (their scores are on another
+        // scale than the bot's and the unanswered questions' thresholds, so the bot's columns mean nothing for them)
+        Map<String, Similarity> others = new LinkedHashMap<>();
+        others.put("LM Dirichlet mu 100", new LMDirichletSimilarity(100));
+        others.put("LM Dirichlet mu 2000", new LMDirichletSimilarity(2000));
+        others.put("LM Jelinek-Mercer 0.7", new LMJelinekMercerSimilarity(0.7f));
+        others.put("DFR I(ne)B2", new DFRSimilarity(new BasicModelIne(), new AfterEffectB(), new NormalizationH2()));
+        others.put("IB LL-DF-H2", new IBSimilarity(new DistributionLL(), new LambdaDF(), new NormalizationH2()));
+        others.put("TF-IDF (classic)", new ClassicSimilarity());
+        for (Map.Entry<String, Similarity> o : others.entrySet()) {
+            variants.put("round 7 similarity: " + o.getKey(), new Variant(Ranking.DEFAULT, null, more, false, o.getValue()));
+        }
         if (args.length > 1 && !args[1].isEmpty()) {
             variants.keySet().removeIf(n -> !n.matches(args[1]));
         }
@@ -157,7 +185,8 @@ public final class RankingVariants {
             LanguageAnalyzers analyzers = new LanguageAnalyzers(true, v.getValue().hebrewSuffixes());
             Thesaurus thesaurus = v.getValue().thesaurus() == null ? new Thesaurus(analyzers)
                     : new Thesaurus(analyzers, v.getValue().thesaurus());
-            try (LuceneSearchEngine engine = new LuceneSearchEngine(analyzers, v.getValue().ranking(), 200, thesaurus)) {
+            try (LuceneSearchEngine engine = new LuceneSearchEngine(analyzers, v.getValue().ranking(), 200, thesaurus,
+                    v.getValue().similarity())) {
                 engine.rebuild(corpus);
                 for (Map.Entry<String, List<EvalSet.Question>> part : parts.entrySet()) {
                     long t0 = System.nanoTime();
