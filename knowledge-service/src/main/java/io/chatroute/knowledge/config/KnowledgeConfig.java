@@ -128,6 +128,13 @@ public interface KnowledgeConfig {
          */
         @WithDefault("0.3")
         float thesaurusWeight();
+
+        /**
+         * A thesaurus phrase that is one word after analysis names nothing (expands no group) when more than this
+         * share of its language's articles have that word (README, "Round 7"); 0 switches the rule off.
+         */
+        @WithDefault("0.3333")
+        float thesaurusCommonShare();
     }
 
     interface Suggestions {

@@ -107,6 +107,15 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
 
     /** With another thesaurus than the service's (the evaluation's variants). */
     public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength, Thesaurus thesaurus) {
+        this(analyzers, ranking, snippetLength, thesaurus, null);
+    }
+
+    /**
+     * With another similarity than the ranking's BM25 ({@code null}: BM25), for the evaluation's variants only (round
+     * 7): the service's thresholds (the bot's score and margin, the unanswered questions' score) are on BM25's scale.
+     */
+    public LuceneSearchEngine(LanguageAnalyzers analyzers, Ranking ranking, int snippetLength, Thesaurus thesaurus,
+                              Similarity other) {
         this.analyzers = analyzers;
         this.ranking = ranking;
         this.snippetLength = snippetLength;
@@ -118,7 +127,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             }
             stopTerms.put(l, stop);
         }
-        Similarity similarity = similarity(ranking);
+        Similarity similarity = other == null ? similarity(ranking) : other;
         try {
             writer = new IndexWriter(directory, new IndexWriterConfig(analyzers.indexAnalyzer()).setSimilarity(similarity));
             searchers = new SearcherManager(writer, new SearcherFactory() {
@@ -275,7 +284,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
     private List<SearchHit> run(IndexSearcher searcher, String text, List<Language> languages, SearchRequest request,
                                 boolean expand) throws IOException {
         String context = contextText(request.context());
-        Query words = query(languages, text, context, false, expand);
+        Query words = query(searcher, languages, text, context, false, expand);
         if (words == null) {
             return List.of();
         }
@@ -284,7 +293,7 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             // reciprocal rank fusion of the word ranking and the n-gram ranking
             int depth = Math.max(FUSION_DEPTH, request.limit());
             ScoreDoc[] w = searcher.search(filtered(words, request), depth).scoreDocs;
-            Query grams = query(languages, text, context, true, expand);
+            Query grams = query(searcher, languages, text, context, true, expand);
             ScoreDoc[] g = grams == null ? new ScoreDoc[0] : searcher.search(filtered(grams, request), depth).scoreDocs;
             docs = fuse(request.limit(), w, g);
         } else {
@@ -321,7 +330,8 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
      * The query for {@code text} (and the context, weighted) in these languages' fields: the word fields, or the
      * n-gram fields alone when {@code gramsOnly} (for fusion). Null when the text has no searchable word.
      */
-    private Query query(List<Language> languages, String text, String context, boolean gramsOnly, boolean expand) {
+    private Query query(IndexSearcher searcher, List<Language> languages, String text, String context, boolean gramsOnly,
+                        boolean expand) {
         BooleanQuery.Builder anyLanguage = new BooleanQuery.Builder();
         int clauses = 0;
         for (Language language : languages) {
@@ -331,7 +341,9 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
                 clauses++;
             }
             if (expand && ranking.thesaurusWeight() > 0) {
-                String expansion = thesaurus.expand(language, text);
+                String expansion = ranking.commonPhraseShare() > 0
+                        ? thesaurus.expand(language, text, common(searcher, language, ranking.commonPhraseShare()))
+                        : thesaurus.expand(language, text);
                 Query e = expansion.isEmpty() ? null : languageQuery(language, expansion, gramsOnly, false);
                 if (e != null) {
                     anyLanguage.add(new BoostQuery(e, ranking.thesaurusWeight()), Occur.SHOULD);
@@ -343,6 +355,22 @@ public final class LuceneSearchEngine implements KnowledgeSearchEngine, AutoClos
             }
         }
         return clauses == 0 ? null : anyLanguage.build();
+    }
+
+    /**
+     * Whether a body term of {@code language} is in more than {@code share} of that language's articles (by the
+     * index's document frequency, deleted documents included until a merge: close enough for a share).
+     */
+    private static java.util.function.Predicate<String> common(IndexSearcher searcher, Language language, float share) {
+        return term -> {
+            try {
+                int articles = searcher.getIndexReader().docFreq(new Term(F_LANGUAGE, language.code()));
+                int with = searcher.getIndexReader().docFreq(new Term(LanguageAnalyzers.bodyField(language), term));
+                return articles > 0 && with > share * articles;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
     }
 
     private List<SearchHit> hits(IndexSearcher searcher, ScoreDoc[] docs, String text) throws IOException {

@@ -14,7 +14,8 @@ public class SearchEngineProducer {
     LuceneSearchEngine engine(KnowledgeConfig config) {
         KnowledgeConfig.Search s = config.search();
         Ranking ranking = new Ranking(s.titleBoost(), s.tagsBoost(), s.questionsBoost(), s.learnedBoost(), s.contextWeight(),
-                s.detectScript(), Ranking.DEFAULT.bm25K1(), Ranking.DEFAULT.bm25B()).withThesaurus(s.thesaurusWeight());
+                s.detectScript(), Ranking.DEFAULT.bm25K1(), Ranking.DEFAULT.bm25B()).withThesaurus(s.thesaurusWeight())
+                .withCommonPhraseShare(s.thesaurusCommonShare());
         return new LuceneSearchEngine(new LanguageAnalyzers(s.hebrewPrefixes(), s.hebrewSuffixes()), ranking, s.snippetLength());
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import io.chatroute.knowledge.domain.Language;
 import org.apache.lucene.analysis.Analyzer;
@@ -29,7 +30,8 @@ import org.apache.lucene.analysis.Analyzer;
  */
 public final class Thesaurus {
 
-    private record Phrase(String text, Set<String> terms) {
+    /** A phrase as written, its terms after analysis, and its one word's term when it reduces to one word (else null). */
+    private record Phrase(String text, Set<String> terms, String single) {
     }
 
     private final Map<Language, List<List<Phrase>>> groups = new EnumMap<>(Language.class);
@@ -56,8 +58,11 @@ public final class Thesaurus {
                     if (!text.isEmpty()) {
                         Set<String> terms = l == Language.ZH ? Set.of() : LuceneSearchEngine.terms(analyzers.analyzerFor(l),
                                 LanguageAnalyzers.bodyField(l), text);
+                        List<List<String>> positions = LuceneSearchEngine.positions(analyzers.analyzerFor(l),
+                                LanguageAnalyzers.bodyField(l), text);
+                        String single = positions.size() == 1 ? positions.get(0).get(0) : null;
                         if (l == Language.ZH || !terms.isEmpty()) {
-                            group.add(new Phrase(text.toLowerCase(Locale.ROOT), terms));
+                            group.add(new Phrase(text.toLowerCase(Locale.ROOT), terms, single));
                         }
                     }
                 }
@@ -74,6 +79,19 @@ public final class Thesaurus {
         return groups.get(language).stream().map(g -> g.stream().map(Phrase::text).toList()).toList();
     }
 
+    /** The phrases of a language that reduce to one word after analysis, each with that word's term. */
+    public Map<String, String> oneWordPhrases(Language language) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (List<Phrase> g : groups.get(language)) {
+            for (Phrase p : g) {
+                if (p.single() != null) {
+                    out.put(p.text(), p.single());
+                }
+            }
+        }
+        return out;
+    }
+
     /** Number of groups of a language. */
     public int groups(Language language) {
         return groups.get(language).size();
@@ -84,22 +102,32 @@ public final class Thesaurus {
      * words count with their prefix-stripped forms, so "והחזר" names "החזר".
      */
     public String expand(Language language, String text) {
+        return expand(language, text, term -> false);
+    }
+
+    /**
+     * As {@link #expand(Language, String)}, but a phrase that reduces to one word for which {@code common} holds (a word
+     * most of the language's articles have, so the message naming it says nothing about the group) names nothing.
+     */
+    public String expand(Language language, String text, Predicate<String> common) {
         Analyzer analyzer = analyzers.analyzerFor(language);
         String lower = text.toLowerCase(Locale.ROOT);
         Set<String> queryTerms = language == Language.ZH ? Set.of()
                 : LuceneSearchEngine.terms(analyzer, LanguageAnalyzers.bodyField(language), text);
         Set<String> out = new LinkedHashSet<>();
         for (List<Phrase> group : groups.get(language)) {
-            List<Phrase> named = new ArrayList<>();
+            List<Phrase> matched = new ArrayList<>();
+            boolean named = false;
             for (Phrase p : group) {
                 boolean match = language == Language.ZH ? lower.contains(p.text()) : queryTerms.containsAll(p.terms());
                 if (match) {
-                    named.add(p);
+                    matched.add(p);
+                    named |= p.single() == null || !common.test(p.single());
                 }
             }
-            if (!named.isEmpty()) {
+            if (named) {
                 for (Phrase p : group) {
-                    if (!named.contains(p)) {
+                    if (!matched.contains(p)) {
                         out.add(p.text());
                     }
                 }

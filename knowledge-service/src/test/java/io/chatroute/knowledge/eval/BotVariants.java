@@ -17,7 +17,8 @@ import io.chatroute.knowledge.persistence.Ranking;
  * Signals: the best score, the margin over the second (score difference), the normalised gap (margin / best score),
  * and agreement (the ranking without the thesaurus puts the same article first). A program, not a test:
  * {@code java -cp ... io.chatroute.knowledge.eval.BotVariants [required precision, default 0.95] [alternates: author
- * (default) or more] [questions weight, default the service's] [parts: tune (default) or tune,validation]}
+ * (default) or more] [questions weight, default the service's] [parts: tune (default) or tune,validation]
+ * [BM25 "k1,b" or "k1,b,short k1,short b[,common-phrase share]" (round 7), default the service's]}
  */
 public final class BotVariants {
 
@@ -38,6 +39,17 @@ public final class BotVariants {
                 : EvalSet.Alternates.AUTHOR;
         Ranking ranking = args.length > 2 && !args[2].isEmpty() ? Ranking.DEFAULT.withQuestionsBoost(Float.parseFloat(args[2]))
                 : Ranking.DEFAULT;
+        if (args.length > 4 && !args[4].isEmpty()) {
+            // round 7: BM25 "k1,b" and optionally the short fields' "k1,b" and the common-phrase share
+            String[] x = args[4].split(",");
+            ranking = ranking.withBm25(Float.parseFloat(x[0]), Float.parseFloat(x[1]));
+            if (x.length > 3) {
+                ranking = ranking.withShortBm25(Float.parseFloat(x[2]), Float.parseFloat(x[3]));
+            }
+            if (x.length > 4) {
+                ranking = ranking.withCommonPhraseShare(Float.parseFloat(x[4]));
+            }
+        }
         List<Article> corpus = new ArrayList<>(EvalSet.articles(alternates));
         corpus.addAll(Distractors.generate(EvalSet.articles(false), 10_000));
         List<Signals> signals = new ArrayList<>();
@@ -63,7 +75,7 @@ public final class BotVariants {
         }
         long right = signals.stream().filter(Signals::right).count();
         System.out.printf(Locale.ROOT, "tuning: %d questions, top hit right for %d; required precision %.2f; alternates %s, "
-                + "questions x%.1f%n", signals.size(), right, required, alternates, ranking.questionsBoost());
+                + "questions x%.1f, %s%n", signals.size(), right, required, alternates, ranking.questionsBoost(), ranking);
         curve("the defaults before round 6 (score >= 12, margin >= 9): answers, right, precision", signals,
                 s -> s.best() >= 12 && s.margin() >= 9);
         curve("the service's defaults (score >= 12, margin >= 11): answers, right, precision", signals,

@@ -12,6 +12,17 @@ import io.chatroute.knowledge.persistence.LanguageAnalyzers;
 import io.chatroute.knowledge.persistence.LuceneSearchEngine;
 import io.chatroute.knowledge.persistence.Ranking;
 import io.chatroute.knowledge.persistence.Thesaurus;
+import org.apache.lucene.search.similarities.AfterEffectB;
+import org.apache.lucene.search.similarities.BasicModelIne;
+import org.apache.lucene.search.similarities.ClassicSimilarity;
+import org.apache.lucene.search.similarities.DFRSimilarity;
+import org.apache.lucene.search.similarities.DistributionLL;
+import org.apache.lucene.search.similarities.IBSimilarity;
+import org.apache.lucene.search.similarities.LMDirichletSimilarity;
+import org.apache.lucene.search.similarities.LMJelinekMercerSimilarity;
+import org.apache.lucene.search.similarities.LambdaDF;
+import org.apache.lucene.search.similarities.NormalizationH2;
+import org.apache.lucene.search.similarities.Similarity;
 
 /**
  * The second round of ranking alternatives (README, "Evaluation"): the domain thesaurus (as shipped, and before it was
@@ -29,7 +40,12 @@ public final class RankingVariants {
      * A ranking, the thesaurus it expands with ({@code null}: the service's), the alternate questions the articles
      * carry and whether Hebrew words also get their folded suffix form ({@code HebrewSuffixFilter}).
      */
-    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes) {
+    record Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes,
+                   Similarity similarity) {
+        Variant(Ranking ranking, String thesaurus, EvalSet.Alternates alternates, boolean hebrewSuffixes) {
+            this(ranking, thesaurus, alternates, hebrewSuffixes, null);
+        }
+
         Variant(Ranking ranking) {
             this(ranking, null, EvalSet.Alternates.AUTHOR, false);
         }
@@ -103,6 +119,45 @@ public final class RankingVariants {
         }
         variants.put("2 alternates, thesaurus x0.3, questions x3", new Variant(thesaurus.withQuestionsBoost(3f)));
         variants.put("2 alternates, thesaurus x0.3, questions x8", new Variant(thesaurus.withQuestionsBoost(8f)));
+        // round 7: the scoring function's parameters (BM25 k1 and b, globally and per field family: the short fields,
+        // title, questions, tags and learned, against the body), and the thesaurus' common one-word phrases naming
+        // nothing; all on the adopted ranking of round 3 (8 alternates, thesaurus x0.3, questions x5). The names are
+        // generated for a grid and filtered by the regex: only the matching ones build an index.
+        float[] k1s = {0.6f, 0.9f, 1.2f, 1.6f, 2.0f};
+        float[] bs = {0.1f, 0.3f, 0.5f, 0.75f, 0.9f, 1.0f};
+        for (float k1 : k1s) {
+            for (float b : bs) {
+                Ranking r = thesaurus.withBm25(k1, b);
+                variants.put("round 7: k1 " + k1 + " b " + b, new Variant(r, more));
+                variants.put("round 7: k1 " + k1 + " b " + b + ", common phrases",
+                        new Variant(r.withCommonPhraseShare(Ranking.COMMON_PHRASE_SHARE), more));
+                for (float shortB : bs) {
+                    if (shortB != b) {
+                        variants.put("round 7: k1 " + k1 + ", short b " + shortB + ", body b " + b,
+                                new Variant(r.withShortBm25(-1f, shortB), more));
+                    }
+                }
+                for (float shortK1 : k1s) {
+                    if (shortK1 != k1) {
+                        variants.put("round 7: b " + b + ", short k1 " + shortK1 + ", body k1 " + k1,
+                                new Variant(r.withShortBm25(shortK1, -1f), more));
+                    }
+                }
+            }
+        }
+        variants.put("adopted (Ranking.DEFAULT)", new Variant(Ranking.DEFAULT, more));
+        // round 7, reported only: other similarities than BM25 on the adopted ranking (their scores are on another
+        // scale than the bot's and the unanswered questions' thresholds, so the bot's columns mean nothing for them)
+        Map<String, Similarity> others = new LinkedHashMap<>();
+        others.put("LM Dirichlet mu 100", new LMDirichletSimilarity(100));
+        others.put("LM Dirichlet mu 2000", new LMDirichletSimilarity(2000));
+        others.put("LM Jelinek-Mercer 0.7", new LMJelinekMercerSimilarity(0.7f));
+        others.put("DFR I(ne)B2", new DFRSimilarity(new BasicModelIne(), new AfterEffectB(), new NormalizationH2()));
+        others.put("IB LL-DF-H2", new IBSimilarity(new DistributionLL(), new LambdaDF(), new NormalizationH2()));
+        others.put("TF-IDF (classic)", new ClassicSimilarity());
+        for (Map.Entry<String, Similarity> o : others.entrySet()) {
+            variants.put("round 7 similarity: " + o.getKey(), new Variant(Ranking.DEFAULT, null, more, false, o.getValue()));
+        }
         if (args.length > 1 && !args[1].isEmpty()) {
             variants.keySet().removeIf(n -> !n.matches(args[1]));
         }
@@ -130,7 +185,8 @@ public final class RankingVariants {
             LanguageAnalyzers analyzers = new LanguageAnalyzers(true, v.getValue().hebrewSuffixes());
             Thesaurus thesaurus = v.getValue().thesaurus() == null ? new Thesaurus(analyzers)
                     : new Thesaurus(analyzers, v.getValue().thesaurus());
-            try (LuceneSearchEngine engine = new LuceneSearchEngine(analyzers, v.getValue().ranking(), 200, thesaurus)) {
+            try (LuceneSearchEngine engine = new LuceneSearchEngine(analyzers, v.getValue().ranking(), 200, thesaurus,
+                    v.getValue().similarity())) {
                 engine.rebuild(corpus);
                 for (Map.Entry<String, List<EvalSet.Question>> part : parts.entrySet()) {
                     long t0 = System.nanoTime();
@@ -138,7 +194,9 @@ public final class RankingVariants {
                     double ms = (System.nanoTime() - t0) / 1e6 / part.getValue().size();
                     row(v.getKey() + " | " + part.getKey(), outcomes, String.format(Locale.ROOT, "%.1f | %s | %s | %s", ms,
                             bot(outcomes, 12, 9), bot(outcomes, 0, 3.5), bot(outcomes, 12, 11)));
-                    if (System.getProperty("misses") != null && part.getKey().equals("tune")) {
+                    // -Dmisses: the tuning part's misses; -Dmisses=validation: the validation part's (never the test part's)
+                    String misses = System.getProperty("misses");
+                    if (misses != null && part.getKey().equals(misses.isEmpty() ? "tune" : misses) && !misses.equals("test")) {
                         for (Evaluator.Outcome o : outcomes) {
                             if (o.rank() != 1) {
                                 System.out.println("  miss (rank " + o.rank() + "): " + o.question().articleId() + " <- "

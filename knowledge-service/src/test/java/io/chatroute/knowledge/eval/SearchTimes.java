@@ -18,7 +18,7 @@ import io.chatroute.knowledge.persistence.Ranking;
  * variants taking turns on each question; p50 / p90 / p99 / mean.
  * The search is the part of the suggestion latency (README, "Benchmark") that the ranking changes. A program, not a
  * test: {@code java -cp target/test-classes:target/classes:$(cat /tmp/cp.txt) io.chatroute.knowledge.eval.SearchTimes
- * [rounds, default 5]}
+ * [rounds, default 5] [regex of ranking names]}
  */
 public final class SearchTimes {
 
@@ -28,6 +28,10 @@ public final class SearchTimes {
         variants.put("words (before)", Ranking.WORDS);
         variants.put("words + thesaurus x0.3", Ranking.WORDS.withThesaurus(0.3f));
         variants.put("words + thesaurus x0.3 + n-grams x0.1", Ranking.WORDS.withThesaurus(0.3f).withNgrams(0.1f, false));
+        variants.put("words + thesaurus x0.3, common one-word phrases name nothing (adopted, round 7)", Ranking.DEFAULT);
+        if (args.length > 1 && !args[1].isEmpty()) {
+            variants.keySet().removeIf(n -> !n.matches(args[1]));
+        }
         List<EvalSet.Question> questions = new ArrayList<>(EvalSet.questions(EvalSet.Part.TUNE));
         questions.addAll(EvalSet.questions(EvalSet.Part.TEST));
         List<Article> corpus = new ArrayList<>(EvalSet.articles(true));

@@ -197,6 +197,27 @@ class LuceneSearchEngineTest {
         }
     }
 
+    @Test
+    void aThesaurusPhraseThatIsOneWordMostArticlesHaveNamesNothing() {
+        // "где заказ" is "заказ" after analysis; "заказ" is in two of the three Russian articles (more than a third)
+        List<Article> articles = List.of(
+                article("ru-track", "Отслеживание посылки", "Трек-номер приходит в письме после отправки.", Language.RU, true),
+                article("ru-refund", "Возврат денег", "Деньги за заказ вернутся за пять дней.", Language.RU, true),
+                article("ru-invoice", "Счёт", "Счёт на заказ можно скачать в личном кабинете.", Language.RU, true));
+        SearchRequest where = new SearchRequest("где мой заказ", Optional.of(Language.RU), 5, false);
+        try (LuceneSearchEngine off = new LuceneSearchEngine(new LanguageAnalyzers(), Ranking.DEFAULT.withCommonPhraseShare(0f), 80);
+             LuceneSearchEngine on = new LuceneSearchEngine(new LanguageAnalyzers(), Ranking.DEFAULT, 80)) {
+            off.rebuild(articles);
+            on.rebuild(articles);
+            // without the rule the phrase expands the tracking group, so the tracking article (no "заказ") is found
+            assertThat(off.search(where)).extracting(SearchHit::articleId).contains("ru-track");
+            assertThat(on.search(where)).extracting(SearchHit::articleId).containsExactlyInAnyOrder("ru-refund", "ru-invoice");
+            // a phrase of the group that is not common still expands it
+            assertThat(on.search(new SearchRequest("где мой заказ, какой статус заказа", Optional.of(Language.RU), 5, false)))
+                    .extracting(SearchHit::articleId).contains("ru-track");
+        }
+    }
+
     private Article article(String id, String title, String body, Language language, boolean pub) {
         return article(id, title, body, language, pub, t0);
     }

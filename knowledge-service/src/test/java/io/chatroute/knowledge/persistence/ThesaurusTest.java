@@ -91,6 +91,20 @@ class ThesaurusTest {
     }
 
     @Test
+    void aPhraseThatIsOneCommonWordNamesNothing() {
+        // round 7's rule (Ranking.commonPhraseShare): "где заказ" is "заказ" once the stop word "где" is dropped
+        assertThat(thesaurus.oneWordPhrases(Language.RU)).containsEntry("где заказ", "заказ");
+        assertThat(thesaurus.expand(Language.RU, "где мой заказ")).contains("трек");
+        assertThat(thesaurus.expand(Language.RU, "где мой заказ", t -> t.equals("заказ"))).isEmpty();
+        // another phrase of the group still names it, and the common one is not searched again
+        assertThat(thesaurus.expand(Language.RU, "где мой заказ, нужен трек", t -> t.equals("заказ")))
+                .contains("отслеживание").doesNotContain("где заказ");
+        // "accountant" is "account" after Porter stemming
+        assertThat(thesaurus.oneWordPhrases(Language.EN)).containsEntry("accountant", "account");
+        assertThat(thesaurus.expand(Language.EN, "my account", t -> t.equals("account"))).doesNotContain("invoice");
+    }
+
+    @Test
     void aQueryThatNamesNothingIsNotExpanded() {
         assertThat(thesaurus.expand(Language.EN, "hello there")).isEmpty();
         assertThat(thesaurus.expand(Language.ZH, "你好")).isEmpty();
