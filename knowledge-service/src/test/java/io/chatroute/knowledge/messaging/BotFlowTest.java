@@ -2,10 +2,12 @@ package io.chatroute.knowledge.messaging;
 
 import static io.chatroute.knowledge.support.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import io.chatroute.infra.test.EventSchemas;
@@ -14,6 +16,7 @@ import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
 import io.chatroute.knowledge.domain.Bot;
 import io.chatroute.knowledge.support.FakeSessionService;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,24 +37,20 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(FakeSessionService.class)
 class BotFlowTest {
 
+    static final String DEAD_LETTER_TOPIC = "dead-letter-topic-knowledge-bot-events";
     private static KafkaTestClient kafka;
 
     @Inject
     Pool pool;
 
+    @Inject
+    MeterRegistry registry;
+
     @BeforeEach
     void setUp() {
         if (kafka == null) {
             kafka = new KafkaTestClient();
-            as(TestTokens.admin()).body("""
-                    {"title":"Refund timing","body":"A refund reaches your card within 5 to 10 business days after we receive the return.",
-                     "language":"en","questions":["How long does a refund take?"]}""")
-                    .put("/api/v1/kb/articles/bot-refund").then().statusCode(org.hamcrest.Matchers.anyOf(
-                            org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
-            as(TestTokens.admin()).body("""
-                    {"title":"Refund fraud checks (internal)","body":"Internal: how long refund take checks for agents.","language":"en","public":false}""")
-                    .put("/api/v1/kb/articles/bot-internal").then().statusCode(org.hamcrest.Matchers.anyOf(
-                            org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
+            articles();
         }
         FakeSessionService.down = false;
         bot(true, true);
@@ -70,6 +69,19 @@ class BotFlowTest {
             kafka.close();
             kafka = null;
         }
+    }
+
+    /** The articles the bot answers from (public "Refund timing") or must never quote (internal); idempotent. */
+    static void articles() {
+        as(TestTokens.admin()).body("""
+                {"title":"Refund timing","body":"A refund reaches your card within 5 to 10 business days after we receive the return.",
+                 "language":"en","questions":["How long does a refund take?"]}""")
+                .put("/api/v1/kb/articles/bot-refund").then().statusCode(org.hamcrest.Matchers.anyOf(
+                        org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
+        as(TestTokens.admin()).body("""
+                {"title":"Refund fraud checks (internal)","body":"Internal: how long refund take checks for agents.","language":"en","public":false}""")
+                .put("/api/v1/kb/articles/bot-internal").then().statusCode(org.hamcrest.Matchers.anyOf(
+                        org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
     }
 
     static void bot(boolean enabled, boolean whileQueuedOnly) {
@@ -193,6 +205,45 @@ class BotFlowTest {
         assertThat(FakeSessionService.postsFor(unknown).get(0).clientMsgId()).isEqualTo(Bot.clientMsgId(m3));
     }
 
+    @Test
+    void poisonRecordsAreDeadLetteredAndTheChatsNextEventIsApplied() {
+        List<KafkaTestClient.Event> dead = kafka.collect(DEAD_LETTER_TOPIC);
+        double deadLettersBefore = deadLetters();
+        String chat = "bot-" + UUID.randomUUID();
+        kafka.send("chat-events", chat, "chat.requested", "/session-service", requested(chat, null));
+        // two records the bot can never apply, on the chat's partition (same key): a chat.queued whose data is not
+        // JSON and a chat.requested without chatId (which breaks session-service's schema)
+        String notJson = kafka.send("chat-events", chat, "chat.queued", "/routing-service", "{not json");
+        String withoutChatId = requested(chat, null).replace("\"chatId\":\"" + chat + "\",", "");
+        assertThatThrownBy(() -> EventSchemas.assertValid("session-service", "chat.requested", withoutChatId))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("chatId");
+        String noChatId = kafka.send("chat-events", chat, "chat.requested", "/session-service", withoutChatId);
+        // the chat's next event, behind both: applied (the partition moved on), so the waiting chat is answered
+        String question = kafka.send("chat-events", chat, "chat.message.posted", "/session-service",
+                posted(chat, 1, "how long does a refund take"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> FakeSessionService.postsFor(chat).size() == 1);
+        assertThat(FakeSessionService.postsFor(chat).get(0).clientMsgId()).isEqualTo(Bot.clientMsgId(question));
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead.stream().filter(e -> chat.equals(e.key())).count() == 2);
+        List<KafkaTestClient.Event> letters = dead.stream().filter(e -> chat.equals(e.key())).toList();
+        // the records as they were (key, value, CloudEvents headers) plus where they came from and why
+        assertThat(letters).extracting(KafkaTestClient.Event::id).containsExactly(notJson, noChatId);
+        assertThat(letters).extracting(KafkaTestClient.Event::type).containsExactly("chat.queued", "chat.requested");
+        assertThat(letters).extracting(KafkaTestClient.Event::data).containsExactly("{not json", withoutChatId);
+        assertThat(letters.get(0).headers().get("dead-letter-reason")).isEqualTo("unreadable chat.queued: data is not valid JSON");
+        assertThat(letters.get(1).headers().get("dead-letter-reason"))
+                .isEqualTo("unreadable chat.requested: chatId is missing or not a non-empty string");
+        assertThat(letters).allSatisfy(l -> assertThat(l.headers()).containsEntry("dead-letter-topic", "chat-events")
+                .containsKey("dead-letter-offset").containsKey("dead-letter-partition"));
+        assertThat(deadLetters()).isEqualTo(deadLettersBefore + 2);
+        // the good events of the chat were not dead-lettered, and the answer was posted once
+        assertThat(FakeSessionService.ATTEMPTS.stream().filter(chat::equals)).hasSize(1);
+    }
+
+    /** chatroute_consumer_dead_letters_total{service="knowledge-service",channel="bot-events"} */
+    private double deadLetters() {
+        return registry.counter("chatroute.consumer.dead.letters", "service", "knowledge-service", "channel", "bot-events").count();
+    }
     @Test
     void settingsAreForAdminsAndValidated() {
         as(TestTokens.admin()).get("/api/v1/kb/bot").then().statusCode(200).body("enabled", org.hamcrest.Matchers.is(true))
