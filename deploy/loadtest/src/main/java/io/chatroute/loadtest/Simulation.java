@@ -776,6 +776,7 @@ final class Simulation implements AutoCloseable {
 
     Probe probe() {
         CompletableFuture<Long> offer = new CompletableFuture<>();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
         CompletableFuture<WebSocket> socket = new CompletableFuture<>();
         long[] postAt = {0};
         String[] probeChat = {null};
@@ -799,6 +800,11 @@ final class Simulation implements AutoCloseable {
                         }
                         case "chat.assigned" -> s.writeTextMessage(new JsonObject().put("type", "close").put("chatId", id)
                                 .encode());
+                        case "chat.closed" -> {
+                            if (id != null && id.equals(probeChat[0])) {
+                                closed.complete(null);
+                            }
+                        }
                         default -> {
                             // nothing else matters to the probe
                         }
@@ -810,7 +816,7 @@ final class Simulation implements AutoCloseable {
             return null;
         });
         try {
-            WebSocket s = socket.get(o.setupTimeoutSeconds, TimeUnit.SECONDS);
+            socket.get(o.setupTimeoutSeconds, TimeUnit.SECONDS);
             awaitPresence(List.of(PROBE_AGENT), "AVAILABLE");
             JsonObject body = new JsonObject().put("formId", FORM)
                     .put("visitor", new JsonObject().put("name", "Probe").put("email", "probe@example.com").put("locale", "en")
@@ -828,15 +834,24 @@ final class Simulation implements AutoCloseable {
             } catch (java.util.concurrent.TimeoutException e) {
                 return new Probe(false, -1, "no offer for probe chat " + probeChat[0] + " within " + o.probeTimeoutSeconds + " s");
             }
-            pause(1000); // let the probe's accept and close go through before going OFFLINE
-            onLoop(() -> {
-                s.writeTextMessage(new JsonObject().put("type", "presence").put("status", "OFFLINE").encode());
-                vertx.setTimer(300, id -> s.close());
-                return null;
-            });
+            // the probe agent has one slot: its chat must be closed before it goes OFFLINE, or a later probe finds it
+            // taken (the probe runs before the load and again after it)
+            try {
+                closed.get(o.probeTimeoutSeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return new Probe(true, ms, "probe chat " + probeChat[0] + " offered after " + ms + " ms, but not closed within "
+                        + o.probeTimeoutSeconds + " s");
+            }
             return new Probe(true, ms, "probe chat " + probeChat[0] + " offered after " + ms + " ms");
         } catch (Exception e) {
             return new Probe(false, -1, "probe failed: " + e);
+        } finally {
+            // whatever happened, the probe agent leaves: OFFLINE, then the socket closes
+            socket.thenAccept(s -> onLoop(() -> {
+                s.writeTextMessage(new JsonObject().put("type", "presence").put("status", "OFFLINE").encode());
+                vertx.setTimer(300, id -> s.close());
+                return null;
+            }));
         }
     }
 

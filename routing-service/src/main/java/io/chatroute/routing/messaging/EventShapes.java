@@ -91,6 +91,7 @@ final class EventShapes {
         };
     }
 
+    /** RFC 3339 as {@link OffsetDateTime} reads it (a leap second :60 and more than 9 fraction digits are refused). */
     private static boolean time(JsonNode v) {
         if (!v.isTextual()) {
             return false;

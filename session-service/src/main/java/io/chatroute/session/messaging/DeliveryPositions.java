@@ -53,7 +53,9 @@ public class DeliveryPositions implements KafkaConsumerRebalanceListener {
     }
 
     private void observe(TopicPartition p, long nextOffset) {
-        if (observed.put(p, Math.max(nextOffset, observed.getOrDefault(p, -1L))) == null) {
+        boolean first = !observed.containsKey(p);
+        observed.merge(p, nextOffset, Math::max);
+        if (first) { // Micrometer returns the registered gauge if two threads get here
             Gauge.builder("chatroute.delivery.next.offset", observed, m -> m.getOrDefault(p, -1L))
                     .description("The next offset of the partition the delivery consumer will handle (it never commits)")
                     .tags("topic", p.topic(), "partition", Integer.toString(p.partition()))

@@ -109,7 +109,7 @@ final class EventShapes {
             case ANY_TEXT_OR_NULL -> v.isNull() || v.isTextual() ? null : "is neither null nor a string";
             case TIME -> time(v) ? null : "is not an RFC 3339 date-time";
             case TIME_OR_NULL -> v.isNull() || time(v) ? null : "is neither null nor an RFC 3339 date-time";
-            case INTEGER -> v.isIntegralNumber() && v.canConvertToLong() && v.asLong() >= f.min() ? null
+            case INTEGER -> integer(v) && v.asLong() >= f.min() ? null
                     : f.min() == Long.MIN_VALUE ? "is not an integer" : "is not an integer of at least " + f.min();
             case OBJECT -> v.isObject() ? null : "is not an object";
             case ARRAY -> v.isArray() ? null : "is not an array";
@@ -117,6 +117,15 @@ final class EventShapes {
         };
     }
 
+    /** An integer as JSON Schema counts one: 3 or 3.0 (within a long). */
+    private static boolean integer(JsonNode v) {
+        if (v.isIntegralNumber()) {
+            return v.canConvertToLong();
+        }
+        return v.isFloatingPointNumber() && v.asDouble() == Math.rint(v.asDouble()) && Math.abs(v.asDouble()) < 9.0e18;
+    }
+
+    /** RFC 3339 as {@link OffsetDateTime} reads it (a leap second :60 and more than 9 fraction digits are refused). */
     private static boolean time(JsonNode v) {
         if (!v.isTextual()) {
             return false;

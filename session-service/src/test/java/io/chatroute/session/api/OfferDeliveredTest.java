@@ -136,11 +136,11 @@ class OfferDeliveredTest {
         try (WsClient agent = agentSocket(agentId)) {
             String late = "late-" + System.nanoTime();
             Instant now = Instant.now();
-            // expired 10 s ago by this clock: past the grace (chatroute.delivery.offer-expiry-grace, 2 s)
-            offer(chatId, agentId, late, now.minusSeconds(30), now.minusSeconds(10));
-            // expired a moment ago by this clock, within the grace (this clock may run ahead of routing's): written
+            // expired 5 min ago by this clock: past the grace (chatroute.delivery.offer-expiry-grace, 30 s in the tests)
+            offer(chatId, agentId, late, now.minusSeconds(320), now.minusSeconds(300));
+            // expired a second ago by this clock, within the grace (this clock may run ahead of routing's): written
             String skewed = "skewed-" + System.nanoTime();
-            offer(chatId, agentId, skewed, now.minusSeconds(20), now.minusMillis(200));
+            offer(chatId, agentId, skewed, now.minusSeconds(21), now.minusSeconds(1));
             // the marker: a later offer of the same chat (same partition, after them), delivered
             String marker = "marker-" + System.nanoTime();
             offer(chatId, agentId, marker, now, now.plusSeconds(120));

@@ -120,6 +120,9 @@ class EventShapesTest {
         assertThatThrownBy(() -> EventShapes.check("chat.queued", "e-4", JSON.readTree("""
                 {"chatId":"c-1","queueId":"q","ruleId":"r","requiredSkills":{},"priority":0,"position":0,"estimatedWaitSeconds":5,
                  "queuedAt":"2026-12-05T10:00:00Z"}"""))).isInstanceOf(PoisonEventException.class).hasMessageContaining("position");
+        // JSON Schema's integer: 1.0 is one
+        EventShapes.check("kb.suggested", "e-6", JSON.readTree("""
+                {"chatId":"c-1","forSeq":1.0,"items":[],"suggestedAt":"2026-12-05T10:00:00Z"}"""));
         // a type the check does not know is left to its reader
         EventShapes.check("chat.read", "e-5", JSON.readTree("{\"chatId\":\"c-1\"}"));
     }
