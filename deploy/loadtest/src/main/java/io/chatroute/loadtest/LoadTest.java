@@ -247,6 +247,11 @@ final class LoadTest {
             say.accept("");
             say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss)
                     + Report.cpuLine(cpu));
+            Object capAt = counters.get("maxChatsReachedAtSeconds");
+            if (capAt != null) {
+                say.accept("note: --max-chats (" + o.maxChats + ") was reached " + capAt + " s into the run: no chat started "
+                        + "after that, so the rest of the run measured fewer chats than --chats (raise --max-chats)");
+            }
             say.accept(pass ? "VERDICT: PASS" : "VERDICT: FAIL\n  - " + String.join("\n  - ", reasons));
             say.accept("results: " + o.out.toAbsolutePath().normalize() + " (results.json, report.html)");
             return new Result(pass, reasons, total, offersLost, o.out, json);

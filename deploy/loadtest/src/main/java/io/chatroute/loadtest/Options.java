@@ -168,7 +168,10 @@ final class Options {
 
     private void finish() {
         if (maxChats < 0) {
-            maxChats = Math.min(MAX_TOTAL_CHATS, Math.max(chats * 10, chats + 100));
+            // enough for the chats that churn over the run (each closes after about the handle time's median and is
+            // replaced), so that a run with short chats does not stop starting new ones half-way
+            long churn = (long) Math.ceil(1.5 * (chats + chats * (double) durationSeconds / Math.max(1, handleMedianSeconds)));
+            maxChats = (int) Math.min(MAX_TOTAL_CHATS, Math.max(Math.max(chats * 10L, chats + 100L), churn));
         }
         if (startRoot == null) {
             startRoot = repoRoot;

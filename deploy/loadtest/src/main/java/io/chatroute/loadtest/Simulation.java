@@ -330,10 +330,15 @@ final class Simulation implements AutoCloseable {
             }
             if (open < o.chats && started < o.maxChats) {
                 startChat();
+            } else if (open < o.chats && maxChatsReachedAt < 0) {
+                maxChatsReachedAt = elapsedSeconds(); // no new chat from now on: the report says so
             }
             scheduleArrival();
         });
     }
+
+    /** When --max-chats stopped new chats during the load (seconds into the run), or -1. */
+    private double maxChatsReachedAt = -1;
 
     private void startChat() {
         Chat c = new Chat((int) ++started, System.nanoTime());
@@ -862,6 +867,7 @@ final class Simulation implements AutoCloseable {
         return onLoop(() -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("chatsOpen", open);
+            m.put("maxChatsReachedAtSeconds", maxChatsReachedAt < 0 ? null : Math.round(maxChatsReachedAt));
             m.put("chatsStarted", started);
             m.put("chatsCreated", created);
             m.put("offersReceived", offers);

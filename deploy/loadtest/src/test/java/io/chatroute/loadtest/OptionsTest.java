@@ -64,6 +64,18 @@ class OptionsTest {
     }
 
     @Test
+    void theDefaultMaxChatsCoversTheChatsThatChurnOverTheRun() {
+        // soak: 150 chats of about 20 s over 600 s need about 4,650 starts; ten times --chats (1,500) stopped new chats
+        // after about 200 s of the 600
+        Options soak = Options.parse(new String[] {"soak"}, REPO);
+        assertThat(soak.maxChats).isGreaterThanOrEqualTo(150 + 150 * 600 / 20);
+        Options shortChats = Options.parse(new String[] {"steady", "--chats", "50", "--handle-median", "20", "--duration", "900"}, REPO);
+        assertThat(shortChats.maxChats).isGreaterThanOrEqualTo(50 + 50 * 900 / 20);
+        // long chats: ten times --chats, as before
+        assertThat(Options.parse(new String[] {"--chats", "50", "--duration", "240"}, REPO).maxChats).isEqualTo(500);
+    }
+
+    @Test
     void hostOfHandlesEveryForm() {
         assertThat(Options.hostOf("127.0.0.1:9092")).isEqualTo("127.0.0.1");
         assertThat(Options.hostOf("[::1]:9092")).isEqualTo("[::1]");
