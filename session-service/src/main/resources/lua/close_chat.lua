@@ -2,6 +2,8 @@
 -- KEYS: 1 chat hash, 2 outbox stream, 3 messages list, 4 client-msgs hash
 -- ARGV: 1 by (visitor|agent|system), 2 caller agent id (checked when by = agent), 3 event id, 4 time,
 --       5 retention seconds
+-- Also drops the chat from its agent's index (session:agent:<id>:chats, kept by project.lua): the chat.closed this
+-- appends is not projected again (the chat is CLOSED already), so nothing else would.
 -- returns status: ok | already | not_found | not_assigned
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 'not_found'
@@ -19,6 +21,9 @@ if ARGV[1] == 'agent' and agentId ~= ARGV[2] then
 end
 local chatId = redis.call('HGET', KEYS[1], 'chatId')
 redis.call('HSET', KEYS[1], 'status', 'CLOSED', 'closedAt', ARGV[4], 'closedBy', ARGV[1])
+if agentId then
+  redis.call('SREM', 'session:agent:' .. agentId .. ':chats', chatId)
+end
 local lastSeq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local data = cjson.encode({chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4],
   lastSeq = lastSeq})

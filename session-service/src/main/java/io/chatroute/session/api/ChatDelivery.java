@@ -412,7 +412,7 @@ public class ChatDelivery {
      * above that seq, then live, in seq order.
      */
     public void agentConnected(WebSocketConnection c, String agentId, Map<String, Long> resumeFrom) {
-        for (String chatId : store.agentChats(agentId)) {
+        for (String chatId : store.liveAgentChats(agentId)) {
             Map<String, String> chat = store.chat(chatId);
             if (!agentId.equals(chat.get("agentId"))) {
                 continue;

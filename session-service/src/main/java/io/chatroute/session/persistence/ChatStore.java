@@ -119,6 +119,18 @@ public class ChatStore {
         return sets.smembers(Keys.agentChats(agentId));
     }
 
+    /**
+     * The chats still offered to or held by the agent, in one script: the agent's index without the entries that no
+     * longer are (those are dropped from it).
+     */
+    public List<String> liveAgentChats(String agentId) {
+        List<String> out = new ArrayList<>();
+        for (Response id : scripts.eval(Scripts.AGENT_CHATS, List.of(Keys.agentChats(agentId)), List.of(agentId, Keys.chat(""))).value()) {
+            out.add(id.toString());
+        }
+        return out;
+    }
+
     /** Stored message JSONs with seq > afterSeq, in order. */
     public List<String> messagesAfter(String chatId, long afterSeq) {
         return lists.lrange(Keys.messages(chatId), Math.max(0, afterSeq), -1);

@@ -42,6 +42,7 @@ public class Scripts {
     public static final String CHAT_EVENT = "chat_event";
     public static final String SIGNAL = "signal";
     public static final String KEEP_SUGGESTIONS = "keep_suggestions";
+    public static final String AGENT_CHATS = "agent_chats";
 
     /** An outbox entry a script appended: its stream id and the event to publish. */
     public record Emitted(String streamId, String id, String type, String key, String topic, String time, String data) {

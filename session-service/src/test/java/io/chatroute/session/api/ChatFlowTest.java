@@ -28,7 +28,9 @@ import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
+import io.chatroute.session.persistence.ChatStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,6 +49,12 @@ class ChatFlowTest {
 
     @Inject
     MeterRegistry meters;
+
+    @Inject
+    ChatStore store;
+
+    @Inject
+    RedisDataSource redis;
 
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> chatEvents;
@@ -495,6 +503,47 @@ class ChatFlowTest {
             again.send("{\"type\":\"message\",\"clientMsgId\":\"late\",\"text\":\"hello?\"}");
             await().atMost(WAIT).until(() -> again.ofType("error").size() == 3);
             assertThat(again.ofType("error").get(2).path("code").asText()).isEqualTo("chat-closed");
+        }
+    }
+
+    /**
+     * The agent's index (the chats its socket is told of on connect) loses a chat when the chat closes, and an entry
+     * that no longer is the agent's (left by an earlier build, or a chat whose keys expired) is dropped at the next
+     * connect instead of being read again on every one. Before, every chat an agent ever closed stayed in the index.
+     */
+    @Test
+    void closedChatsLeaveTheAgentsIndex() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        String chatId = createChat(FULL_BODY).path("chatId");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            String offerId = "offer-" + System.nanoTime();
+            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\","
+                    + "\"visitor\":{\"name\":\"Anna\"},\"form\":{\"topic\":\"billing\"},\"message\":\"hi\"}";
+            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+            await().atMost(WAIT).until(() -> !agent.ofType("offer").isEmpty());
+            assertThat(store.agentChats(agentId)).containsExactly(chatId);
+            agent.send("{\"type\":\"offer.accept\",\"chatId\":\"" + chatId + "\"}");
+            String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                    + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                    + "\",\"displayName\":\"Boris\",\"title\":null,\"avatarUrl\":null}}";
+            await().atMost(WAIT).until(() -> !events("chat.offer.accepted", chatId).isEmpty());
+            kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.assigned").isEmpty());
+            assertThat(store.agentChats(agentId)).containsExactly(chatId);
+
+            agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.closed").isEmpty());
+            assertThat(store.agentChats(agentId)).isEmpty();
+        }
+
+        // entries that are not the agent's live chats: a closed one and one whose keys are gone
+        String gone = "gone-" + System.nanoTime();
+        redis.set(String.class).sadd("session:agent:" + agentId + ":chats", chatId, gone);
+        try (WsClient again = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> store.agentChats(agentId).isEmpty());
+            assertThat(again.ofType("offer")).isEmpty();
+            assertThat(again.ofType("chat.assigned")).isEmpty();
         }
     }
 
