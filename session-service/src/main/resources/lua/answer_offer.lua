@@ -21,6 +21,9 @@ if ARGV[1] == 'accept' then
 else
   type = 'chat.offer.declined'
   redis.call('HSET', KEYS[1], 'status', 'QUEUED', 'agentId', '', 'offerId', '')
+  -- the declining agent's index (project.lua's) loses the chat here: the chat.offer.declined appended below is not
+  -- projected again (the chat is QUEUED already), so nothing else would
+  redis.call('SREM', 'session:agent:' .. ARGV[2] .. ':chats', chatId)
   local reason = cjson.null
   if ARGV[5] ~= '' then reason = ARGV[5] end
   data = cjson.encode({chatId = chatId, agentId = ARGV[2], offerId = offerId, reason = reason, declinedAt = ARGV[4]})

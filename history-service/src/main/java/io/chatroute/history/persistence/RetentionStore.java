@@ -42,8 +42,9 @@ public class RetentionStore {
             + " SELECT id, $2, $3 FROM unnest($1::text[]) AS t(id) ON CONFLICT (chat_id) DO NOTHING";
     static final String DELETE_CHATS = "DELETE FROM chat WHERE id = ANY($1::text[])";
     static final String DELETE_NOTES = "DELETE FROM customer_note WHERE customer_id = $1";
-    static final String DELETE_PROCESSED = "DELETE FROM processed_event WHERE processed_at < $1";
-    static final String DELETE_OLD_TOMBSTONES = "DELETE FROM chat_tombstone WHERE reason = 'purged' AND removed_at < $1";
+    /** Public for the test that checks the purge finds old rows through an index (V4). */
+    public static final String DELETE_PROCESSED = "DELETE FROM processed_event WHERE processed_at < $1";
+    public static final String DELETE_OLD_TOMBSTONES = "DELETE FROM chat_tombstone WHERE reason = 'purged' AND removed_at < $1";
 
     private final Pool pool;
 

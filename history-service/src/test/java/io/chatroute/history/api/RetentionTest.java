@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.equalTo;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
+import io.chatroute.history.persistence.RetentionStore;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
@@ -195,6 +198,36 @@ class RetentionTest {
         // nothing more to purge
         given().auth().oauth2(TestTokens.admin()).post("/api/v1/retention/purge").then().statusCode(200)
                 .body("chats", equalTo(0));
+    }
+
+    /** The purge finds old rows by their age through an index, not by reading every event ever applied. */
+    @Test
+    void thePurgeFindsOldRowsThroughAnIndex() throws Exception {
+        Map<String, String> ageColumns = Map.of(RetentionStore.DELETE_PROCESSED, "processed_at", RetentionStore.DELETE_OLD_TOMBSTONES,
+                "removed_at");
+        ageColumns.forEach((sql, column) -> {
+            String plan = plan(sql.replace("$1", "'2004-01-01T00:00:00Z'::timestamptz"));
+            // the age is the index's condition (a scan of the primary key that filters each row would not do)
+            assertThat(plan).as(sql).containsPattern("Index Cond: \\(" + column + " <");
+        });
+    }
+
+    /** The planner's choice with sequential scans discouraged: a table without a usable index still gets one. */
+    private String plan(String sql) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SET LOCAL enable_seqscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rs = st.executeQuery("EXPLAIN " + sql)) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            c.rollback();
+            return plan.toString();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private long searchCount(String q, String customer) {

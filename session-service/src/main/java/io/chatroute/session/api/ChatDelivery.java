@@ -213,6 +213,7 @@ public class ChatDelivery {
     public void left(JsonNode d) {
         String chatId = d.path("chatId").asText();
         if (holders(chatId).isEmpty()) {
+            dropIfEmpty(chatId);
             return;
         }
         leave(chatId, null, d, Frames.text(d, "reason"));
@@ -246,7 +247,10 @@ public class ChatDelivery {
     public void closed(JsonNode d) {
         String chatId = d.path("chatId").asText();
         Set<WebSocketConnection> visitors = registry.visitors(chatId);
-        Set<WebSocketConnection> agents = holders(chatId);
+        // the chat is over here whatever sockets this instance has: its entries go first, so an early return keeps none
+        Set<WebSocketConnection> held = holders.remove(chatId);
+        Set<WebSocketConnection> agents = held == null ? Set.of() : held;
+        offeredTo.remove(chatId);
         String agentId = Frames.text(d, "agentId");
         if (visitors.isEmpty() && agents.isEmpty() && registry.agents(agentId).isEmpty()) {
             return;
@@ -272,8 +276,6 @@ public class ChatDelivery {
             ConnectionRegistry.send(c, a.toString());
             forget(c, chatId);
         }
-        holders.remove(chatId);
-        offeredTo.remove(chatId);
     }
 
     /**
@@ -555,7 +557,23 @@ public class ChatDelivery {
 
     public void disconnected(WebSocketConnection c) {
         cursors.remove(c.id());
-        holders.values().forEach(set -> set.remove(c));
+        // a chat none of this instance's connections holds any more leaves the map (atomically with hold's add):
+        // an empty entry left here was never removed when the chat later closed or moved with no socket here
+        for (String chatId : holders.keySet()) {
+            holders.computeIfPresent(chatId, (k, set) -> {
+                set.remove(c);
+                return set.isEmpty() ? null : set;
+            });
+        }
+    }
+
+    /** Whether any connection of this instance holds the chat (tests: the map keeps no chat nobody holds). */
+    boolean held(String chatId) {
+        return holders.containsKey(chatId);
+    }
+
+    private void dropIfEmpty(String chatId) {
+        holders.computeIfPresent(chatId, (k, set) -> set.isEmpty() ? null : set);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -583,7 +601,11 @@ public class ChatDelivery {
                 f.set("transferredFrom", transferredFrom);
             }
             ConnectionRegistry.send(c, f.toString());
-            holders.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(c);
+            holders.compute(chatId, (k, set) -> {
+                Set<WebSocketConnection> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+                s.add(c);
+                return s;
+            });
             if (onConnect && resumeAfter != null) {
                 // the desktop named its last seq: what it missed (both sides'), then live, in order
                 long last = resumeAfter;

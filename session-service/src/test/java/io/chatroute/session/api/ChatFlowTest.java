@@ -14,6 +14,7 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -55,6 +56,9 @@ class ChatFlowTest {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    ChatDelivery delivery;
 
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> chatEvents;
@@ -507,44 +511,70 @@ class ChatFlowTest {
     }
 
     /**
-     * The agent's index (the chats its socket is told of on connect) loses a chat when the chat closes, and an entry
-     * that no longer is the agent's (left by an earlier build, or a chat whose keys expired) is dropped at the next
-     * connect instead of being read again on every one. Before, every chat an agent ever closed stayed in the index.
+     * The agent's index (the chats its socket is told of on connect) loses a chat when the agent declines it and when
+     * it closes, and an entry that no longer is the agent's (left by an earlier build, or a chat whose keys expired)
+     * is dropped at the next connect instead of being read again on every one. Before, every chat an agent declined
+     * or closed stayed in the index. And the instance's map of the connections holding each chat keeps no chat once
+     * its last holder here disconnected (before, an empty entry stayed for good when the chat then closed elsewhere).
      */
     @Test
-    void closedChatsLeaveTheAgentsIndex() throws Exception {
+    void declinedAndClosedChatsLeaveTheAgentsIndex() throws Exception {
         String agentId = "agent-" + System.nanoTime();
+        String declined = createChat(FULL_BODY).path("chatId");
         String chatId = createChat(FULL_BODY).path("chatId");
+        String dropped = createChat(FULL_BODY).path("chatId");
         try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
-            String offerId = "offer-" + System.nanoTime();
-            String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
-                    + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\","
-                    + "\"visitor\":{\"name\":\"Anna\"},\"form\":{\"topic\":\"billing\"},\"message\":\"hi\"}";
-            kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
-            await().atMost(WAIT).until(() -> !agent.ofType("offer").isEmpty());
-            assertThat(store.agentChats(agentId)).containsExactly(chatId);
-            agent.send("{\"type\":\"offer.accept\",\"chatId\":\"" + chatId + "\"}");
-            String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
-                    + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
-                    + "\",\"displayName\":\"Boris\",\"title\":null,\"avatarUrl\":null}}";
-            await().atMost(WAIT).until(() -> !events("chat.offer.accepted", chatId).isEmpty());
-            kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
-            await().atMost(WAIT).until(() -> !agent.ofType("chat.assigned").isEmpty());
-            assertThat(store.agentChats(agentId)).containsExactly(chatId);
+            offer(declined, agentId);
+            await().atMost(WAIT).until(() -> agent.ofType("offer").size() == 1);
+            assertThat(store.agentChats(agentId)).containsExactly(declined);
+            agent.send("{\"type\":\"offer.decline\",\"chatId\":\"" + declined + "\",\"reason\":\"busy\"}");
+            await().atMost(WAIT).until(() -> !events("chat.offer.declined", declined).isEmpty());
+            assertThat(store.agentChats(agentId)).isEmpty();
 
+            assign(agent, chatId, agentId, 2);
+            assertThat(store.agentChats(agentId)).containsExactly(chatId);
             agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
             await().atMost(WAIT).until(() -> !agent.ofType("chat.closed").isEmpty());
             assertThat(store.agentChats(agentId)).isEmpty();
+            assertThat(delivery.held(chatId)).isFalse();
+
+            assign(agent, dropped, agentId, 3);
+            assertThat(delivery.held(dropped)).isTrue();
         }
+        // the agent's only socket here closed while it held the chat
+        await().atMost(WAIT).until(() -> !delivery.held(dropped));
 
         // entries that are not the agent's live chats: a closed one and one whose keys are gone
         String gone = "gone-" + System.nanoTime();
         redis.set(String.class).sadd("session:agent:" + agentId + ":chats", chatId, gone);
         try (WsClient again = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
-            await().atMost(WAIT).until(() -> store.agentChats(agentId).isEmpty());
+            await().atMost(WAIT).until(() -> store.agentChats(agentId).equals(Set.of(dropped)));
+            await().atMost(WAIT).until(() -> !again.ofType("chat.assigned").isEmpty());
+            assertThat(again.ofType("chat.assigned")).extracting(f -> f.path("chatId").asText()).containsExactly(dropped);
             assertThat(again.ofType("offer")).isEmpty();
-            assertThat(again.ofType("chat.assigned")).isEmpty();
         }
+    }
+
+    private static String offer(String chatId, String agentId) {
+        String offerId = "offer-" + System.nanoTime();
+        String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                + offerId + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\","
+                + "\"visitor\":{\"name\":\"Anna\"},\"form\":{\"topic\":\"billing\"},\"message\":\"hi\"}";
+        kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
+        return offerId;
+    }
+
+    /** Offers the chat to the agent, who accepts; routing's chat.assigned follows (the agent's n-th assignment frame). */
+    private void assign(WsClient agent, String chatId, String agentId, int offers) throws Exception {
+        String offerId = offer(chatId, agentId);
+        await().atMost(WAIT).until(() -> agent.ofType("offer").size() == offers);
+        agent.send("{\"type\":\"offer.accept\",\"chatId\":\"" + chatId + "\"}");
+        await().atMost(WAIT).until(() -> !events("chat.offer.accepted", chatId).isEmpty());
+        String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
+                + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                + "\",\"displayName\":\"Boris\",\"title\":null,\"avatarUrl\":null}}";
+        kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
+        await().atMost(WAIT).until(() -> agent.ofType("chat.assigned").stream().anyMatch(f -> chatId.equals(f.path("chatId").asText())));
     }
 
     /**
