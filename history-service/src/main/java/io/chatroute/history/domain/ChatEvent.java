@@ -24,8 +24,18 @@ public sealed interface ChatEvent {
                      String queueId, Instant requestedAt) implements ChatEvent {
     }
 
+    /**
+     * {@code reason} is routing's (agent-lost: a held chat back in line because its agent went away); {@code at} is
+     * the event's own time (its CloudEvents {@code time}), null when the record has none: {@code queuedAt} is the
+     * chat's first enqueue, kept across requeues.
+     */
     record Queued(String chatId, String queueId, String ruleId, Map<String, Integer> requiredSkills, Integer priority,
-                  Instant queuedAt) implements ChatEvent {
+                  Instant queuedAt, String reason, Instant at) implements ChatEvent {
+
+        /** The chat left its agent's hands: the agent's hold ends at {@link #at()}. */
+        public boolean agentLost() {
+            return "agent-lost".equals(reason) && at != null;
+        }
     }
 
     record Assigned(String chatId, String agentId, String queueId, String offerId, Instant assignedAt, AgentRef agent)

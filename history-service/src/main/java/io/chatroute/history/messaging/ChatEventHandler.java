@@ -1,5 +1,6 @@
 package io.chatroute.history.messaging;
 
+import java.time.Instant;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -36,7 +37,12 @@ public class ChatEventHandler {
      * @param type the CloudEvent type ({@code ce_type}); null when the record has none
      */
     public Optional<PendingEvent> prepare(String eventId, String type, String key, String data) {
-        Optional<ChatEvent> parsed = parse(eventId, type, data);
+        return prepare(eventId, type, key, data, null);
+    }
+
+    /** As {@link #prepare(String, String, String, String)}, with the record's CloudEvents {@code time} (or null). */
+    public Optional<PendingEvent> prepare(String eventId, String type, String key, String data, Instant time) {
+        Optional<ChatEvent> parsed = parse(eventId, type, data, time);
         if (parsed.isEmpty()) {
             LOG.debugf("chat-events: ignoring %s %s", safe(type), safe(eventId));
             return Optional.empty();
@@ -50,7 +56,7 @@ public class ChatEventHandler {
     }
 
     /** The event to apply, empty for a type history does not apply; throws for a poison record. */
-    Optional<ChatEvent> parse(String eventId, String type, String data) {
+    Optional<ChatEvent> parse(String eventId, String type, String data, Instant time) {
         if (type == null || type.isBlank()) {
             throw new MalformedEventException("the record has no ce_type");
         }
@@ -64,7 +70,7 @@ public class ChatEventHandler {
             throw new MalformedEventException("ce_id contains NUL");
         }
         try {
-            return parser.parse(type, data);
+            return parser.parse(type, data, time);
         } catch (MalformedEventException e) {
             throw new MalformedEventException("malformed " + type + ": " + e.getMessage());
         }

@@ -44,12 +44,17 @@ public class ChatEventParser {
 
     /** The domain event, or empty for a type history does not apply. */
     public Optional<ChatEvent> parse(String type, String json) {
+        return parse(type, json, null);
+    }
+
+    /** As {@link #parse(String, String)}, with the event's CloudEvents {@code time} (null when the record has none). */
+    public Optional<ChatEvent> parse(String type, String json, Instant time) {
         if (type == null) {
             return Optional.empty();
         }
         return switch (type) {
             case ChatEvent.TYPE_REQUESTED -> Optional.of(requested(read(json)));
-            case ChatEvent.TYPE_QUEUED -> Optional.of(queued(read(json)));
+            case ChatEvent.TYPE_QUEUED -> Optional.of(queued(read(json), time));
             case ChatEvent.TYPE_ASSIGNED -> Optional.of(assigned(read(json)));
             case ChatEvent.TYPE_MESSAGE_POSTED -> Optional.of(messagePosted(read(json)));
             case ChatEvent.TYPE_CLOSED -> Optional.of(closed(read(json)));
@@ -99,14 +104,15 @@ public class ChatEventParser {
                 text(n, "queueId"), time(n, "requestedAt"));
     }
 
-    private ChatEvent.Queued queued(JsonNode n) {
+    private ChatEvent.Queued queued(JsonNode n, Instant time) {
         Map<String, Integer> skills = new LinkedHashMap<>();
         JsonNode s = n.path("requiredSkills");
         if (s.isObject()) {
             s.properties().forEach(e -> skills.put(noNul(e.getKey()), e.getValue().asInt()));
         }
         return new ChatEvent.Queued(required(n, "chatId"), required(n, "queueId"), text(n, "ruleId"), skills,
-                n.hasNonNull("priority") ? n.get("priority").asInt() : null, time(n, "queuedAt"));
+                n.hasNonNull("priority") ? n.get("priority").asInt() : null, time(n, "queuedAt"), text(n, "reason"),
+                time == null || time.isBefore(EARLIEST) || !time.isBefore(LATEST) ? null : time);
     }
 
     private ChatEvent.Assigned assigned(JsonNode n) {

@@ -1,6 +1,10 @@
 package io.chatroute.history.messaging;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +110,7 @@ public class ChatEventsConsumer {
                 String type = attribute(record, "type");
                 String key = record.getKey();
                 try {
-                    handler.prepare(id, type, key, record.getPayload()).ifPresent(prepared::add);
+                    handler.prepare(id, type, key, record.getPayload(), time(record)).ifPresent(prepared::add);
                 } catch (PoisonEventException e) {
                     poison.put(record, e);
                 }
@@ -170,6 +174,26 @@ public class ChatEventsConsumer {
 
     private static long offset(KafkaRecord<?, ?> record) {
         return record.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset).orElse(-1L);
+    }
+
+    /** The record's CloudEvents time (from the connector's metadata, or the ce_time header); null when absent or unreadable. */
+    static Instant time(Message<?> message) {
+        Optional<ZonedDateTime> stamp = message.getMetadata(IncomingCloudEventMetadata.class)
+                .flatMap(m -> ((IncomingCloudEventMetadata<?>) m).getTimeStamp());
+        if (stamp.isPresent()) {
+            return stamp.get().toInstant();
+        }
+        return message.getMetadata(IncomingKafkaRecordMetadata.class).map(r -> {
+            Header h = r.getHeaders().lastHeader("ce_time");
+            if (h == null || h.value() == null) {
+                return null;
+            }
+            try {
+                return OffsetDateTime.parse(new String(h.value(), StandardCharsets.UTF_8)).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }).orElse(null);
     }
 
     /** A CloudEvents attribute ("id", "type") from the connector's metadata, or from the ce_ header. */

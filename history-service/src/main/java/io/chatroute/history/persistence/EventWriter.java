@@ -44,7 +44,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * drop the events of chats with a tombstone (erased or purged chats are not brought back);</li>
  * <li>lock the chats that change state ({@code FOR UPDATE}, in id order), apply the events in record order
  * ({@link ChatState}) and upsert them; create placeholders for chats only messages name;</li>
- * <li>agents' profiles, who may read the chat, offers, transfers, surveys (first one wins), messages (first copy of
+ * <li>agents' profiles, who may read the chat, offers, transfers, agent-lost requeues, surveys (first one wins), messages (first copy of
  * each {@code (chat, seq)} wins, with their search vector) and tags (a chat's last {@code chat.tagged} wins);</li>
  * <li>assignments: under a per-agent lock (in agent order), new ones inserted, the batch's chats' release times
  * recomputed, and the concurrency of the touched agents' assignments from the earliest touched one on.</li>
@@ -121,6 +121,8 @@ public class EventWriter {
     static final String AGENTS_OF = "SELECT DISTINCT agent_id FROM chat_assignment WHERE chat_id = ANY($1::text[])";
     static final String LOCK_AGENTS = "SELECT count(pg_advisory_xact_lock(" + AGENT_LOCK + ", hashtext(a)))"
             + " FROM unnest($1::text[]) WITH ORDINALITY AS t(a, i)";
+    static final String REQUEUES = "INSERT INTO chat_requeue (chat_id, requeued_at, reason)"
+            + " SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]) ON CONFLICT DO NOTHING";
     static final String ASSIGN = "INSERT INTO chat_assignment (chat_id, agent_id, assigned_at)"
             + " SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) ON CONFLICT DO NOTHING";
     static final String RELEASE = """
@@ -131,6 +133,8 @@ public class EventWriter {
                       (SELECT min(t.transferred_at) FROM chat_transfer t
                         WHERE t.chat_id = a2.chat_id AND t.from_agent_id = a2.agent_id
                           AND t.transferred_at >= a2.assigned_at),
+                      (SELECT min(q.requeued_at) FROM chat_requeue q
+                        WHERE q.chat_id = a2.chat_id AND q.requeued_at >= a2.assigned_at),
                       (SELECT c.closed_at FROM chat c WHERE c.id = a2.chat_id AND c.closed_at >= a2.assigned_at))
                       AS released_at
                   FROM chat_assignment a2 WHERE a2.chat_id = ANY($1::text[])) r
@@ -231,6 +235,7 @@ public class EventWriter {
                     .chain(this::access)
                     .chain(this::offers)
                     .chain(this::transfers)
+                    .chain(this::requeues)
                     .chain(this::surveys)
                     .chain(this::messages)
                     .chain(this::tags)
@@ -320,6 +325,15 @@ public class EventWriter {
                     rows.stream().map(t -> at(t.transferredAt())).toArray(OffsetDateTime[]::new)));
         }
 
+        /** chat.queued with reason agent-lost: the holding agent's hold ends then (released in {@link #assignments}). */
+        private Uni<Void> requeues() {
+            List<ChatEvent.Queued> rows = of(ChatEvent.Queued.class).stream().filter(ChatEvent.Queued::agentLost).toList();
+            return rows.isEmpty() ? done() : exec(REQUEUES, Tuple.of(
+                    rows.stream().map(ChatEvent.Queued::chatId).toArray(String[]::new),
+                    rows.stream().map(q -> at(q.at())).toArray(OffsetDateTime[]::new),
+                    rows.stream().map(ChatEvent.Queued::reason).toArray(String[]::new)));
+        }
+
         private Uni<Void> surveys() {
             List<ChatEvent.Surveyed> rows = of(ChatEvent.Surveyed.class);
             return rows.isEmpty() ? done() : exec(SURVEYS, Tuple.of(
@@ -388,7 +402,8 @@ public class EventWriter {
         }
 
         /**
-         * Assignment intervals and concurrency, for the chats with an assignment, a transfer or a close in the batch.
+         * Assignment intervals and concurrency, for the chats with an assignment, a transfer, an agent-lost requeue or a
+         * close in the batch.
          * The agents concerned are locked first (sorted, so two batches never wait on each other in a circle), and
          * before any assignment row is written: a batch recomputing an agent's concurrency then sees every
          * assignment of that agent another batch committed.
@@ -411,6 +426,7 @@ public class EventWriter {
                         }
                     }
                     case ChatEvent.Closed c -> chats.add(c.chatId());
+                    case ChatEvent.Queued q when q.agentLost() -> chats.add(q.chatId());
                     default -> { }
                 }
             }

@@ -1,6 +1,7 @@
 package io.chatroute.history.api;
 
 import java.time.Instant;
+import java.util.UUID;
 
 
 
@@ -96,5 +97,18 @@ final class Events {
 
     String routing(String type, String chatId, String json) {
         return send("routing-service", type, chatId, json);
+    }
+
+    /** A routing event whose CloudEvents {@code time} (routing's commit) is {@code time}. */
+    String routingAt(String type, String chatId, String json, Instant time) {
+        assertValid("routing-service", type, json);
+        return kafka.send(TOPIC, chatId, UUID.randomUUID().toString(), type, "/routing-service", json, time);
+    }
+
+    /** chat.queued that puts a held chat back in line because its agent went away (routing's reason agent-lost). */
+    static String requeued(String chatId, String queueId, Instant queuedAt) {
+        return """
+                {"chatId":"%s","queueId":"%s","ruleId":"ru-billing","requiredSkills":{"lang:ru":1},"priority":1,
+                 "position":1,"estimatedWaitSeconds":60,"queuedAt":"%s","reason":"agent-lost"}""".formatted(chatId, queueId, queuedAt);
     }
 }

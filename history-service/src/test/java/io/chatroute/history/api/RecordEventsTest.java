@@ -187,6 +187,29 @@ class RecordEventsTest {
         assertThat(assignments(b)).containsExactly(agent + " 2025-05-04T10:02:00Z-2025-05-04T10:05:00Z x2");
     }
 
+    /**
+     * A chat routing put back in line because its agent went away (chat.queued, reason agent-lost) leaves that agent's
+     * hands then, not at its next assignment: the agent's later chats do not count it. Before, the hold ran on until
+     * someone else got the chat (or it closed), and the agent's concurrency was over-counted meanwhile.
+     */
+    @Test
+    void anAgentLostRequeueEndsTheAgentsHold() throws Exception {
+        String agent = "ag-lost-" + UUID.randomUUID(), next = "ag-next-" + UUID.randomUUID();
+        Instant t0 = Instant.parse("2025-05-05T10:00:00Z");
+        String a = newChat(), b = newChat();
+        // a: the agent's from 10:00, back in line at 10:03 (the agent went offline), another agent's from 10:08;
+        // b: the agent's from 10:05, when it held nothing (a was waiting)
+        events.routing("chat.assigned", a, Events.assigned(a, agent, "general", t0));
+        events.routingAt("chat.queued", a, Events.requeued(a, "general", t0.minusSeconds(30)), t0.plusSeconds(180));
+        events.routing("chat.assigned", b, Events.assigned(b, agent, "general", t0.plusSeconds(300)));
+        events.routing("chat.assigned", a, Events.assigned(a, next, "general", t0.plusSeconds(480)));
+
+        await().atMost(WAIT).until(() -> assignments(a).size() == 2 && concurrency(agent).size() == 2);
+        assertThat(assignments(a)).containsExactly(agent + " 2025-05-05T10:00:00Z-2025-05-05T10:03:00Z x1",
+                next + " 2025-05-05T10:08:00Z-open x1");
+        assertThat(concurrency(agent)).containsExactly(1, 1);
+    }
+
     /** The agent's assignments' concurrency, in assignment order. */
     private List<Integer> concurrency(String agent) throws Exception {
         List<Integer> out = new ArrayList<>();

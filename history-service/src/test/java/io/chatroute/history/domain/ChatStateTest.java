@@ -24,7 +24,7 @@ class ChatStateTest {
         assertThat(s.placeholder()).isFalse();
         assertThat(s.queueId()).isEqualTo("general");
 
-        s.apply(new ChatEvent.Queued("c1", "billing-ru", "ru-billing", Map.of("lang:ru", 1), 1, T0.plusSeconds(1)));
+        s.apply(new ChatEvent.Queued("c1", "billing-ru", "ru-billing", Map.of("lang:ru", 1), 1, T0.plusSeconds(1), null, null));
         assertThat(s.status()).isEqualTo(ChatStatus.QUEUED);
         assertThat(s.queueId()).isEqualTo("billing-ru");
         assertThat(s.ruleId()).isEqualTo("ru-billing");

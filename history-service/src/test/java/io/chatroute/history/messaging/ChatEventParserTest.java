@@ -84,14 +84,14 @@ class ChatEventParserTest {
     void aRecordWithoutIdOrTypeIsPoisonAnUnknownTypeIsIgnored() {
         ChatEventHandler handler = new ChatEventHandler(parser);
         String closed = "{\"chatId\":\"c1\",\"by\":\"agent\",\"closedAt\":\"2025-03-01T10:00:00Z\"}";
-        assertThatThrownBy(() -> handler.parse("id-1", null, closed))
+        assertThatThrownBy(() -> handler.parse("id-1", null, closed, null))
                 .isInstanceOf(PoisonEventException.class).hasMessageContaining("no ce_type");
-        assertThatThrownBy(() -> handler.parse(" ", "chat.closed", closed))
+        assertThatThrownBy(() -> handler.parse(" ", "chat.closed", closed, null))
                 .isInstanceOf(PoisonEventException.class).hasMessageContaining("no ce_id");
-        assertThatThrownBy(() -> handler.parse("id-1", "chat.closed", "{not json"))
+        assertThatThrownBy(() -> handler.parse("id-1", "chat.closed", "{not json", null))
                 .isInstanceOf(PoisonEventException.class).hasMessageStartingWith("malformed chat.closed: data is not valid JSON");
-        assertThat(handler.parse(null, "chat.offer.declined", "{not json")).isEmpty();
-        assertThat(handler.parse("id-1", "chat.closed", closed)).isPresent();
+        assertThat(handler.parse(null, "chat.offer.declined", "{not json", null)).isEmpty();
+        assertThat(handler.parse("id-1", "chat.closed", closed, null)).isPresent();
     }
 
     @Test

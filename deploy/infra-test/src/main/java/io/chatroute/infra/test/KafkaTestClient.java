@@ -53,12 +53,17 @@ public final class KafkaTestClient implements AutoCloseable {
 
     /** Publishes one CloudEvent with the given id (to test idempotent consumers). */
     public String send(String topic, String key, String id, String type, String source, String data) {
+        return send(topic, key, id, type, source, data, Instant.now());
+    }
+
+    /** Publishes one CloudEvent with the given id and CloudEvents {@code time} (when the producer made the change). */
+    public String send(String topic, String key, String id, String type, String source, String data, Instant time) {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, data);
         record.headers().add("ce_specversion", bytes("1.0"));
         record.headers().add("ce_id", bytes(id));
         record.headers().add("ce_type", bytes(type));
         record.headers().add("ce_source", bytes(source));
-        record.headers().add("ce_time", bytes(Instant.now().toString()));
+        record.headers().add("ce_time", bytes(time.toString()));
         record.headers().add("ce_subject", bytes(key));
         record.headers().add("content-type", bytes("application/json"));
         try {
