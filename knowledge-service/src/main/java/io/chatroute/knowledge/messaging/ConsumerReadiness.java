@@ -13,8 +13,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * DOWN while a chat-events record has been failing for longer than
- * {@code chatroute.knowledge.consumer.not-ready-after} (the consumer is stalled: agents get no suggestions); UP
- * again as soon as it is applied.
+ * {@code chatroute.knowledge.consumer.not-ready-after} (a consumer is stalled: agents get no suggestions, or the bot
+ * no answers); UP again as soon as it is applied. Named after the topic: it covers both groups that read chat-events,
+ * the suggestions' ({@code knowledge-service}) and the bot's ({@code knowledge-bot}), which share one retry and say
+ * which in {@code groups}.
  */
 @Readiness
 @ApplicationScoped
@@ -34,6 +36,7 @@ public class ConsumerReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         Instant now = retry.now();
         HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME).up()
+                .withData("groups", "knowledge-service, knowledge-bot")
                 .withData("retryingRecords", retry.failingRecords());
         retry.oldestFailure().ifPresent(streak -> {
             response.withData("failingForSeconds", streak.age(now).toSeconds())
