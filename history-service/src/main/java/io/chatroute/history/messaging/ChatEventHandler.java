@@ -35,12 +35,8 @@ public class ChatEventHandler {
      *
      * @param eventId the CloudEvent id ({@code ce_id}); null when the record has none
      * @param type the CloudEvent type ({@code ce_type}); null when the record has none
+     * @param time the CloudEvent time ({@code ce_time}); null when the record has none or it is unreadable
      */
-    public Optional<PendingEvent> prepare(String eventId, String type, String key, String data) {
-        return prepare(eventId, type, key, data, null);
-    }
-
-    /** As {@link #prepare(String, String, String, String)}, with the record's CloudEvents {@code time} (or null). */
     public Optional<PendingEvent> prepare(String eventId, String type, String key, String data, Instant time) {
         Optional<ChatEvent> parsed = parse(eventId, type, data, time);
         if (parsed.isEmpty()) {

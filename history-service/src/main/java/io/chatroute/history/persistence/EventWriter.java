@@ -44,8 +44,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * drop the events of chats with a tombstone (erased or purged chats are not brought back);</li>
  * <li>lock the chats that change state ({@code FOR UPDATE}, in id order), apply the events in record order
  * ({@link ChatState}) and upsert them; create placeholders for chats only messages name;</li>
- * <li>agents' profiles, who may read the chat, offers, transfers, agent-lost requeues, surveys (first one wins), messages (first copy of
- * each {@code (chat, seq)} wins, with their search vector) and tags (a chat's last {@code chat.tagged} wins);</li>
+ * <li>agents' profiles, who may read the chat, offers, transfers, agent-lost requeues, surveys (first one wins),
+ * messages (first copy of each {@code (chat, seq)} wins, with their search vector) and tags (a chat's last
+ * {@code chat.tagged} wins);</li>
  * <li>assignments: under a per-agent lock (in agent order), new ones inserted, the batch's chats' release times
  * recomputed, and the concurrency of the touched agents' assignments from the earliest touched one on.</li>
  * </ol>

@@ -213,7 +213,6 @@ public class ChatDelivery {
     public void left(JsonNode d) {
         String chatId = d.path("chatId").asText();
         if (holders(chatId).isEmpty()) {
-            dropIfEmpty(chatId);
             return;
         }
         leave(chatId, null, d, Frames.text(d, "reason"));
@@ -570,10 +569,6 @@ public class ChatDelivery {
     /** Whether any connection of this instance holds the chat (tests: the map keeps no chat nobody holds). */
     boolean held(String chatId) {
         return holders.containsKey(chatId);
-    }
-
-    private void dropIfEmpty(String chatId) {
-        holders.computeIfPresent(chatId, (k, set) -> set.isEmpty() ? null : set);
     }
 
     // ------------------------------------------------------------------ helpers

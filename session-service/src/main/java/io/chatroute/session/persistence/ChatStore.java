@@ -114,7 +114,7 @@ public class ChatStore {
         return seq == null || seq.isEmpty() ? 0 : Long.parseLong(seq);
     }
 
-    /** The chats offered or assigned to an agent (maintained by the projection). */
+    /** The agent's index as stored (tests; a connect reads {@link #liveAgentChats}). */
     public Set<String> agentChats(String agentId) {
         return sets.smembers(Keys.agentChats(agentId));
     }
@@ -125,7 +125,8 @@ public class ChatStore {
      */
     public List<String> liveAgentChats(String agentId) {
         List<String> out = new ArrayList<>();
-        for (Response id : scripts.eval(Scripts.AGENT_CHATS, List.of(Keys.agentChats(agentId)), List.of(agentId, Keys.chat(""))).value()) {
+        Response left = scripts.eval(Scripts.AGENT_CHATS, List.of(Keys.agentChats(agentId)), List.of(agentId, Keys.chat(""))).value();
+        for (Response id : left) {
             out.add(id.toString());
         }
         return out;
