@@ -24,7 +24,7 @@ if st == 'RESERVED' then
   unschedule(due, 'unres|' .. chatId)
 end
 call('HSET', ck, 'state', 'QUEUED', 'queueId', A[5], 'ruleId', A[6], 'target', A[7], 'requiredSkills', A[8],
-  'ruleSkills', A[9], 'priority', A[10], 'enqueuedAt', since, 'request', A[11], 'epoch', epoch, 'visited', A[5])
+  'ruleSkills', A[9], 'priority', A[10], 'enqueuedAt', since, 'request', A[11], 'epoch', epoch, 'visited', A[5], 'why', 'enqueued')
 decide(ck, dk, A[12], tonumber(A[16]))
 if A[13] ~= '' then
   call('HSET', ck, 'offline', '1')

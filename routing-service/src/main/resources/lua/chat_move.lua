@@ -12,7 +12,8 @@ for q in string.gmatch(c[4] or '', '[^,]+') do
   if q == A[3] then return {'LOOP', q} end
 end
 local epoch = tonumber(c[3]) + 1
-call('HSET', ck, 'queueId', A[3], 'target', A[4], 'requiredSkills', A[5], 'epoch', epoch, 'visited', (c[4] or c[2]) .. ',' .. A[3])
+call('HSET', ck, 'queueId', A[3], 'target', A[4], 'requiredSkills', A[5], 'epoch', epoch, 'visited', (c[4] or c[2]) .. ',' .. A[3],
+  'why', 'overflow')
 if A[10] ~= '' then
   local at = now + tonumber(A[10])
   call('HSET', ck, 'overflowAt', at)

@@ -30,7 +30,10 @@ if not ok then return done(pk, A[7], {'IGNORED', tostring(c[1])}) end
 local prev, agent, offer = c[1], c[2], c[3]
 local delivered = prev == 'OFFERED' and offer ~= false and c[9] == offer
 local epoch = tonumber(c[6] or '0') + 1
-call('HSET', ck, 'state', 'QUEUED', 'epoch', epoch)
+-- the reason of this epoch's first chat.queued, for whichever step writes its waiting entry first (WaitingEntries)
+local why = ({decline = 'declined', timeout = 'expired', withdraw = 'offer-withdrawn'})[mode] or 'offer-withdrawn'
+if prev == 'ASSIGNED' then why = 'agent-lost' end
+call('HSET', ck, 'state', 'QUEUED', 'epoch', epoch, 'why', why)
 if mode == 'decline' or mode == 'timeout' then call('HSET', ck, 'declined:' .. agent, now) end
 local front = ''
 if prev == 'ASSIGNED' then

@@ -32,7 +32,8 @@ if A[9] ~= '' then call('HSET', ck, 'transferNote', A[9]) else call('HDEL', ck, 
 call('HDEL', ck, 'assignedAt', 'band')
 if A[4] == 'queue' then
   local epoch = tonumber(c[4] or '0') + 1
-  call('HSET', ck, 'state', 'QUEUED', 'queueId', A[5], 'target', A[6], 'requiredSkills', A[7], 'epoch', epoch, 'visited', A[5])
+  call('HSET', ck, 'state', 'QUEUED', 'queueId', A[5], 'target', A[6], 'requiredSkills', A[7], 'epoch', epoch, 'visited', A[5],
+    'why', 'transferred')
   call('HDEL', ck, 'agentId', 'offerId', 'expiresAt', 'offeredAt', 'overflowAt')
   outbox(ob, A[20], 'chat.transferred', chatId, A[11], cjson.encode({chatId = chatId, requestId = A[2], fromAgentId = A[3],
     queueId = A[5], agentId = cjson.null, note = note, transferredAt = A[11]}))

@@ -231,8 +231,8 @@ final class LoadTest {
             if (created == 0) {
                 reasons.add("no chat could be started");
             } else if (created < startedChats) {
-                reasons.add((startedChats - created) + " of " + startedChats + " chat starts refused or failed "
-                        + counters.get("postStatuses"));
+                reasons.add((startedChats - created) + " of " + startedChats + " chat starts refused, failed or unanswered "
+                        + counters.get("postStatuses") + ", unanswered " + counters.get("chatStartsUnanswered"));
             }
             if (!recovery.ok()) {
                 reasons.add("recovery: " + recovery.summary());

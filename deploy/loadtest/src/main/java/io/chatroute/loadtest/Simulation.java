@@ -340,10 +340,14 @@ final class Simulation implements AutoCloseable {
     /** When --max-chats stopped new chats during the load (seconds into the run), or -1. */
     private double maxChatsReachedAt = -1;
 
+    /** Chat starts sent and not answered yet: the drain waits for them (a start sent just before the load ended). */
+    private int startsInFlight;
+
     private void startChat() {
         Chat c = new Chat((int) ++started, System.nanoTime());
         allChats.add(c);
         open++;
+        startsInFlight++;
         String firstKey = "c" + c.index + "-m0";
         JsonObject body = new JsonObject().put("formId", FORM)
                 .put("visitor", new JsonObject().put("name", "Visitor " + c.index).put("email", "v" + c.index + "@example.com")
@@ -357,6 +361,7 @@ final class Simulation implements AutoCloseable {
             postStatuses.merge(resp.statusCode(), 1L, Long::sum);
             return resp.statusCode() == 201 ? b.toJsonObject() : null;
         }))).onComplete(ar -> {
+            startsInFlight--;
             JsonObject answer = ar.succeeded() ? ar.result() : null;
             if (answer == null) {
                 if (ar.failed()) {
@@ -710,7 +715,7 @@ final class Simulation implements AutoCloseable {
     }
 
     private boolean settled() {
-        if (ledger.ackedUndelivered() > 0) {
+        if (startsInFlight > 0 || ledger.ackedUndelivered() > 0) {
             return false;
         }
         DeliveryLedger.Counts cv = ledger.counts();
@@ -870,6 +875,7 @@ final class Simulation implements AutoCloseable {
             m.put("maxChatsReachedAtSeconds", maxChatsReachedAt < 0 ? null : Math.round(maxChatsReachedAt));
             m.put("chatsStarted", started);
             m.put("chatsCreated", created);
+            m.put("chatStartsUnanswered", startsInFlight);
             m.put("offersReceived", offers);
             m.put("chatsOffered", offered);
             m.put("reOffers", reOffers);

@@ -41,7 +41,8 @@ class LoadGuardIT {
         assertThat(c.duplicates()).as("messages delivered twice").isZero();
         assertThat(c.reordered()).as("messages delivered out of seq order").isZero();
         assertThat(result.offersLost()).as("chats never offered while agents had room").isZero();
-        assertThat(counts.get("chatsCreated")).as("chat starts answered 201 (answers: %s)", counts.get("postStatuses"))
+        assertThat(counts.get("chatsCreated")).as("chat starts answered 201 (answers: %s, unanswered: %s)", counts.get("postStatuses"),
+                counts.get("chatStartsUnanswered"))
                 .isEqualTo(counts.get("chatsStarted"));
         assertThat(result.pass()).as("the verdict: %s (see %s)", result.reasons(), result.directory()).isTrue();
     }

@@ -246,16 +246,23 @@ public class Dispatcher {
         long offset = 0;
         List<String> chatIds = first.chatIds();
         for (int page = 0; page < MAX_PAGES && !chatIds.isEmpty(); page++) {
-            List<Map<String, String>> chats = store.chats(chatIds);
+            List<RoutingStore.WaitingChat> chats = store.waitingChats(queueId, chatIds);
             List<Plan> plans = new ArrayList<>();
             for (int i = 0; i < chatIds.size(); i++) {
                 String chatId = chatIds.get(i);
-                Map<String, String> chat = chats.get(i);
+                Map<String, String> chat = chats.get(i).chat();
                 if (!waitingHere(queueId, chatId, chat)) {
                     continue;
                 }
                 if (!"QUEUED".equals(chat.get("state"))) {
                     continue; // RESERVED: counts for positions, offered after its chat.requested
+                }
+                if (chats.get(i).entryEpoch() < Long.parseLong(chat.getOrDefault("epoch", "0"))
+                        && waiting.ensureIndexed(chatId, queueId, null) == 0) {
+                    // found through the entry of an earlier epoch (a reservation, or a stale entry) before the step that
+                    // started this epoch wrote its own: that entry and its first chat.queued come first, so a chat's
+                    // chat.queued always precedes its offer; the chat no longer waiting here is left alone
+                    continue;
                 }
                 String targetId = chat.get("target");
                 Candidates c = cands.computeIfAbsent(targetId, t -> new Candidates(queueId, t));

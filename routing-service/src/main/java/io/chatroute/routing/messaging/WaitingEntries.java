@@ -33,10 +33,13 @@ public class WaitingEntries {
     /**
      * Brings the queue's waiting entry of a chat in line with the chat: indexed (and its first chat.queued of the
      * epoch announced, unless the queue is closed) while it waits there, removed otherwise. Idempotent. Returns the
-     * chat's 1-based position, 0 when it does not wait there.
+     * chat's 1-based position, 0 when it does not wait there. Whoever writes an epoch's entry first announces it, with
+     * the reason the step that started the epoch stored in the chat ({@code why}); {@code reason} is the fallback for
+     * a chat written before that field existed (null: position-changed).
      */
     public long ensureIndexed(String chatId, String queueId, String reason) {
         Map<String, String> chat = store.chat(chatId);
+        String why = chat.getOrDefault("why", reason == null ? "position-changed" : reason);
         String state = chat.get("state");
         boolean waiting = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
         if (!waiting) {
@@ -47,25 +50,19 @@ public class WaitingEntries {
         QueueDefinition queue = store.queue(queueId).orElse(null);
         Instant now = Instant.now();
         boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
-        Outcome o = index(chatId, queueId, chat, open && "QUEUED".equals(state), reason, now);
+        Outcome o = index(chatId, queueId, chat, open && "QUEUED".equals(state), why, now);
         announcer.touch(queueId);
         return "STALE".equals(o.code()) ? 0 : Long.parseLong(o.value(0));
     }
 
     /**
-     * The idx timer's check, a few seconds after a chat started waiting: the entry is written again (a no-op when it is
-     * there) without announcing; an entry that was missing (a crash between the chat's script and its queue's) is then
-     * announced by the announcer.
+     * The idx timer's check, a few seconds after a chat started waiting: the same as {@link #ensureIndexed}, so an
+     * entry that was missing (a crash between the chat's script and its queue's) is written and announced. It may run
+     * for a later epoch than the one that scheduled it (the chat was given back meanwhile): it then announces that
+     * epoch with its own reason, and the step that started the epoch finds it announced already.
      */
     void repair(String chatId, String queueId) {
-        Map<String, String> chat = store.chat(chatId);
-        String state = chat.get("state");
-        if (queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state))) {
-            index(chatId, queueId, chat, false, "", Instant.now());
-        } else {
-            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
-        }
-        announcer.touch(queueId);
+        ensureIndexed(chatId, queueId, null);
     }
 
     private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now) {

@@ -399,6 +399,37 @@ public class RoutingStore {
         return out;
     }
 
+    /** A chat as the dispatcher reads it from a queue's page: its hash, and the epoch of its waiting entry there (0: none). */
+    public record WaitingChat(Map<String, String> chat, long entryEpoch) {
+    }
+
+    /** The chats of a queue's page and their waiting entries' epochs, in one pipelined batch. */
+    public List<WaitingChat> waitingChats(String queueId, List<String> chatIds) {
+        if (chatIds.isEmpty()) {
+            return List.of();
+        }
+        List<Request> batch = new ArrayList<>(chatIds.size() + 1);
+        for (String id : chatIds) {
+            batch.add(Request.cmd(Command.HGETALL).arg(keys.chat(id)));
+        }
+        Request entries = Request.cmd(Command.HMGET).arg(keys.entries(queueId));
+        chatIds.forEach(entries::arg);
+        batch.add(entries);
+        List<Response> rows = lowLevel.batchAndAwait(batch);
+        Response epochs = rows.get(chatIds.size());
+        List<WaitingChat> out = new ArrayList<>(chatIds.size());
+        for (int i = 0; i < chatIds.size(); i++) {
+            Response entry = epochs == null ? null : epochs.get(i);
+            long epoch = 0;
+            if (entry != null) {
+                Map<String, Object> e = readMap(entry.toString());
+                epoch = e.get("e") instanceof Number n ? n.longValue() : 0;
+            }
+            out.add(new WaitingChat(hash(rows.get(i)), epoch));
+        }
+        return out;
+    }
+
     public List<String> decisions(String chatId) {
         return redis.list(String.class).lrange(keys.decisions(chatId), 0, -1);
     }

@@ -41,6 +41,8 @@ class PresenceTest {
     @Inject
     Reconciler reconciler;
     @Inject
+    WaitingEntries waiting;
+    @Inject
     RedisDataSource redis;
     @Inject
     MeterRegistry meters;
@@ -123,6 +125,86 @@ class PresenceTest {
         for (String c : List.of(old, c1, c2, c3)) {
             f.close(c);
         }
+        f.presence(a2, "OFFLINE");
+    }
+
+    /**
+     * Found by routing-it (a chat assigned to one agent, then offered to another with no chat.queued between): the
+     * check timer of the chat's first wait (idx, 5 s later) came due just as its agent went OFFLINE, between the chat's
+     * release and the step that indexes and announces it. The check wrote the new epoch's entry without announcing it,
+     * so the requeue was never announced and the dispatcher offered the chat at once.
+     */
+    @Test
+    void aCheckTimerThatComesBetweenARequeueAndItsIndexAnnouncesIt() throws Exception {
+        String q = setUp();
+        String a1 = f.id("ta1");
+        f.agent(a1, skills(), 1);
+        f.presence(a1, "AVAILABLE");
+        String c = f.id("tc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+        // the chat's step of a1's OFFLINE alone, then the check timer before the step that indexes the chat
+        assertThat(store.release(c, "", a1, "agent-gone", "agent-offline", Instant.now(), "test:" + c).code()).isEqualTo("RELEASED");
+        waiting.repair(c, q);
+        JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c, d -> "agent-lost".equals(d.path("reason").asText()));
+        assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        // the epoch is marked told at its place (not "indexed, position 0"): the giving back's own index step after it
+        // announces nothing again
+        assertThat(redis.hash(String.class).hget(store.keys().announced(q), c)).startsWith("2|1|");
+        f.close(c);
+        store.unhold(a1, c, "", "agent-gone", Instant.now());
+        f.presence(a1, "OFFLINE");
+    }
+
+    /**
+     * The dispatcher finds a waiting chat through its queue's page; an entry of an earlier epoch (a reservation, or a
+     * stale entry) can show it before the step that started its current epoch wrote that epoch's entry. The dispatcher
+     * writes it (and announces the epoch) first, so the chat's chat.queued comes before its offer.
+     */
+    @Test
+    void aChatFoundThroughAnEarlierEpochsEntryIsAnnouncedBeforeItIsOffered() throws Exception {
+        String q = setUp();
+        String a1 = f.id("ea1");
+        String a2 = f.id("ea2");
+        f.agent(a1, skills(), 1);
+        f.agent(a2, skills(), 1);
+        f.presence(a1, "AVAILABLE");
+        String c = f.id("ec");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+        assertThat(store.release(c, "", a1, "agent-gone", "agent-offline", Instant.now(), "test:" + c).code()).isEqualTo("RELEASED");
+        // a stale entry of epoch 1 (what the check timer used to leave behind), not announced
+        java.util.Map<String, String> chat = store.chat(c);
+        long since = Long.parseLong(chat.get("enqueuedAt"));
+        java.util.Map<String, Object> entry = new java.util.LinkedHashMap<>();
+        entry.put("e", 1);
+        entry.put("t", chat.get("target"));
+        entry.put("ev", java.util.Map.of("chatId", c, "queueId", q));
+        store.index(q, c, 1, io.chatroute.routing.domain.WaitingScore.of(0, since, false), since, entry, false, 0, 0, 0, "", chat.get("target"),
+                false, Instant.now());
+        f.presence(a2, "AVAILABLE");
+        JsonNode offered = f.awaitChat("chat.offered", c, 1);
+        assertThat(offered.get("agentId").asText()).isEqualTo(a2);
+        List<Event> events = List.copyOf(chatEvents);
+        int queuedAt = -1;
+        int offeredAt = -1;
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            if (!c.equals(e.key())) {
+                continue;
+            }
+            if (e.type().equals("chat.queued") && "agent-lost".equals(RoutingFlowTest.data(e).path("reason").asText())) {
+                queuedAt = i;
+            } else if (e.type().equals("chat.offered") && a2.equals(RoutingFlowTest.data(e).path("agentId").asText())) {
+                offeredAt = i;
+            }
+        }
+        assertThat(queuedAt).as("the requeue's chat.queued").isNotNegative().isLessThan(offeredAt);
+        f.close(c);
+        store.unhold(a1, c, "", "agent-gone", Instant.now());
+        f.presence(a1, "OFFLINE");
         f.presence(a2, "OFFLINE");
     }
 
