@@ -1,7 +1,7 @@
 -- Closes a chat and appends chat.closed; the chat's keys expire after the retention (history-service keeps the record).
 -- KEYS: 1 chat hash, 2 outbox stream, 3 messages list, 4 client-msgs hash
 -- ARGV: 1 by (visitor|agent|system), 2 caller agent id (checked when by = agent), 3 event id, 4 time,
---       5 retention seconds
+--       5 retention seconds, 6 reason (optional: not-routed when routing could place the chat in no queue)
 -- Also drops the chat from its agent's index (session:agent:<id>:chats, kept by project.lua): the chat.closed this
 -- appends is not projected again (the chat is CLOSED already), so nothing else would.
 -- returns status: ok | already | not_found | not_assigned
@@ -25,8 +25,12 @@ if agentId then
   redis.call('SREM', 'session:agent:' .. agentId .. ':chats', chatId)
 end
 local lastSeq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-local data = cjson.encode({chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4],
-  lastSeq = lastSeq})
+local closed = {chatId = chatId, by = ARGV[1], agentId = agentId or cjson.null, closedAt = ARGV[4], lastSeq = lastSeq}
+if ARGV[6] and ARGV[6] ~= '' then
+  closed.reason = ARGV[6]
+  redis.call('HSET', KEYS[1], 'closeReason', ARGV[6])
+end
+local data = cjson.encode(closed)
 outbox(KEYS[2], ARGV[3], 'chat.closed', chatId, 'chat-events', ARGV[4], data)
 local ttl = tonumber(ARGV[5])
 redis.call('EXPIRE', KEYS[1], ttl)

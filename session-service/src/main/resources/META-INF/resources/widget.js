@@ -930,7 +930,7 @@
     scrollDown();
   }
 
-  function onClosed(by, surveyRequested) {
+  function onClosed(by, surveyRequested, reason) {
     if (chat.status === 'CLOSED') {
       return;
     }
@@ -939,7 +939,9 @@
     save();
     stopTyping();
     typingLine.hidden = true;
-    addSystemLine(by === 'visitor' ? 'You ended the chat.' : 'The chat has ended.');
+    addSystemLine(reason === 'not-routed'
+      ? 'Sorry, we could not find anyone to take this chat. Please start a new chat or contact us another way.'
+      : by === 'visitor' ? 'You ended the chat.' : 'The chat has ended.');
     if (!chat.surveyRequested) {
       disconnect();
     }
@@ -1075,7 +1077,7 @@
         queueInfo = { position: s.position, estimatedWaitSeconds: s.estimatedWaitSeconds };
       }
       if (s.status === 'CLOSED' && chat.status !== 'CLOSED') {
-        onClosed('agent', !!s.agent);
+        onClosed(s.closedBy || 'agent', !!s.agent, s.closeReason);
       } else if (s.status !== 'CLOSED') {
         chat.status = s.status;
       }
@@ -1216,7 +1218,7 @@
         return;
       }
       case 'closed':
-        onClosed(f.by, f.surveyRequested);
+        onClosed(f.by, f.surveyRequested, f.reason);
         return;
       case 'survey.received':
         onSurveyReceived();

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -24,6 +27,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chatroute.infra.LocalSystem;
 
 /**
  * The pages in a real browser: playwright-core (npm, installed here with {@code npm ci} from the committed lock file)
@@ -42,6 +47,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * <p>dashboard-flow.mjs watches /dashboard/ as a supervisor while chats are started and closed and an agent works:
  * the queue's waiting chats and agents available, the agent's presence and load on screen match routing-service's live
  * view at every step, an alert appears when the queue breaks its target, today's figures match history-service's.
+ *
+ * <p>not-routed.mjs starts a chat in the widget while routing-service is down and no rule takes its topic: when
+ * routing-service is back, the widget says that nobody could take the chat.
  *
  * <p>No browser or no node: it fails, it never skips. Screenshots: target/screenshots/; the scripts' output:
  * target/browser/chat-flow.log and dashboard-flow.log.
@@ -89,7 +97,7 @@ class BrowserIT {
         run(List.of("node", "--version"), WORK.getParent(), Duration.ofSeconds(30), "node --version (Node.js 20 or newer is needed)");
         // the script and its lock file, installed under target/ (node_modules is never committed)
         Files.createDirectories(WORK);
-        for (String f : List.of("package.json", "package-lock.json", "chat-flow.mjs", "dashboard-flow.mjs")) {
+        for (String f : List.of("package.json", "package-lock.json", "chat-flow.mjs", "dashboard-flow.mjs", "not-routed.mjs")) {
             Files.copy(SOURCES.resolve(f), WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
         run(List.of("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"), WORK, Duration.ofMinutes(5), "npm ci (playwright-core)");
@@ -219,6 +227,48 @@ class BrowserIT {
         for (String shot : List.of("20-dashboard-sign-in.png", "21-dashboard-live.png", "22-dashboard-alert.png",
                 "22b-dashboard-alert-full.png", "23-dashboard-today.png")) {
             assertThat(SCREENSHOTS.resolve(shot)).as("screenshot").isRegularFile();
+        }
+    }
+
+    /**
+     * A chat no queue can take, in the widget: the rules leave the form's topic "delivery" without a queue,
+     * routing-service is killed, the visitor starts such a chat (accepted: session-service cannot ask routing), and when
+     * routing-service is back it cannot place the chat: the widget says so (closed, reason not-routed) instead of
+     * waiting for ever. The rules and routing-service are restored whatever happens.
+     */
+    @Test
+    @Order(3)
+    void aChatNoQueueCanTakeTellsTheVisitorSo() throws Exception {
+        String admin = system.token("admin-browser", Duration.ofHours(1), "admin");
+        String rules = system.url("routing-service", "/api/v1/routing/rules");
+        LocalSystem.Node routing = system.system.node("routing-service");
+        Path startedFile = WORK.resolve("not-routed-chat.txt");
+        Files.deleteIfExists(startedFile);
+        ExecutorService browser = Executors.newSingleThreadExecutor();
+        try {
+            http.put(rules, admin, """
+                    [{"id":"returns","when":{"topic":"returns"},"queueId":"%s"}]""".formatted(DASH_QUEUE_ID)).expect2xx();
+            // the widget's configuration is read while routing-service is up (session-service serves it from its cache)
+            http.get(system.url("session-service", "/api/v1/widget/config?formId=default"), null).expect(200);
+            routing.kill();
+            Map<String, String> env = new java.util.HashMap<>(Map.of("BASE_URL", system.url("session-service", ""),
+                    "STARTED_FILE", startedFile.toString(), "SCREENSHOTS", SCREENSHOTS.toString(), "CHROMIUM", CHROMIUM));
+            Future<String> flow = browser.submit(() -> script("not-routed", env, Duration.ofMinutes(5)));
+            await("the widget started its chat").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> Files.exists(startedFile) || flow.isDone());
+            assertThat(Files.exists(startedFile)).as("the chat was started (see target/browser/not-routed.log)").isTrue();
+            system.system.restart(routing);
+            String out = flow.get(5, TimeUnit.MINUTES);
+            assertThat(out).contains("NOT ROUTED FLOW PASSED");
+            assertThat(SCREENSHOTS.resolve("16-widget-not-routed.png")).as("screenshot").isRegularFile();
+        } finally {
+            browser.shutdownNow();
+            if (!routing.alive()) {
+                system.system.restart(routing);
+            }
+            http.put(rules, admin, """
+                    [{"id":"returns","when":{"topic":"returns"},"queueId":"%s"},
+                     {"id":"shop","when":{},"queueId":"%s"}]""".formatted(DASH_QUEUE_ID, QUEUE_ID)).expect2xx();
         }
     }
 

@@ -23,7 +23,8 @@ import io.chatroute.infra.LocalSystem;
  * is killed (SIGKILL) while chats start. Every {@code POST /api/v1/chats} is still answered 201, QUEUED with
  * {@code routing: "pending"} and no position (honest: the place is unknown until routing-service reads the chat), and
  * once routing-service is started again every chat, those started just before the kill and those started during the
- * outage, is offered to an agent.
+ * outage, is offered to an agent. A chat started during the outage whose form no rule takes is closed for its visitor
+ * with the reason ({@code closed {by:"system", reason:"not-routed"}}), not left waiting for ever.
  */
 @org.junit.jupiter.api.extension.ExtendWith(E2eSystem.class)
 class IntakeOutageIT {
@@ -46,6 +47,9 @@ class IntakeOutageIT {
         String routing = system.url("routing-service");
         http.put(routing + "/api/v1/forms/outage", admin, """
                 {"fields":[{"name":"topic","type":"select","required":true,"options":["outage"]}]}""").expect2xx();
+        // a form no rule takes: with routing-service up its start is refused; accepted while it is down, it cannot be placed
+        http.put(routing + "/api/v1/forms/outage-unplaced", admin, """
+                {"fields":[{"name":"topic","type":"select","required":true,"options":["nowhere"]}]}""").expect2xx();
         http.put(routing + "/api/v1/queues/" + QUEUE, admin, """
                 {"name":"Intake outage","requiredSkills":{"io":1},"offerTimeoutSeconds":300}""").expect2xx();
         for (String a : AGENTS) {
@@ -87,6 +91,12 @@ class IntakeOutageIT {
         assertThat(routing.alive()).isFalse();
 
         // during the outage: accepted, queued, the place honestly unknown
+        JsonNode unplaced = post("outage-unplaced", "nowhere", "no rule takes this one");
+        assertThat(unplaced.path("routing").asText()).as("%s", unplaced).isEqualTo("pending");
+        String unplacedId = unplaced.path("chatId").asText();
+        WsSession unplacedVisitor = WsSession.connect(CLIENT, system.node("session-service").wsUrl("/ws/visitor/" + unplacedId
+                + "?token=" + unplaced.path("visitorToken").asText()), "visitor-unplaced", E2eSystem.LOGS);
+        SOCKETS.add(unplacedVisitor);
         for (int i = 0; i < 6; i++) {
             JsonNode chat = post("while routing is down " + i);
             assertThat(chat.path("status").asText()).as("%s", chat).isEqualTo("QUEUED");
@@ -102,6 +112,16 @@ class IntakeOutageIT {
         await("every chat offered after routing-service is back").atMost(WAIT).pollInterval(Duration.ofMillis(100))
                 .until(() -> chats.stream().allMatch(c -> offered(agents, c)));
         long offeredAll = (System.nanoTime() - t0) / 1_000_000;
+        // the chat no rule takes is not left waiting for ever: routing says so (chat.routing.failed), session-service
+        // closes it and tells its visitor why
+        JsonNode closed = unplacedVisitor.await("closed, not routed", WAIT, f -> "closed".equals(f.path("type").asText())).json();
+        assertThat(closed.path("by").asText()).isEqualTo("system");
+        assertThat(closed.path("reason").asText()).isEqualTo("not-routed");
+        JsonNode view = http.get(system.url("session-service") + "/api/v1/chats/" + unplacedId, unplaced.path("visitorToken").asText())
+                .expect(200).json();
+        assertThat(view.path("status").asText()).isEqualTo("CLOSED");
+        assertThat(view.path("closeReason").asText()).isEqualTo("not-routed");
+        assertThat(offered(agents, unplacedId)).as("the unplaced chat offered to nobody").isFalse();
         System.out.printf("[e2e] intake outage: %d chats accepted while routing-service was down or dying; restarted and ready "
                 + "in %d ms; every chat offered %d ms after the restart began%n", chats.size(), ready, offeredAll);
         // each chat was offered to one agent (offers last 300 s: none expired and went to the other)
@@ -111,8 +131,12 @@ class IntakeOutageIT {
     }
 
     private static JsonNode post(String message) {
+        return post("outage", "outage", message);
+    }
+
+    private static JsonNode post(String formId, String topic, String message) {
         return http.post(system.url("session-service") + "/api/v1/chats", null, """
-                {"formId":"outage","visitor":{"name":"Olga"},"form":{"topic":"outage"},"message":"%s"}""".formatted(message),
+                {"formId":"%s","visitor":{"name":"Olga"},"form":{"topic":"%s"},"message":"%s"}""".formatted(formId, topic, message),
                 Map.of("Idempotency-Key", UUID.randomUUID().toString())).expect(201).json();
     }
 

@@ -58,7 +58,7 @@ public class Reconciler {
         stopping = true;
     }
 
-    @Scheduled(every = "${chatroute.routing.reconcile-interval:60s}", delayed = "20s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(every = "${chatroute.routing.reconcile-interval:60s}", delayed = "${chatroute.routing.reconcile-delay:20s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = StartedOnly.class)
     void scheduled() {
         if (stopping) {

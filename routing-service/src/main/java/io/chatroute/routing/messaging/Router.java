@@ -83,8 +83,18 @@ public class Router {
             String fallback = text(data, "queueId");
             queue = fallback == null ? null : store.queue(fallback).orElse(null);
             if (queue == null) {
-                LOG.warnf("chat %s matches no routing rule and names no known queue; not routed", chatId);
-                store.close(chatId, Instant.now(), eventId);
+                // accepted by session-service without routing's evaluation (routing was away), or a rule set that
+                // leaves a form without a queue: the chat is closed here and session-service told, so the visitor
+                // does not wait for ever
+                LOG.warnf("chat %s matches no routing rule and names no known queue (%s); not routed", chatId, fallback);
+                Instant now = Instant.now();
+                Map<String, Object> failed = new LinkedHashMap<>();
+                failed.put("chatId", chatId);
+                failed.put("reason", "no-queue");
+                failed.put("queueId", fallback);
+                failed.put("failedAt", now.toString());
+                store.notRouted(chatId, failed, now, eventId);
+                meters.counter("chatroute_routing_not_routed_total", "reason", "no-queue").increment();
                 return;
             }
             ruleId = "session-queue";

@@ -420,14 +420,29 @@ public class RoutingStore {
         List<WaitingChat> out = new ArrayList<>(chatIds.size());
         for (int i = 0; i < chatIds.size(); i++) {
             Response entry = epochs == null ? null : epochs.get(i);
-            long epoch = 0;
-            if (entry != null) {
-                Map<String, Object> e = readMap(entry.toString());
-                epoch = e.get("e") instanceof Number n ? n.longValue() : 0;
-            }
-            out.add(new WaitingChat(hash(rows.get(i)), epoch));
+            out.add(new WaitingChat(hash(rows.get(i)), entry == null ? 0 : entryEpoch(entry.toString(), json)));
         }
         return out;
+    }
+
+    /** The epoch of a waiting entry ({@code {"e":N,...}}, written by WaitingEntries; read without parsing the rest). */
+    static long entryEpoch(String json, ObjectMapper mapper) {
+        String prefix = "{\"e\":";
+        if (json.startsWith(prefix)) {
+            long n = 0;
+            int i = prefix.length();
+            while (i < json.length() && Character.isDigit(json.charAt(i))) {
+                n = n * 10 + (json.charAt(i++) - '0');
+            }
+            if (i > prefix.length() && i < json.length() && (json.charAt(i) == ',' || json.charAt(i) == '}')) {
+                return n;
+            }
+        }
+        try {
+            return mapper.readTree(json).path("e").asLong(0);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt routing record", e);
+        }
     }
 
     public List<String> decisions(String chatId) {
@@ -501,6 +516,12 @@ public class RoutingStore {
     public Outcome close(String chatId, Instant now, String eventId) {
         return run(Scripts.CHAT_CLOSE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(),
                 String.valueOf(config.closedRetentionSeconds()), maxSteps());
+    }
+
+    /** A requested chat that cannot be placed: closed here, and chat.routing.failed published with the close. */
+    public Outcome notRouted(String chatId, Map<String, Object> failed, Instant now, String eventId) {
+        return run(Scripts.CHAT_CLOSE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(),
+                String.valueOf(config.closedRetentionSeconds()), maxSteps(), write(failed), uuid());
     }
 
     public Outcome move(String chatId, long epoch, String toQueue, Target target, Long nextOverflowAfterMillis, Instant now) {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.KafkaTestClient.Event;
@@ -193,6 +194,31 @@ class RoutingEngineTest {
         for (String c : chats.subList(18, 30)) {
             f.close(c);
         }
+    }
+
+    /**
+     * A chat session-service accepted while routing was away (no evaluation, so no reservation) whose form no rule
+     * takes and which names no known queue: routing closes it and says so (chat.routing.failed), instead of closing it
+     * silently and leaving the visitor waiting for ever.
+     */
+    @Test
+    void aChatNoQueueCanTakeIsClosedWithChatRoutingFailed() throws Exception {
+        f.oneQueue("nr", "only-this", false);
+        String chat = f.id("nr");
+        String unknownQueue = f.id("no-such-queue");
+        String data = """
+                {"chatId":"%s","formId":"%s","visitor":{"name":"Anna","email":"a@example.com","locale":"en","customerId":null},
+                 "form":{"topic":"something-else"},"message":"hello","queueId":"%s","requestedAt":"%s"}"""
+                .formatted(chat, f.id("f"), unknownQueue, Instant.now());
+        EventSchemas.assertValid("session-service", "chat.requested", data);
+        kafka.send("chat-events", chat, "chat.requested", "/session-service", data);
+        JsonNode failed = f.awaitChat("chat.routing.failed", chat, 0);
+        assertThat(failed.get("reason").asText()).isEqualTo("no-queue");
+        assertThat(failed.get("queueId").asText()).isEqualTo(unknownQueue);
+        assertThat(store.chat(chat).get("state")).isEqualTo("CLOSED");
+        String routing = RoutingFlowTest.admin().get("/api/v1/chats/" + chat + "/routing").then().statusCode(200).extract().asString();
+        assertThat(RoutingFlowTest.JSON.readTree(routing).get("steps").findValuesAsText("step")).contains("not-routed");
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.queued", chat)).isEmpty();
     }
 
     @Test

@@ -258,6 +258,9 @@ public class ChatDelivery {
         ObjectNode v = Frames.frame(mapper, "closed");
         v.set("by", d.get("by"));
         v.put("surveyRequested", d.hasNonNull("agentId")); // a chat an agent held gets the CSAT + CES survey
+        if (d.hasNonNull("reason")) {
+            v.set("reason", d.get("reason")); // an addition: not-routed (no queue could take the chat)
+        }
         for (WebSocketConnection c : visitors) {
             upTo(c, chatId, lastSeq, null, VISITOR);
             ConnectionRegistry.send(c, v.toString());

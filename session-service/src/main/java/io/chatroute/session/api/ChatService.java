@@ -225,6 +225,11 @@ public class ChatService {
         view.put("nextOpenAt", emptyToNull(chat.get("nextOpenAt")));
         view.put("createdAt", chat.get("createdAt"));
         view.put("lastSeq", intOrNull(chat.get("seq")));
+        if ("CLOSED".equals(chat.get("status"))) {
+            // additions: who closed it, and why when the system did (not-routed: no queue could take it)
+            view.put("closedBy", emptyToNull(chat.get("closedBy")));
+            view.put("closeReason", emptyToNull(chat.get("closeReason")));
+        }
         return view;
     }
 

@@ -25,6 +25,7 @@ public class Signals {
 
     static final String CHANNEL = "session:signals";
     private static final long MIN_GAP_MILLIS = 300;
+    private static final int PRUNE_AT = 4096;
     private static final Logger LOG = Logger.getLogger(Signals.class);
 
     private record Last(long at, boolean on) {
@@ -57,6 +58,10 @@ public class Signals {
             return false;
         }
         last.put(key, new Last(now, on));
+        if (last.size() > PRUNE_AT) {
+            // an entry matters for MIN_GAP_MILLIS only: a long-lived socket's chats (an agent's day) do not pile up
+            last.values().removeIf(l -> now - l.at() >= MIN_GAP_MILLIS);
+        }
         return true;
     }
 

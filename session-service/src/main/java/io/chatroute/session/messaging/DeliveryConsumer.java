@@ -102,7 +102,7 @@ public class DeliveryConsumer {
         try {
             d = e.json(mapper);
         } catch (PoisonEventException poison) {
-            // the state consumer (group session-service) dead-letters it; nothing to push
+            // the state consumer (group session-service, once across the instances) dead-letters it; nothing to push
             LOG.debugf("delivery: skipping poison record %s", poison.getMessage());
             return;
         }
@@ -125,7 +125,8 @@ public class DeliveryConsumer {
         return "chat.message.posted".equals(e.type()) && e.key() != null && !delivery.hasSocketsFor(e.key());
     }
 
-    private static boolean delivers(String type) {
+    /** The event types this consumer pushes to sockets (the state consumer dead-letters their poison records). */
+    static boolean delivers(String type) {
         return Projector.projects(type) || "chat.message.posted".equals(type) || "kb.suggested".equals(type)
                 || "stats.updated".equals(type) || "chat.read".equals(type) || "chat.transfer.failed".equals(type)
                 || "agent.capacity.changed".equals(type) || "agent.presence.changed".equals(type);

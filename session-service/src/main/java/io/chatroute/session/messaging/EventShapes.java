@@ -82,6 +82,7 @@ final class EventShapes {
             "chat.assigned", List.of(text("chatId"), text("agentId"), text("queueId"), time("assignedAt"), f("agent", Kind.OBJECT)),
             "chat.transferred", List.of(text("chatId"), text("requestId"), text("fromAgentId"), text("queueId"),
                     f("agentId", Kind.TEXT_OR_NULL), f("note", Kind.ANY_TEXT_OR_NULL), time("transferredAt")),
+            "chat.routing.failed", List.of(text("chatId"), text("reason"), time("failedAt")),
             "chat.closed", List.of(text("chatId"), oneOf("by", "visitor", "agent", "system"), time("closedAt")),
             "kb.suggested", List.of(text("chatId"), integer("forSeq", 1), f("items", Kind.ARRAY), time("suggestedAt")));
 

@@ -1,7 +1,10 @@
 package io.chatroute.session.messaging;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -25,7 +28,7 @@ public class Projector {
     public static boolean projects(String type) {
         return switch (type) {
             case "chat.queued", "chat.offline", "chat.offered", "chat.offer.declined", "chat.assignment.failed", "chat.assigned",
-                 "chat.transferred", "chat.closed" -> true;
+                 "chat.transferred", "chat.closed", "chat.routing.failed" -> true;
             default -> false;
         };
     }
@@ -35,6 +38,9 @@ public class Projector {
         String chatId = text(d, "chatId");
         if (eventId == null || type == null || chatId == null) {
             throw new PoisonEventException(type + " " + eventId + ": no event id or chatId");
+        }
+        if ("chat.routing.failed".equals(type)) {
+            return notRouted(eventId, chatId);
         }
         Map<String, String> f = new LinkedHashMap<>();
         String statuses;
@@ -111,6 +117,18 @@ public class Projector {
             }
         }
         return store.project(eventId, chatId, config.processedTtl(), statuses, offerId, f) == 1;
+    }
+
+    /**
+     * Routing could place the chat in no queue (it was accepted while routing was away, and no rule takes its form):
+     * the chat is closed by the system with reason not-routed, its chat.closed appended in the same script. Idempotent
+     * (a closed chat stays as it is); the event id of that chat.closed is derived from routing's, so the state and
+     * delivery consumers applying the same event cannot append two.
+     */
+    private boolean notRouted(String eventId, String chatId) {
+        String closedId = UUID.nameUUIDFromBytes(("not-routed:" + eventId).getBytes(StandardCharsets.UTF_8)).toString();
+        return "ok".equals(store.close(chatId, "system", null, closedId, Instant.now().toString(), config.retention().closedChat(),
+                "not-routed").await().indefinitely().status());
     }
 
     /** A chat.queued that puts a chat an agent held back in line (routing's reason). */

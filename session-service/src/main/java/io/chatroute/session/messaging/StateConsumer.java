@@ -4,6 +4,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.session.config.SessionConfig;
@@ -14,7 +15,10 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Group {@code session-service}: projects chat-events into the chat hashes, once per ce_id. Transient failures are
- * retried until they succeed (the partition waits); a poison record goes to {@code dead-letter-topic-state}.
+ * retried until they succeed (the partition waits); a poison record goes to {@code dead-letter-topic-state}. It also
+ * reads what only the {@link DeliveryConsumer} uses (kb-events, stats-events, and the chat and agent events it pushes
+ * without projecting them): every instance's delivery group skips a poison record, and this group, read once across
+ * the instances, parks it, so each poison record is dead-lettered once.
  */
 @ApplicationScoped
 public class StateConsumer {
@@ -46,20 +50,25 @@ public class StateConsumer {
     @Incoming(CHANNEL)
     @Blocking
     public void onEvents(ConsumerRecords<String, String> records) {
-        batches.apply(records, ConsumerRecord::key, r -> {
-            String type = IncomingEvent.of(r).type();
-            return type != null && Projector.projects(type);
-        }, this::onEvent);
+        batches.apply(records, ConsumerRecord::key, r -> reads(IncomingEvent.of(r).type()), this::onEvent);
+    }
+
+    private static boolean reads(String type) {
+        return type != null && (Projector.projects(type) || DeliveryConsumer.delivers(type));
     }
 
     void onEvent(ConsumerRecord<String, String> record) {
         IncomingEvent e = IncomingEvent.of(record);
-        if (e.type() == null || !Projector.projects(e.type())) {
+        if (!reads(e.type())) {
             return;
         }
+        boolean projects = Projector.projects(e.type());
         retry.run(CHANNEL, e.describe(), () -> {
             try {
-                projector.apply(e.id(), e.type(), e.json(mapper));
+                JsonNode d = e.json(mapper); // checks the producer's shape
+                if (projects) {
+                    projector.apply(e.id(), e.type(), d);
+                }
             } catch (PoisonEventException poison) {
                 deadLetters.park(CHANNEL, record, poison);
             }

@@ -80,8 +80,13 @@ public class ChatStore {
 
     /** Closes the chat; its keys expire {@code retention} later. */
     public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time, Duration retention) {
+        return close(chatId, by, agentId, eventId, time, retention, null);
+    }
+
+    /** The same with the close's reason in chat.closed ({@code not-routed}); null: none. */
+    public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time, Duration retention, String reason) {
         return scripts.evalAsync(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX, Keys.messages(chatId), Keys.clientMsgs(chatId)),
-                List.of(by, agentId == null ? "" : agentId, eventId, time, Long.toString(retention.toSeconds())))
+                List.of(by, agentId == null ? "" : agentId, eventId, time, Long.toString(retention.toSeconds()), reason == null ? "" : reason))
                 .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
     }
 

@@ -139,6 +139,35 @@ class ConsumerFailureTest {
                 .isGreaterThanOrEqualTo(1);
     }
 
+    /**
+     * kb.suggested and stats.updated are pushed by delivery alone (per instance, never projected): their poison records
+     * are parked by the state consumer, which reads kb-events and stats-events for that (before, delivery skipped them
+     * and no one parked them).
+     */
+    @Test
+    void poisonRecordsOfWhatOnlyDeliveryUsesAreDeadLettered() {
+        String chatId = createChat();
+        String statsKey = "stats-poison-" + System.nanoTime();
+        List<KafkaTestClient.Event> dead = kafka.collect("dead-letter-topic-state");
+        double before = deadLetters();
+        kafka.send("kb-events", chatId, "kb.suggested", "/knowledge-service", "{\"chatId\":\"" + chatId + "\",\"items\":[],"
+                + "\"suggestedAt\":\"2025-01-01T10:00:00Z\"}"); // no forSeq
+        kafka.send("stats-events", statsKey, "stats.updated", "/routing-service", "not json");
+        await().atMost(WAIT).until(() -> dead.stream().anyMatch(e -> chatId.equals(e.key()))
+                && dead.stream().anyMatch(e -> statsKey.equals(e.key())));
+        KafkaTestClient.Event suggested = dead.stream().filter(e -> chatId.equals(e.key())).findFirst().orElseThrow();
+        assertThat(suggested.type()).isEqualTo("kb.suggested");
+        assertThat(suggested.headers().get("dead-letter-reason")).contains("forSeq");
+        assertThat(suggested.headers().get("dead-letter-topic")).isEqualTo("kb-events");
+        assertThat(dead.stream().filter(e -> statsKey.equals(e.key())).findFirst().orElseThrow().type()).isEqualTo("stats.updated");
+        assertThat(deadLetters() - before).isGreaterThanOrEqualTo(2);
+    }
+
+    private double deadLetters() {
+        Counter c = meters.find("chatroute_consumer_dead_letters_total").tag("channel", "state").counter();
+        return c == null ? 0 : c.count();
+    }
+
     @Test
     void recordsBreakingTheProducersSchemaAreDeadLetteredAndTheChatsNextEventIsApplied() throws Exception {
         String chatId = createChat();

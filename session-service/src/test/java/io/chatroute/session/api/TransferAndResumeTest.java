@@ -340,4 +340,31 @@ class TransferAndResumeTest {
             await().atMost(WAIT).until(() -> !again.ofType("offline").isEmpty());
         }
     }
+    /**
+     * routing-service could place the chat in no queue (chat.routing.failed, e.g. accepted while routing was away):
+     * session closes it by the system with reason not-routed (chat.closed), and tells the visitor, who would otherwise
+     * wait for ever.
+     */
+    @Test
+    void aChatRoutingCouldNotPlaceIsClosedForTheVisitor() throws Exception {
+        ExtractableResponse<Response> chat = createChat();
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            String failed = "{\"chatId\":\"" + chatId + "\",\"reason\":\"no-queue\",\"queueId\":null,"
+                    + "\"failedAt\":\"2025-01-01T10:00:00Z\"}";
+            EventSchemas.assertValid("routing-service", "chat.routing.failed", failed);
+            kafka.send("chat-events", chatId, "chat.routing.failed", "/routing-service", failed);
+            await().atMost(WAIT).until(() -> !visitor.ofType("closed").isEmpty());
+            assertThat(visitor.ofType("closed").get(0).path("by").asText()).isEqualTo("system");
+            assertThat(visitor.ofType("closed").get(0).path("reason").asText()).isEqualTo("not-routed");
+            assertThat(visitor.ofType("closed").get(0).path("surveyRequested").asBoolean()).isFalse();
+        }
+        given().auth().oauth2(token).get("/api/v1/chats/" + chatId).then().body("status", equalTo("CLOSED"))
+                .body("closedBy", equalTo("system")).body("closeReason", equalTo("not-routed"));
+        await().atMost(WAIT).until(() -> chatEvents.stream().anyMatch(e -> chatId.equals(e.key()) && "chat.closed".equals(e.type())));
+        List<KafkaTestClient.Event> closes = chatEvents.stream().filter(e -> chatId.equals(e.key()) && "chat.closed".equals(e.type())).toList();
+        EventSchemas.assertValid("session-service", "chat.closed", closes.get(0).data());
+        assertThat(closes.get(0).data()).contains("\"reason\":\"not-routed\"").contains("\"by\":\"system\"");
+    }
 }

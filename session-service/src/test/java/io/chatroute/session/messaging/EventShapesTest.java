@@ -34,6 +34,7 @@ class EventShapesTest {
             "chat.assignment.failed", List.of("routing-service"),
             "chat.assigned", List.of("routing-service"),
             "chat.transferred", List.of("routing-service"),
+            "chat.routing.failed", List.of("routing-service"),
             "chat.closed", List.of("session-service"),
             "kb.suggested", List.of("knowledge-service"));
 
