@@ -2,8 +2,11 @@
 -- (WaitingScore), its enqueue time in the since set (longest wait), its entry (epoch, state, event template). An
 -- entry of an older epoch is replaced, a newer one wins. With announce, the chat's first chat.queued of this epoch
 -- is published here with its real rank (two chats waiting in one queue are 1 and 2).
+-- In a closed queue (offlineJson given), the epoch's chat.offline is published after its chat.queued (if announce), and
+-- the chat is marked as told no place, so the first announcement after the opening tells it one.
 -- KEYS: waiting since entries announced outbox
 -- ARGV: chatId epoch score enqueuedAtMs entryJson announce('1'/'') nowIso eventId free first step reason targetId state(Q|R)
+--       offlineJson('' = the queue is open) secondsUntilOpen
 local wk, sk, ek, ak, ob = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local chatId, epoch = A[1], tonumber(A[2])
 local cur = call('HGET', ek, chatId)
@@ -19,6 +22,18 @@ local ann = call('HGET', ak, chatId)
 local annEpoch = 0
 if ann then annEpoch = tonumber(string.match(ann, '^(%d+)|') or '0') end
 if annEpoch < epoch then
+  if A[15] and A[15] ~= '' and A[14] == 'Q' then
+    if A[6] == '1' then
+      local ev = cjson.decode(A[5]).ev
+      ev.position = pos
+      ev.estimatedWaitSeconds = tonumber(A[16] or '0')
+      if A[12] ~= '' then ev.reason = A[12] end
+      outbox(ob, A[8], 'chat.queued', chatId, A[7], cjson.encode(ev))
+    end
+    outbox(ob, A[8] .. '-offline', 'chat.offline', chatId, A[7], A[15])
+    call('HSET', ak, chatId, epoch .. '|0|-1|' .. A[13] .. '|Q')
+    return {'OFFLINE', tostring(pos), '-1'}
+  end
   if A[6] == '1' and A[14] == 'Q' then
     local eta = wait_at(pos, A[9], A[10], A[11])
     local ev = cjson.decode(A[5]).ev

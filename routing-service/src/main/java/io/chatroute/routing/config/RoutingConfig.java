@@ -169,6 +169,10 @@ public interface RoutingConfig {
     @WithDefault("60s")
     String reconcileInterval();
 
+    /** When the first reconciliation pass runs after start (tests: 1h, they call the reconciler themselves). */
+    @WithDefault("20s")
+    String reconcileDelay();
+
     /** A hold younger than this is never taken for stale by reconciliation (a claim may be between its two steps). */
     @WithDefault("30000")
     long reconcileMinAgeMillis();

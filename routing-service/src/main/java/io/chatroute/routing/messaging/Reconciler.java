@@ -41,15 +41,18 @@ public class Reconciler {
     private final RoutingStore store;
     private final CandidateIndex index;
     private final Dispatcher dispatcher;
+    private final Router router;
     private final RoutingConfig config;
     private final MeterRegistry meters;
     private final String owner = UUID.randomUUID().toString();
     private volatile boolean stopping;
 
-    public Reconciler(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, RoutingConfig config, MeterRegistry meters) {
+    public Reconciler(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, Router router, RoutingConfig config,
+                      MeterRegistry meters) {
         this.store = store;
         this.index = index;
         this.dispatcher = dispatcher;
+        this.router = router;
         this.config = config;
         this.meters = meters;
     }
@@ -95,9 +98,26 @@ public class Reconciler {
         return repaired;
     }
 
-    /** Reconciles one agent; true when its load was repaired (it is then dispatched for when it has room again). */
+    /**
+     * Reconciles one agent; true when its load was repaired (it is then dispatched for when it has room again), or when
+     * it is OFFLINE (no grace) and still held chats: the step that should have given them back failed after its timer
+     * or its request was taken (a grace end, a REST OFFLINE), so they are given back now (offers withdrawn, assigned
+     * chats back at the front with chat.queued agent-lost).
+     */
     public boolean reconcile(String agentId) {
         AgentOutcome o = repair(agentId, config.reconcileMinAgeMillis());
+        if ("UNKNOWN".equals(o.code())) {
+            return false;
+        }
+        if (o.state() != null && o.state().status() == io.chatroute.routing.domain.Presence.OFFLINE && !o.state().grace()) {
+            List<String> left = new ArrayList<>(store.holds(agentId).keySet());
+            if (!left.isEmpty()) {
+                meters.counter("chatroute_routing_offline_holds_released_total").increment(left.size());
+                LOG.warnf("agent %s is OFFLINE but still held %s: given back", agentId, left);
+                router.giveBackLeftovers(agentId, left);
+                return true;
+            }
+        }
         if (!"REPAIRED".equals(o.code())) {
             return false;
         }

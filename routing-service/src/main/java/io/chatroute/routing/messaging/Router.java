@@ -426,6 +426,11 @@ public class Router {
         }
     }
 
+    /** Chats an OFFLINE agent still held (reconciliation found them): given back as when it went OFFLINE. */
+    public void giveBackLeftovers(String agentId, List<String> chatIds) {
+        giveBack(agentId, chatIds, "agent-gone", "agent-offline", "reconciled:" + UUID.randomUUID());
+    }
+
     /**
      * The chats of an agent who went away: waiting offers withdrawn (withdraw), and with agent-gone its assigned
      * chats re-queued at the front of their queues. A hold whose chat no longer points at the agent is freed too.

@@ -50,7 +50,14 @@ public class WaitingEntries {
         QueueDefinition queue = store.queue(queueId).orElse(null);
         Instant now = Instant.now();
         boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
-        Outcome o = index(chatId, queueId, chat, open && "QUEUED".equals(state), why, now);
+        boolean queued = "QUEUED".equals(state);
+        // In a closed queue the chat is told so (chat.offline, with the next opening) when it comes back into line there
+        // (the enqueue script published it for a new chat); a chat its agent lost is first told that it left the agent
+        // (chat.queued, reason agent-lost: session-service takes it from the agent only on that).
+        Instant nextOpen = open || queue.businessHours() == null ? null : queue.businessHours().nextOpening(now).orElse(null);
+        boolean closedHere = queued && !open && !"enqueued".equals(why);
+        Outcome o = index(chatId, queueId, chat, queued && (open || "agent-lost".equals(why)), why, now,
+                closedHere ? offline(chatId, queueId, chat, nextOpen, now) : null);
         announcer.touch(queueId);
         return "STALE".equals(o.code()) ? 0 : Long.parseLong(o.value(0));
     }
@@ -65,7 +72,24 @@ public class WaitingEntries {
         ensureIndexed(chatId, queueId, null);
     }
 
-    private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now) {
+    /** The chat.offline of a chat back in line in a closed queue (routing's schema: status OFFLINE, reason closed). */
+    private Map<String, Object> offline(String chatId, String queueId, Map<String, String> chat, Instant nextOpen, Instant now) {
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("chatId", chatId);
+        ev.put("queueId", queueId);
+        ev.put("ruleId", chat.getOrDefault("ruleId", "reserved"));
+        ev.put("requiredSkills", store.readSkills(chat.get("requiredSkills")));
+        ev.put("priority", Integer.parseInt(chat.getOrDefault("priority", "0")));
+        ev.put("status", "OFFLINE");
+        ev.put("reason", "closed");
+        ev.put("nextOpenAt", nextOpen == null ? null : nextOpen.toString());
+        ev.put("queuedAt", Instant.ofEpochMilli(Long.parseLong(chat.getOrDefault("enqueuedAt", String.valueOf(now.toEpochMilli()))))
+                .toString());
+        return ev;
+    }
+
+    private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now,
+                          Map<String, Object> offline) {
         long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
         long since = Long.parseLong(chat.getOrDefault("enqueuedAt", String.valueOf(now.toEpochMilli())));
         int priority = Integer.parseInt(chat.getOrDefault("priority", "0"));
@@ -82,9 +106,9 @@ public class WaitingEntries {
         entry.put("e", epoch);
         entry.put("t", targetId);
         entry.put("ev", ev);
-        WaitEstimator.Curve curve = announce ? Announcer.curve(config, store.signals(queueId, List.of(targetId), now), targetId)
+        WaitEstimator.Curve curve = announce && offline == null ? Announcer.curve(config, store.signals(queueId, List.of(targetId), now), targetId)
                 : new WaitEstimator.Curve(0, 0, 0, "none");
         return store.index(queueId, chatId, epoch, WaitingScore.of(priority, since, "F".equals(chat.get("band"))), since, entry, announce,
-                curve.freeSlots(), curve.firstSeconds(), curve.stepSeconds(), reason, targetId, reserved, now);
+                curve.freeSlots(), curve.firstSeconds(), curve.stepSeconds(), reason, targetId, reserved, offline, now);
     }
 }

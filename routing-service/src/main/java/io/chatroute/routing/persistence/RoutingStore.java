@@ -553,11 +553,25 @@ public class RoutingStore {
     public Outcome index(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
                          boolean announce, long free, double first, double step, String reason, String targetId, boolean reserved,
                          Instant now) {
+        return index(queueId, chatId, epoch, score, enqueuedAt, entry, announce, free, first, step, reason, targetId, reserved, null,
+                now);
+    }
+
+    /** The same; with {@code offline} (the queue is closed) its chat.offline is published for the epoch once. */
+    public Outcome index(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
+                         boolean announce, long free, double first, double step, String reason, String targetId, boolean reserved,
+                         Map<String, Object> offline, Instant now) {
         List<String> k = new ArrayList<>(indexKeys(queueId));
         k.add(keys.queueOutbox(queueId));
         return run(Scripts.QUEUE_INDEX, chatId, k, chatId, String.valueOf(epoch), String.valueOf(score), String.valueOf(enqueuedAt),
                 write(entry), announce ? "1" : "", now.toString(), uuid(), String.valueOf(free), String.valueOf(first),
-                String.valueOf(step), nz(reason), targetId, reserved ? "R" : "Q");
+                String.valueOf(step), nz(reason), targetId, reserved ? "R" : "Q", offline == null ? "" : write(offline),
+                String.valueOf(secondsUntil(offline == null ? null : offline.get("nextOpenAt"), now)));
+    }
+
+    /** Whole seconds from now to an ISO-8601 instant (0 when there is none or it is past). */
+    private static long secondsUntil(Object iso, Instant now) {
+        return iso instanceof String s ? Math.max(0, java.time.Duration.between(now, Instant.parse(s)).toSeconds()) : 0;
     }
 
     public Outcome unindex(String queueId, String chatId, long maxEpoch) {

@@ -181,7 +181,14 @@ class PresenceTest {
         java.util.Map<String, Object> entry = new java.util.LinkedHashMap<>();
         entry.put("e", 1);
         entry.put("t", chat.get("target"));
-        entry.put("ev", java.util.Map.of("chatId", c, "queueId", q));
+        java.util.Map<String, Object> ev = new java.util.LinkedHashMap<>();
+        ev.put("chatId", c);
+        ev.put("queueId", q);
+        ev.put("ruleId", chat.get("ruleId"));
+        ev.put("requiredSkills", store.readSkills(chat.get("requiredSkills")));
+        ev.put("priority", 0);
+        ev.put("queuedAt", Instant.ofEpochMilli(since).toString());
+        entry.put("ev", ev);
         store.index(q, c, 1, io.chatroute.routing.domain.WaitingScore.of(0, since, false), since, entry, false, 0, 0, 0, "", chat.get("target"),
                 false, Instant.now());
         f.presence(a2, "AVAILABLE");
@@ -364,6 +371,34 @@ class PresenceTest {
         assertThat(offline.get("previousStatus").asText()).isEqualTo("AVAILABLE");
         JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c, d -> "agent-lost".equals(d.path("reason").asText()));
         assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        f.close(c);
+    }
+
+    /**
+     * Found by an audit: the grace end's timer (or a REST OFFLINE) is taken before its chats are given back, so a
+     * failure in between left the agent OFFLINE with its chats for good (reconciliation kept the holds of ASSIGNED
+     * chats as real). Reconciliation now gives them back.
+     */
+    @Test
+    void reconciliationGivesBackTheChatsOfAnAgentLeftOfflineWithThem() throws Exception {
+        String q = setUp();
+        String g = f.id("g");
+        f.agent(g, skills(), 2);
+        f.presence(g, "AVAILABLE");
+        String c = f.id("gc");
+        f.requestChat(c, "t", q);
+        f.accept(c, f.awaitChat("chat.offered", c, 0));
+        f.awaitChat("chat.assigned", c, 0);
+        // the agent's OFFLINE applied, the giving back not (a failure after the grace timer was taken)
+        redis.hash(String.class).hset(store.keys().agent(g), "status", "OFFLINE");
+        assertThat(store.chat(c).get("state")).isEqualTo("ASSIGNED");
+
+        assertThat(reconciler.reconcile(g)).isTrue();
+        JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c, d -> "agent-lost".equals(d.path("reason").asText()));
+        assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        assertThat(store.holds(g)).isEmpty();
+        assertThat(agentView(g).get("activeChats").asInt()).isZero();
+        assertThat(reconciler.reconcile(g)).isFalse(); // nothing left
         f.close(c);
     }
 

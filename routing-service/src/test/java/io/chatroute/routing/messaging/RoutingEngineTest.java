@@ -3,6 +3,7 @@ package io.chatroute.routing.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -288,6 +289,47 @@ class RoutingEngineTest {
         f.close(x);
         f.close(y);
         f.presence(agent, "OFFLINE");
+    }
+
+    /**
+     * Found by an audit: an agent who goes OFFLINE after the queue closed gave the chat back with no event session
+     * applies (the requeue's chat.queued was kept for the opening), so session kept the chat ACTIVE with the agent
+     * who left. Now it is told that it left the agent (chat.queued, agent-lost), then that the queue is closed
+     * (chat.offline with the next opening), and at the opening it gets its place.
+     */
+    @Test
+    void aChatItsAgentLeavesAfterClosingTimeIsToldSoAndThatTheQueueIsClosed() throws Exception {
+        String q = f.id("cq");
+        String agent = f.id("cagent");
+        f.form("c");
+        f.queue(q, "{\"name\":\"C\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
+        f.presence(agent, "AVAILABLE");
+        String chat = f.id("c");
+        f.requestChat(chat, "c", q);
+        f.accept(chat, f.awaitChat("chat.offered", chat, 0));
+        f.awaitChat("chat.assigned", chat, 0);
+        // the queue closes (its hours are later today), then the agent leaves
+        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
+        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
+        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
+        f.queue(q, "{\"name\":\"C\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":{\"timezone\":\"UTC\",\"weekly\":"
+                + "[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\"" + from + "\",\"to\":\"" + to + "\"}]}}");
+        f.presence(agent, "OFFLINE");
+        JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", chat, d -> "agent-lost".equals(d.path("reason").asText()));
+        assertThat(requeued.get("position").asInt()).isEqualTo(1);
+        JsonNode offline = f.awaitChat("chat.offline", chat, 0);
+        Instant next = Instant.parse(offline.get("nextOpenAt").asText());
+        assertThat(next).isAfter(Instant.now());
+        assertThat(requeued.get("estimatedWaitSeconds").asLong()).isBetween(Duration.between(Instant.now(), next).toSeconds() - 60,
+                Duration.between(Instant.now(), next).toSeconds() + 60);
+        List<Event> ours = RoutingFlowTest.of(chatEvents, "chat.queued", chat);
+        int queuedAt = chatEvents.indexOf(ours.get(ours.size() - 1));
+        int offlineAt = chatEvents.indexOf(RoutingFlowTest.of(chatEvents, "chat.offline", chat).get(0));
+        assertThat(queuedAt).as("chat.queued (agent-lost) before chat.offline").isLessThan(offlineAt);
+        assertThat(RoutingFlowTest.of(chatEvents, "chat.offered", chat)).hasSize(1); // nobody else while closed
+        f.close(chat);
     }
 
     @Test
