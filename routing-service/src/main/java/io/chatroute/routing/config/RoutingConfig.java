@@ -149,6 +149,10 @@ public interface RoutingConfig {
     @WithDefault("60000")
     long announceMaxQuietMillis();
 
+    /** At closing time, at most this many of a queue's waiting chats (the first in line) are told it closed. */
+    @WithDefault("10000")
+    int closeNoticeLimit();
+
     /** The window of recent answers and arrivals of the wait estimate. */
     @WithDefault("900")
     int estimateWindowSeconds();

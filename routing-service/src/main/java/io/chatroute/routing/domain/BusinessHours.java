@@ -107,6 +107,43 @@ public record BusinessHours(String timezone, List<Window> weekly) {
     }
 
     /**
+     * The next closing strictly after {@code now} when open now (the end of the open stretch, across windows that
+     * meet); empty when closed now or when it does not close within the next eight days.
+     */
+    public Optional<Instant> nextClosing(Instant now) {
+        if (!isOpen(now)) {
+            return Optional.empty();
+        }
+        ZoneId zone = ZoneId.of(timezone);
+        LocalDate today = now.atZone(zone).toLocalDate();
+        java.util.TreeSet<Instant> ends = new java.util.TreeSet<>();
+        for (int d = -1; d <= 8; d++) {
+            LocalDate date = today.plusDays(d);
+            for (Window w : weekly) {
+                if (appliesTo(w, date.getDayOfWeek())) {
+                    java.time.LocalDateTime local = "24:00".equals(w.to()) ? date.plusDays(1).atStartOfDay() : date.atTime(time(w.to()));
+                    // an end in an hour the clocks repeat happens twice: both are candidates
+                    java.time.zone.ZoneRules rules = zone.getRules();
+                    List<Instant> candidates = rules.getValidOffsets(local).isEmpty()
+                            ? List.of(rules.getTransition(local).getInstant())
+                            : rules.getValidOffsets(local).stream().map(o -> local.toInstant(o)).toList();
+                    for (Instant end : candidates) {
+                        if (end.isAfter(now)) {
+                            ends.add(end);
+                        }
+                    }
+                }
+            }
+        }
+        for (Instant end : ends) {
+            if (!isOpen(end)) {
+                return Optional.of(end);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The instant a window opens on a local date. When the local opening time does not exist that day (the clocks
      * jump over it at the start of daylight saving time), the window opens when the jump ends, which is also the first
      * instant {@link #isOpen} is true. When it exists twice (the clocks go back), the earlier one.

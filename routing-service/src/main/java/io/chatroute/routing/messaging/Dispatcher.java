@@ -182,7 +182,15 @@ public class Dispatcher {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = StartedOnly.class)
     void sweep() {
         try {
-            store.queues().keySet().forEach(this::request);
+            Instant now = Instant.now();
+            for (QueueDefinition q : store.queues().values()) {
+                request(q.id());
+                if (q.businessHours() != null) {
+                    // the next closing, while open (re-armed at each sweep, so changed hours take effect)
+                    q.businessHours().nextClosing(now)
+                            .ifPresent(at -> store.scheduleQueueTimer(q.id(), "close|" + q.id(), at.toEpochMilli()));
+                }
+            }
         } catch (RuntimeException e) {
             LOG.debugf("dispatch sweep failed, next one retries: %s", e.toString());
         }

@@ -626,6 +626,11 @@ public class Router {
                     queueOpened(id);
                 }
             }
+            case "close" -> {
+                if (store.take(partition, member)) {
+                    queueClosed(id, now);
+                }
+            }
             default -> {
                 LOG.warnf("unknown timer %s dropped", member);
                 store.take(partition, member);
@@ -637,6 +642,21 @@ public class Router {
     void queueOpened(String queueId) {
         announcer.touch(queueId);
         dispatcher.request(queueId);
+    }
+
+    /**
+     * Closing time (the close timer, armed by the dispatch sweep while the queue is open): the chats waiting there are
+     * told that the queue is closed and when it opens, instead of keeping their last place and estimate until then.
+     */
+    void queueClosed(String queueId, Instant now) {
+        QueueDefinition queue = store.queue(queueId).orElse(null);
+        if (queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now)) {
+            return; // the hours changed meanwhile: the sweep arms the right closing
+        }
+        Instant next = queue.businessHours().nextOpening(now).orElse(null);
+        Outcome o = store.closeQueue(queueId, next, config.closeNoticeLimit(), now);
+        LOG.infof("queue %s closed: %s of %s waiting chats told (next opening %s)", queueId, o.value(0), o.value(1), next);
+        dispatcher.scheduleOpening(queue, now);
     }
 
     /** The chat's overflow time came while it still waits: to the overflow queue, keeping its age. */

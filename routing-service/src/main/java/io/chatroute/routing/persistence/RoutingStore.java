@@ -596,6 +596,12 @@ public class RoutingStore {
                 keys.announceMeta(queueId), keys.queueOutbox(queueId)), args.toArray(String[]::new));
     }
 
+    /** The queue closed: its waiting chats that were told a place get chat.offline (queue_close.lua). */
+    public Outcome closeQueue(String queueId, Instant nextOpenAt, int limit, Instant now) {
+        return run(Scripts.QUEUE_CLOSE, queueId, List.of(keys.waiting(queueId), keys.entries(queueId), keys.announced(queueId),
+                keys.queueOutbox(queueId)), now.toString(), uuid(), nextOpenAt == null ? "" : nextOpenAt.toString(), String.valueOf(limit));
+    }
+
     /** Counts one fact of a queue (answered, abandoned, handled, arrived), once per marker. */
     public Outcome countQueue(String queueId, String mode, String fact, long value, boolean within, String member, Instant now) {
         return run(Scripts.QUEUE_STATS, queueId, List.of(keys.queueStats(queueId, utcDay(now).toString()), keys.queueMarker(queueId, fact),

@@ -41,6 +41,7 @@ final class Scripts {
     static final Script QUEUE_INDEX = withCommon("queue_index");
     static final Script QUEUE_UNINDEX = withCommon("queue_unindex");
     static final Script QUEUE_ANNOUNCE = withCommon("queue_announce");
+    static final Script QUEUE_CLOSE = withCommon("queue_close");
     static final Script QUEUE_STATS = withCommon("queue_stats");
     static final Script TARGET_UPDATE = withCommon("target_update");
     static final Script DUE_TAKE = withCommon("due_take");

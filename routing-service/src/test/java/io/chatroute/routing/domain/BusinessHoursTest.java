@@ -30,6 +30,27 @@ class BusinessHoursTest {
     }
 
     @Test
+    void nextClosing() {
+        assertThat(HOURS.nextClosing(Instant.parse("2026-03-02T10:00:00Z"))).contains(Instant.parse("2026-03-02T15:00:00Z")); // Mon 18:00
+        assertThat(HOURS.nextClosing(Instant.parse("2026-03-02T16:00:00Z"))).isEmpty(); // closed now
+        // windows that meet close at the end of the stretch, not between them
+        BusinessHours late = new BusinessHours("UTC", List.of(new BusinessHours.Window(List.of("MON"), "09:00", "24:00"),
+                new BusinessHours.Window(List.of("TUE"), "00:00", "02:00")));
+        assertThat(late.nextClosing(Instant.parse("2026-03-02T23:00:00Z"))).contains(Instant.parse("2026-03-03T02:00:00Z"));
+        // open all week: no closing within eight days
+        BusinessHours always = new BusinessHours("UTC", List.of(new BusinessHours.Window(
+                List.of("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"), "00:00", "24:00")));
+        assertThat(always.nextClosing(Instant.parse("2026-03-02T10:00:00Z"))).isEmpty();
+        // across daylight saving: Friday 27 March 18:00 CET is 17:00 UTC; Monday 30 March 18:00 CEST is 16:00 UTC
+        assertThat(BERLIN.nextClosing(Instant.parse("2026-03-27T10:00:00Z"))).contains(Instant.parse("2026-03-27T17:00:00Z"));
+        assertThat(BERLIN.nextClosing(Instant.parse("2026-03-30T10:00:00Z"))).contains(Instant.parse("2026-03-30T16:00:00Z"));
+        // an hour the clocks repeat: the window closes after each of its two times
+        BusinessHours night = new BusinessHours("Europe/Berlin", List.of(new BusinessHours.Window(List.of("SUN"), "02:15", "02:45")));
+        assertThat(night.nextClosing(Instant.parse("2026-10-25T00:20:00Z"))).contains(Instant.parse("2026-10-25T00:45:00Z"));
+        assertThat(night.nextClosing(Instant.parse("2026-10-25T01:20:00Z"))).contains(Instant.parse("2026-10-25T01:45:00Z"));
+    }
+
+    @Test
     void validation() {
         BusinessHours bad = new BusinessHours("Mars/Olympus", List.of(new BusinessHours.Window(List.of("MON", "XYZ"), "18:00", "9am")));
         assertThat(bad.validate("businessHours")).extracting(FieldError::field)

@@ -332,6 +332,55 @@ class RoutingEngineTest {
         f.close(chat);
     }
 
+    /**
+     * Closing time: a chat waiting with a place is told that the queue closed and when it opens (chat.offline), instead
+     * of keeping its place and estimate all night (found by an audit: there was no closing timer); at the opening it is
+     * told its place again.
+     */
+    @Test
+    void atClosingTimeTheWaitingChatsAreToldTheQueueClosed() throws Exception {
+        String q = f.id("zq");
+        f.form("z");
+        String open = "{\"name\":\"Z\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1}}";
+        f.queue(q, open);
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        String chat = f.id("z");
+        f.requestChat(chat, "z", q);
+        assertThat(f.awaitChat("chat.queued", chat, 0).get("position").asInt()).isEqualTo(1);
+        // the hours now exclude this hour, and the queue's close timer comes due (armed by the dispatch sweep while open)
+        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
+        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
+        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
+        f.queue(q, "{\"name\":\"Z\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1},\"businessHours\":{\"timezone\":\"UTC\","
+                + "\"weekly\":[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\"" + from + "\",\"to\":\""
+                + to + "\"}]}}");
+        store.scheduleQueueTimer(q, "close|" + q, System.currentTimeMillis());
+        JsonNode offline = f.awaitChat("chat.offline", chat, 0);
+        assertThat(offline.get("status").asText()).isEqualTo("OFFLINE");
+        assertThat(Instant.parse(offline.get("nextOpenAt").asText())).isAfter(Instant.now());
+        assertThat(offline.has("position")).isFalse();
+        // the opening: its place again
+        f.queue(q, open);
+        store.scheduleQueueTimer(q, "open|" + q, System.currentTimeMillis());
+        JsonNode again = f.awaitWhere(chatEvents, "chat.queued", chat, d -> "position-changed".equals(d.path("reason").asText()));
+        assertThat(again.get("position").asInt()).isEqualTo(1);
+        f.close(chat);
+    }
+
+    @Test
+    void whileAQueueIsOpenTheSweepArmsItsCloseTimer() throws Exception {
+        String q = f.id("sq");
+        java.time.ZonedDateTime utc = Instant.now().atZone(ZoneOffset.UTC);
+        String until = utc.getHour() < 23 ? String.format("%02d:00", utc.getHour() + 1) : "24:00";
+        String today = utc.getDayOfWeek().name().substring(0, 3);
+        f.queue(q, "{\"name\":\"S\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":{\"timezone\":\"UTC\","
+                + "\"weekly\":[{\"days\":[\"" + today + "\"],\"from\":\"00:00\",\"to\":\"" + until + "\"}]}}");
+        Instant closing = store.queue(q).orElseThrow().businessHours().nextClosing(Instant.now()).orElseThrow();
+        String due = Keys.due(store.keys().queuePartition(q));
+        await().atMost(RoutingFlowTest.WAIT).until(() -> redis.sortedSet(String.class).zscore(due, "close|" + q).isPresent());
+        assertThat((long) redis.sortedSet(String.class).zscore(due, "close|" + q).getAsDouble()).isEqualTo(closing.toEpochMilli());
+    }
+
     @Test
     void outsideBusinessHoursTheChatIsOfflineAndRoutedWhenTheQueueOpens() throws Exception {
         String q = f.id("hq");
