@@ -60,6 +60,15 @@ class RoutingEngineTest {
 
     Fixture f;
 
+    /** Business hours (UTC, every day) that exclude now: an hour's window two hours from now, or 01:00-02:00 late in the day. */
+    static String hoursLaterToday() {
+        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
+        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
+        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
+        return "{\"timezone\":\"UTC\",\"weekly\":[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\""
+                + from + "\",\"to\":\"" + to + "\"}]}";
+    }
+
     @BeforeAll
     static void start() {
         kafka = new KafkaTestClient();
@@ -311,11 +320,7 @@ class RoutingEngineTest {
         f.accept(chat, f.awaitChat("chat.offered", chat, 0));
         f.awaitChat("chat.assigned", chat, 0);
         // the queue closes (its hours are later today), then the agent leaves
-        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
-        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
-        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
-        f.queue(q, "{\"name\":\"C\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":{\"timezone\":\"UTC\",\"weekly\":"
-                + "[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\"" + from + "\",\"to\":\"" + to + "\"}]}}");
+        f.queue(q, "{\"name\":\"C\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":" + hoursLaterToday() + "}");
         f.presence(agent, "OFFLINE");
         JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", chat, d -> "agent-lost".equals(d.path("reason").asText()));
         assertThat(requeued.get("position").asInt()).isEqualTo(1);
@@ -348,12 +353,7 @@ class RoutingEngineTest {
         f.requestChat(chat, "z", q);
         assertThat(f.awaitChat("chat.queued", chat, 0).get("position").asInt()).isEqualTo(1);
         // the hours now exclude this hour, and the queue's close timer comes due (armed by the dispatch sweep while open)
-        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
-        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
-        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
-        f.queue(q, "{\"name\":\"Z\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1},\"businessHours\":{\"timezone\":\"UTC\","
-                + "\"weekly\":[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\"" + from + "\",\"to\":\""
-                + to + "\"}]}}");
+        f.queue(q, "{\"name\":\"Z\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1},\"businessHours\":" + hoursLaterToday() + "}");
         store.scheduleQueueTimer(q, "close|" + q, System.currentTimeMillis());
         JsonNode offline = f.awaitChat("chat.offline", chat, 0);
         assertThat(offline.get("status").asText()).isEqualTo("OFFLINE");
@@ -385,11 +385,7 @@ class RoutingEngineTest {
     void outsideBusinessHoursTheChatIsOfflineAndRoutedWhenTheQueueOpens() throws Exception {
         String q = f.id("hq");
         String agent = f.id("hagent");
-        int hour = Instant.now().atZone(ZoneOffset.UTC).getHour();
-        String from = hour < 20 ? String.format("%02d:00", hour + 2) : "01:00";
-        String to = hour < 20 ? String.format("%02d:00", hour + 3) : "02:00";
-        String hours = "{\"timezone\":\"UTC\",\"weekly\":[{\"days\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\",\"SAT\",\"SUN\"],\"from\":\""
-                + from + "\",\"to\":\"" + to + "\"}]}";
+        String hours = hoursLaterToday();
         f.form("h");
         f.queue(q, "{\"name\":\"H\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":" + hours + "}");
         f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
