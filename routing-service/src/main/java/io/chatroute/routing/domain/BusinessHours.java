@@ -4,13 +4,16 @@ import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
+import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Weekly opening hours in a time zone, by the local wall clock: open while the local time is in a window of the
@@ -116,14 +119,14 @@ public record BusinessHours(String timezone, List<Window> weekly) {
         }
         ZoneId zone = ZoneId.of(timezone);
         LocalDate today = now.atZone(zone).toLocalDate();
-        java.util.TreeSet<Instant> ends = new java.util.TreeSet<>();
+        TreeSet<Instant> ends = new TreeSet<>();
         for (int d = -1; d <= 8; d++) {
             LocalDate date = today.plusDays(d);
             for (Window w : weekly) {
                 if (appliesTo(w, date.getDayOfWeek())) {
-                    java.time.LocalDateTime local = "24:00".equals(w.to()) ? date.plusDays(1).atStartOfDay() : date.atTime(time(w.to()));
+                    LocalDateTime local = "24:00".equals(w.to()) ? date.plusDays(1).atStartOfDay() : date.atTime(time(w.to()));
                     // an end in an hour the clocks repeat happens twice: both are candidates
-                    java.time.zone.ZoneRules rules = zone.getRules();
+                    ZoneRules rules = zone.getRules();
                     List<Instant> candidates = rules.getValidOffsets(local).isEmpty()
                             ? List.of(rules.getTransition(local).getInstant())
                             : rules.getValidOffsets(local).stream().map(o -> local.toInstant(o)).toList();
@@ -149,8 +152,8 @@ public record BusinessHours(String timezone, List<Window> weekly) {
      * instant {@link #isOpen} is true. When it exists twice (the clocks go back), the earlier one.
      */
     static Instant opening(LocalDate date, LocalTime from, ZoneId zone) {
-        java.time.LocalDateTime local = date.atTime(from);
-        java.time.zone.ZoneRules rules = zone.getRules();
+        LocalDateTime local = date.atTime(from);
+        ZoneRules rules = zone.getRules();
         if (rules.getValidOffsets(local).isEmpty()) {
             return rules.getTransition(local).getInstant();
         }

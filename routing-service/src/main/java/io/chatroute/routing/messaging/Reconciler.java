@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import io.chatroute.routing.config.RoutingConfig;
 import io.chatroute.routing.domain.Hold;
+import io.chatroute.routing.domain.Presence;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.Keys;
 import io.chatroute.routing.persistence.RoutingStore;
@@ -109,7 +110,7 @@ public class Reconciler {
         if ("UNKNOWN".equals(o.code())) {
             return false;
         }
-        if (o.state() != null && o.state().status() == io.chatroute.routing.domain.Presence.OFFLINE && !o.state().grace()) {
+        if (o.state() != null && o.state().status() == Presence.OFFLINE && !o.state().grace()) {
             List<String> left = new ArrayList<>(store.holds(agentId).keySet());
             if (!left.isEmpty()) {
                 meters.counter("chatroute_routing_offline_holds_released_total").increment(left.size());

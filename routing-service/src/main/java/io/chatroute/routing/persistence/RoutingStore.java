@@ -548,16 +548,9 @@ public class RoutingStore {
 
     /**
      * A chat's waiting entry (epoch, score, enqueue time, the chat.queued template); with announce its first
-     * chat.queued of this epoch, its position and the wait by the curve.
+     * chat.queued of this epoch, its position and the wait by the curve; with {@code offline} (the queue is closed) the
+     * epoch's chat.offline too, once.
      */
-    public Outcome index(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
-                         boolean announce, long free, double first, double step, String reason, String targetId, boolean reserved,
-                         Instant now) {
-        return index(queueId, chatId, epoch, score, enqueuedAt, entry, announce, free, first, step, reason, targetId, reserved, null,
-                now);
-    }
-
-    /** The same; with {@code offline} (the queue is closed) its chat.offline is published for the epoch once. */
     public Outcome index(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
                          boolean announce, long free, double first, double step, String reason, String targetId, boolean reserved,
                          Map<String, Object> offline, Instant now) {

@@ -190,7 +190,7 @@ class PresenceTest {
         ev.put("queuedAt", Instant.ofEpochMilli(since).toString());
         entry.put("ev", ev);
         store.index(q, c, 1, io.chatroute.routing.domain.WaitingScore.of(0, since, false), since, entry, false, 0, 0, 0, "", chat.get("target"),
-                false, Instant.now());
+                false, null, Instant.now());
         f.presence(a2, "AVAILABLE");
         JsonNode offered = f.awaitChat("chat.offered", c, 1);
         assertThat(offered.get("agentId").asText()).isEqualTo(a2);
