@@ -35,6 +35,8 @@ import io.chatroute.infra.LocalSystem;
  * killed instance starts again and the visitor moves to it without loss.</li>
  * <li>A conversation of 1,000 messages during which both sides' sockets are dropped at random and reconnect to a
  * random instance: every message is delivered exactly once and in order on both sides, and stored exactly once.</li>
+ * <li>An agent's instance is killed and the agent never comes back: the live instance releases the dead one's sockets
+ * once its heartbeat expired, routing takes the agent OFFLINE after its grace, and the agent's chat goes to another.</li>
  * </ul>
  */
 @org.junit.jupiter.api.extension.ExtendWith(E2eSystem.class)
@@ -54,16 +56,19 @@ class ScaleOutIT {
         admin = system.token("admin-scale-out", Duration.ofHours(1), "admin");
         String routing = system.url("routing-service");
         http.put(routing + "/api/v1/forms/scale", admin, """
-                {"fields":[{"name":"topic","type":"select","required":true,"options":["crash","drops"]}]}""").expect2xx();
-        for (String q : List.of("crash", "drops")) {
+                {"fields":[{"name":"topic","type":"select","required":true,"options":["crash","drops","ghost"]}]}""").expect2xx();
+        for (String q : List.of("crash", "drops", "ghost")) {
             http.put(routing + "/api/v1/queues/so-" + q, admin, """
                     {"name":"Scale-out %s","requiredSkills":{"so-%s":1},"offerTimeoutSeconds":60}""".formatted(q, q)).expect2xx();
             http.put(routing + "/api/v1/agents/so-agent-" + q, admin, """
                     {"displayName":"Agent %s","title":"Support","skills":{"so-%s":3},"maxConcurrentChats":6}""".formatted(q, q))
                     .expect2xx();
         }
+        http.put(routing + "/api/v1/agents/so-agent-ghost-heir", admin, """
+                {"displayName":"Agent heir","title":"Support","skills":{"so-ghost":3},"maxConcurrentChats":6}""").expect2xx();
         http.put(routing + "/api/v1/routing/rules", admin, """
                 [{"id":"crash","when":{"topic":"crash"},"queueId":"so-crash"},
+                 {"id":"ghost","when":{"topic":"ghost"},"queueId":"so-ghost"},
                  {"id":"default","when":{},"queueId":"so-drops"}]""").expect2xx();
     }
 
@@ -291,6 +296,49 @@ class ScaleOutIT {
         await("closed").atMost(WAIT).until(() -> visitor.has("closed"));
         System.out.printf("[scale-out] crash: %d visitor and %d agent messages, each delivered once across two instances%n",
                 visitor.acked.size(), agent.acked.size());
+    }
+
+    @Test
+    void anAgentWhoseInstanceDiesAndWhoNeverReturnsGoesOfflineAndTheChatGoesToAnother() {
+        List<LocalSystem.Node> sessions = system.nodes("session-service");
+        await("both instances up").atMost(WAIT).until(() -> sessions.stream().allMatch(LocalSystem.Node::alive));
+        LocalSystem.Node one = sessions.get(0);
+        LocalSystem.Node two = sessions.get(1);
+        String ghostId = "so-agent-ghost";
+        Peer ghost = new Peer("ghost");
+        Peer visitor = new Peer("visitor");
+        ghost.connect(agentUrl(two, system.token(ghostId, Duration.ofHours(1), "agent"), null, null));
+        ghost.send(frame("type", "presence", "status", "AVAILABLE"));
+        awaitAvailable(ghostId);
+        String chatId = startAndAssign(one, "ghost", ghost, visitor)[0];
+
+        // the agent's instance dies without closing a socket, and the agent never comes back (a lost laptop)
+        long killedAt = System.nanoTime();
+        two.kill();
+        String heirId = "so-agent-ghost-heir";
+        Peer heir = new Peer("heir");
+        heir.connect(agentUrl(one, system.token(heirId, Duration.ofHours(1), "agent"), null, null));
+        heir.send(frame("type", "presence", "status", "AVAILABLE"));
+        awaitAvailable(heirId);
+
+        // the live instance releases the dead one's sockets (its heartbeat expired): the agent goes OFFLINE, and after
+        // routing's disconnect grace the chat is given back and offered to the other agent
+        Duration patience = Duration.ofSeconds(150);
+        await(ghostId + " OFFLINE").atMost(patience).until(() -> "OFFLINE".equals(
+                http.get(system.url("routing-service") + "/api/v1/agents/" + ghostId, admin).json().path("presence").asText()));
+        long offlineAfter = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt);
+        await("the chat offered to " + heirId).atMost(patience).until(() -> heir.frames.stream()
+                .anyMatch(g -> "offer".equals(g.frame().path("type").asText()) && chatId.equals(g.frame().path("chatId").asText())));
+        heir.send(frame("type", "offer.accept", "chatId", chatId));
+        await("the chat assigned to " + heirId).atMost(WAIT).until(() -> heir.frames.stream()
+                .anyMatch(g -> "chat.assigned".equals(g.frame().path("type").asText()) && chatId.equals(g.frame().path("chatId").asText())));
+        visitor.send(frame("type", "message", "clientMsgId", "after-ghost", "text", "still there?"));
+        await("the new agent gets the visitor's message").atMost(WAIT).until(() -> received(heir, "visitor").containsKey("still there?"));
+        System.out.printf("[scale-out] ghost: OFFLINE in routing (its disconnect grace over) %d s after its instance was killed, the chat reassigned after %d s%n",
+                offlineAfter, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt));
+        heir.send(frame("type", "close", "chatId", chatId));
+        await("closed").atMost(WAIT).until(() -> visitor.has("closed"));
+        system.restart(two);
     }
 
     @Test

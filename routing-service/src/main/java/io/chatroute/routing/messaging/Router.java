@@ -578,7 +578,12 @@ public class Router {
 
     // ------------------------------------------------------------ timers
 
-    /** One due timer of a partition (see {@link Timers}); every kind claims its member atomically. */
+    /**
+     * One due timer of a partition (see {@link Timers}). A kind that changes state claims its member in the same script
+     * as the change (exp, ovf, unres, grace). The others (cool, idx, open, close) do work that is safe to repeat, and
+     * remove their member only after it ran: a failure in between leaves the timer due and {@link Timers} tries it again
+     * (until 2026-12-05 they removed it first, and a Redis failure lost that one check).
+     */
     void onTimer(int partition, String member) {
         String[] p = member.split("\\|", 3);
         String kind = p[0];
@@ -594,17 +599,15 @@ public class Router {
             }
             case "ovf" -> overflow(partition, member, id, Long.parseLong(token), now);
             case "cool" -> {
-                if (store.take(partition, member)) {
-                    Map<String, String> chat = store.chat(id);
-                    if ("QUEUED".equals(chat.get("state")) && chat.get("queueId") != null) {
-                        dispatcher.request(chat.get("queueId"));
-                    }
+                Map<String, String> chat = store.chat(id);
+                if ("QUEUED".equals(chat.get("state")) && chat.get("queueId") != null) {
+                    dispatcher.request(chat.get("queueId"));
                 }
+                store.done(partition, member, now);
             }
             case "idx" -> {
-                if (store.take(partition, member)) {
-                    waiting.repair(id, token);
-                }
+                waiting.repair(id, token);
+                store.done(partition, member, now);
             }
             case "unres" -> {
                 Outcome o = store.unreserve(id, now.minusSeconds(config.reservationTimeoutSeconds()), true);
@@ -622,14 +625,12 @@ public class Router {
                 }
             }
             case "open" -> {
-                if (store.take(partition, member)) {
-                    queueOpened(id);
-                }
+                queueOpened(id);
+                store.done(partition, member, now);
             }
             case "close" -> {
-                if (store.take(partition, member)) {
-                    queueClosed(id, now);
-                }
+                queueClosed(id, now);
+                store.done(partition, member, now);
             }
             default -> {
                 LOG.warnf("unknown timer %s dropped", member);

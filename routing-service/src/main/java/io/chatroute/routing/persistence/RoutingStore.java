@@ -798,9 +798,17 @@ public class RoutingStore {
         return r == null || r.size() == 0 ? -1 : oldestScore(r);
     }
 
-    /** Claims a timer that no state-changing script claims itself (cool, idx, open): true for the one caller that removed it. */
+    /** Claims a timer that no state-changing script claims itself: true for the one caller that removed it. */
     public boolean take(int partition, String member) {
         return "TAKEN".equals(run(Scripts.DUE_TAKE, member, List.of(Keys.due(partition)), member).code());
+    }
+
+    /**
+     * Removes a timer whose repeatable work has run (cool, idx, open, close), unless it was re-armed for a time after
+     * {@code firedAt} meanwhile: a failure before this leaves the timer due, to be tried again.
+     */
+    public void done(int partition, String member, Instant firedAt) {
+        run(Scripts.DUE_DONE, member, List.of(Keys.due(partition)), member, ms(firedAt));
     }
 
     /** Schedules a queue's timer (e.g. its opening) in the queue's partition (ZADD LT: an earlier time is kept). */

@@ -45,6 +45,7 @@ final class Scripts {
     static final Script QUEUE_STATS = withCommon("queue_stats");
     static final Script TARGET_UPDATE = withCommon("target_update");
     static final Script DUE_TAKE = withCommon("due_take");
+    static final Script DUE_DONE = withCommon("due_done");
     static final Script LEASE = script("lease", load("lease"));
     static final Script UNLEASE = script("unlease", load("unlease"));
 

@@ -367,14 +367,54 @@ class RoutingEngineTest {
         f.close(chat);
     }
 
+    /**
+     * A timer whose work is safe to repeat (here the close timer) stays due when its work fails, and does it on the next
+     * try. Until 2026-12-05 it was removed before its work ran, and a Redis failure in between lost that check: the
+     * waiting chats were never told the queue closed.
+     */
+    @Test
+    void aCloseTimerWhoseWorkFailedStaysDueAndTellsTheChatsOnTheNextTry() throws Exception {
+        String q = f.id("fq");
+        f.form("fq");
+        f.queue(q, "{\"name\":\"FQ\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        String chat = f.id("fq");
+        f.requestChat(chat, "fq", q);
+        assertThat(f.awaitChat("chat.queued", chat, 0).get("position").asInt()).isEqualTo(1);
+        f.queue(q, "{\"name\":\"FQ\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1},\"businessHours\":" + hoursLaterToday() + "}");
+        // the store refuses the queue's waiting line for a while (a key of the wrong type: every command on it fails)
+        String line = store.keys().waiting(q);
+        var zsets = redis.sortedSet(String.class);
+        var saved = zsets.zrangeWithScores(line, 0, -1);
+        assertThat(saved).isNotEmpty();
+        redis.key().del(line);
+        redis.value(String.class).set(line, "refused");
+        String member = "close|" + q;
+        String due = Keys.due(store.keys().queuePartition(q));
+        double failedBefore = failed("close");
+        try {
+            store.scheduleQueueTimer(q, member, System.currentTimeMillis());
+            await().atMost(RoutingFlowTest.WAIT).until(() -> failed("close") > failedBefore);
+            assertThat(zsets.zscore(due, member)).as("the close timer after its work failed").isPresent();
+        } finally {
+            redis.key().del(line);
+            saved.forEach(v -> zsets.zadd(line, v.score(), v.value()));
+        }
+        JsonNode offline = f.awaitChat("chat.offline", chat, 0);
+        assertThat(offline.get("reason").asText()).isEqualTo("closed");
+        await().atMost(RoutingFlowTest.WAIT).until(() -> zsets.zscore(due, member).isEmpty());
+        f.close(chat);
+    }
+
     @Test
     void whileAQueueIsOpenTheSweepArmsItsCloseTimer() throws Exception {
         String q = f.id("sq");
-        java.time.ZonedDateTime utc = Instant.now().atZone(ZoneOffset.UTC);
-        String until = utc.getHour() < 23 ? String.format("%02d:00", utc.getHour() + 1) : "24:00";
-        String today = utc.getDayOfWeek().name().substring(0, 3);
-        f.queue(q, "{\"name\":\"S\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":{\"timezone\":\"UTC\","
-                + "\"weekly\":[{\"days\":[\"" + today + "\"],\"from\":\"00:00\",\"to\":\"" + until + "\"}]}}");
+        // a zone where it is now about 06:00, open until noon: the closing is hours away whatever the hour the test runs
+        // (open until the next full UTC hour failed once when the test started seconds before it)
+        ZoneOffset zone = ZoneOffset.ofHours(6 - Instant.now().atZone(ZoneOffset.UTC).getHour());
+        String today = Instant.now().atZone(zone).getDayOfWeek().name().substring(0, 3);
+        f.queue(q, "{\"name\":\"S\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":{\"timezone\":\"" + zone.getId()
+                + "\",\"weekly\":[{\"days\":[\"" + today + "\"],\"from\":\"00:00\",\"to\":\"12:00\"}]}}");
         Instant closing = store.queue(q).orElseThrow().businessHours().nextClosing(Instant.now()).orElseThrow();
         String due = Keys.due(store.keys().queuePartition(q));
         await().atMost(RoutingFlowTest.WAIT).until(() -> redis.sortedSet(String.class).zscore(due, "close|" + q).isPresent());
@@ -599,7 +639,11 @@ class RoutingEngineTest {
     }
 
     private double failed() {
-        var c = meters.find("chatroute_routing_timers_total").tag("kind", "ovf").tag("outcome", "failed").counter();
+        return failed("ovf");
+    }
+
+    private double failed(String kind) {
+        var c = meters.find("chatroute_routing_timers_total").tag("kind", kind).tag("outcome", "failed").counter();
         return c == null ? 0 : c.count();
     }
 }

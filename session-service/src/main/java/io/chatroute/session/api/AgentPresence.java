@@ -1,6 +1,9 @@
 package io.chatroute.session.api;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 
 import org.jboss.logging.Logger;
 
@@ -13,8 +16,12 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * An agent whose last socket closes (on every live instance) is asked OFFLINE, so routing stops offering chats
- * to nobody. Sockets are counted per instance in Redis; an instance's count only counts while its heartbeat key
- * lives, so a crashed instance cannot keep agents online.
+ * to nobody. Sockets are counted per process in Redis; a process's count only counts while its heartbeat key
+ * lives. A process that dies without closing its sockets (kill -9, a lost host) closes nothing: every live process
+ * sweeps for processes whose heartbeat expired and releases their counts agent by agent, asking OFFLINE for an agent
+ * left with no socket anywhere (so routing starts the grace period, then gives the agent's chats back). The counts are
+ * kept under a per-process id, so a process restarted with the same {@code chatroute.instance-id} never inherits the
+ * counts of its predecessor.
  */
 @ApplicationScoped
 public class AgentPresence {
@@ -24,12 +31,13 @@ public class AgentPresence {
 
     private final ChatStore store;
     private final ChatService chats;
-    private final SessionConfig config;
+    /** This process's id for socket counts: the instance id and a per-start suffix. */
+    private final String process;
 
     public AgentPresence(ChatStore store, ChatService chats, SessionConfig config) {
         this.store = store;
         this.chats = chats;
-        this.config = config;
+        this.process = config.instanceId() + "/" + UUID.randomUUID();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -39,15 +47,45 @@ public class AgentPresence {
     @Scheduled(every = "10s", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void beat() {
         try {
-            store.heartbeat(config.instanceId(), HEARTBEAT_TTL);
+            store.heartbeat(process, HEARTBEAT_TTL);
         } catch (RuntimeException e) {
             LOG.warnf("instance heartbeat failed, will retry: %s", e.toString());
         }
     }
 
+    /** Every live process sweeps; the release of one agent is atomic and only its first run announces anything. */
+    @Scheduled(every = "10s", delayed = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        try {
+            releaseGoneProcesses();
+        } catch (RuntimeException e) {
+            LOG.warnf("sweep for gone session processes failed, will retry: %s", e.toString());
+        }
+    }
+
+    /** Releases the agent sockets of every process whose heartbeat expired; answers the agents asked OFFLINE. */
+    public List<String> releaseGoneProcesses() {
+        List<String> offline = new ArrayList<>();
+        for (String gone : store.instances()) {
+            if (gone.equals(process) || store.instanceAlive(gone)) {
+                continue;
+            }
+            int before = offline.size();
+            for (String agentId : store.instanceAgents(gone)) {
+                if ("offline".equals(chats.releaseGoneInstance(gone, agentId))) {
+                    offline.add(agentId);
+                }
+            }
+            store.forgetInstance(gone);
+            LOG.infof("session process %s is gone (heartbeat expired): released, %d agents left with no socket asked OFFLINE",
+                    gone, offline.size() - before);
+        }
+        return offline;
+    }
+
     /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */
     public void opened(String agentId) {
-        chats.agentConnected(agentId, store.agentSocket(agentId, config.instanceId(), 1).version());
+        chats.agentConnected(agentId, store.agentSocket(agentId, process, 1).version());
     }
 
     /**
@@ -55,7 +93,7 @@ public class AgentPresence {
      * carry the socket count's version, so routing ignores a disconnect that raced with a newer open on another instance.
      */
     public void closed(String agentId) {
-        ChatStore.SocketCount count = store.agentSocket(agentId, config.instanceId(), -1);
+        ChatStore.SocketCount count = store.agentSocket(agentId, process, -1);
         if (count.open() <= 0) {
             chats.requestPresence(agentId, "OFFLINE", "disconnected", count.version());
         }

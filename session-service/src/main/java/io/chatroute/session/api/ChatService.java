@@ -467,6 +467,15 @@ public class ChatService {
                 "agent-events", now, data.toString())).replaceWithVoid();
     }
 
+    /**
+     * Releases the sockets a gone process counted for the agent; when none is left on a live process, OFFLINE (reason
+     * disconnected) goes out in the same step. Answers {@code offline}, {@code live} or {@code none}.
+     */
+    public String releaseGoneInstance(String instanceId, String agentId) {
+        return locks.write(agentId, () -> store.instanceGone(instanceId, agentId, UUID.randomUUID().toString(), now()))
+                .await().atMost(WriteLocks.CHANGE_TIMEOUT.multipliedBy(2)).status();
+    }
+
     /** agent.connected (an addition): one of the agent's sockets opened, which ends a disconnect's grace period. */
     public void agentConnected(String agentId, long socketVersion) {
         String now = now();

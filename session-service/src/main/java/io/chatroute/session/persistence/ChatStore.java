@@ -9,6 +9,7 @@ import java.util.Set;
 import io.chatroute.session.persistence.Scripts.Emitted;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
+import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.list.ListCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -40,6 +41,7 @@ public class ChatStore {
     private final ListCommands<String, String> lists;
     private final ValueCommands<String, String> values;
     private final SetCommands<String, String> sets;
+    private final KeyCommands<String> keys;
 
     public ChatStore(RedisDataSource redis, Scripts scripts) {
         this.scripts = scripts;
@@ -47,6 +49,7 @@ public class ChatStore {
         this.lists = redis.list(String.class);
         this.values = redis.value(String.class);
         this.sets = redis.set(String.class);
+        this.keys = redis.key(String.class);
     }
 
     public Uni<Outcome> create(String chatId, Map<String, String> fields, String tokenHash, NewEvent requested,
@@ -156,9 +159,41 @@ public class ChatStore {
 
     /** Counts an agent socket opened (+1) or closed (-1) on this instance. */
     public SocketCount agentSocket(String agentId, String instanceId, int delta) {
-        Response r = scripts.eval(Scripts.AGENT_SOCKET, List.of(Keys.agentSockets(agentId)),
-                List.of(instanceId, Integer.toString(delta))).value();
+        Response r = scripts.eval(Scripts.AGENT_SOCKET, List.of(Keys.agentSockets(agentId), Keys.instanceAgents(instanceId)),
+                List.of(instanceId, Integer.toString(delta), agentId)).value();
         return new SocketCount(r.get(0).toLong(), r.get(1).toLong());
+    }
+
+    /** The processes that counted agent sockets and were not yet released. */
+    public Set<String> instances() {
+        return sets.smembers(Keys.INSTANCES);
+    }
+
+    public boolean instanceAlive(String instanceId) {
+        return keys.exists(Keys.instance(instanceId));
+    }
+
+    /** The agents a process still counts sockets of. */
+    public Set<String> instanceAgents(String instanceId) {
+        return sets.smembers(Keys.instanceAgents(instanceId));
+    }
+
+    /**
+     * Releases what a gone process counted for one agent: status {@code offline} when that left the agent with no socket
+     * on a live process (OFFLINE, reason disconnected, then went to the outbox in the same step), {@code live} or {@code none}.
+     */
+    public Uni<Outcome> instanceGone(String instanceId, String agentId, String eventId, String time) {
+        return scripts.evalAsync(Scripts.INSTANCE_GONE,
+                        List.of(Keys.agentSockets(agentId), Keys.instanceAgents(instanceId), Keys.OUTBOX),
+                        List.of(instanceId, agentId, eventId, time))
+                .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
+    }
+
+    /** Forgets a gone process once none of its agents is left to release. */
+    public void forgetInstance(String instanceId) {
+        if (sets.scard(Keys.instanceAgents(instanceId)) == 0) {
+            sets.srem(Keys.INSTANCES, instanceId);
+        }
     }
 
     /** Appends a survey (kind survey), tags (tag) or a used suggestion (suggestion) about a chat, checked against it. */
@@ -200,6 +235,7 @@ public class ChatStore {
     /** Keeps this instance's heartbeat alive for ttl. */
     public void heartbeat(String instanceId, Duration ttl) {
         values.setex(Keys.instance(instanceId), ttl.toSeconds(), "1");
+        sets.sadd(Keys.INSTANCES, instanceId);
     }
 
     /** Appends an event that changes no state (agent.presence.requested) to the outbox. */

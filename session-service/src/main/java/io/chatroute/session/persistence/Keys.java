@@ -40,14 +40,22 @@ public final class Keys {
         return "session:agent:" + agentId + ":sockets";
     }
 
-    /** A live instance's heartbeat (expires when the process is gone). */
     /** Chat starts from one client address in the current one-minute window. */
     public static String startRate(String address) {
         return "session:rate:start:" + address;
     }
 
+    /** A live process's heartbeat (expires when the process is gone). */
     public static String instance(String instanceId) {
         return "session:instance:" + instanceId;
+    }
+
+    /** Every process that ever counted an agent socket and was not yet released after it went away (a set). */
+    public static final String INSTANCES = "session:instances";
+
+    /** The agents a process counts sockets of (a set), so a gone process's sockets can be released agent by agent. */
+    public static String instanceAgents(String instanceId) {
+        return "session:instance-agents:" + instanceId;
     }
 
     public static String visitorToken(String sha256) {

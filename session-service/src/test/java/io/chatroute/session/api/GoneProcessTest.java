@@ -1,0 +1,133 @@
+package io.chatroute.session.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatroute.infra.test.EventSchemas;
+import io.chatroute.infra.test.InfraTestResource;
+import io.chatroute.infra.test.KafkaTestClient;
+import io.chatroute.infra.test.TestTokens;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * A session process that dies without closing its sockets (kill -9) leaves its agents counted in Redis. Every live
+ * process sweeps for processes whose heartbeat expired: an agent left with no socket anywhere is asked OFFLINE (reason
+ * disconnected, so routing starts the grace period); an agent still connected elsewhere is not; a second sweep
+ * announces nothing again.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "session"))
+@QuarkusTestResource(RoutingStub.class)
+class GoneProcessTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Inject
+    AgentPresence presence;
+
+    @Inject
+    ChatService chats;
+
+    @Inject
+    RedisDataSource redis;
+
+    private static KafkaTestClient kafka;
+    private static List<KafkaTestClient.Event> agentEvents;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = new KafkaTestClient();
+        agentEvents = kafka.collect("agent-events");
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    /** What a process that counted the agent's socket and then died leaves in Redis (no heartbeat key). */
+    private void countedByGoneProcess(String process, String agentId) {
+        redis.hash(String.class).hincrby("session:agent:" + agentId + ":sockets", process, 1);
+        redis.set(String.class).sadd("session:instance-agents:" + process, agentId);
+        redis.set(String.class).sadd("session:instances", process);
+    }
+
+    private static List<KafkaTestClient.Event> presenceOf(String agentId) {
+        return agentEvents.stream().filter(e -> "agent.presence.requested".equals(e.type()) && agentId.equals(e.key())).toList();
+    }
+
+    private static JsonNode json(String s) {
+        try {
+            return MAPPER.readTree(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A marker on the agent's key (one partition): once it arrived, whatever was published before it has too. */
+    private void awaitMarker(String agentId) {
+        chats.requestPresenceAsync(agentId, "AWAY", "requested").await().atMost(WAIT);
+        await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "AWAY".equals(json(e.data()).path("status").asText())));
+    }
+
+    @Test
+    void agentsOfAGoneProcessWithNoSocketElsewhereAreAskedOfflineOnce() throws Exception {
+        String gone = "gone-" + System.nanoTime() + "/crashed";
+        String stranded = "gone-agent-" + System.nanoTime();
+        String connected = "gone-agent-elsewhere-" + System.nanoTime();
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(connected))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && connected.equals(e.key())));
+            countedByGoneProcess(gone, stranded);
+            countedByGoneProcess(gone, connected);
+
+            // this sweep, or the scheduled one if it ran first, releases the gone process
+            assertThat(presence.releaseGoneProcesses()).doesNotContain(connected);
+
+            await().atMost(WAIT).until(() -> !presenceOf(stranded).isEmpty());
+            KafkaTestClient.Event offline = presenceOf(stranded).get(0);
+            EventSchemas.assertValid("session-service", offline.type(), offline.data());
+            JsonNode data = json(offline.data());
+            assertThat(data.path("status").asText()).isEqualTo("OFFLINE");
+            assertThat(data.path("reason").asText()).isEqualTo("disconnected");
+            assertThat(data.path("socketVersion").asLong()).isPositive();
+
+            // released and forgotten: a second sweep finds nothing to announce
+            assertThat(redis.hash(String.class).hget("session:agent:" + stranded + ":sockets", gone)).isNull();
+            assertThat(redis.set(String.class).sismember("session:instances", gone)).isFalse();
+            assertThat(presence.releaseGoneProcesses()).doesNotContain(stranded, connected);
+
+            awaitMarker(stranded);
+            awaitMarker(connected);
+            assertThat(presenceOf(stranded)).extracting(e -> json(e.data()).path("status").asText()).containsExactly("OFFLINE", "AWAY");
+            // the agent still connected here was never asked OFFLINE
+            assertThat(presenceOf(connected)).extracting(e -> json(e.data()).path("status").asText()).containsExactly("AWAY");
+        }
+    }
+
+    @Test
+    void theLiveProcessNeverReleasesItself() throws Exception {
+        String agentId = "self-agent-" + System.nanoTime();
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+            assertThat(presence.releaseGoneProcesses()).doesNotContain(agentId);
+            awaitMarker(agentId);
+            assertThat(presenceOf(agentId)).extracting(e -> json(e.data()).path("status").asText()).containsExactly("AWAY");
+            assertThat(redis.hash(String.class).hgetall("session:agent:" + agentId + ":sockets")).containsValue("1");
+        }
+    }
+}
