@@ -93,7 +93,12 @@ public class Router {
                 failed.put("reason", "no-queue");
                 failed.put("queueId", fallback);
                 failed.put("failedAt", now.toString());
-                store.notRouted(chatId, failed, now, eventId);
+                Outcome closed = store.notRouted(chatId, failed, now, eventId);
+                if ("CLOSED".equals(closed.code()) && "RESERVED".equals(closed.value(2)) && !closed.value(1).isEmpty()) {
+                    // a place reserved at evaluation in a queue deleted since: its waiting entry goes with the chat
+                    store.unindex(closed.value(1), chatId, Long.parseLong(closed.value(3)));
+                    announcer.touch(closed.value(1));
+                }
                 meters.counter("chatroute_routing_not_routed_total", "reason", "no-queue").increment();
                 return;
             }

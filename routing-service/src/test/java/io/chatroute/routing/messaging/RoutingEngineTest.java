@@ -231,6 +231,34 @@ class RoutingEngineTest {
         assertThat(RoutingFlowTest.of(chatEvents, "chat.queued", chat)).isEmpty();
     }
 
+    /**
+     * A chat whose place was reserved at evaluation, then accepted by session-service without the evaluation's queue
+     * (its call timed out after routing had reserved) once the rules no longer take its form: it is closed as not routed,
+     * and its reserved place goes with it (it used to stay in the queue's line, counted in every later position).
+     */
+    @Test
+    void aReservedChatThatEndsNotRoutedLeavesNoPlaceBehind() throws Exception {
+        String q = f.oneQueue("rn", "rn", false);
+        String away = f.id("rn-away"); // able to serve, so the chat would wait (and is reserved a place), but takes no offers
+        f.agent(away, "{\"" + f.id("s") + "\":3}", 1);
+        f.presence(away, "AWAY");
+        String chat = f.id("rn");
+        int position = RoutingFlowTest.admin().body("{\"formId\":\"" + f.id("f") + "\",\"form\":{\"topic\":\"rn\"},\"chatId\":\"" + chat + "\"}")
+                .post("/api/v1/routing/evaluate").then().statusCode(200).extract().jsonPath().getInt("position");
+        assertThat(position).isEqualTo(1);
+        assertThat(store.position(q, chat)).as("the reserved place").isEqualTo(1);
+        f.rules("[]"); // the rules no longer take the form
+        String data = """
+                {"chatId":"%s","formId":"%s","visitor":{"name":"Anna","email":"a@example.com","locale":"en","customerId":null},
+                 "form":{"topic":"rn"},"message":"hello","queueId":"%s","requestedAt":"%s"}"""
+                .formatted(chat, f.id("f"), f.id("no-such-queue"), Instant.now());
+        EventSchemas.assertValid("session-service", "chat.requested", data);
+        kafka.send("chat-events", chat, "chat.requested", "/session-service", data);
+        f.awaitChat("chat.routing.failed", chat, 0);
+        assertThat(store.chat(chat).get("state")).isEqualTo("CLOSED");
+        assertThat(store.position(q, chat)).as("the reserved place after the chat was closed as not routed").isZero();
+    }
+
     @Test
     void anAgentChangeReannouncesTheEstimatedWait() throws Exception {
         String q = f.id("eq");
