@@ -252,7 +252,7 @@ class EdgeFuzzTest {
                 req = req.header("Authorization", "Bearer " + token);
             }
             String chatId = chatIdFor(chats);
-            String body;
+            String body = "";
             Response r;
             String what;
             try {
@@ -296,12 +296,12 @@ class EdgeFuzzTest {
                     }
                 }
             } catch (Exception e) {
-                if (!(rootCause(e) instanceof java.net.SocketException) || !overTransportLimits(chatId, token)) {
+                if (!(rootCause(e) instanceof java.net.SocketException) || !overTransportLimits(chatId, token, body)) {
                     failures.add("no answer (" + rootCause(e) + ") to a request on chat " + abbreviate(chatId));
                     continue;
                 }
-                // the transport answers a request line or headers over its limits (414, 431) and closes the connection
-                // at once: a client still sending a large body sees the close before the answer. A refusal, not a break:
+                // the transport answers a request line, headers or a body over its limits (414, 431, 413) and closes
+                // the connection at once: a client still sending a large body sees the close before the answer. A refusal, not a break:
                 // the edge must still answer the next request
                 assertThat(given().get("/q/health/live").statusCode()).as("the edge after a refused request").isEqualTo(200);
                 transportRefusals++;
@@ -310,10 +310,10 @@ class EdgeFuzzTest {
             int status = r.statusCode();
             if (status >= 500) {
                 failures.add(status + " " + abbreviate(what) + " -> " + abbreviate(r.asString()));
-            } else if (status >= 400 && status != 414 && status != 431
+            } else if (status >= 400 && status != 413 && status != 414 && status != 431
                     && !String.valueOf(r.contentType()).startsWith("application/problem+json")) {
-                // 414 (URI too long) and 431 (headers too large) come from the HTTP transport before any application
-                // code: a plain refusal, still never a 5xx
+                // 413 (body over quarkus.http.limits.max-body-size), 414 (URI too long) and 431 (headers too large) come
+                // from the HTTP transport before any application code: a plain refusal, still never a 5xx
                 failures.add(status + " without problem+json: " + abbreviate(what));
             }
         }
@@ -437,11 +437,15 @@ class EdgeFuzzTest {
         await().atMost(WAIT).until(() -> collected.size() >= end);
     }
 
-    /** Quarkus' defaults: an initial line of 4,096 bytes, 20 KiB of headers (less a margin for the rest of them). */
-    private static boolean overTransportLimits(String chatId, String token) {
+    /**
+     * The transport's limits: Quarkus' defaults of an initial line of 4,096 bytes and 20 KiB of headers (less a margin
+     * for the rest of them), and session's body limit of 512 KiB.
+     */
+    private static boolean overTransportLimits(String chatId, String token, String body) {
         int uri = chatId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 40;
         int header = token == null ? 0 : token.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2_048;
-        return uri > 4_096 || header > 20 * 1_024;
+        int content = body == null ? 0 : body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return uri > 4_096 || header > 20 * 1_024 || content > 512 * 1_024;
     }
 
     private static Throwable rootCause(Throwable e) {
