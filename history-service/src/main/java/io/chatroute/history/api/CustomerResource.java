@@ -78,7 +78,7 @@ public class CustomerResource {
     @Path("/{customerId}/notes")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed({"agent", "supervisor", "admin"})
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
     @Operation(summary = "Adds a note about the customer (author: the token's subject); 201 with the stored note")
     @RequestBody(content = @Content(schema = @Schema(implementation = NoteRequest.class)))
     public Uni<Response> addNote(@PathParam("customerId") String customerId,

@@ -18,7 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** Contact-centre metrics over the record (definitions in the README, Metrics). */
 @Path("/api/v1/metrics")
-@RolesAllowed({"supervisor", "admin", "platform"})
+@RolesAllowed({"agent", "supervisor", "admin", "platform"})
 public class MetricsResource {
 
     private final MetricsStore store;
@@ -30,7 +30,7 @@ public class MetricsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed({"supervisor", "admin", "platform"})
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
     @Operation(summary = "Chats, abandoned, wait, first response and response times, handle time (count, avg, p50, p90,"
             + " seconds), CSAT and CES averages and CSAT by the agent's concurrency (1..6), in total and per group")
     public Uni<Metrics> metrics(@Parameter(description = "required; ISO-8601 UTC time or date, inclusive (chat start)")
@@ -45,7 +45,7 @@ public class MetricsResource {
     @GET
     @Path("/today")
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed({"supervisor", "admin", "platform"})
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
     @Operation(summary = "The same figures for today so far: from 00:00 UTC until now (for a live dashboard)")
     public Uni<Metrics> today(@Parameter(description = "queue (default), agent, day or hour (UTC)")
                               @QueryParam("groupBy") String groupBy) {

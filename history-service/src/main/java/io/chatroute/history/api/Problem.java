@@ -28,4 +28,31 @@ public record Problem(String type, String title, int status, String detail, List
     public Response toResponse() {
         return Response.status(status).type(MediaType.valueOf(MEDIA_TYPE)).entity(this).build();
     }
+
+    /**
+     * The problem {@code type} of a status: one scheme across the four services (the contract),
+     * {@code https://chatroute.dev/problems/<code>}; a service uses a more specific code where it has one.
+     */
+    public static String typeOf(int status) {
+        String code = switch (status) {
+            case 400 -> "bad-request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 406 -> "not-acceptable";
+            case 409 -> "conflict";
+            case 413 -> "payload-too-large";
+            case 414 -> "uri-too-long";
+            case 415 -> "unsupported-media-type";
+            case 422 -> "unprocessable";
+            case 429 -> "rate-limited";
+            case 500 -> "internal";
+            case 502 -> "bad-gateway";
+            case 503 -> "unavailable";
+            case 504 -> "gateway-timeout";
+            default -> "http-" + status;
+        };
+        return "https://chatroute.dev/problems/" + code;
+    }
 }

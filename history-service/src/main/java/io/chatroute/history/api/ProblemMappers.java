@@ -67,7 +67,8 @@ public class ProblemMappers {
             default -> family == Response.Status.Family.CLIENT_ERROR ? "The request could not be processed."
                     : "The server could not complete the request.";
         };
-        return Problem.of(title.toLowerCase().replace(' ', '-'), title, status, detail).toResponse();
+        String type = Problem.typeOf(status);
+        return Problem.of(type.substring(type.lastIndexOf('/') + 1), title, status, detail).toResponse();
     }
 
     private static boolean causedByJson(Throwable e) {

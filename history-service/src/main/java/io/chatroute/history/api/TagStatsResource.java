@@ -16,7 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** How often each tag was used, per day or week. */
 @Path("/api/v1/tags")
-@RolesAllowed({"supervisor", "admin", "platform"})
+@RolesAllowed({"agent", "supervisor", "admin", "platform"})
 public class TagStatsResource {
 
     private final TagStore store;
@@ -28,7 +28,7 @@ public class TagStatsResource {
     @GET
     @Path("/stats")
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed({"supervisor", "admin", "platform"})
+    @RolesAllowed({"agent", "supervisor", "admin", "platform"})
     @Operation(summary = "Chats per tag per day or week (by the chat's start), every bucket of the range listed")
     public Uni<TagStats> stats(@Parameter(description = "required; ISO-8601 UTC time or date, inclusive") @QueryParam("from") String from,
                                @Parameter(description = "required; ISO-8601 UTC time or date, exclusive; at most 366 days after from")

@@ -121,10 +121,33 @@ class ArticleResourceTest {
         as(TestTokens.admin()).get("/api/v1/kb/articles/bad-1").then().statusCode(404);
     }
 
+    /**
+     * Control characters never reach a store (the contract): a NUL in a body used to end in PostgreSQL's refusal and a
+     * 500, and other controls (a bell, an escape, a bidirectional override) were stored and shown to agents. Refused
+     * with the field named, and nothing stored; newlines and tabs stay allowed in the body.
+     */
+    @Test
+    void controlCharactersAreRefusedAndNothingIsStored() {
+        as(TestTokens.admin()).body("""
+                {"title":"a\u0000b","body":"x\u001b[31m","language":"en","tags":["t\u0007"],"questions":["q\u202e"],"synonyms":["\ufeffs"]}""")
+                .put("/api/v1/kb/articles/ctl-1").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", hasItems("title", "body", "tags[0]", "questions[0]", "synonyms[0]"));
+        as(TestTokens.admin()).get("/api/v1/kb/articles/ctl-1").then().statusCode(404);
+        as(TestTokens.admin()).body("""
+                {"title":"Line one","body":"first line\r\nsecond\tline","language":"en"}""")
+                .put("/api/v1/kb/articles/ctl-2").then().statusCode(201);
+        as(TestTokens.admin()).body("""
+                {"title":"two\nlines","body":"b","language":"en"}""")
+                .put("/api/v1/kb/articles/ctl-3").then().statusCode(400).body("errors.field", contains("title"));
+        as(TestTokens.admin()).delete("/api/v1/kb/articles/ctl-2").then().statusCode(204);
+    }
+
     @Test
     void authentication() {
         given().get("/api/v1/kb/articles").then().statusCode(401).contentType("application/problem+json")
-                .header("WWW-Authenticate", startsWith("Bearer"));
+                .header("WWW-Authenticate", startsWith("Bearer"))
+                // one scheme of problem types across the four services (the contract; knowledge answered about:blank)
+                .body("type", is("https://chatroute.dev/problems/unauthorized"));
         given().auth().oauth2("not-a-jwt").get("/api/v1/kb/search?q=refund").then().statusCode(401);
         as(TestTokens.agent("a1")).body("""
                 {"title":"t","body":"b","language":"en"}""").put("/api/v1/kb/articles/by-agent").then().statusCode(403)

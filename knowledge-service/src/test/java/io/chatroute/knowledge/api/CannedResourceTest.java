@@ -64,6 +64,10 @@ class CannedResourceTest {
         as(TestTokens.admin()).body("""
                 {"shortcut":"refund","text":"","language":"xx"}""").put("/api/v1/kb/canned/c-bad").then().statusCode(400)
                 .contentType("application/problem+json").body("errors.field", hasItems("shortcut", "text", "language"));
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/a\u0000b","text":"x\u0000y"}""").put("/api/v1/kb/canned/c-nul").then().statusCode(400)
+                .contentType("application/problem+json").body("errors.field", hasItems("shortcut", "text"));
+        as(TestTokens.admin()).get("/api/v1/kb/canned/c-nul").then().statusCode(404);
         as(TestTokens.agent("a1")).body("""
                 {"shortcut":"/x","text":"x"}""").put("/api/v1/kb/canned/c-agent").then().statusCode(403);
         given().get("/api/v1/kb/canned?prefix=/re").then().statusCode(401);

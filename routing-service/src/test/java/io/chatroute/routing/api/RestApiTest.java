@@ -60,8 +60,12 @@ class RestApiTest {
         admin().body("""
                 {"fields":[{"name":"topic","type":"dropdown"},{"name":"lang","type":"select","options":[]}]}""")
                 .put("/api/v1/forms/f-" + u).then().statusCode(400).contentType("application/problem+json")
-                .body("status", equalTo(400)).body("title", notNullValue()).body("type", notNullValue())
+                .body("status", equalTo(400)).body("title", notNullValue())
+                // one scheme of problem types across the four services (the contract; routing answered about:blank)
+                .body("type", equalTo("https://chatroute.dev/problems/validation"))
                 .body("errors.field", hasItems("fields[0].type", "fields[1].options"));
+        admin().get("/api/v1/queues/no-such-queue-" + u).then().statusCode(404)
+                .body("type", equalTo("https://chatroute.dev/problems/not-found"));
         String first = admin().body(form()).put("/api/v1/forms/f-" + u).then().statusCode(200).extract().asString();
         String second = admin().body(form()).put("/api/v1/forms/f-" + u).then().statusCode(200).extract().asString();
         assertThat(second).isEqualTo(first);

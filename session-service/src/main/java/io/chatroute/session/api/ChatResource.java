@@ -40,8 +40,9 @@ public class ChatResource {
 
     /**
      * Starts a chat. Anonymous starts are limited per client address ({@code chatroute.limits.starts-per-minute-per-address};
-     * behind a proxy enable {@code quarkus.http.proxy.proxy-address-forwarding}); platform and admin tokens are not
-     * counted. The answer carries the visitor token: never cached.
+     * behind a proxy enable {@code quarkus.http.proxy.proxy-address-forwarding}); a platform token has its own quota
+     * ({@code chatroute.limits.platform-starts-per-minute}, per subject); admin tokens are not counted. A replay of an
+     * earlier start with the same Idempotency-Key is not counted. The answer carries the visitor token: never cached.
      */
     @POST
     @PermitAll
@@ -50,10 +51,18 @@ public class ChatResource {
         if (request == null) {
             throw ChatException.field("body", "a JSON body is required");
         }
-        if (!identity.hasRole(Caller.PLATFORM) && !identity.hasRole(Caller.ADMIN)) {
-            chats.admitStart(http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress());
+        Runnable admit;
+        if (identity.hasRole(Caller.ADMIN)) {
+            admit = () -> {
+            };
+        } else if (identity.hasRole(Caller.PLATFORM)) {
+            String subject = identity.getPrincipal().getName();
+            admit = () -> chats.admitPlatformStart(subject);
+        } else {
+            String address = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
+            admit = () -> chats.admitStart(address);
         }
-        ChatService.Created created = chats.create(request, idempotencyKey);
+        ChatService.Created created = chats.create(request, idempotencyKey, admit);
         return Response.status(201).entity(created.body()).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
     }
 
@@ -129,10 +138,16 @@ public class ChatResource {
     @POST
     @Path("/{chatId}/transfer")
     @RolesAllowed({Caller.AGENT, Caller.SUPERVISOR, Caller.ADMIN, Caller.PLATFORM})
-    public Response transfer(@PathParam("chatId") String chatId, TransferBody body) {
+    public Response transfer(@PathParam("chatId") String chatId, @HeaderParam("Idempotency-Key") String idempotencyKey,
+                             TransferBody body) {
         Caller caller = caller();
         if (body == null) {
             throw ChatException.field("body", "a JSON body is required");
+        }
+        String idem = ChatService.idempotencyField("transfer", caller.id(), idempotencyKey, body.queueId(), body.agentId(), body.note());
+        String kept = chats.keptAnswer(chatId, idem);
+        if (kept != null) {
+            return transferAnswer(chatId, kept); // a retry: the first request's id, whatever the chat did since
         }
         String fromAgentId = caller.id();
         if (caller.has(Caller.SUPERVISOR) || caller.has(Caller.ADMIN) || caller.has(Caller.PLATFORM)) {
@@ -143,7 +158,11 @@ public class ChatResource {
             }
         }
         String requestId = chats.transferAsync(chatId, fromAgentId, caller.id(),
-                io.chatroute.session.domain.Transfer.of(body.queueId(), body.agentId(), body.note())).await().indefinitely();
+                io.chatroute.session.domain.Transfer.of(body.queueId(), body.agentId(), body.note()), idem).await().indefinitely();
+        return transferAnswer(chatId, requestId);
+    }
+
+    private static Response transferAnswer(String chatId, String requestId) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("chatId", chatId);
         answer.put("requestId", requestId);
@@ -159,7 +178,7 @@ public class ChatResource {
     @POST
     @Path("/{chatId}/survey")
     @RolesAllowed({Caller.VISITOR, Caller.PLATFORM})
-    public Response survey(@PathParam("chatId") String chatId, Survey body) {
+    public Response survey(@PathParam("chatId") String chatId, @HeaderParam("Idempotency-Key") String idempotencyKey, Survey body) {
         Caller caller = caller();
         if (!caller.mayPostViaRest(chatId)) {
             throw forbidden();
@@ -167,7 +186,8 @@ public class ChatResource {
         if (body == null) {
             throw ChatException.field("body", "a JSON body is required");
         }
-        chats.surveyAsync(chatId, body.csat(), body.ces(), body.comment()).await().indefinitely();
+        String idem = ChatService.idempotencyField("survey", caller.id(), idempotencyKey, body.csat(), body.ces(), body.comment());
+        chats.surveyAsync(chatId, body.csat(), body.ces(), body.comment(), idem).await().indefinitely();
         return Response.status(201).entity(Map.of("chatId", chatId, "status", "RECEIVED")).build();
     }
 

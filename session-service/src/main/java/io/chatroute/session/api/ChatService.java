@@ -81,6 +81,15 @@ public class ChatService {
     // ------------------------------------------------------------------ create
 
     public Created create(ChatRequest received, String idempotencyKey) {
+        return create(received, idempotencyKey, () -> {
+        });
+    }
+
+    /**
+     * Starts a chat; {@code admit} (the caller's start limit) runs after the body was found valid and after a replay of
+     * an earlier start with the same Idempotency-Key was answered, so a retry is never refused by the limit it passed.
+     */
+    public Created create(ChatRequest received, String idempotencyKey, Runnable admit) {
         ChatRequest request = received.sanitized();
         List<FieldError> errors = validator.validate(request);
         if (!errors.isEmpty()) {
@@ -99,6 +108,7 @@ public class ChatService {
                 return replay;
             }
         }
+        admit.run();
 
         String chatId = UUID.randomUUID().toString();
         // the agent's view of the customer is looked up now, beside routing's evaluation, not when the offer is made
@@ -196,6 +206,15 @@ public class ChatService {
         if (n > config.limits().startsPerMinutePerAddress()) {
             throw ChatException.rateLimited("at most " + config.limits().startsPerMinutePerAddress()
                     + " chat starts a minute from one address", 60_000);
+        }
+    }
+
+    /** A platform's own quota of chat starts (the token's subject), instead of the per-address limit. */
+    public void admitPlatformStart(String subject) {
+        long n = store.countPlatformStart(subject);
+        if (n > config.limits().platformStartsPerMinute()) {
+            throw ChatException.rateLimited("at most " + config.limits().platformStartsPerMinute()
+                    + " chat starts a minute for one platform", 60_000);
         }
     }
 
@@ -330,6 +349,14 @@ public class ChatService {
 
     /** The visitor's survey after the chat closed (once): chat.surveyed. */
     public Uni<Void> surveyAsync(String chatId, Integer csat, Integer ces, String comment) {
+        return surveyAsync(chatId, csat, ces, comment, null);
+    }
+
+    /**
+     * The same, with the request's Idempotency-Key field ({@link #idempotencyField}, or null): the same key and body again
+     * are answered as the first time, with no second event (without a key a second survey is 409 already-surveyed).
+     */
+    public Uni<Void> surveyAsync(String chatId, Integer csat, Integer ces, String comment, String idempotencyField) {
         String cleaned = TextSafety.maskCards(TextSafety.clean(comment));
         List<FieldError> errors = io.chatroute.session.domain.Feedback.checkSurvey(csat, ces, cleaned);
         if (!errors.isEmpty()) {
@@ -342,7 +369,32 @@ public class ChatService {
         data.put("ces", ces);
         data.put("comment", cleaned == null || cleaned.isBlank() ? null : cleaned);
         data.put("surveyedAt", now);
-        return chatEvent(chatId, "survey", null, "chat.surveyed", now, data);
+        return chatEvent(chatId, "survey", null, "chat.surveyed", now, data, idempotencyField, "RECEIVED").replaceWithVoid();
+    }
+
+    /**
+     * Where a write's Idempotency-Key is kept on the chat: a hash of the kind of write, the caller, the key and the body,
+     * so the same key with another body, or another caller's key, is a new request. Null without a key; 400 for a key
+     * over 200 characters.
+     */
+    public static String idempotencyField(String kind, String callerId, String key, Object... body) {
+        if (key == null || key.isBlank()) {
+            return null;
+        }
+        if (key.length() > 200) {
+            throw new ChatException(400, "validation", "Idempotency-Key is too long",
+                    List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
+        }
+        StringBuilder material = new StringBuilder(kind).append('\u0000').append(callerId).append('\u0000').append(key);
+        for (Object part : body) {
+            material.append('\u0000').append(part);
+        }
+        return "idem:" + VisitorTokens.sha256Hex(material.toString());
+    }
+
+    /** The answer kept for an earlier request with the same Idempotency-Key field, or null. */
+    public String keptAnswer(String chatId, String idempotencyField) {
+        return idempotencyField == null ? null : store.keptAnswer(chatId, idempotencyField);
     }
 
     /** The assigned agent's tags for the chat (they replace earlier ones): chat.tagged. */
@@ -358,7 +410,7 @@ public class ChatService {
         data.set("tags", mapper.valueToTree(clean));
         data.put("agentId", agentId);
         data.put("taggedAt", now);
-        return chatEvent(chatId, "tag", agentId, "chat.tagged", now, data);
+        return chatEvent(chatId, "tag", agentId, "chat.tagged", now, data, null, null).replaceWithVoid();
     }
 
     /** The assigned agent used a suggested article: suggestion.used (knowledge-service learns from it). */
@@ -372,7 +424,7 @@ public class ChatService {
         data.put("articleId", articleId);
         data.put("agentId", agentId);
         data.put("usedAt", now);
-        return chatEvent(chatId, "suggestion", agentId, "suggestion.used", now, data);
+        return chatEvent(chatId, "suggestion", agentId, "suggestion.used", now, data, null, null).replaceWithVoid();
     }
 
     /**
@@ -380,6 +432,12 @@ public class ChatService {
      * Routing decides (chat.transferred or chat.transfer.failed); the answer is the request's id.
      */
     public Uni<String> transferAsync(String chatId, String fromAgentId, String requestedBy, io.chatroute.session.domain.Transfer t) {
+        return transferAsync(chatId, fromAgentId, requestedBy, t, null);
+    }
+
+    /** The same, with the request's Idempotency-Key field (or null): a retry gets the first request's id, and no second event. */
+    public Uni<String> transferAsync(String chatId, String fromAgentId, String requestedBy, io.chatroute.session.domain.Transfer t,
+                                     String idempotencyField) {
         List<FieldError> errors = t.check(fromAgentId);
         if (!errors.isEmpty()) {
             return Uni.createFrom().failure(ChatException.validation(errors));
@@ -395,13 +453,17 @@ public class ChatService {
         data.put("note", t.note());
         data.put("requestedBy", requestedBy);
         data.put("requestedAt", now);
-        return chatEvent(chatId, "transfer", fromAgentId, "chat.transfer.requested", now, data).replaceWith(requestId);
+        return chatEvent(chatId, "transfer", fromAgentId, "chat.transfer.requested", now, data, idempotencyField, requestId);
     }
 
-    private Uni<Void> chatEvent(String chatId, String kind, String agentId, String type, String now, ObjectNode data) {
-        return locks.write(chatId, () -> store.chatEvent(chatId, kind, agentId, UUID.randomUUID().toString(), type, now, data.toString()))
+    /** Answers the kept answer of a replay, or {@code answer} when the event was appended. */
+    private Uni<String> chatEvent(String chatId, String kind, String agentId, String type, String now, ObjectNode data,
+                                  String idempotencyField, String answer) {
+        return locks.write(chatId, () -> store.chatEvent(chatId, kind, agentId, UUID.randomUUID().toString(), type, now, data.toString(),
+                        idempotencyField, answer))
                 .map(outcome -> switch (outcome.status()) {
-                    case "ok" -> (Void) null;
+                    case "ok" -> answer;
+                    case "replay" -> outcome.value();
                     case "not_found" -> throw new ChatException(404, "chat-not-found", "no chat " + chatId);
                     case "not_closed" -> throw new ChatException(409, "chat-not-closed", "the survey comes after the chat is closed");
                     case "already" -> throw new ChatException(409, "already-surveyed", "this chat's survey was already answered");

@@ -57,7 +57,8 @@ public class ProblemMappers {
         if (status >= 500) {
             LOG.warnf("request failed: %s", e.toString());
         }
-        return Problem.response(status, "http-" + status, status >= 500 ? "the request could not be served" : e.getMessage(), null);
+        String code = Problem.typeOf(status).substring(Problem.typeOf(status).lastIndexOf('/') + 1);
+        return Problem.response(status, code, status >= 500 ? "the request could not be served" : e.getMessage(), null);
     }
 
     @ServerExceptionMapper

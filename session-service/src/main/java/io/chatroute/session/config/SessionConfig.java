@@ -142,6 +142,13 @@ public interface SessionConfig {
         /** Chat starts per client address per minute (callers with a platform or admin token are not counted). */
         @WithDefault("30")
         int startsPerMinutePerAddress();
+
+        /**
+         * Chat starts per minute per platform (the token's subject), whatever its address: a platform starts chats for
+         * many customers, so it has its own quota (the contract) instead of the per-address limit.
+         */
+        @WithDefault("12000")
+        int platformStartsPerMinute();
     }
 
     interface Outbox {

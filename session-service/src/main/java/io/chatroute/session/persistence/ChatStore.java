@@ -197,10 +197,21 @@ public class ChatStore {
     }
 
     /** Appends a survey (kind survey), tags (tag) or a used suggestion (suggestion) about a chat, checked against it. */
-    public Uni<Outcome> chatEvent(String chatId, String kind, String agentId, String eventId, String type, String time, String data) {
+    public Uni<Outcome> chatEvent(String chatId, String kind, String agentId, String eventId, String type, String time, String data,
+                                  String idempotencyField, String answer) {
         return scripts.evalAsync(Scripts.CHAT_EVENT, List.of(Keys.chat(chatId), Keys.OUTBOX),
-                List.of(kind, agentId == null ? "" : agentId, eventId, type, time, data))
-                .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
+                        List.of(kind, agentId == null ? "" : agentId, eventId, type, time, data,
+                                idempotencyField == null ? "" : idempotencyField, answer == null ? "" : answer))
+                .map(r -> {
+                    String status = r.value().toString();
+                    return status.startsWith("replay|") ? new Outcome("replay", status.substring(7), r.emitted())
+                            : new Outcome(status, "", r.emitted());
+                });
+    }
+
+    /** The answer kept for an earlier request with the same Idempotency-Key field on the chat, or null. */
+    public String keptAnswer(String chatId, String idempotencyField) {
+        return hashes.hget(Keys.chat(chatId), idempotencyField);
     }
 
     /** Checks a typing signal or records a read receipt (chat.read when it moved forward). */
@@ -212,6 +223,11 @@ public class ChatStore {
     /** Counts a chat start from one client address in a one-minute window shared by all instances; returns the count. */
     public long countStart(String address) {
         return scripts.eval(Scripts.RATE_WINDOW, List.of(Keys.startRate(address)), List.of("60000")).value().toLong();
+    }
+
+    /** Counts a chat start by one platform in a one-minute window shared by all instances; returns the count. */
+    public long countPlatformStart(String subject) {
+        return scripts.eval(Scripts.RATE_WINDOW, List.of(Keys.platformStartRate(subject)), List.of("60000")).value().toLong();
     }
 
     /** The chat's latest suggestions: {@code forSeq} and {@code items} (a JSON array). */

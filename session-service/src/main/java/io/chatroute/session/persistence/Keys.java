@@ -45,6 +45,11 @@ public final class Keys {
         return "session:rate:start:" + address;
     }
 
+    /** Chat starts by one platform (the token's subject) in the current one-minute window. */
+    public static String platformStartRate(String subject) {
+        return "session:rate:platform-start:" + subject;
+    }
+
     /** A live process's heartbeat (expires when the process is gone). */
     public static String instance(String instanceId) {
         return "session:instance:" + instanceId;

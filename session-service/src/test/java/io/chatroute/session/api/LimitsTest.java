@@ -30,6 +30,7 @@ class LimitsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("chatroute.limits.starts-per-minute-per-address", "3",
+                    "chatroute.limits.platform-starts-per-minute", "4",
                     "chatroute.limits.visitor-messages-per-second", "1",
                     "chatroute.limits.visitor-message-burst", "3");
         }
@@ -61,11 +62,40 @@ class LimitsTest {
         }
     }
 
-    /** Quarkus reads up to 10 MB per request by default; the edge refuses more than 512 KiB before reading it. */
+    /**
+     * A platform has its own quota (the contract), per token subject, whatever its address; a replay of an earlier
+     * start with the same Idempotency-Key is answered again even once the quota is used (it used to be counted, and
+     * refused, before the key was looked up).
+     */
+    @Test
+    void aPlatformHasItsOwnQuotaAndAKeyedRetryIsNeverRefused() {
+        String bridge = TestTokens.mint("quota-bridge-" + System.nanoTime(), "platform");
+        String first = given().contentType(ContentType.JSON).auth().oauth2(bridge).header("Idempotency-Key", "start-1")
+                .body("{\"form\":{}}").post("/api/v1/chats").then().statusCode(201).extract().path("chatId");
+        for (int i = 0; i < 3; i++) {
+            given().contentType(ContentType.JSON).auth().oauth2(bridge).body("{\"form\":{}}").post("/api/v1/chats").then().statusCode(201);
+        }
+        io.restassured.response.Response refused = given().contentType(ContentType.JSON).auth().oauth2(bridge).body("{\"form\":{}}")
+                .post("/api/v1/chats");
+        refused.then().statusCode(429).contentType("application/problem+json");
+        assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, 60);
+        // the retry of the first start: the same chat, not a refusal
+        given().contentType(ContentType.JSON).auth().oauth2(bridge).header("Idempotency-Key", "start-1").body("{\"form\":{}}")
+                .post("/api/v1/chats").then().statusCode(201).body("chatId", org.hamcrest.Matchers.equalTo(first));
+        // another platform's quota is its own
+        given().contentType(ContentType.JSON).auth().oauth2(TestTokens.mint("quota-other-" + System.nanoTime(), "platform"))
+                .body("{\"form\":{}}").post("/api/v1/chats").then().statusCode(201);
+    }
+
+    /**
+     * Quarkus reads up to 10 MB per request by default; the edge refuses more than 512 KiB before reading it, with a
+     * problem body (the contract).
+     */
     @Test
     void aBodyOverTheEdgesLimitIsRefused() {
         String over = "{\"form\":{},\"padding\":\"" + "x".repeat(600 * 1024) + "\"}";
-        given().contentType(ContentType.JSON).auth().oauth2(TestTokens.platform()).body(over).post("/api/v1/chats").then().statusCode(413);
+        given().contentType(ContentType.JSON).auth().oauth2(TestTokens.platform()).body(over).post("/api/v1/chats").then().statusCode(413)
+                .contentType("application/problem+json").body("type", org.hamcrest.Matchers.equalTo("https://chatroute.dev/problems/payload-too-large"));
         // the largest article the contract allows is far below it, and passes
         String under = "{\"form\":{},\"padding\":\"" + "x".repeat(400 * 1024) + "\"}";
         given().contentType(ContentType.JSON).auth().oauth2(TestTokens.platform()).body(under).post("/api/v1/chats").then().statusCode(201);

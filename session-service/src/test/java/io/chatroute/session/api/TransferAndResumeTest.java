@@ -181,10 +181,19 @@ class TransferAndResumeTest {
             assertThat(a.ofType("message")).extracting(m -> m.path("seq").asInt()).doesNotContain(4, 5);
 
             // a supervisor may move any held chat over REST; routing refusing it reaches the holding agent
-            given().auth().oauth2(TestTokens.supervisor()).contentType(ContentType.JSON).body("{\"agentId\":\"" + first + "\"}")
-                    .post("/api/v1/chats/" + chatId + "/transfer").then().statusCode(202).body("status", equalTo("REQUESTED"));
-            await().atMost(WAIT).until(() -> events("chat.transfer.requested", chatId).size() == 2);
+            // with an Idempotency-Key (the contract): a retry gets the same request id and asks routing nothing more
+            String moveId = given().auth().oauth2(TestTokens.supervisor()).contentType(ContentType.JSON).header("Idempotency-Key", "move-1")
+                    .body("{\"agentId\":\"" + first + "\"}").post("/api/v1/chats/" + chatId + "/transfer").then().statusCode(202)
+                    .body("status", equalTo("REQUESTED")).extract().path("requestId");
+            given().auth().oauth2(TestTokens.supervisor()).contentType(ContentType.JSON).header("Idempotency-Key", "move-1")
+                    .body("{\"agentId\":\"" + first + "\"}").post("/api/v1/chats/" + chatId + "/transfer").then().statusCode(202)
+                    .body("requestId", equalTo(moveId));
+            // a marker on the same chat after the retry (the agent's tags): once here, a second request would be too
+            b.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"transfer-marker\"]}");
+            await().atMost(WAIT).until(() -> !events("chat.tagged", chatId).isEmpty());
+            assertThat(events("chat.transfer.requested", chatId)).hasSize(2);
             JsonNode bySupervisor = json(events("chat.transfer.requested", chatId).get(1).data());
+            assertThat(bySupervisor.path("requestId").asText()).isEqualTo(moveId);
             assertThat(bySupervisor.path("fromAgentId").asText()).isEqualTo(second);
             assertThat(bySupervisor.path("agentId").asText()).isEqualTo(first);
             String failed = "{\"chatId\":\"" + chatId + "\",\"requestId\":\"" + bySupervisor.path("requestId").asText()
@@ -193,6 +202,20 @@ class TransferAndResumeTest {
             kafka.send("chat-events", chatId, "chat.transfer.failed", "/routing-service", failed);
             await().atMost(WAIT).until(() -> b.ofType("error").stream().anyMatch(e -> "transfer-failed".equals(e.path("code").asText())));
             given().auth().oauth2(token).get("/api/v1/chats/" + chatId).then().body("status", equalTo("ACTIVE"));
+
+            // the survey with an Idempotency-Key: a retry is answered again and counted once; another body is a second survey
+            b.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
+            await().atMost(WAIT).until(() -> !visitor.ofType("closed").isEmpty());
+            for (int i = 0; i < 2; i++) {
+                given().auth().oauth2(token).contentType(ContentType.JSON).header("Idempotency-Key", "survey-1")
+                        .body("{\"csat\":5,\"comment\":\"thanks\"}").post("/api/v1/chats/" + chatId + "/survey").then().statusCode(201)
+                        .body("status", equalTo("RECEIVED"));
+            }
+            given().auth().oauth2(token).contentType(ContentType.JSON).header("Idempotency-Key", "survey-1")
+                    .body("{\"csat\":1}").post("/api/v1/chats/" + chatId + "/survey").then().statusCode(409);
+            b.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"survey-marker\"]}");
+            await().atMost(WAIT).until(() -> events("chat.tagged", chatId).size() == 2);
+            assertThat(events("chat.surveyed", chatId)).hasSize(1);
         }
     }
 
