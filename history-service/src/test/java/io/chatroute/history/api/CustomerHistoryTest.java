@@ -253,6 +253,9 @@ class CustomerHistoryTest {
         String customer = newCustomer();
         given().get("/api/v1/customers/{c}/history", customer).then()
                 .statusCode(401).contentType(containsString("application/problem+json"));
+        // a token that is there but not valid: the same problem body, not the mechanism's bare 401
+        given().auth().oauth2("not-a-jwt").get("/api/v1/customers/{c}/history", customer).then()
+                .statusCode(401).contentType(containsString("application/problem+json"));
         given().contentType(ContentType.JSON).body(Map.of("text", "x")).post("/api/v1/customers/{c}/notes", customer)
                 .then().statusCode(401).contentType(containsString("application/problem+json"));
         String visitor = TestTokens.mint("v-1", "visitor");

@@ -121,10 +121,10 @@ class TagsFlowTest {
                 .statusCode(403).contentType(containsString("application/problem+json"));
         given().get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then()
                 .statusCode(401).contentType(containsString("application/problem+json"));
-        // agents tag their chats but do not see the statistics
-        given().auth().oauth2(TestTokens.agent("ag-1")).get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then()
+        // every role of the contract's history section reads the statistics (agents since 2026-12-05); a visitor does not
+        given().auth().oauth2(TestTokens.mint("v-1", "visitor")).get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then()
                 .statusCode(403).contentType(containsString("application/problem+json"));
-        for (String token : List.of(TestTokens.supervisor(), TestTokens.admin(), TestTokens.platform())) {
+        for (String token : List.of(TestTokens.agent("ag-1"), TestTokens.supervisor(), TestTokens.admin(), TestTokens.platform())) {
             given().auth().oauth2(token).get("/api/v1/tags/stats?from=2025-01-01&to=2025-01-02").then().statusCode(200);
         }
     }

@@ -129,15 +129,15 @@ class ArticleResourceTest {
     @Test
     void controlCharactersAreRefusedAndNothingIsStored() {
         as(TestTokens.admin()).body("""
-                {"title":"a\u0000b","body":"x\u001b[31m","language":"en","tags":["t\u0007"],"questions":["q\u202e"],"synonyms":["\ufeffs"]}""")
+                {"title":"a\\u0000b","body":"x\\u001b[31m","language":"en","tags":["t\\u0007"],"questions":["q\\u202e"],"synonyms":["\\ufeffs"]}""")
                 .put("/api/v1/kb/articles/ctl-1").then().statusCode(400).contentType("application/problem+json")
                 .body("errors.field", hasItems("title", "body", "tags[0]", "questions[0]", "synonyms[0]"));
         as(TestTokens.admin()).get("/api/v1/kb/articles/ctl-1").then().statusCode(404);
         as(TestTokens.admin()).body("""
-                {"title":"Line one","body":"first line\r\nsecond\tline","language":"en"}""")
+                {"title":"Line one","body":"first line\\r\\nsecond\\tline","language":"en"}""")
                 .put("/api/v1/kb/articles/ctl-2").then().statusCode(201);
         as(TestTokens.admin()).body("""
-                {"title":"two\nlines","body":"b","language":"en"}""")
+                {"title":"two\\nlines","body":"b","language":"en"}""")
                 .put("/api/v1/kb/articles/ctl-3").then().statusCode(400).body("errors.field", contains("title"));
         as(TestTokens.admin()).delete("/api/v1/kb/articles/ctl-2").then().statusCode(204);
     }
@@ -148,7 +148,8 @@ class ArticleResourceTest {
                 .header("WWW-Authenticate", startsWith("Bearer"))
                 // one scheme of problem types across the four services (the contract; knowledge answered about:blank)
                 .body("type", is("https://chatroute.dev/problems/unauthorized"));
-        given().auth().oauth2("not-a-jwt").get("/api/v1/kb/search?q=refund").then().statusCode(401);
+        given().auth().oauth2("not-a-jwt").get("/api/v1/kb/search?q=refund").then().statusCode(401)
+                .contentType("application/problem+json");
         as(TestTokens.agent("a1")).body("""
                 {"title":"t","body":"b","language":"en"}""").put("/api/v1/kb/articles/by-agent").then().statusCode(403)
                 .contentType("application/problem+json").body("status", is(403));

@@ -65,7 +65,7 @@ class CannedResourceTest {
                 {"shortcut":"refund","text":"","language":"xx"}""").put("/api/v1/kb/canned/c-bad").then().statusCode(400)
                 .contentType("application/problem+json").body("errors.field", hasItems("shortcut", "text", "language"));
         as(TestTokens.admin()).body("""
-                {"shortcut":"/a\u0000b","text":"x\u0000y"}""").put("/api/v1/kb/canned/c-nul").then().statusCode(400)
+                {"shortcut":"/a\\u0000b","text":"x\\u0000y"}""").put("/api/v1/kb/canned/c-nul").then().statusCode(400)
                 .contentType("application/problem+json").body("errors.field", hasItems("shortcut", "text"));
         as(TestTokens.admin()).get("/api/v1/kb/canned/c-nul").then().statusCode(404);
         as(TestTokens.agent("a1")).body("""

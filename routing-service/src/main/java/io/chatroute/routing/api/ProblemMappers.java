@@ -53,8 +53,9 @@ public class ProblemMappers {
         return Problem.badRequest("the request body could not be read", List.of(new FieldError(field, message)));
     }
 
-    @ServerExceptionMapper
-    public Response unauthorized(UnauthorizedException e) {
+    /** A missing token, or one that is not valid (proactive authentication fails before any resource). */
+    @ServerExceptionMapper({UnauthorizedException.class, io.quarkus.security.AuthenticationFailedException.class})
+    public Response unauthorized(RuntimeException e) {
         return Response.fromResponse(Problem.response(401, "Unauthorized", "a valid bearer token is required", null))
                 .header("WWW-Authenticate", "Bearer").build();
     }

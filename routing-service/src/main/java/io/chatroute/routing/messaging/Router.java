@@ -603,17 +603,13 @@ public class Router {
                 }
             }
             case "ovf" -> overflow(partition, member, id, Long.parseLong(token), now);
-            case "cool" -> {
+            case "cool" -> repeatable(partition, member, kind, now, () -> {
                 Map<String, String> chat = store.chat(id);
                 if ("QUEUED".equals(chat.get("state")) && chat.get("queueId") != null) {
                     dispatcher.request(chat.get("queueId"));
                 }
-                store.done(partition, member, now);
-            }
-            case "idx" -> {
-                waiting.repair(id, token);
-                store.done(partition, member, now);
-            }
+            });
+            case "idx" -> repeatable(partition, member, kind, now, () -> waiting.repair(id, token));
             case "unres" -> {
                 Outcome o = store.unreserve(id, now.minusSeconds(config.reservationTimeoutSeconds()), true);
                 if ("DROPPED".equals(o.code())) {
@@ -629,19 +625,45 @@ public class Router {
                     giveBack(id, csv(o.value(1)), "agent-gone", "agent-offline", "grace:" + token);
                 }
             }
-            case "open" -> {
-                queueOpened(id);
-                store.done(partition, member, now);
-            }
-            case "close" -> {
-                queueClosed(id, now);
-                store.done(partition, member, now);
-            }
+            case "open" -> repeatable(partition, member, kind, now, () -> queueOpened(id));
+            case "close" -> repeatable(partition, member, kind, now, () -> queueClosed(id, now));
             default -> {
                 LOG.warnf("unknown timer %s dropped", member);
                 store.take(partition, member);
             }
         }
+    }
+
+    /**
+     * Runs a repeatable timer's work, then removes the timer. A failure of the store (Redis busy, away, or refusing a
+     * command) leaves it due, to be tried again a second later; any other failure would fail the same way for ever, so
+     * that timer is dropped with a warning and counted ({@code chatroute_routing_timers_dropped_total}) instead of being
+     * retried every second and holding back the partition's later timers.
+     */
+    private void repeatable(int partition, String member, String kind, Instant now, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            if (storeFailure(e)) {
+                throw e;
+            }
+            LOG.warnf("timer %s dropped: its work fails for good: %s", member, e.toString());
+            meters.counter("chatroute_routing_timers_dropped_total", "kind", kind).increment();
+        }
+        store.done(partition, member, now);
+    }
+
+    /** Whether a failure came from the store or the transport to it (Vert.x, Netty, the Redis client, I/O, a timeout). */
+    static boolean storeFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String name = t.getClass().getName();
+            if (name.startsWith("io.vertx.") || name.startsWith("io.netty.") || name.startsWith("io.quarkus.redis.")
+                    || t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof io.smallrye.mutiny.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A queue's opening time came: its chats are announced their positions and dispatched. */

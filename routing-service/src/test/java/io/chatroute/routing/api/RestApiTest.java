@@ -47,7 +47,8 @@ class RestApiTest {
 
     @Test
     void authIsRequiredAndRolesAreChecked() {
-        given().get("/api/v1/queues").then().statusCode(401);
+        given().get("/api/v1/queues").then().statusCode(401).contentType("application/problem+json");
+        given().auth().oauth2("not-a-jwt").get("/api/v1/queues").then().statusCode(401).contentType("application/problem+json");
         as(TestTokens.agent("ag-" + u)).body(form()).put("/api/v1/forms/f-" + u).then().statusCode(403)
                 .contentType("application/problem+json").body("status", equalTo(403));
         as(TestTokens.supervisor()).body(form()).put("/api/v1/forms/f-" + u).then().statusCode(403);

@@ -1,8 +1,10 @@
 package io.chatroute.session.api;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.jboss.logging.Logger;
@@ -28,15 +30,25 @@ public class AgentPresence {
 
     private static final Logger LOG = Logger.getLogger(AgentPresence.class);
     private static final Duration HEARTBEAT_TTL = Duration.ofSeconds(30);
+    /**
+     * A process sweeps only after talking to Redis without a failed beat for this long: after Redis was away (every
+     * heartbeat expired meanwhile), the live processes have beaten several times before anyone releases anything.
+     */
+    private static final Duration SWEEP_AFTER_HEALTHY = HEARTBEAT_TTL.multipliedBy(2);
 
     private final ChatStore store;
     private final ChatService chats;
+    private final ConnectionRegistry registry;
     /** This process's id for socket counts: the instance id and a per-start suffix. */
     private final String process;
+    private volatile boolean beaten;
+    /** Since when every beat succeeded (null after a failed one). */
+    private volatile Instant healthySince;
 
-    public AgentPresence(ChatStore store, ChatService chats, SessionConfig config) {
+    public AgentPresence(ChatStore store, ChatService chats, ConnectionRegistry registry, SessionConfig config) {
         this.store = store;
         this.chats = chats;
+        this.registry = registry;
         this.process = config.instanceId() + "/" + UUID.randomUUID();
     }
 
@@ -47,15 +59,38 @@ public class AgentPresence {
     @Scheduled(every = "10s", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void beat() {
         try {
-            store.heartbeat(process, HEARTBEAT_TTL);
+            boolean alive = store.heartbeat(process, HEARTBEAT_TTL);
+            if (healthySince == null) {
+                healthySince = Instant.now();
+            }
+            if (!alive && beaten) {
+                recount();
+            }
+            beaten = true;
         } catch (RuntimeException e) {
+            healthySince = null;
             LOG.warnf("instance heartbeat failed, will retry: %s", e.toString());
         }
+    }
+
+    /**
+     * This process's heartbeat had expired (a stall, or Redis away for longer than its TTL), so another process may have
+     * released its counts and asked its agents OFFLINE: the counts are set again to the sockets held here, and routing
+     * is told each agent is connected (which ends a disconnect's grace).
+     */
+    private void recount() {
+        Map<String, Integer> held = registry.agentSocketCounts();
+        LOG.warnf("this process's heartbeat had expired; counting again the sockets of %d agents", held.size());
+        held.forEach((agentId, open) -> chats.agentConnected(agentId, store.resetAgentSockets(agentId, process, open).version()));
     }
 
     /** Every live process sweeps; the release of one agent is atomic and only its first run announces anything. */
     @Scheduled(every = "10s", delayed = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
+        Instant healthy = healthySince;
+        if (healthy == null || healthy.isAfter(Instant.now().minus(SWEEP_AFTER_HEALTHY))) {
+            return; // not long enough in touch with Redis to tell a gone process from one that could not beat either
+        }
         try {
             releaseGoneProcesses();
         } catch (RuntimeException e) {
@@ -81,6 +116,11 @@ public class AgentPresence {
                     gone, offline.size() - before);
         }
         return offline;
+    }
+
+    /** This process's id in the socket counts (the instance id and a per-start suffix). */
+    public String process() {
+        return process;
     }
 
     /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */

@@ -51,6 +51,17 @@ public class ConnectionRegistry {
         return chatId == null ? Set.of() : visitorsByChat.getOrDefault(chatId, Set.of());
     }
 
+    /** The agents with a socket on this instance, and how many each. */
+    public Map<String, Integer> agentSocketCounts() {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        agentsById.forEach((agentId, sockets) -> {
+            if (!sockets.isEmpty()) {
+                counts.put(agentId, sockets.size());
+            }
+        });
+        return counts;
+    }
+
     public Set<WebSocketConnection> agents(String agentId) {
         return agentId == null ? Set.of() : agentsById.getOrDefault(agentId, Set.of());
     }

@@ -184,16 +184,22 @@ public class ChatStore {
      */
     public Uni<Outcome> instanceGone(String instanceId, String agentId, String eventId, String time) {
         return scripts.evalAsync(Scripts.INSTANCE_GONE,
-                        List.of(Keys.agentSockets(agentId), Keys.instanceAgents(instanceId), Keys.OUTBOX),
+                        List.of(Keys.agentSockets(agentId), Keys.instanceAgents(instanceId), Keys.OUTBOX, Keys.instance(instanceId)),
                         List.of(instanceId, agentId, eventId, time))
                 .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
     }
 
-    /** Forgets a gone process once none of its agents is left to release. */
+    /** Forgets a gone process once none of its agents is left to release and its heartbeat did not come back. */
     public void forgetInstance(String instanceId) {
-        if (sets.scard(Keys.instanceAgents(instanceId)) == 0) {
-            sets.srem(Keys.INSTANCES, instanceId);
-        }
+        scripts.eval(Scripts.INSTANCE_FORGET, List.of(Keys.INSTANCES, Keys.instanceAgents(instanceId), Keys.instance(instanceId)),
+                List.of(instanceId));
+    }
+
+    /** Sets this process's count of an agent's sockets to {@code open} (after its heartbeat had expired). */
+    public SocketCount resetAgentSockets(String agentId, String instanceId, int open) {
+        Response r = scripts.eval(Scripts.AGENT_SOCKET_RESET, List.of(Keys.agentSockets(agentId), Keys.instanceAgents(instanceId)),
+                List.of(instanceId, Integer.toString(open), agentId)).value();
+        return new SocketCount(r.get(0).toLong(), r.get(1).toLong());
     }
 
     /** Appends a survey (kind survey), tags (tag) or a used suggestion (suggestion) about a chat, checked against it. */
@@ -248,10 +254,10 @@ public class ChatStore {
         return forSeq == null || items == null ? null : new Suggestions(Long.parseLong(forSeq), items);
     }
 
-    /** Keeps this instance's heartbeat alive for ttl. */
-    public void heartbeat(String instanceId, Duration ttl) {
-        values.setex(Keys.instance(instanceId), ttl.toSeconds(), "1");
-        sets.sadd(Keys.INSTANCES, instanceId);
+    /** Keeps this process's heartbeat alive for ttl; false when it had expired (or on the first beat). */
+    public boolean heartbeat(String instanceId, Duration ttl) {
+        return scripts.eval(Scripts.HEARTBEAT, List.of(Keys.instance(instanceId), Keys.INSTANCES),
+                List.of(instanceId, Long.toString(ttl.toSeconds()))).value().toLong() == 1;
     }
 
     /** Appends an event that changes no state (agent.presence.requested) to the outbox. */

@@ -39,6 +39,9 @@ public class Scripts {
     public static final String OUTBOX_LEASE = "outbox_lease";
     public static final String AGENT_SOCKET = "agent_socket";
     public static final String INSTANCE_GONE = "instance_gone";
+    public static final String INSTANCE_FORGET = "instance_forget";
+    public static final String HEARTBEAT = "heartbeat";
+    public static final String AGENT_SOCKET_RESET = "agent_socket_reset";
     public static final String RATE_WINDOW = "rate_window";
     public static final String CHAT_EVENT = "chat_event";
     public static final String SIGNAL = "signal";

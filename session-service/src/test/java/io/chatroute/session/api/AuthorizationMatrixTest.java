@@ -108,6 +108,16 @@ class AuthorizationMatrixTest {
         EXPECTED.put("WS /ws/dashboard",         new int[] {401, 403, 403, 403, 403, 101, 101, 403, 401});
     }
 
+    /** A token that is missing or not valid gets a problem body, not the mechanism's bare 401. */
+    @Test
+    void aMissingOrInvalidTokenGetsAProblemBody() {
+        String chat = java.util.UUID.randomUUID().toString();
+        for (String token : new String[] {null, "not-a-jwt"}) {
+            as(token).get("/api/v1/chats/" + chat).then().statusCode(401).contentType("application/problem+json")
+                    .body("type", org.hamcrest.Matchers.equalTo("https://chatroute.dev/problems/unauthorized"));
+        }
+    }
+
     @Test
     void everyEndpointAnswersEveryCallerAsTheContractSays() throws Exception {
         Who[] callers = Who.values();

@@ -119,6 +119,35 @@ class GoneProcessTest {
         }
     }
 
+    /**
+     * A process that only stalled (or could not reach Redis) for longer than its heartbeat's TTL may have been released
+     * by another: while its heartbeat lives it cannot be; once it beats again it counts its sockets again and tells
+     * routing the agent is connected (a newer socket version than the release's OFFLINE).
+     */
+    @Test
+    void aProcessReleasedWhileItStalledCountsItsSocketsAgainWhenItBeats() throws Exception {
+        String agentId = "stalled-agent-" + System.nanoTime();
+        String sockets = "session:agent:" + agentId + ":sockets";
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+            // while the heartbeat lives, another process's sweep changes nothing
+            assertThat(chats.releaseGoneInstance(presence.process(), agentId)).isEqualTo("alive");
+            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+
+            // the heartbeat expired (the stall), and another process released this one's count
+            redis.key().del("session:instance:" + presence.process());
+            assertThat(chats.releaseGoneInstance(presence.process(), agentId)).isEqualTo("offline");
+            await().atMost(WAIT).until(() -> !presenceOf(agentId).isEmpty());
+            long released = json(presenceOf(agentId).get(0).data()).path("socketVersion").asLong();
+
+            // the process beats again: its count is back, and routing hears the agent is connected
+            presence.beat();
+            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
+                    && json(e.data()).path("socketVersion").asLong() > released));
+        }
+    }
+
     @Test
     void theLiveProcessNeverReleasesItself() throws Exception {
         String agentId = "self-agent-" + System.nanoTime();
@@ -127,7 +156,9 @@ class GoneProcessTest {
             assertThat(presence.releaseGoneProcesses()).doesNotContain(agentId);
             awaitMarker(agentId);
             assertThat(presenceOf(agentId)).extracting(e -> json(e.data()).path("status").asText()).containsExactly("AWAY");
-            assertThat(redis.hash(String.class).hgetall("session:agent:" + agentId + ":sockets")).containsValue("1");
+            // this process's count of the socket stays (the version field aside)
+            assertThat(redis.hash(String.class).hgetall("session:agent:" + agentId + ":sockets"))
+                    .hasEntrySatisfying(presence.process(), n -> assertThat(n).isEqualTo("1"));
         }
     }
 }
