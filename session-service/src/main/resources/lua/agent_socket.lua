@@ -12,15 +12,6 @@ else
   redis.call('SADD', KEYS[2], ARGV[3])
 end
 local version = redis.call('HINCRBY', KEYS[1], '_version', 1)
-local total = 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= '_version' then
-    if redis.call('EXISTS', 'session:instance:' .. all[i]) == 1 then
-      total = total + tonumber(all[i + 1])
-    else
-      redis.call('HDEL', KEYS[1], all[i])
-    end
-  end
-end
+-- open sockets on live processes (the counts of gone ones pruned): live_sockets, Scripts' prelude
+local total = live_sockets(KEYS[1])
 return {total, version}

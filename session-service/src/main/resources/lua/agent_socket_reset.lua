@@ -11,11 +11,4 @@ else
   redis.call('SREM', KEYS[2], ARGV[3])
 end
 local version = redis.call('HINCRBY', KEYS[1], '_version', 1)
-local total = 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= '_version' and redis.call('EXISTS', 'session:instance:' .. all[i]) == 1 then
-    total = total + tonumber(all[i + 1])
-  end
-end
-return {total, version}
+return {live_sockets(KEYS[1]), version}

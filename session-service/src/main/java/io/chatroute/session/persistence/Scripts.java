@@ -25,7 +25,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  *
  * <p>Every script is wrapped so that it can call {@code outbox(stream, id, type, key, topic, time, data)}: the
  * entry is appended to the outbox stream in the same atomic step as the state change, and also returned to the
- * caller ({@link Result#emitted()}), which publishes it at once; the stream is the safety net for crashes.
+ * caller ({@link Result#emitted()}), which publishes it at once; the stream is the safety net for crashes. It can also
+ * call {@code live_sockets(hash)}: an agent's open sockets on live processes, the counts of gone ones pruned.
  */
 @ApplicationScoped
 public class Scripts {
@@ -65,6 +66,20 @@ public class Scripts {
               local sid = redis.call('XADD', stream, '*', 'id', id, 'type', etype, 'key', key, 'topic', topic,
                 'time', time, 'data', data)
               __emitted[#__emitted + 1] = {sid, id, etype, key, topic, time, data}
+            end
+            local function live_sockets(hash)
+              local total = 0
+              local all = redis.call('HGETALL', hash)
+              for i = 1, #all, 2 do
+                if all[i] ~= '_version' then
+                  if redis.call('EXISTS', 'session:instance:' .. all[i]) == 1 then
+                    total = total + tonumber(all[i + 1])
+                  else
+                    redis.call('HDEL', hash, all[i])
+                  end
+                end
+              end
+              return total
             end
             local __result = (function()
             """;
