@@ -34,7 +34,12 @@ public record Problem(String type, String title, int status, String detail, List
      * {@code https://chatroute.dev/problems/<code>}; a service uses a more specific code where it has one.
      */
     public static String typeOf(int status) {
-        String code = switch (status) {
+        return "https://chatroute.dev/problems/" + codeOf(status);
+    }
+
+    /** The code of a status in the problem {@code type} scheme ({@link #typeOf}). */
+    public static String codeOf(int status) {
+        return switch (status) {
             case 400 -> "bad-request";
             case 401 -> "unauthorized";
             case 403 -> "forbidden";
@@ -53,6 +58,5 @@ public record Problem(String type, String title, int status, String detail, List
             case 504 -> "gateway-timeout";
             default -> "http-" + status;
         };
-        return "https://chatroute.dev/problems/" + code;
     }
 }

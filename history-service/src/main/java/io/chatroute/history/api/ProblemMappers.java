@@ -67,8 +67,7 @@ public class ProblemMappers {
             default -> family == Response.Status.Family.CLIENT_ERROR ? "The request could not be processed."
                     : "The server could not complete the request.";
         };
-        String type = Problem.typeOf(status);
-        return Problem.of(type.substring(type.lastIndexOf('/') + 1), title, status, detail).toResponse();
+        return Problem.of(Problem.codeOf(status), title, status, detail).toResponse();
     }
 
     private static boolean causedByJson(Throwable e) {

@@ -95,11 +95,7 @@ public class ChatService {
         if (!errors.isEmpty()) {
             throw ChatException.validation(errors);
         }
-        boolean idempotent = idempotencyKey != null && !idempotencyKey.isBlank();
-        if (idempotent && idempotencyKey.length() > 200) {
-            throw new ChatException(400, "validation", "Idempotency-Key is too long",
-                    List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
-        }
+        boolean idempotent = checkedKey(idempotencyKey);
         String recordId = idempotent ? IdempotencySeal.recordId(idempotencyKey) : null;
         String requestHash = idempotent ? VisitorTokens.sha256Hex(canonicalJson(request)) : null;
         if (idempotent) {
@@ -378,18 +374,26 @@ public class ChatService {
      * over 200 characters.
      */
     public static String idempotencyField(String kind, String callerId, String key, Object... body) {
-        if (key == null || key.isBlank()) {
+        if (!checkedKey(key)) {
             return null;
-        }
-        if (key.length() > 200) {
-            throw new ChatException(400, "validation", "Idempotency-Key is too long",
-                    List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
         }
         StringBuilder material = new StringBuilder(kind).append('\u0000').append(callerId).append('\u0000').append(key);
         for (Object part : body) {
             material.append('\u0000').append(part);
         }
         return "idem:" + VisitorTokens.sha256Hex(material.toString());
+    }
+
+    /** Whether an Idempotency-Key was given; 400 for one over 200 characters. */
+    private static boolean checkedKey(String key) {
+        if (key == null || key.isBlank()) {
+            return false;
+        }
+        if (key.length() > 200) {
+            throw new ChatException(400, "validation", "Idempotency-Key is too long",
+                    List.of(new FieldError("Idempotency-Key", "must be at most 200 characters")));
+        }
+        return true;
     }
 
     /** The answer kept for an earlier request with the same Idempotency-Key field, or null. */

@@ -57,8 +57,7 @@ public class ProblemMappers {
         if (status >= 500) {
             LOG.warnf("request failed: %s", e.toString());
         }
-        String code = Problem.typeOf(status).substring(Problem.typeOf(status).lastIndexOf('/') + 1);
-        return Problem.response(status, code, status >= 500 ? "the request could not be served" : e.getMessage(), null);
+        return Problem.response(status, Problem.codeOf(status), status >= 500 ? "the request could not be served" : e.getMessage(), null);
     }
 
     @ServerExceptionMapper
