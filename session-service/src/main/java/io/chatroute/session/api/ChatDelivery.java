@@ -627,6 +627,15 @@ public class ChatDelivery {
         } finally {
             cur.lock.unlock();
         }
+        if (!c.isOpen()) {
+            // the socket closed while the event was in flight (its connection was read before the close): its close
+            // may have cleaned up before the add above, so the entries it would have removed go here
+            holders.computeIfPresent(chatId, (k, set) -> {
+                set.remove(c);
+                return set.isEmpty() ? null : set;
+            });
+            cursors.remove(c.id());
+        }
     }
 
     /**

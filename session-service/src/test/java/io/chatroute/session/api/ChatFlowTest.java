@@ -35,6 +35,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.websockets.next.WebSocketConnection;
 import io.restassured.http.ContentType;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -59,6 +60,9 @@ class ChatFlowTest {
 
     @Inject
     ChatDelivery delivery;
+
+    @Inject
+    ConnectionRegistry registry;
 
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> chatEvents;
@@ -552,6 +556,32 @@ class ChatFlowTest {
             await().atMost(WAIT).until(() -> !again.ofType("chat.assigned").isEmpty());
             assertThat(again.ofType("chat.assigned")).extracting(f -> f.path("chatId").asText()).containsExactly(dropped);
             assertThat(again.ofType("offer")).isEmpty();
+        }
+    }
+
+    /**
+     * A chat.assigned whose agent connection was read just before that socket closed (the close ran first) leaves no
+     * entry behind: before, the late add outlived the close's cleanup and the chat stayed held by a dead socket for good
+     * (seen once in CI as {@link #declinedAndClosedChatsLeaveTheAgentsIndex} timing out).
+     */
+    @Test
+    void anAssignmentThatArrivesAfterItsSocketClosedKeepsNothing() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        String chatId = createChat(FULL_BODY).path("chatId");
+        WebSocketConnection closedOne;
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> !registry.agents(agentId).isEmpty());
+            closedOne = registry.agents(agentId).iterator().next();
+        }
+        await().atMost(WAIT).until(() -> registry.agents(agentId).isEmpty());
+        // the event's handler read the connection before the close: as if it were still registered
+        registry.addAgent(agentId, closedOne);
+        try {
+            delivery.assigned(new ObjectMapper().readTree("{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId
+                    + "\",\"queueId\":\"general\",\"agent\":{\"id\":\"" + agentId + "\",\"displayName\":\"Boris\"}}"));
+            assertThat(delivery.held(chatId)).isFalse();
+        } finally {
+            registry.removeAgent(agentId, closedOne);
         }
     }
 
