@@ -124,8 +124,10 @@ public class AgentPresence {
     }
 
     /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */
-    public void opened(String agentId) {
-        chats.agentConnected(agentId, store.agentSocket(agentId, process, 1).version());
+    public void opened(String agentId, Runnable counted) {
+        ChatStore.SocketCount count = store.agentSocket(agentId, process, 1);
+        counted.run();
+        chats.agentConnected(agentId, count.version());
     }
 
     /**

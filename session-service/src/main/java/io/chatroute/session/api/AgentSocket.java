@@ -13,6 +13,7 @@ import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.annotation.security.RolesAllowed;
@@ -31,6 +32,8 @@ public class AgentSocket {
     public static final String ID = "agent";
 
     private static final Logger LOG = Logger.getLogger(AgentSocket.class);
+    /** Set once the socket was counted in Redis (the open's increment succeeded): only such a socket's close decrements. */
+    private static final UserData.TypedKey<Boolean> COUNTED = UserData.TypedKey.forBoolean("chatroute.counted");
 
     private final ChatService chats;
     private final ConnectionRegistry registry;
@@ -60,7 +63,7 @@ public class AgentSocket {
     public void open(WebSocketConnection connection) {
         String agentId = agentId(connection);
         registry.addAgent(agentId, connection);
-        presence.opened(agentId);
+        presence.opened(agentId, () -> connection.userData().put(COUNTED, true));
         delivery.agentConnected(connection, agentId, resumeFrom(connection));
         current.tell(connection, agentId);
     }
@@ -93,7 +96,10 @@ public class AgentSocket {
         registry.removeAgent(agentId, connection);
         delivery.disconnected(connection);
         signals.forget(connection.id());
-        presence.closed(agentId);
+        if (Boolean.TRUE.equals(connection.userData().get(COUNTED))) {
+            // only a socket that was counted: an open whose count failed (Redis down) must not take another's away
+            presence.closed(agentId);
+        }
     }
 
     /** Binary frames are not part of the protocol: an error frame, the socket stays open. */

@@ -182,17 +182,23 @@ public class ChatDelivery {
     public void assigned(JsonNode d) {
         String chatId = d.path("chatId").asText();
         offeredTo.remove(chatId);
-        ObjectNode joined = Frames.frame(mapper, d.hasNonNull("transferredFrom") ? "transferred" : "agent.joined");
-        joined.set("agent", d.get("agent"));
-        for (WebSocketConnection c : registry.visitors(chatId)) {
-            ConnectionRegistry.send(c, joined.toString());
-        }
         String agentId = d.path("agentId").asText(null);
+        Set<WebSocketConnection> visitors = registry.visitors(chatId);
         Set<WebSocketConnection> agents = registry.agents(agentId);
-        if (agents.isEmpty()) {
+        if (visitors.isEmpty() && agents.isEmpty()) {
             return;
         }
         Map<String, String> chat = store.chat(chatId);
+        if (over(chat.get("status"))) {
+            // assigned after the chat closed (an accept that crossed the visitor's close): the visitor was told
+            // `closed` and the agent `chat.closed`; an `agent.joined` or a held chat now would never be undone
+            return;
+        }
+        ObjectNode joined = Frames.frame(mapper, d.hasNonNull("transferredFrom") ? "transferred" : "agent.joined");
+        joined.set("agent", d.get("agent"));
+        for (WebSocketConnection c : visitors) {
+            ConnectionRegistry.send(c, joined.toString());
+        }
         for (WebSocketConnection c : agents) {
             hold(c, chatId, chat, d.get("queueId"), false, d.get("transferredFrom"), null);
         }
@@ -219,11 +225,15 @@ public class ChatDelivery {
     }
 
     private void leave(String chatId, String fromAgentId, JsonNode d, String reason) {
+        // removed first, as in closed(): a connection that a socket's open adds meanwhile is either in this set (told,
+        // forgotten) or added after (a new holder); removing after the sends dropped it without forgetting its range
+        Set<WebSocketConnection> held = holders.remove(chatId);
         Set<WebSocketConnection> told = ConcurrentHashMap.newKeySet();
-        told.addAll(holders(chatId));
+        if (held != null) {
+            told.addAll(held);
+        }
         told.addAll(registry.agents(fromAgentId));
         if (told.isEmpty()) {
-            holders.remove(chatId);
             return;
         }
         ObjectNode f = Frames.frame(mapper, "chat.transferred");
@@ -239,7 +249,6 @@ public class ChatDelivery {
             forget(c, chatId);
             ConnectionRegistry.send(c, text);
         }
-        holders.remove(chatId);
     }
 
     /** chat.closed: what is still missing up to the last seq, then {@code closed} / {@code chat.closed}. */
@@ -295,6 +304,11 @@ public class ChatDelivery {
             return;
         }
         if (expired(Frames.text(d, "expiresAt"), chatId)) {
+            return;
+        }
+        if (over(store.status(chatId))) {
+            // routing offered it before it read the chat's close (the visitor left meanwhile): nothing to accept, and
+            // nothing would ever remove the entry below (closing an offered chat declines nothing)
             return;
         }
         offeredTo.put(chatId, agentId);
@@ -357,7 +371,16 @@ public class ChatDelivery {
 
     /** chat.offer.declined / chat.assignment.failed: the offer is gone. */
     public void offerGone(JsonNode d) {
-        offeredTo.remove(d.path("chatId").asText());
+        String chatId = d.path("chatId").asText();
+        offeredTo.remove(chatId);
+        // what the offered agent's connections were given of the chat's suggestions (kept until the socket closed)
+        Set<WebSocketConnection> holding = holders(chatId);
+        for (WebSocketConnection c : registry.agents(Frames.text(d, "agentId"))) {
+            Cursors cur = cursors.get(c.id());
+            if (cur != null && !holding.contains(c)) {
+                cur.suggestedFor.remove(chatId);
+            }
+        }
     }
 
     /**
@@ -546,8 +569,12 @@ public class ChatDelivery {
                 }
                 last = Math.max(last, seq);
             }
-            if (r == null) {
+            if (r == null && !forAgent) {
                 cur.byChat.put(chatId, new Range(afterSeq, last));
+            } else if (r == null) {
+                // an agent connection that does not hold the chat here (yet, or any more): the messages are sent, but a
+                // range kept now would make the chat's next chat.assigned a no-op for this connection (hold returns early)
+                return;
             } else {
                 r.from = Math.min(r.from, afterSeq);
                 r.cursor = Math.max(r.cursor, last);
@@ -572,6 +599,16 @@ public class ChatDelivery {
     /** Whether any connection of this instance holds the chat (tests: the map keeps no chat nobody holds). */
     boolean held(String chatId) {
         return holders.containsKey(chatId);
+    }
+
+    /** Whether the instance remembers an open offer of the chat (tests: none for a chat that closed). */
+    boolean offerKept(String chatId) {
+        return offeredTo.containsKey(chatId);
+    }
+
+    /** Whether the instance keeps cursors for the connection (tests: a closed one leaves none). */
+    boolean tracks(WebSocketConnection c) {
+        return cursors.containsKey(c.id());
     }
 
     // ------------------------------------------------------------------ helpers
@@ -634,7 +671,6 @@ public class ChatDelivery {
                 set.remove(c);
                 return set.isEmpty() ? null : set;
             });
-            cursors.remove(c.id());
         }
     }
 
@@ -767,12 +803,25 @@ public class ChatDelivery {
         }
     }
 
+    /**
+     * A chat that closed here: nothing more is delivered for it. (A chat this store does not know is delivered as
+     * before: its offer still times out at routing, which removes it.)
+     */
+    private static boolean over(String status) {
+        return "CLOSED".equals(status);
+    }
+
     private Set<WebSocketConnection> holders(String chatId) {
         return holders.getOrDefault(chatId, Set.of());
     }
 
+    /** A closed connection's cursors are not kept: its close cleaned up (or will), and a late event adds nothing. */
     private Cursors cursors(WebSocketConnection c) {
-        return cursors.computeIfAbsent(c.id(), k -> new Cursors());
+        Cursors cur = cursors.computeIfAbsent(c.id(), k -> new Cursors());
+        if (!c.isOpen()) {
+            cursors.remove(c.id(), cur);
+        }
+        return cur;
     }
 
     private void forget(WebSocketConnection c, String chatId) {

@@ -32,11 +32,11 @@ public class ConnectionRegistry {
     }
 
     public void addVisitor(String chatId, WebSocketConnection c) {
-        visitorsByChat.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(c);
+        add(visitorsByChat, chatId, c);
     }
 
     public void addAgent(String agentId, WebSocketConnection c) {
-        agentsById.computeIfAbsent(agentId, k -> ConcurrentHashMap.newKeySet()).add(c);
+        add(agentsById, agentId, c);
     }
 
     public void removeVisitor(String chatId, WebSocketConnection c) {
@@ -81,6 +81,19 @@ public class ConnectionRegistry {
             c.sendText(frame).subscribe().with(ok -> written.run(),
                     err -> LOG.debugf("could not send to %s: %s", c.id(), err.toString()));
         }
+    }
+
+    /**
+     * The add runs inside the map's compute, as the remove does: an add outside it could land in a set that another
+     * connection's remove had just emptied and dropped from the map (a page reload: the old socket's close beside the new
+     * one's open), and the new connection would then get no live frame.
+     */
+    private static void add(Map<String, Set<WebSocketConnection>> map, String key, WebSocketConnection c) {
+        map.compute(key, (k, set) -> {
+            Set<WebSocketConnection> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(c);
+            return s;
+        });
     }
 
     private static void remove(Map<String, Set<WebSocketConnection>> map, String key, WebSocketConnection c) {

@@ -116,6 +116,11 @@ public class ChatStore {
         return hashes.hgetall(Keys.chat(chatId));
     }
 
+    /** The chat's status, null when unknown (its keys expired, or never here). */
+    public String status(String chatId) {
+        return hashes.hget(Keys.chat(chatId), "status");
+    }
+
     /** The chat's last message seq (0 when none or unknown). */
     public long lastSeq(String chatId) {
         String seq = hashes.hget(Keys.chat(chatId), "seq");

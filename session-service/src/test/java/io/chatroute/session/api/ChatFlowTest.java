@@ -580,8 +580,46 @@ class ChatFlowTest {
             delivery.assigned(new ObjectMapper().readTree("{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId
                     + "\",\"queueId\":\"general\",\"agent\":{\"id\":\"" + agentId + "\",\"displayName\":\"Boris\"}}"));
             assertThat(delivery.held(chatId)).isFalse();
+            assertThat(delivery.tracks(closedOne)).isFalse();
         } finally {
             registry.removeAgent(agentId, closedOne);
+        }
+    }
+
+    /**
+     * Routing can offer or assign a chat before it has read the chat's close (the visitor left while the offer was on
+     * its way, or while the agent accepted): such an offer or assignment reaches nobody and leaves nothing behind.
+     * Before, the agent got an offer it could not accept (kept in the instance's map for good) or a closed chat held as
+     * active, and the visitor an {@code agent.joined} after {@code closed}.
+     */
+    @Test
+    void anOfferOrAnAssignmentThatComesAfterTheChatClosedIsNotDelivered() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat(FULL_BODY);
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            await().atMost(WAIT).until(() -> !registry.agents(agentId).isEmpty() && !registry.visitors(chatId).isEmpty());
+            given().auth().oauth2(token).post("/api/v1/chats/" + chatId + "/close").then().statusCode(200);
+            await().atMost(WAIT).until(() -> !visitor.ofType("closed").isEmpty());
+
+            ObjectMapper json = new ObjectMapper();
+            delivery.offered(json.readTree("{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId
+                    + "\",\"offerId\":\"late-offer\",\"queueId\":\"general\",\"expiresAt\":\""
+                    + java.time.Instant.now().plusSeconds(30) + "\"}"), json.createObjectNode().put("type", "offer").put("chatId", chatId));
+            delivery.assigned(json.readTree("{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId
+                    + "\",\"queueId\":\"general\",\"agent\":{\"id\":\"" + agentId + "\",\"displayName\":\"Boris\"}}"));
+            assertThat(delivery.offerKept(chatId)).isFalse();
+            assertThat(delivery.held(chatId)).isFalse();
+
+            // a marker on each socket: its error frame is written after anything the two calls above wrote
+            agent.send("{\"type\":\"marker\"}");
+            visitor.send("{\"type\":\"marker\"}");
+            await().atMost(WAIT).until(() -> !agent.ofType("error").isEmpty() && !visitor.ofType("error").isEmpty());
+            assertThat(agent.ofType("offer")).isEmpty();
+            assertThat(agent.ofType("chat.assigned")).isEmpty();
+            assertThat(visitor.ofType("agent.joined")).isEmpty();
         }
     }
 
