@@ -89,12 +89,27 @@ public class RoutingStore {
     /*
      * Forms, queues, rules and targets change by admin PUTs, rarely, and are read on every chat start and dispatch:
      * they are cached in this process for chatroute.routing.config-cache-millis (1 s). A PUT on this instance is seen
-     * at once; another instance sees it within that time.
+     * at once; another instance sees it within that time. "At once" holds against a read running beside the PUT: every
+     * write bumps the generation after it is stored, and an entry counts only while the generation it was read under
+     * is the current one (before, a read that began before a PUT and finished after it cached the old value for 1 s).
      */
-    private record Cached<T>(T value, long at) {
-        boolean fresh(long ttl) {
-            return System.currentTimeMillis() - at < ttl;
-        }
+    private record Cached<T>(T value, long at, long generation) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong configGeneration = new java.util.concurrent.atomic.AtomicLong();
+
+    private <T> boolean fresh(Cached<T> c) {
+        return c != null && c.generation() == configGeneration.get()
+                && System.currentTimeMillis() - c.at() < config.configCacheMillis();
+    }
+
+    private <T> Cached<T> cached(T value, long generation) {
+        return new Cached<>(value, System.currentTimeMillis(), generation);
+    }
+
+    /** After a configuration write is stored: every entry read before it is stale. */
+    private void configChanged() {
+        configGeneration.incrementAndGet();
     }
 
     private final Map<String, Cached<Optional<FormDefinition>>> formCache = new ConcurrentHashMap<>();
@@ -105,18 +120,20 @@ public class RoutingStore {
     public void saveForm(String id, FormDefinition form) {
         redis.value(String.class).set(Keys.PREFIX + "form:" + id, write(form));
         redis.set(String.class).sadd(Keys.PREFIX + "forms", id);
+        configChanged();
         formCache.remove(id);
     }
 
     public Optional<FormDefinition> form(String id) {
         Cached<Optional<FormDefinition>> c = formCache.get(id);
-        if (c != null && c.fresh(config.configCacheMillis())) {
+        if (fresh(c)) {
             return c.value();
         }
+        long generation = configGeneration.get();
         Optional<FormDefinition> f = Optional.ofNullable(redis.value(String.class).get(Keys.PREFIX + "form:" + id))
                 .map(s -> read(s, FormDefinition.class));
         if (formCache.size() < 10_000) {
-            formCache.put(id, new Cached<>(f, System.currentTimeMillis()));
+            formCache.put(id, cached(f, generation));
         }
         return f;
     }
@@ -132,6 +149,7 @@ public class RoutingStore {
     public void saveQueue(QueueDefinition queue) {
         redis.value(String.class).set(Keys.PREFIX + "queue:" + queue.id(), write(queue));
         redis.set(String.class).sadd(Keys.PREFIX + "queues", queue.id());
+        configChanged();
         queueCache = null;
     }
 
@@ -142,11 +160,12 @@ public class RoutingStore {
     /** Every queue (cached; read in two round trips, SMEMBERS and one MGET, whatever their number). */
     public Map<String, QueueDefinition> queues() {
         Cached<Map<String, QueueDefinition>> c = queueCache;
-        if (c != null && c.fresh(config.configCacheMillis())) {
+        if (fresh(c)) {
             return c.value();
         }
+        long generation = configGeneration.get();
         Map<String, QueueDefinition> fresh = java.util.Collections.unmodifiableMap(readQueues());
-        queueCache = new Cached<>(fresh, System.currentTimeMillis());
+        queueCache = cached(fresh, generation);
         return fresh;
     }
 
@@ -172,33 +191,36 @@ public class RoutingStore {
 
     public void saveRules(List<RoutingRule> rules) {
         redis.value(String.class).set(Keys.PREFIX + "rules", write(rules));
+        configChanged();
         ruleCache = null;
     }
 
     public List<RoutingRule> rules() {
         Cached<List<RoutingRule>> c = ruleCache;
-        if (c != null && c.fresh(config.configCacheMillis())) {
+        if (fresh(c)) {
             return c.value();
         }
+        long generation = configGeneration.get();
         String s = redis.value(String.class).get(Keys.PREFIX + "rules");
         List<RoutingRule> rules = s == null ? List.of() : List.copyOf(read(s, new TypeReference<List<RoutingRule>>() { }));
-        ruleCache = new Cached<>(rules, System.currentTimeMillis());
+        ruleCache = cached(rules, generation);
         return rules;
     }
 
     /** Every known routing target, by id (cached like the configuration). */
     public Map<String, Target> targets() {
         Cached<Map<String, Target>> c = targetCache;
-        if (c != null && c.fresh(config.configCacheMillis())) {
+        if (fresh(c)) {
             return c.value();
         }
+        long generation = configGeneration.get();
         Map<String, Target> out = new TreeMap<>();
         Map<String, String> all = redis.hash(String.class).hgetall(Keys.TARGETS);
         if (all != null) {
             all.forEach((id, v) -> out.put(id, read(v, Target.class)));
         }
         Map<String, Target> fresh = java.util.Collections.unmodifiableMap(out);
-        targetCache = new Cached<>(fresh, System.currentTimeMillis());
+        targetCache = cached(fresh, generation);
         return fresh;
     }
 
@@ -206,6 +228,7 @@ public class RoutingStore {
     public boolean registerTarget(Target t) {
         boolean added = redis.hash(String.class).hsetnx(Keys.TARGETS, t.id(), write(t));
         if (added) {
+            configChanged();
             targetCache = null;
         }
         return added;
@@ -213,6 +236,7 @@ public class RoutingStore {
 
     public void unregisterTarget(Target t) {
         redis.hash(String.class).hdel(Keys.TARGETS, t.id());
+        configChanged();
         targetCache = null;
     }
 

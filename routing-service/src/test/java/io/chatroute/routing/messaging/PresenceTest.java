@@ -239,7 +239,8 @@ class PresenceTest {
         assertThat(during.get("graceUntil").isNull()).isFalse();
         assertThat(store.chat(c1).get("state")).isEqualTo("ASSIGNED");
 
-        // the grace (3 s in tests) ends: OFFLINE, and c1 goes back to its queue at the front
+        // the grace (8 s in tests: what must happen inside it crosses Kafka twice, on a loaded machine) ends: OFFLINE,
+        // and c1 goes back to its queue at the front
         JsonNode offline = f.awaitWhere(agentEvents, "agent.presence.changed", d1, d -> "OFFLINE".equals(d.get("status").asText()));
         assertThat(offline.get("reason").asText()).isEqualTo("disconnected");
         JsonNode requeued = f.awaitWhere(chatEvents, "chat.queued", c1, d -> "agent-lost".equals(d.path("reason").asText()));
