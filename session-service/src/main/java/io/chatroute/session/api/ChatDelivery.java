@@ -460,10 +460,33 @@ public class ChatDelivery {
                 if (late != null) {
                     late.thenAccept(f -> ConnectionRegistry.send(c, f));
                 }
+                closedMeanwhile(c, chatId, agentId);
             } else if ("ACTIVE".equals(chat.get("status"))) {
                 hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true, null, resumeFrom.get(chatId));
+                closedMeanwhile(c, chatId, agentId);
             }
         }
+    }
+
+    /**
+     * A chat read as OFFERED or ACTIVE on connect that closed before its offer or hold was sent: its {@code chat.closed}
+     * may have reached this socket before that frame, so the socket is told again, and nothing of it is kept.
+     */
+    void closedMeanwhile(WebSocketConnection c, String chatId, String agentId) {
+        Map<String, String> now = store.chat(chatId);
+        if (!over(now.get("status"))) {
+            return;
+        }
+        offeredTo.remove(chatId, agentId);
+        holders.computeIfPresent(chatId, (k, set) -> {
+            set.remove(c);
+            return set.isEmpty() ? null : set;
+        });
+        forget(c, chatId);
+        ObjectNode a = Frames.frame(mapper, "chat.closed");
+        a.put("chatId", chatId);
+        a.put("by", ChatService.emptyToNull(now.get("closedBy")));
+        ConnectionRegistry.send(c, a.toString());
     }
 
     /**

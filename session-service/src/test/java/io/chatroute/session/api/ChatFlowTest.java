@@ -623,6 +623,33 @@ class ChatFlowTest {
         }
     }
 
+    /**
+     * A socket that connects reads its chats, then holds the active ones; a chat that closed between the two may have
+     * had its {@code chat.closed} sent to the socket before the {@code chat.assigned}. The re-check after the hold
+     * (here on a chat whose status turned CLOSED in the store, as the close's projection does) tells the socket again
+     * and keeps nothing of the chat.
+     */
+    @Test
+    void aChatThatClosedWhileTheSocketConnectedIsToldClosedAndNotHeld() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        String chatId = createChat(FULL_BODY).path("chatId");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            assign(agent, chatId, agentId, 1);
+            assertThat(delivery.held(chatId)).isTrue();
+            WebSocketConnection c = registry.agents(agentId).iterator().next();
+            // still open: nothing changes
+            delivery.closedMeanwhile(c, chatId, agentId);
+            assertThat(delivery.held(chatId)).isTrue();
+
+            redis.hash(String.class).hset("session:chat:" + chatId, java.util.Map.of("status", "CLOSED", "closedBy", "visitor"));
+            delivery.closedMeanwhile(c, chatId, agentId);
+            assertThat(delivery.held(chatId)).isFalse();
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.closed").isEmpty());
+            assertThat(agent.ofType("chat.closed").get(0).path("chatId").asText()).isEqualTo(chatId);
+            assertThat(agent.ofType("chat.closed").get(0).path("by").asText()).isEqualTo("visitor");
+        }
+    }
+
     private static String offer(String chatId, String agentId) {
         String offerId = "offer-" + System.nanoTime();
         String offered = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
