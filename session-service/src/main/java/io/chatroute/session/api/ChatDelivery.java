@@ -274,9 +274,7 @@ public class ChatDelivery {
             upTo(c, chatId, lastSeq, null, VISITOR);
             ConnectionRegistry.send(c, v.toString());
         }
-        ObjectNode a = Frames.frame(mapper, "chat.closed");
-        a.put("chatId", chatId);
-        a.set("by", d.get("by"));
+        String a = agentClosedFrame(chatId, Frames.text(d, "by"));
         Set<WebSocketConnection> told = ConcurrentHashMap.newKeySet();
         for (WebSocketConnection c : agents) {
             upTo(c, chatId, lastSeq, null, AGENT);
@@ -284,7 +282,7 @@ public class ChatDelivery {
         }
         told.addAll(registry.agents(agentId)); // an offered chat closed by the visitor: the offer is gone
         for (WebSocketConnection c : told) {
-            ConnectionRegistry.send(c, a.toString());
+            ConnectionRegistry.send(c, a);
             forget(c, chatId);
         }
     }
@@ -478,15 +476,9 @@ public class ChatDelivery {
             return;
         }
         offeredTo.remove(chatId, agentId);
-        holders.computeIfPresent(chatId, (k, set) -> {
-            set.remove(c);
-            return set.isEmpty() ? null : set;
-        });
+        unhold(c, chatId);
         forget(c, chatId);
-        ObjectNode a = Frames.frame(mapper, "chat.closed");
-        a.put("chatId", chatId);
-        a.put("by", ChatService.emptyToNull(now.get("closedBy")));
-        ConnectionRegistry.send(c, a.toString());
+        ConnectionRegistry.send(c, agentClosedFrame(chatId, ChatService.emptyToNull(now.get("closedBy"))));
     }
 
     /**
@@ -592,16 +584,14 @@ public class ChatDelivery {
                 }
                 last = Math.max(last, seq);
             }
-            if (r == null && !forAgent) {
-                cur.byChat.put(chatId, new Range(afterSeq, last));
-            } else if (r == null) {
-                // an agent connection that does not hold the chat here (yet, or any more): the messages are sent, but a
-                // range kept now would make the chat's next chat.assigned a no-op for this connection (hold returns early)
-                return;
-            } else {
+            if (r != null) {
                 r.from = Math.min(r.from, afterSeq);
                 r.cursor = Math.max(r.cursor, last);
+            } else if (!forAgent) {
+                cur.byChat.put(chatId, new Range(afterSeq, last));
             }
+            // an agent connection without a range does not hold the chat here (yet, or any more): the messages are
+            // sent, but a range kept now would make the chat's next chat.assigned a no-op for it (hold returns early)
         } finally {
             cur.lock.unlock();
         }
@@ -612,10 +602,7 @@ public class ChatDelivery {
         // a chat none of this instance's connections holds any more leaves the map (atomically with hold's add):
         // an empty entry left here was never removed when the chat later closed or moved with no socket here
         for (String chatId : holders.keySet()) {
-            holders.computeIfPresent(chatId, (k, set) -> {
-                set.remove(c);
-                return set.isEmpty() ? null : set;
-            });
+            unhold(c, chatId);
         }
     }
 
@@ -689,11 +676,8 @@ public class ChatDelivery {
         }
         if (!c.isOpen()) {
             // the socket closed while the event was in flight (its connection was read before the close): its close
-            // may have cleaned up before the add above, so the entries it would have removed go here
-            holders.computeIfPresent(chatId, (k, set) -> {
-                set.remove(c);
-                return set.isEmpty() ? null : set;
-            });
+            // may have cleaned up before the add above, so the entry it would have removed goes here
+            unhold(c, chatId);
         }
     }
 
@@ -832,6 +816,22 @@ public class ChatDelivery {
      */
     private static boolean over(String status) {
         return "CLOSED".equals(status);
+    }
+
+    /** The connection no longer holds the chat here; a chat nobody here holds leaves the map. */
+    private void unhold(WebSocketConnection c, String chatId) {
+        holders.computeIfPresent(chatId, (k, set) -> {
+            set.remove(c);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** {@code chat.closed {chatId, by}} for an agent's socket. */
+    private String agentClosedFrame(String chatId, String by) {
+        ObjectNode a = Frames.frame(mapper, "chat.closed");
+        a.put("chatId", chatId);
+        a.put("by", by);
+        return a.toString();
     }
 
     private Set<WebSocketConnection> holders(String chatId) {
