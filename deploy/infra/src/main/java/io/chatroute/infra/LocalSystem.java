@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -295,6 +297,9 @@ public final class LocalSystem implements AutoCloseable {
             PrivateKey key = DevKeys.readPrivateKey(keys.resolve(DevKeys.PRIVATE_KEY_FILE));
             String publicKey = "file:" + keys.resolve(DevKeys.PUBLIC_KEY_FILE);
             Map<String, List<Integer>> ports = new LinkedHashMap<>();
+            // each free port is released before the next is asked for, so the same one can come back: two instances on
+            // one port left one of them unable to bind, and the other answered the readiness checks of both
+            Set<Integer> picked = new HashSet<>();
             for (String service : o.services) {
                 List<Integer> p = new ArrayList<>();
                 int instances = switch (service) {
@@ -303,7 +308,11 @@ public final class LocalSystem implements AutoCloseable {
                     default -> 1;
                 };
                 for (int i = 0; i < instances; i++) {
-                    p.add(Ports.free());
+                    int port = Ports.free();
+                    while (!picked.add(port)) {
+                        port = Ports.free();
+                    }
+                    p.add(port);
                 }
                 ports.put(service, p);
             }
