@@ -2,6 +2,7 @@ package io.chatroute.session.api;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,10 @@ public class ChatDelivery {
         final Map<String, Range> byChat = new HashMap<>();
         /** Per chat, the latest message whose suggestions this connection was given. */
         final Map<String, Long> suggestedFor = new ConcurrentHashMap<>();
+        /** Per chat, the offer this connection was given: the event and the socket's open may both find it. */
+        final Map<String, String> offers = new ConcurrentHashMap<>();
+        /** Per chat, the agent this (visitor's) connection was told joined: by the assignment's event or its open. */
+        final Map<String, String> joined = new ConcurrentHashMap<>();
 
         long cursor(String chatId) {
             Range r = byChat.get(chatId);
@@ -196,8 +201,11 @@ public class ChatDelivery {
         }
         ObjectNode joined = Frames.frame(mapper, d.hasNonNull("transferredFrom") ? "transferred" : "agent.joined");
         joined.set("agent", d.get("agent"));
+        String text = joined.toString();
         for (WebSocketConnection c : visitors) {
-            ConnectionRegistry.send(c, joined.toString());
+            if (firstJoin(c, chatId, agentId)) {
+                ConnectionRegistry.send(c, text);
+            }
         }
         for (WebSocketConnection c : agents) {
             hold(c, chatId, chat, d.get("queueId"), false, d.get("transferredFrom"), null);
@@ -312,9 +320,18 @@ public class ChatDelivery {
         offeredTo.put(chatId, agentId);
         CompletableFuture<String> late = customers.addTo(frame, d.path("visitor").path("customerId").asText(null), chatId);
         String text = frame.toString();
-        Runnable written = announceDelivery(chatId, agentId, Frames.text(d, "offerId"));
+        String offerId = Frames.text(d, "offerId");
+        Runnable written = announceDelivery(chatId, agentId, offerId);
+        List<WebSocketConnection> to = new ArrayList<>(agents.size());
         for (WebSocketConnection c : agents) {
-            ConnectionRegistry.send(c, text, written);
+            // a socket that opened meanwhile may have been given this offer by its open already
+            if (firstOffer(c, chatId, offerId)) {
+                ConnectionRegistry.send(c, text, written);
+                to.add(c);
+            }
+        }
+        if (to.isEmpty()) {
+            return;
         }
         // the kept suggestions after the offer is out: the look-up in Redis no longer delays the offer. A failed look-up
         // must not fail the event now that the offer is written (a retry would write it again and announce it again):
@@ -327,13 +344,27 @@ public class ChatDelivery {
             kept = null;
         }
         if (kept != null) {
-            for (WebSocketConnection c : agents) {
+            for (WebSocketConnection c : to) {
                 sendSuggestions(c, chatId, kept.forSeq(), kept.frame());
             }
         }
         if (late != null) {
-            late.thenAccept(f -> agents.forEach(c -> ConnectionRegistry.send(c, f)));
+            late.thenAccept(f -> to.forEach(c -> ConnectionRegistry.send(c, f)));
         }
+    }
+
+    /**
+     * Marks the offer as given to the connection; false when it was given already. The offer's event and the socket's
+     * open can both find it (the open registers the socket, then reads the agent's chats; the event is projected, then
+     * reads the sockets), and each socket gets an offer once. An offer without an id is always new.
+     */
+    private boolean firstOffer(WebSocketConnection c, String chatId, String offerId) {
+        return offerId == null || !offerId.equals(cursors(c).offers.put(chatId, offerId));
+    }
+
+    /** As {@link #firstOffer}, for the visitor's {@code agent.joined} (or {@code transferred}) of one agent. */
+    private boolean firstJoin(WebSocketConnection c, String chatId, String agentId) {
+        return agentId == null || !agentId.equals(cursors(c).joined.put(chatId, agentId));
     }
 
     /**
@@ -375,8 +406,11 @@ public class ChatDelivery {
         Set<WebSocketConnection> holding = holders(chatId);
         for (WebSocketConnection c : registry.agents(Frames.text(d, "agentId"))) {
             Cursors cur = cursors.get(c.id());
-            if (cur != null && !holding.contains(c)) {
-                cur.suggestedFor.remove(chatId);
+            if (cur != null) {
+                cur.offers.remove(chatId);
+                if (!holding.contains(c)) {
+                    cur.suggestedFor.remove(chatId);
+                }
             }
         }
     }
@@ -449,8 +483,12 @@ public class ChatDelivery {
                 offeredTo.put(chatId, agentId);
                 ObjectNode offer = offerFrame(chatId, chat);
                 CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
-                ConnectionRegistry.send(c, offer.toString(),
-                        announceDelivery(chatId, agentId, ChatService.emptyToNull(chat.get("offerId"))));
+                String offerId = ChatService.emptyToNull(chat.get("offerId"));
+                if (!firstOffer(c, chatId, offerId)) {
+                    // the offer's event reached this socket already (it was registered before the event read the sockets)
+                    continue;
+                }
+                ConnectionRegistry.send(c, offer.toString(), announceDelivery(chatId, agentId, offerId));
                 Kept kept = keptSuggestions(chatId);
                 if (kept != null) {
                     sendSuggestions(c, chatId, kept.forSeq(), kept.frame());
@@ -508,7 +546,10 @@ public class ChatDelivery {
                 cur.byChat.put(chatId, new Range(afterSeq, last));
             }
             ObjectNode state = visitorState(chat);
-            if (state != null) {
+            // an agent.joined the assignment's event already gave this socket (it was registered before the event read
+            // the sockets) is not repeated
+            boolean told = state != null && "ACTIVE".equals(chat.get("status")) && !firstJoin(c, chatId, chat.get("agentId"));
+            if (state != null && !told) {
                 ConnectionRegistry.send(c, state.toString());
             }
         } finally {
@@ -854,6 +895,8 @@ public class ChatDelivery {
             try {
                 cur.byChat.remove(chatId);
                 cur.suggestedFor.remove(chatId);
+                cur.offers.remove(chatId);
+                cur.joined.remove(chatId);
             } finally {
                 cur.lock.unlock();
             }

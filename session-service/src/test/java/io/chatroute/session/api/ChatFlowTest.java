@@ -587,6 +587,52 @@ class ChatFlowTest {
     }
 
     /**
+     * A socket that opens while its agent's offer is on the way can find the offer twice: its open registers it and
+     * reads the offers the projection wrote, and the event, projected and then delivered to the registered sockets,
+     * writes it too. Each socket gets an offer once (seen in CI as {@link #declinedAndClosedChatsLeaveTheAgentsIndex}
+     * never seeing exactly one offer). Here the open's read is replayed after the event delivered the offer.
+     */
+    @Test
+    void anOfferFoundByBothItsEventAndTheSocketsOpenReachesTheSocketOnce() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        String chatId = createChat(FULL_BODY).path("chatId");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> !registry.agents(agentId).isEmpty());
+            String first = offer(chatId, agentId);
+            await().atMost(WAIT).until(() -> agent.ofType("offer").size() == 1);
+            WebSocketConnection c = registry.agents(agentId).iterator().next();
+            delivery.agentConnected(c, agentId, java.util.Map.of());
+            agent.send("{\"type\":\"marker\"}");
+            await().atMost(WAIT).until(() -> agent.ofType("error").size() == 1);
+            assertThat(agent.ofType("offer")).extracting(f -> f.path("offerId").asText()).containsExactly(first);
+
+            // the chat offered again (another offer): new to the socket
+            String second = offer(chatId, agentId);
+            await().atMost(WAIT).until(() -> agent.ofType("offer").size() == 2);
+            assertThat(agent.ofType("offer")).extracting(f -> f.path("offerId").asText()).containsExactly(first, second);
+        }
+    }
+
+    /** The same on the visitor's side: the {@code agent.joined} of the assignment and of the socket's open, once. */
+    @Test
+    void anAgentJoinedFoundByBothItsEventAndTheVisitorsOpenReachesTheSocketOnce() throws Exception {
+        String agentId = "agent-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat(FULL_BODY);
+        String chatId = chat.path("chatId");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + chat.path("visitorToken"))) {
+            await().atMost(WAIT).until(() -> !registry.visitors(chatId).isEmpty());
+            assign(agent, chatId, agentId, 1);
+            await().atMost(WAIT).until(() -> visitor.ofType("agent.joined").size() == 1);
+            WebSocketConnection c = registry.visitors(chatId).iterator().next();
+            delivery.visitorConnected(c, chatId, null, () -> { });
+            visitor.send("{\"type\":\"marker\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("error").size() == 1);
+            assertThat(visitor.ofType("agent.joined")).hasSize(1);
+        }
+    }
+
+    /**
      * Routing can offer or assign a chat before it has read the chat's close (the visitor left while the offer was on
      * its way, or while the agent accepted): such an offer or assignment reaches nobody and leaves nothing behind.
      * Before, the agent got an offer it could not accept (kept in the instance's map for good) or a closed chat held as
