@@ -13,6 +13,8 @@ import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.persistence.ChatStore;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -35,6 +37,11 @@ public class AgentPresence {
      * heartbeat expired meanwhile), the live processes have beaten several times before anyone releases anything.
      */
     private static final Duration SWEEP_AFTER_HEALTHY = HEARTBEAT_TTL.multipliedBy(2);
+    /**
+     * Set on a socket once it is counted in Redis (its open's increment, or a recount): only such a socket's close
+     * decrements, so an open whose count failed (Redis down) never takes another socket's count away.
+     */
+    static final UserData.TypedKey<Boolean> COUNTED = UserData.TypedKey.forBoolean("chatroute.counted");
 
     private final ChatStore store;
     private final ChatService chats;
@@ -76,12 +83,24 @@ public class AgentPresence {
     /**
      * This process's heartbeat had expired (a stall, or Redis away for longer than its TTL), so another process may have
      * released its counts and asked its agents OFFLINE: the counts are set again to the sockets held here, and routing
-     * is told each agent is connected (which ends a disconnect's grace).
+     * is told each agent is connected (which ends a disconnect's grace). The sockets counted are the ones marked
+     * counted, also one whose open could not count it, so each one's close takes it off again; one that closed while it
+     * was counted (its close found no mark) is taken off here. A mark is taken once, by whichever comes last.
      */
     private void recount() {
         Map<String, Integer> held = registry.agentSocketCounts();
         LOG.warnf("this process's heartbeat had expired; counting again the sockets of %d agents", held.size());
-        held.forEach((agentId, open) -> chats.agentConnected(agentId, store.resetAgentSockets(agentId, process, open).version()));
+        for (String agentId : held.keySet()) {
+            List<WebSocketConnection> sockets = List.copyOf(registry.agents(agentId));
+            ChatStore.SocketCount count = store.resetAgentSockets(agentId, process, sockets.size());
+            sockets.forEach(c -> c.userData().put(COUNTED, true));
+            chats.agentConnected(agentId, count.version());
+            for (WebSocketConnection c : sockets) {
+                if (!c.isOpen()) {
+                    closed(agentId, c);
+                }
+            }
+        }
     }
 
     /** Every live process sweeps; the release of one agent is atomic and only its first run announces anything. */
@@ -124,17 +143,21 @@ public class AgentPresence {
     }
 
     /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */
-    public void opened(String agentId, Runnable counted) {
+    public void opened(String agentId, WebSocketConnection socket) {
         ChatStore.SocketCount count = store.agentSocket(agentId, process, 1);
-        counted.run();
+        socket.userData().put(COUNTED, true);
         chats.agentConnected(agentId, count.version());
     }
 
     /**
      * The agent's last socket on live instances closed: OFFLINE with reason disconnected (routing's grace). Both events
      * carry the socket count's version, so routing ignores a disconnect that raced with a newer open on another instance.
+     * A socket that was never counted changes nothing.
      */
-    public void closed(String agentId) {
+    public void closed(String agentId, WebSocketConnection socket) {
+        if (!Boolean.TRUE.equals(socket.userData().remove(COUNTED))) {
+            return;
+        }
         ChatStore.SocketCount count = store.agentSocket(agentId, process, -1);
         if (count.open() <= 0) {
             chats.requestPresence(agentId, "OFFLINE", "disconnected", count.version());

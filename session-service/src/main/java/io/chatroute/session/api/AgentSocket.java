@@ -13,7 +13,6 @@ import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
-import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.annotation.security.RolesAllowed;
@@ -32,8 +31,6 @@ public class AgentSocket {
     public static final String ID = "agent";
 
     private static final Logger LOG = Logger.getLogger(AgentSocket.class);
-    /** Set once the socket was counted in Redis (the open's increment succeeded): only such a socket's close decrements. */
-    private static final UserData.TypedKey<Boolean> COUNTED = UserData.TypedKey.forBoolean("chatroute.counted");
 
     private final ChatService chats;
     private final ConnectionRegistry registry;
@@ -63,7 +60,7 @@ public class AgentSocket {
     public void open(WebSocketConnection connection) {
         String agentId = agentId(connection);
         registry.addAgent(agentId, connection);
-        presence.opened(agentId, () -> connection.userData().put(COUNTED, true));
+        presence.opened(agentId, connection);
         delivery.agentConnected(connection, agentId, resumeFrom(connection));
         current.tell(connection, agentId);
     }
@@ -96,10 +93,7 @@ public class AgentSocket {
         registry.removeAgent(agentId, connection);
         delivery.disconnected(connection);
         signals.forget(connection.id());
-        if (Boolean.TRUE.equals(connection.userData().get(COUNTED))) {
-            // only a socket that was counted: an open whose count failed (Redis down) must not take another's away
-            presence.closed(agentId);
-        }
+        presence.closed(agentId, connection);
     }
 
     /** Binary frames are not part of the protocol: an error frame, the socket stays open. */

@@ -63,7 +63,7 @@ public class ChatDelivery {
         final Map<String, Long> suggestedFor = new ConcurrentHashMap<>();
         /** Per chat, the offer this connection was given: the event and the socket's open may both find it. */
         final Map<String, String> offers = new ConcurrentHashMap<>();
-        /** Per chat, the agent this (visitor's) connection was told joined: by the assignment's event or its open. */
+        /** Per chat, the assignment (agent and time) this visitor's connection was told of: by its event or its open. */
         final Map<String, String> joined = new ConcurrentHashMap<>();
 
         long cursor(String chatId) {
@@ -203,7 +203,7 @@ public class ChatDelivery {
         joined.set("agent", d.get("agent"));
         String text = joined.toString();
         for (WebSocketConnection c : visitors) {
-            if (firstJoin(c, chatId, agentId)) {
+            if (firstJoin(c, chatId, agentId, Frames.text(d, "assignedAt"))) {
                 ConnectionRegistry.send(c, text);
             }
         }
@@ -362,9 +362,16 @@ public class ChatDelivery {
         return offerId == null || !offerId.equals(cursors(c).offers.put(chatId, offerId));
     }
 
-    /** As {@link #firstOffer}, for the visitor's {@code agent.joined} (or {@code transferred}) of one agent. */
-    private boolean firstJoin(WebSocketConnection c, String chatId, String agentId) {
-        return agentId == null || !agentId.equals(cursors(c).joined.put(chatId, agentId));
+    /**
+     * As {@link #firstOffer}, for the visitor's {@code agent.joined} (or {@code transferred}) of one assignment: the
+     * agent and the assignment's time, so a chat given back to the same agent later (after a requeue) is told again.
+     */
+    private boolean firstJoin(WebSocketConnection c, String chatId, String agentId, String assignedAt) {
+        if (agentId == null) {
+            return true;
+        }
+        String assignment = agentId + " " + assignedAt;
+        return !assignment.equals(cursors(c).joined.put(chatId, assignment));
     }
 
     /**
@@ -481,12 +488,15 @@ public class ChatDelivery {
                     continue;
                 }
                 offeredTo.put(chatId, agentId);
-                ObjectNode offer = offerFrame(chatId, chat);
-                CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
                 String offerId = ChatService.emptyToNull(chat.get("offerId"));
-                if (!firstOffer(c, chatId, offerId)) {
+                if (offerId != null && offerId.equals(cursors(c).offers.get(chatId))) {
                     // the offer's event reached this socket already (it was registered before the event read the sockets)
                     continue;
+                }
+                ObjectNode offer = offerFrame(chatId, chat);
+                CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
+                if (!firstOffer(c, chatId, offerId)) {
+                    continue; // the event's came meanwhile
                 }
                 ConnectionRegistry.send(c, offer.toString(), announceDelivery(chatId, agentId, offerId));
                 Kept kept = keptSuggestions(chatId);
@@ -548,7 +558,8 @@ public class ChatDelivery {
             ObjectNode state = visitorState(chat);
             // an agent.joined the assignment's event already gave this socket (it was registered before the event read
             // the sockets) is not repeated
-            boolean told = state != null && "ACTIVE".equals(chat.get("status")) && !firstJoin(c, chatId, chat.get("agentId"));
+            boolean told = state != null && "ACTIVE".equals(chat.get("status"))
+                    && !firstJoin(c, chatId, chat.get("agentId"), chat.get("assignedAt"));
             if (state != null && !told) {
                 ConnectionRegistry.send(c, state.toString());
             }

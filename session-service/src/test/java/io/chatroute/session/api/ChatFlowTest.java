@@ -48,6 +48,8 @@ class ChatFlowTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** When {@link #assign} says the chat was assigned. */
+    private static final String ASSIGNED_AT = "2025-01-01T10:00:05Z";
 
     @Inject
     MeterRegistry meters;
@@ -605,6 +607,13 @@ class ChatFlowTest {
             agent.send("{\"type\":\"marker\"}");
             await().atMost(WAIT).until(() -> agent.ofType("error").size() == 1);
             assertThat(agent.ofType("offer")).extracting(f -> f.path("offerId").asText()).containsExactly(first);
+            // and the other way round: the event's delivery after the socket was given the offer
+            delivery.offered(MAPPER.readTree("{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"offerId\":\"" + first
+                    + "\",\"queueId\":\"general\",\"expiresAt\":\"" + TestOffers.expiresAt() + "\"}"),
+                    MAPPER.createObjectNode().put("type", "offer").put("chatId", chatId).put("offerId", first));
+            agent.send("{\"type\":\"marker\"}");
+            await().atMost(WAIT).until(() -> agent.ofType("error").size() == 2);
+            assertThat(agent.ofType("offer")).hasSize(1);
 
             // the chat offered again (another offer): new to the socket
             String second = offer(chatId, agentId);
@@ -628,6 +637,13 @@ class ChatFlowTest {
             delivery.visitorConnected(c, chatId, null, () -> { });
             visitor.send("{\"type\":\"marker\"}");
             await().atMost(WAIT).until(() -> visitor.ofType("error").size() == 1);
+            assertThat(visitor.ofType("agent.joined")).hasSize(1);
+            // and the other way round: the assignment's event after the socket's open told it (the same assignment)
+            delivery.assigned(MAPPER.readTree("{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId
+                    + "\",\"queueId\":\"general\",\"assignedAt\":\"" + ASSIGNED_AT + "\",\"agent\":{\"id\":\"" + agentId
+                    + "\",\"displayName\":\"Boris\"}}"));
+            visitor.send("{\"type\":\"marker\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("error").size() == 2);
             assertThat(visitor.ofType("agent.joined")).hasSize(1);
         }
     }
@@ -712,7 +728,7 @@ class ChatFlowTest {
         agent.send("{\"type\":\"offer.accept\",\"chatId\":\"" + chatId + "\"}");
         await().atMost(WAIT).until(() -> !events("chat.offer.accepted", chatId).isEmpty());
         String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
-                + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                + offerId + "\",\"assignedAt\":\"" + ASSIGNED_AT + "\",\"agent\":{\"id\":\"" + agentId
                 + "\",\"displayName\":\"Boris\",\"title\":null,\"avatarUrl\":null}}";
         kafka.send("chat-events", chatId, "chat.assigned", "/routing-service", assigned);
         await().atMost(WAIT).until(() -> agent.ofType("chat.assigned").stream().anyMatch(f -> chatId.equals(f.path("chatId").asText())));

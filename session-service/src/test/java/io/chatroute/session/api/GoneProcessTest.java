@@ -21,6 +21,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.inject.Inject;
 
 /**
@@ -45,6 +46,9 @@ class GoneProcessTest {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    ConnectionRegistry registry;
 
     private static KafkaTestClient kafka;
     private static List<KafkaTestClient.Event> agentEvents;
@@ -140,12 +144,44 @@ class GoneProcessTest {
             await().atMost(WAIT).until(() -> !presenceOf(agentId).isEmpty());
             long released = json(presenceOf(agentId).get(0).data()).path("socketVersion").asLong();
 
-            // the process beats again: its count is back, and routing hears the agent is connected
+            // the process beats again (or its scheduled beat did): its count is back, and routing hears the agent is
+            // connected (sent after the count was set)
             presence.beat();
-            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
             await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
                     && json(e.data()).path("socketVersion").asLong() > released));
+            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
         }
+    }
+
+    /**
+     * A socket whose open could not count it (Redis away at that moment) is counted by the recount after a stalled
+     * heartbeat, as every socket held here is, and its close takes it off again. Before, the recount counted it and its
+     * close, which only decrements for a socket marked counted, left the agent connected until the process restarted.
+     */
+    @Test
+    void aSocketTheRecountCountedIsTakenOffWhenItCloses() throws Exception {
+        String agentId = "uncounted-agent-" + System.nanoTime();
+        String sockets = "session:agent:" + agentId + ":sockets";
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+            long opened = agentEvents.stream().filter(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key()))
+                    .mapToLong(e -> json(e.data()).path("socketVersion").asLong()).max().orElseThrow();
+            // as if the open's increment had failed: not marked, not counted
+            WebSocketConnection c = registry.agents(agentId).iterator().next();
+            c.userData().remove(AgentPresence.COUNTED);
+            redis.hash(String.class).hset(sockets, presence.process(), "0");
+
+            // the heartbeat expired (a stall); the process beats again (or its scheduled beat did) and counts the
+            // sockets it holds, then tells routing the agent is connected
+            redis.key().del("session:instance:" + presence.process());
+            presence.beat();
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
+                    && json(e.data()).path("socketVersion").asLong() > opened));
+            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+        }
+        // its close takes it off: the agent, with no socket left, is asked OFFLINE (routing's grace)
+        await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "OFFLINE".equals(json(e.data()).path("status").asText())));
+        assertThat(json(presenceOf(agentId).get(0).data()).path("reason").asText()).isEqualTo("disconnected");
     }
 
     @Test

@@ -85,7 +85,7 @@ class TransferAndResumeTest {
         EventSchemas.assertValid("routing-service", "chat.offered", offered);
         kafka.send("chat-events", chatId, "chat.offered", "/routing-service", offered);
         String assigned = "{\"chatId\":\"" + chatId + "\",\"agentId\":\"" + agentId + "\",\"queueId\":\"general\",\"offerId\":\""
-                + offerId + "\",\"assignedAt\":\"2025-01-01T10:00:05Z\",\"agent\":{\"id\":\"" + agentId
+                + offerId + "\",\"assignedAt\":\"" + java.time.Instant.now() + "\",\"agent\":{\"id\":\"" + agentId
                 + "\",\"displayName\":\"Agent " + agentId + "\",\"title\":\"Support\",\"avatarUrl\":null}"
                 + (transferredFrom == null ? "" : ",\"transferredFrom\":\"" + transferredFrom + "\"") + "}";
         EventSchemas.assertValid("routing-service", "chat.assigned", assigned);
@@ -342,6 +342,10 @@ class TransferAndResumeTest {
             agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"gone\",\"text\":\"hi\"}");
             await().atMost(WAIT).until(() -> !agent.ofType("error").isEmpty());
             assertThat(agent.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+
+            // given back to the same agent later: both sides are told again (a new assignment, not a repeat)
+            assign(chatId, agentId, null);
+            await().atMost(WAIT).until(() -> agent.ofType("chat.assigned").size() == 2 && visitor.ofType("agent.joined").size() == 2);
         }
 
         ExtractableResponse<Response> closed = createChat();
