@@ -356,7 +356,8 @@ public class ChatDelivery {
     /**
      * Marks the offer as given to the connection; false when it was given already. The offer's event and the socket's
      * open can both find it (the open registers the socket, then reads the agent's chats; the event is projected, then
-     * reads the sockets), and each socket gets an offer once. An offer without an id is always new.
+     * reads the sockets), and each socket gets an offer once. An offer without an id is always new. (The open marks only
+     * when no event marked first: its read may be older than the event's offer.)
      */
     private boolean firstOffer(WebSocketConnection c, String chatId, String offerId) {
         return offerId == null || !offerId.equals(cursors(c).offers.put(chatId, offerId));
@@ -489,14 +490,15 @@ public class ChatDelivery {
                 }
                 offeredTo.put(chatId, agentId);
                 String offerId = ChatService.emptyToNull(chat.get("offerId"));
-                if (offerId != null && offerId.equals(cursors(c).offers.get(chatId))) {
-                    // the offer's event reached this socket already (it was registered before the event read the sockets)
+                if (cursors(c).offers.containsKey(chatId)) {
+                    // an offer's event reached this socket already (it was registered before the event read the
+                    // sockets): that one, or a newer one than this read found; either way, nothing to add
                     continue;
                 }
                 ObjectNode offer = offerFrame(chatId, chat);
                 CompletableFuture<String> late = customers.addTo(offer, ChatService.emptyToNull(chat.get("customerId")), chatId);
-                if (!firstOffer(c, chatId, offerId)) {
-                    continue; // the event's came meanwhile
+                if (offerId != null && cursors(c).offers.putIfAbsent(chatId, offerId) != null) {
+                    continue; // an event's came meanwhile (this one, or one that replaced it)
                 }
                 ConnectionRegistry.send(c, offer.toString(), announceDelivery(chatId, agentId, offerId));
                 Kept kept = keptSuggestions(chatId);

@@ -72,7 +72,10 @@ class GoneProcessTest {
     }
 
     private static List<KafkaTestClient.Event> presenceOf(String agentId) {
-        return agentEvents.stream().filter(e -> "agent.presence.requested".equals(e.type()) && agentId.equals(e.key())).toList();
+        // one per event id: a relay may publish an event again (at least once; consumers de-duplicate on the id)
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        return agentEvents.stream().filter(e -> "agent.presence.requested".equals(e.type()) && agentId.equals(e.key()) && ids.add(e.id()))
+                .toList();
     }
 
     private static JsonNode json(String s) {
