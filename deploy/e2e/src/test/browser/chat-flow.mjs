@@ -497,6 +497,45 @@ try {
   await shot(late, '14-widget-offline.png');
   await lateContext.close();
 
+  // ------------------------------------------------------------------ the queue closes while the visitor waits
+  // (the chat's socket and REST answers are played here, so no queue of the other tests closes: the server's frames
+  // `queued` and `offline` as session-service sends them when routing tells chat.queued and chat.offline)
+  const waitContext = await browser.newContext({ viewport: { width: 1280, height: 820 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  waitContext.setDefaultTimeout(WAIT);
+  const waitingChat = { chatId: 'c-played-offline', visitorToken: 'played-token', status: 'QUEUED', position: 2, estimatedWaitSeconds: 120 };
+  const reopensAt = new Date(Date.now() + 20 * 3600_000);
+  reopensAt.setUTCMinutes(0, 0, 0);
+  // the state the widget reads once its socket is open says 3 (a chat of higher priority came in): once the widget
+  // shows 3, that answer is in, and the frames below are newer than anything it says
+  await waitContext.route(/\/api\/v1\/chats(\/c-played-offline)?(\?.*)?$/, (route) => route.fulfill({
+    status: route.request().method() === 'POST' ? 201 : 200, contentType: 'application/json',
+    json: route.request().method() === 'POST' ? waitingChat : { ...waitingChat, position: 3, estimatedWaitSeconds: 180, queueId: 'browser-shop' },
+  }));
+  let playedSocket = null;
+  await waitContext.routeWebSocket(/\/ws\/visitor\/c-played-offline/, (ws) => {
+    playedSocket = ws;
+    ws.onMessage(() => {}); // resume and the like: nothing to answer in this play
+  });
+  const waiting = await waitContext.newPage();
+  watch(waiting, 'waiting visitor');
+  await waiting.goto(`${BASE}/demo/`);
+  await waiting.locator('.cr-launcher').click();
+  await waiting.getByLabel('Your name').fill('Olga');
+  await waiting.getByLabel('Topic').selectOption('delivery');
+  await waiting.getByLabel('Your question').fill('Is my parcel on its way?');
+  await waiting.getByRole('button', { name: 'Start chat' }).click();
+  await until(() => playedSocket !== null, 'the widget opened no socket');
+  await waitText(waiting.locator('.cr-status'), /You are number 3 in the queue/, 'the place read after the socket opened');
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 60 }));
+  await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the new place');
+  playedSocket.send(JSON.stringify({ type: 'offline', nextOpenAt: reopensAt.toISOString() }));
+  await waitText(waiting.locator('.cr-status'), /We are offline\. Your message is saved; we will reply when we open/, 'the queue closed');
+  check(!(await waiting.locator('.cr-status').textContent()).includes('number'), 'no place in line is shown while the queue is closed');
+  await shot(waiting, '14b-widget-queue-closed.png');
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 30 }));
+  await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the queue opened again');
+  await waitContext.close();
+
   // ------------------------------------------------------------------ text stayed text everywhere
   for (const [who, page] of [['visitor', visitor], ['second agent', second]]) {
     const literal = await page.getByText(PAYLOAD, { exact: true }).count();

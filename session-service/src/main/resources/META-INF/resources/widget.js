@@ -1152,6 +1152,16 @@
         }
         renderStatus();
         return;
+      case 'offline':
+        // the queue closed while the chat waited (an addition): it keeps its place and is answered when it opens
+        if (chat.status === 'QUEUED' || chat.status === 'OFFERED' || chat.status === 'OFFLINE') {
+          chat.status = 'OFFLINE';
+          chat.nextOpenAt = typeof f.nextOpenAt === 'string' ? f.nextOpenAt : null;
+          queueInfo = null;
+          save();
+          renderStatus();
+        }
+        return;
       case 'agent.joined':
       case 'transferred': {
         const agent = f.agent && typeof f.agent === 'object' ? f.agent : null;

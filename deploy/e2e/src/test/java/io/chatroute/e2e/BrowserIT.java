@@ -40,7 +40,7 @@ import io.chatroute.infra.LocalSystem;
  * a second window that knows the presence and load at once, a reload that resumes, the visitor's and then the desk's
  * connection cut and resumed without loss or duplicates), transfers it to a second agent (the first desk loses it, the
  * second gets the offer with the note and the whole conversation, the widget shows the new agent), which closes it (the
- * survey); shows the widget out of hours, runs a second chat from a page on another origin (CORS and the socket's Origin
+ * survey); shows the widget out of hours and a waiting chat whose queue closes (the socket played by the script), runs a second chat from a page on another origin (CORS and the socket's Origin
  * check), and checks that {@code <img src=x onerror=alert(1)>} as a name and as messages stays text. The test then reads
  * the chat back from history-service.
  *
@@ -171,7 +171,8 @@ class BrowserIT {
         assertThat(out).contains("BROWSER FLOW PASSED");
         for (String shot : List.of("02-demo-shop.png", "05-agent-offer.png", "07-agent-chat.png", "07b-agent-fresh-window.png",
                 "09-agent-transfer-dialog.png", "09a-agent-transferred-away.png", "09b-second-agent-offer.png", "09c-second-agent-chat.png",
-                "09d-widget-transferred.png", "10-widget-survey.png", "14-widget-offline.png", "13-widget-other-site.png")) {
+                "09d-widget-transferred.png", "10-widget-survey.png", "14-widget-offline.png", "14b-widget-queue-closed.png",
+                "13-widget-other-site.png")) {
             assertThat(SCREENSHOTS.resolve(shot)).as("screenshot").isRegularFile();
         }
 
