@@ -52,9 +52,7 @@ class EdgeSafetyTest {
     }
 
     private static List<JsonNode> events(String type, String chatId) {
-        // one per event id: a relay may publish an event again (at least once; consumers de-duplicate on the id)
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        return chatEvents.stream().filter(e -> type.equals(e.type()) && chatId.equals(e.key()) && ids.add(e.id())).map(e -> {
+        return KafkaTestClient.once(chatEvents, type, e -> chatId.equals(e.key())).stream().map(e -> {
             try {
                 return MAPPER.readTree(e.data());
             } catch (Exception ex) {

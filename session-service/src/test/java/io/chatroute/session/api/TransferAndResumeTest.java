@@ -66,9 +66,7 @@ class TransferAndResumeTest {
     }
 
     private static List<KafkaTestClient.Event> events(String type, String chatId) {
-        // one per event id: a relay may publish an event again (at least once; consumers de-duplicate on the id)
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        return chatEvents.stream().filter(e -> type.equals(e.type()) && chatId.equals(e.key()) && ids.add(e.id())).toList();
+        return KafkaTestClient.once(chatEvents, type, e -> chatId.equals(e.key()));
     }
 
     private static JsonNode json(String s) {

@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -99,6 +101,16 @@ public final class KafkaTestClient implements AutoCloseable {
         reader.start();
         readers.add(reader);
         return events;
+    }
+
+    /**
+     * The collected events of the given type that match, each event id once, in the order read. A relay publishes at
+     * least once, so the same event (same {@code ce_id}) may be read twice, and consumers de-duplicate on the id: a test
+     * that counts what a service announced counts events, not records.
+     */
+    public static List<Event> once(List<Event> events, String type, Predicate<Event> filter) {
+        Set<String> ids = new HashSet<>();
+        return events.stream().filter(e -> type.equals(e.type()) && filter.test(e) && ids.add(e.id())).toList();
     }
 
     /** The first collected event of the given type that matches, if any. */
