@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.jboss.logging.Logger;
 
@@ -51,12 +52,25 @@ public class AgentPresence {
     private volatile boolean beaten;
     /** Since when every beat succeeded (null after a failed one). */
     private volatile Instant healthySince;
+    /**
+     * An agent's count changes here (an open, a close, a recount) one at a time, per agent: a recount that ran between a
+     * socket's registration and its open's increment counted the socket already (and marked it), so the open must see
+     * the mark and not count it again.
+     */
+    private final ReentrantLock[] stripes = new ReentrantLock[64];
 
     public AgentPresence(ChatStore store, ChatService chats, ConnectionRegistry registry, SessionConfig config) {
         this.store = store;
         this.chats = chats;
         this.registry = registry;
         this.process = config.instanceId() + "/" + UUID.randomUUID();
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    private ReentrantLock lockOf(String agentId) {
+        return stripes[Math.floorMod(agentId.hashCode(), stripes.length)];
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -85,20 +99,27 @@ public class AgentPresence {
      * released its counts and asked its agents OFFLINE: the counts are set again to the sockets held here, and routing
      * is told each agent is connected (which ends a disconnect's grace). The sockets counted are the ones marked
      * counted, also one whose open could not count it, so each one's close takes it off again; one that closed while it
-     * was counted (its close found no mark) is taken off here. A mark is taken once, by whichever comes last.
+     * was counted (its close found no mark) is taken off here. A mark is taken once, by whichever comes last. Each
+     * agent's recount holds the agent's lock: an open that registered before it and counts after it finds the mark.
      */
     private void recount() {
         Map<String, Integer> held = registry.agentSocketCounts();
         LOG.warnf("this process's heartbeat had expired; counting again the sockets of %d agents", held.size());
         for (String agentId : held.keySet()) {
-            List<WebSocketConnection> sockets = List.copyOf(registry.agents(agentId));
-            ChatStore.SocketCount count = store.resetAgentSockets(agentId, process, sockets.size());
-            sockets.forEach(c -> c.userData().put(COUNTED, true));
-            chats.agentConnected(agentId, count.version());
-            for (WebSocketConnection c : sockets) {
-                if (!c.isOpen()) {
-                    closed(agentId, c);
+            ReentrantLock lock = lockOf(agentId);
+            lock.lock();
+            try {
+                List<WebSocketConnection> sockets = List.copyOf(registry.agents(agentId));
+                ChatStore.SocketCount count = store.resetAgentSockets(agentId, process, sockets.size());
+                sockets.forEach(c -> c.userData().put(COUNTED, true));
+                chats.agentConnected(agentId, count.version());
+                for (WebSocketConnection c : sockets) {
+                    if (!c.isOpen()) {
+                        closed(agentId, c);
+                    }
                 }
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -142,10 +163,23 @@ public class AgentPresence {
         return process;
     }
 
-    /** Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. */
+    /**
+     * Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. A
+     * socket a recount counted since it registered is not counted again (the recount told routing).
+     */
     public void opened(String agentId, WebSocketConnection socket) {
-        ChatStore.SocketCount count = store.agentSocket(agentId, process, 1);
-        socket.userData().put(COUNTED, true);
+        ChatStore.SocketCount count;
+        ReentrantLock lock = lockOf(agentId);
+        lock.lock();
+        try {
+            if (Boolean.TRUE.equals(socket.userData().get(COUNTED))) {
+                return;
+            }
+            count = store.agentSocket(agentId, process, 1);
+            socket.userData().put(COUNTED, true);
+        } finally {
+            lock.unlock();
+        }
         chats.agentConnected(agentId, count.version());
     }
 
@@ -155,10 +189,17 @@ public class AgentPresence {
      * A socket that was never counted changes nothing.
      */
     public void closed(String agentId, WebSocketConnection socket) {
-        if (!Boolean.TRUE.equals(socket.userData().remove(COUNTED))) {
-            return;
+        ChatStore.SocketCount count;
+        ReentrantLock lock = lockOf(agentId);
+        lock.lock();
+        try {
+            if (!Boolean.TRUE.equals(socket.userData().remove(COUNTED))) {
+                return;
+            }
+            count = store.agentSocket(agentId, process, -1);
+        } finally {
+            lock.unlock();
         }
-        ChatStore.SocketCount count = store.agentSocket(agentId, process, -1);
         if (count.open() <= 0) {
             chats.requestPresence(agentId, "OFFLINE", "disconnected", count.version());
         }

@@ -72,10 +72,7 @@ class GoneProcessTest {
     }
 
     private static List<KafkaTestClient.Event> presenceOf(String agentId) {
-        // one per event id: a relay may publish an event again (at least once; consumers de-duplicate on the id)
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        return agentEvents.stream().filter(e -> "agent.presence.requested".equals(e.type()) && agentId.equals(e.key()) && ids.add(e.id()))
-                .toList();
+        return KafkaTestClient.once(agentEvents, "agent.presence.requested", e -> agentId.equals(e.key()));
     }
 
     private static JsonNode json(String s) {
@@ -185,6 +182,39 @@ class GoneProcessTest {
         // its close takes it off: the agent, with no socket left, is asked OFFLINE (routing's grace)
         await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "OFFLINE".equals(json(e.data()).path("status").asText())));
         assertThat(json(presenceOf(agentId).get(0).data()).path("reason").asText()).isEqualTo("disconnected");
+    }
+
+    /**
+     * A recount that runs between a socket's registration and its open's increment counts the socket (it is held here)
+     * and marks it; the open, coming after, must not count it a second time, or its close would leave the agent
+     * counted connected. The interleaving is replayed: the socket is made to look registered but not yet counted, the
+     * recount runs, then the open's count.
+     */
+    @Test
+    void anOpenOvertakenByARecountCountsItsSocketOnce() throws Exception {
+        String agentId = "overtaken-agent-" + System.nanoTime();
+        String sockets = "session:agent:" + agentId + ":sockets";
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+            long opened = agentEvents.stream().filter(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key()))
+                    .mapToLong(e -> json(e.data()).path("socketVersion").asLong()).max().orElseThrow();
+            // registered, its open's count not yet made
+            WebSocketConnection c = registry.agents(agentId).iterator().next();
+            c.userData().remove(AgentPresence.COUNTED);
+            redis.hash(String.class).hset(sockets, presence.process(), "0");
+
+            redis.key().del("session:instance:" + presence.process());
+            presence.beat();
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
+                    && json(e.data()).path("socketVersion").asLong() > opened));
+            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+
+            // the open's count lands now
+            presence.opened(agentId, c);
+            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+        }
+        // its close takes the one count off: no socket left, the agent is asked OFFLINE
+        await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "OFFLINE".equals(json(e.data()).path("status").asText())));
     }
 
     @Test
