@@ -507,10 +507,18 @@ try {
   reopensAt.setUTCMinutes(0, 0, 0);
   // the state the widget reads once its socket is open says 3 (a chat of higher priority came in): once the widget
   // shows 3, that answer is in, and the frames below are newer than anything it says
-  await waitContext.route(/\/api\/v1\/chats(\/c-played-offline)?(\?.*)?$/, (route) => route.fulfill({
+  const heldReads = { hold: false, routes: [] }; // while hold is set, the state reads wait until the test answers them
+  const stateAnswer = (route) => route.fulfill({
     status: route.request().method() === 'POST' ? 201 : 200, contentType: 'application/json',
     json: route.request().method() === 'POST' ? waitingChat : { ...waitingChat, position: 3, estimatedWaitSeconds: 180, queueId: 'browser-shop' },
-  }));
+  });
+  await waitContext.route(/\/api\/v1\/chats(\/c-played-offline)?(\?.*)?$/, (route) => {
+    if (heldReads.hold && route.request().method() === 'GET') {
+      heldReads.routes.push(route);
+      return;
+    }
+    return stateAnswer(route);
+  });
   let playedSocket = null;
   await waitContext.routeWebSocket(/\/ws\/visitor\/c-played-offline/, (ws) => {
     playedSocket = ws;
@@ -534,6 +542,22 @@ try {
   await shot(waiting, '14b-widget-queue-closed.png');
   playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 30 }));
   await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the queue opened again');
+  // the connection drops; the widget reconnects and reads the chat's state again, and a live frame overtakes that
+  // read: the read's older answer (3) must not replace the frame's place (2)
+  heldReads.hold = true;
+  const dropped = playedSocket;
+  playedSocket = null;
+  await dropped.close({ code: 4002, reason: 'dropped (test)' });
+  await until(() => playedSocket !== null, 'the widget did not reconnect');
+  await until(() => heldReads.routes.length === 1, 'the widget did not read its state after reconnecting');
+  await waiting.locator('.cr-status[aria-busy="true"]').waitFor({ state: 'attached' });
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 2, estimatedWaitSeconds: 90 }));
+  await waitText(waiting.locator('.cr-status'), /You are number 2 in the queue/, 'the live place after the reconnect');
+  heldReads.hold = false;
+  await stateAnswer(heldReads.routes.pop());
+  await waiting.locator('.cr-status:not([aria-busy])').waitFor({ state: 'attached' }); // the answer was handled
+  const after = await waiting.locator('.cr-status').textContent();
+  check(/You are number 2 in the queue/.test(after), `the older answer replaced the live place: "${after}"`);
   await waitContext.close();
 
   // ------------------------------------------------------------------ text stayed text everywhere

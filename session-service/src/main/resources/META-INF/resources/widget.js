@@ -217,6 +217,11 @@
   let readSent = 0;
   let unread = 0;
   let queueInfo = null;
+  // live frames that said where the chat stands, counted: a state read (GET) that one of them overtook is older than
+  // what the widget shows, and is not applied
+  const STATE_FRAMES = new Set(['queued', 'offline', 'agent.joined', 'transferred', 'closed']);
+  let stateFrames = 0;
+  let stateReads = 0; // state reads under way: the status line is aria-busy meanwhile
   let connection = 'idle';
 
   function load() {
@@ -1061,12 +1066,19 @@
 
   /** The chat's state after (re)connecting: what the socket does not replay (status, agent, position). */
   async function refreshState() {
+    const framesBefore = stateFrames;
+    stateReads++;
+    statusBar.setAttribute('aria-busy', 'true');
     try {
       const r = await api('GET', `api/v1/chats/${encodeURIComponent(chat.chatId)}`, undefined, { Authorization: 'Bearer ' + chat.token });
       if (!r.ok || !r.data || !chat || r.data.chatId !== chat.chatId) {
         return;
       }
       const s = r.data;
+      if (stateFrames !== framesBefore && s.status !== 'CLOSED') {
+        // a frame came while the answer was on its way, and may be newer than it (a closed chat stays closed)
+        return;
+      }
       if (s.agent && (!chat.agent || chat.agent.id !== s.agent.id)) {
         chat.agent = s.agent;
       }
@@ -1086,12 +1098,19 @@
       renderStatus();
     } catch (e) {
       // the socket frames will tell
+    } finally {
+      if (--stateReads === 0) {
+        statusBar.removeAttribute('aria-busy');
+      }
     }
   }
 
   function onFrame(f) {
     if (!chat) {
       return;
+    }
+    if (STATE_FRAMES.has(f.type)) {
+      stateFrames++;
     }
     switch (f.type) {
       case 'ack': {
