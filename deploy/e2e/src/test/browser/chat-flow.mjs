@@ -505,9 +505,10 @@ try {
   const waitingChat = { chatId: 'c-played-offline', visitorToken: 'played-token', status: 'QUEUED', position: 2, estimatedWaitSeconds: 120 };
   const reopensAt = new Date(Date.now() + 20 * 3600_000);
   reopensAt.setUTCMinutes(0, 0, 0);
-  // the state the widget reads once its socket is open says 3 (a chat of higher priority came in): once the widget
-  // shows 3, that answer is in, and the frames below are newer than anything it says
-  const heldReads = { hold: false, routes: [] }; // while hold is set, the state reads wait until the test answers them
+  // the state the widget reads once its socket is open says 3 (one of them was answered). The play holds
+  // each read until the test answers it, and sends first what session-service sends on every visitor socket's open:
+  // where the chat stands (here `queued`)
+  const heldReads = { hold: true, routes: [] };
   const stateAnswer = (route) => route.fulfill({
     status: route.request().method() === 'POST' ? 201 : 200, contentType: 'application/json',
     json: route.request().method() === 'POST' ? waitingChat : { ...waitingChat, position: 3, estimatedWaitSeconds: 180, queueId: 'browser-shop' },
@@ -524,6 +525,14 @@ try {
     playedSocket = ws;
     ws.onMessage(() => {}); // resume and the like: nothing to answer in this play
   });
+  /** The socket's open as the server plays it, then the state read's answer: what the widget shows after both. */
+  const answerRead = async (what) => {
+    await until(() => heldReads.routes.length === 1, `${what}: the widget did not read its state after its socket opened`);
+    await waiting.locator('.cr-status[aria-busy="true"]').waitFor({ state: 'attached' });
+    await stateAnswer(heldReads.routes.pop());
+    await waiting.locator('.cr-status:not([aria-busy])').waitFor({ state: 'attached' }); // the answer was handled
+    return waiting.locator('.cr-status').textContent();
+  };
   const waiting = await waitContext.newPage();
   watch(waiting, 'waiting visitor');
   await waiting.goto(`${BASE}/demo/`);
@@ -533,7 +542,12 @@ try {
   await waiting.getByLabel('Your question').fill('Is my parcel on its way?');
   await waiting.getByRole('button', { name: 'Start chat' }).click();
   await until(() => playedSocket !== null, 'the widget opened no socket');
-  await waitText(waiting.locator('.cr-status'), /You are number 3 in the queue/, 'the place read after the socket opened');
+  // the open's account (4: two chats of higher priority came in since the 201's place, 2)
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 4, estimatedWaitSeconds: 240 }));
+  await waitText(waiting.locator('.cr-status'), /You are number 4 in the queue/, 'the place told at the open');
+  // the read made at the open is as new as the open's account: it is applied
+  const read = await answerRead('first open');
+  check(/You are number 3 in the queue/.test(read), `the state read after the socket's open was not applied: "${read}"`);
   playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 60 }));
   await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the new place');
   playedSocket.send(JSON.stringify({ type: 'offline', nextOpenAt: reopensAt.toISOString() }));
@@ -543,21 +557,25 @@ try {
   playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 30 }));
   await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the queue opened again');
   // the connection drops; the widget reconnects and reads the chat's state again, and a live frame overtakes that
-  // read: the read's older answer (3) must not replace the frame's place (2)
-  heldReads.hold = true;
+  // read: the read's answer (3), which may be older than the frame, must not replace the frame's place (2)
   const dropped = playedSocket;
   playedSocket = null;
   await dropped.close({ code: 4002, reason: 'dropped (test)' });
   await until(() => playedSocket !== null, 'the widget did not reconnect');
-  await until(() => heldReads.routes.length === 1, 'the widget did not read its state after reconnecting');
-  await waiting.locator('.cr-status[aria-busy="true"]').waitFor({ state: 'attached' });
-  playedSocket.send(JSON.stringify({ type: 'queued', position: 2, estimatedWaitSeconds: 90 }));
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 30 })); // the open's account
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 2, estimatedWaitSeconds: 90 })); // a change, live
   await waitText(waiting.locator('.cr-status'), /You are number 2 in the queue/, 'the live place after the reconnect');
-  heldReads.hold = false;
-  await stateAnswer(heldReads.routes.pop());
-  await waiting.locator('.cr-status:not([aria-busy])').waitFor({ state: 'attached' }); // the answer was handled
-  const after = await waiting.locator('.cr-status').textContent();
+  const after = await answerRead('reconnect');
   check(/You are number 2 in the queue/.test(after), `the older answer replaced the live place: "${after}"`);
+  // an agent takes the chat, then goes away: routing puts the chat back in line (`queued` while it was active)
+  playedSocket.send(JSON.stringify({ type: 'agent.joined', agent: { id: 'played-agent', displayName: 'Mira Holt', title: 'Delivery desk', avatarUrl: null } }));
+  await waitText(waiting.locator('.cr-header-title'), 'Mira Holt', 'the agent who joined');
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 20 }));
+  await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the place after the agent went away');
+  await waiting.locator('.cr-system', { hasText: 'You are back in the queue' }).waitFor();
+  const header = await waiting.locator('.cr-header-title').textContent();
+  check(!header.includes('Mira Holt'), `the agent who went away is still shown: "${header}"`);
+  await shot(waiting, '14c-widget-back-in-queue.png');
   await waitContext.close();
 
   // ------------------------------------------------------------------ text stayed text everywhere

@@ -217,11 +217,15 @@
   let readSent = 0;
   let unread = 0;
   let queueInfo = null;
-  // live frames that said where the chat stands, counted: a state read (GET) that one of them overtook is older than
-  // what the widget shows, and is not applied
+  // live frames that said where the chat stands, counted: a state read (GET) that one of them overtook may be older
+  // than what the widget shows, and is not applied. The first such frame of a socket is the server's own account of
+  // the chat at the socket's open (read when the read was), so it does not count.
   const STATE_FRAMES = new Set(['queued', 'offline', 'agent.joined', 'transferred', 'closed']);
   let stateFrames = 0;
+  let openFramePending = false;
   let stateReads = 0; // state reads under way: the status line is aria-busy meanwhile
+  let readsSent = 0;
+  let readApplied = 0; // the newest read applied: an older one answering later is not
   let connection = 'idle';
 
   function load() {
@@ -980,6 +984,7 @@
       reconnectAttempt = 0;
       connection = 'open';
       readSent = 0;
+      openFramePending = true;
       // pending messages first (acked with their seq, stored once), then whatever was missed
       for (const p of chat.pending) {
         frameOut({ type: 'message', clientMsgId: p.id, text: p.text });
@@ -1067,6 +1072,7 @@
   /** The chat's state after (re)connecting: what the socket does not replay (status, agent, position). */
   async function refreshState() {
     const framesBefore = stateFrames;
+    const read = ++readsSent;
     stateReads++;
     statusBar.setAttribute('aria-busy', 'true');
     try {
@@ -1075,12 +1081,16 @@
         return;
       }
       const s = r.data;
-      if (stateFrames !== framesBefore && s.status !== 'CLOSED') {
-        // a frame came while the answer was on its way, and may be newer than it (a closed chat stays closed)
+      if ((stateFrames !== framesBefore || read < readApplied) && s.status !== 'CLOSED') {
+        // a frame, or a later read, came while the answer was on its way, and may be newer than it (a closed chat
+        // stays closed)
         return;
       }
+      readApplied = read;
       if (s.agent && (!chat.agent || chat.agent.id !== s.agent.id)) {
         chat.agent = s.agent;
+      } else if (!s.agent && (s.status === 'QUEUED' || s.status === 'OFFERED' || s.status === 'OFFLINE')) {
+        chat.agent = null; // back in line since the widget last knew
       }
       if (s.nextOpenAt) {
         chat.nextOpenAt = s.nextOpenAt;
@@ -1110,7 +1120,11 @@
       return;
     }
     if (STATE_FRAMES.has(f.type)) {
-      stateFrames++;
+      if (openFramePending) {
+        openFramePending = false;
+      } else {
+        stateFrames++;
+      }
     }
     switch (f.type) {
       case 'ack': {
@@ -1165,7 +1179,15 @@
       }
       case 'queued':
         queueInfo = { position: f.position, estimatedWaitSeconds: f.estimatedWaitSeconds };
-        if (chat.status === 'OFFLINE' || chat.status === 'OFFERED') {
+        if (chat.status === 'ACTIVE') {
+          // routing put the chat back in line (its agent went away, or it was transferred to a queue): nothing is
+          // lost, and the next agent gets the whole conversation
+          chat.status = 'QUEUED';
+          chat.agent = null;
+          save();
+          setHeader();
+          addSystemLine('You are back in the queue. The next free agent will continue this chat.');
+        } else if (chat.status === 'OFFLINE' || chat.status === 'OFFERED') {
           chat.status = 'QUEUED';
           save();
         }

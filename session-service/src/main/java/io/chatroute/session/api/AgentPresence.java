@@ -106,20 +106,27 @@ public class AgentPresence {
         Map<String, Integer> held = registry.agentSocketCounts();
         LOG.warnf("this process's heartbeat had expired; counting again the sockets of %d agents", held.size());
         for (String agentId : held.keySet()) {
+            ChatStore.SocketCount count;
+            ChatStore.SocketCount afterCloses = null;
             ReentrantLock lock = lockOf(agentId);
             lock.lock();
             try {
                 List<WebSocketConnection> sockets = List.copyOf(registry.agents(agentId));
-                ChatStore.SocketCount count = store.resetAgentSockets(agentId, process, sockets.size());
+                count = store.resetAgentSockets(agentId, process, sockets.size());
                 sockets.forEach(c -> c.userData().put(COUNTED, true));
-                chats.agentConnected(agentId, count.version());
                 for (WebSocketConnection c : sockets) {
                     if (!c.isOpen()) {
-                        closed(agentId, c);
+                        ChatStore.SocketCount after = uncount(agentId, c);
+                        afterCloses = after == null ? afterCloses : after;
                     }
                 }
             } finally {
                 lock.unlock();
+            }
+            // routing is told outside the lock (a send may wait for the broker): the counts' versions order the events
+            chats.agentConnected(agentId, count.version());
+            if (afterCloses != null && afterCloses.open() <= 0) {
+                chats.requestPresence(agentId, "OFFLINE", "disconnected", afterCloses.version());
             }
         }
     }
@@ -165,14 +172,15 @@ public class AgentPresence {
 
     /**
      * Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. A
-     * socket a recount counted since it registered is not counted again (the recount told routing).
+     * socket a recount counted since it registered is not counted again (the recount told routing), nor one that closed
+     * before its open got here (a close does not wait for the open: its close found no mark and took nothing off).
      */
     public void opened(String agentId, WebSocketConnection socket) {
         ChatStore.SocketCount count;
         ReentrantLock lock = lockOf(agentId);
         lock.lock();
         try {
-            if (Boolean.TRUE.equals(socket.userData().get(COUNTED))) {
+            if (Boolean.TRUE.equals(socket.userData().get(COUNTED)) || !socket.isOpen()) {
                 return;
             }
             count = store.agentSocket(agentId, process, 1);
@@ -193,15 +201,20 @@ public class AgentPresence {
         ReentrantLock lock = lockOf(agentId);
         lock.lock();
         try {
-            if (!Boolean.TRUE.equals(socket.userData().remove(COUNTED))) {
-                return;
-            }
-            count = store.agentSocket(agentId, process, -1);
+            count = uncount(agentId, socket);
         } finally {
             lock.unlock();
         }
-        if (count.open() <= 0) {
+        if (count != null && count.open() <= 0) {
             chats.requestPresence(agentId, "OFFLINE", "disconnected", count.version());
         }
+    }
+
+    /** Takes a counted socket off its agent's count (the mark is taken once); null for one not counted. Under the lock. */
+    private ChatStore.SocketCount uncount(String agentId, WebSocketConnection socket) {
+        if (!Boolean.TRUE.equals(socket.userData().remove(COUNTED))) {
+            return null;
+        }
+        return store.agentSocket(agentId, process, -1);
     }
 }

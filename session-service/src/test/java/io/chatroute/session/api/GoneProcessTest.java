@@ -217,6 +217,28 @@ class GoneProcessTest {
         await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "OFFLINE".equals(json(e.data()).path("status").asText())));
     }
 
+    /**
+     * A socket's close does not wait for its open: a close that ran before the open's count found no mark and took
+     * nothing off, so the open, coming after, must not count the closed socket (the agent would look connected for good).
+     */
+    @Test
+    void anOpenThatComesAfterItsSocketClosedCountsNothing() throws Exception {
+        String agentId = "closed-first-agent-" + System.nanoTime();
+        String sockets = "session:agent:" + agentId + ":sockets";
+        WebSocketConnection c;
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+            // registered, its open's count not yet made
+            c = registry.agents(agentId).iterator().next();
+            c.userData().remove(AgentPresence.COUNTED);
+            redis.hash(String.class).hset(sockets, presence.process(), "0");
+        }
+        await().atMost(WAIT).until(() -> !c.isOpen() && registry.agents(agentId).isEmpty());
+        // the open's count lands after the close
+        presence.opened(agentId, c);
+        assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("0");
+    }
+
     @Test
     void theLiveProcessNeverReleasesItself() throws Exception {
         String agentId = "self-agent-" + System.nanoTime();
