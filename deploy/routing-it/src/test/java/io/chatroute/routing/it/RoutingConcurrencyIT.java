@@ -78,7 +78,8 @@ import io.chatroute.routing.it.StreamCheck.Report;
  * </ul>
  * It then drains (everyone AVAILABLE, every offer accepted, some chats kept active) and checks routing's event stream
  * with {@link StreamCheck}: no agent ever above its cap, no chat with two agents at once, every chat ends closed,
- * active or offline, and no chat waited longer than the dispatch delay (3 s) while an eligible agent had room. It also
+ * active or offline, and no chat waited longer than 30 s while an eligible agent had room (dispatch skipped it or lost
+ * its trigger; the sweep, the safety net, runs every 90 s here). It also
  * checks routing's own view at the end (each agent's {@code activeChats} = the chats the stream says it holds), that
  * both processes made offers and raced for claims, and that nothing was released twice or reconciled.
  * <p>
@@ -89,10 +90,16 @@ class RoutingConcurrencyIT {
     private static final int CHATS = Integer.getInteger("routing.it.chats", 2000);
     private static final double RATE = Double.parseDouble(System.getProperty("routing.it.rate", "20"));
     /**
-     * The stated dispatch delay: 3 s, room for a CPU-starved shared runner (a cold start on 2 cores shared with two
-     * other builds once took 2.07 s); the figures report the worst wait actually seen (under 1 s in a normal run).
+     * How long a chat may wait while an eligible agent has room: 30 s. This is a check of routing's logic, not of its
+     * speed (the load tool measures that): a chat that dispatch skips, or whose trigger was lost, waits until the next
+     * trigger of its queue or the dispatch sweep, which this test sets to {@link #SWEEP_SECONDS} so that a lost trigger
+     * shows. The bound was 3 s (with the default 5 s sweep) until 2026-12-06, when three fresh-clone CI runs on a noisy
+     * host (the same single-threaded work took 1.6 to 2.6 s from one run to the next) saw waits of 6.6, 14 and 16 s with
+     * no fault (runs alone on the same build: under 2.1 s). The figures report the worst wait actually seen.
      */
-    private static final long DISPATCH_DELAY_MS = Long.getLong("routing.it.dispatch.delay.ms", 3000);
+    private static final long DISPATCH_DELAY_MS = Long.getLong("routing.it.dispatch.delay.ms", 30_000);
+    /** The dispatch sweep (the safety net for lost triggers) of the routing processes in this test; the default is 5 s. */
+    private static final int SWEEP_SECONDS = Integer.getInteger("routing.it.sweep.seconds", 90);
     /**
      * The routing processes run with C1 only ({@code -XX:TieredStopAtLevel=1}, as the e2e system does): what this test
      * checks is routing's logic (no missed dispatch, no cap broken), and in a run this short two cold JVMs' C2
@@ -156,6 +163,7 @@ class RoutingConcurrencyIT {
                 .readyTimeout(Duration.ofSeconds(Long.getLong("routing.it.ready.timeout.seconds", 240)))
                 .property("routing-service", "chatroute.routing.disconnect-grace-seconds", Integer.toString(GRACE_SECONDS))
                 .property("routing-service", "chatroute.routing.decline-cooldown-seconds", Integer.toString(COOLDOWN_SECONDS))
+                .property("routing-service", "chatroute.routing.dispatch-sweep-interval", SWEEP_SECONDS + "s")
                 .property("routing-service", "quarkus.log.level", "WARN")
                 .say(line -> System.out.println("[routing-it] " + line)));
         admin = system.token("admin-routing-it", Duration.ofHours(2), "admin");
