@@ -153,6 +153,36 @@ class GoneProcessTest {
         }
     }
 
+    private static String socketsKey(String agentId) {
+        return "session:agent:" + agentId + ":sockets";
+    }
+
+    /**
+     * Once the agent's socket is open and counted: its mark and this process's count taken away again, as for a socket
+     * registered whose open's count has not been made yet (or failed). Returns the socket.
+     */
+    private WebSocketConnection uncounted(String agentId) {
+        await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+        WebSocketConnection c = registry.agents(agentId).iterator().next();
+        c.userData().remove(AgentPresence.COUNTED);
+        redis.hash(String.class).hset(socketsKey(agentId), presence.process(), "0");
+        return c;
+    }
+
+    /**
+     * The heartbeat expired (a stall); the process beats again (or its scheduled beat did) and counts the sockets it
+     * holds, then tells routing the agent is connected: waits for that agent.connected and checks the count.
+     */
+    private void recount(String agentId, int expected) {
+        long before = agentEvents.stream().filter(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key()))
+                .mapToLong(e -> json(e.data()).path("socketVersion").asLong()).max().orElseThrow();
+        redis.key().del("session:instance:" + presence.process());
+        presence.beat();
+        await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
+                && json(e.data()).path("socketVersion").asLong() > before));
+        assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process())).isEqualTo(Integer.toString(expected));
+    }
+
     /**
      * A socket whose open could not count it (Redis away at that moment) is counted by the recount after a stalled
      * heartbeat, as every socket held here is, and its close takes it off again. Before, the recount counted it and its
@@ -161,23 +191,9 @@ class GoneProcessTest {
     @Test
     void aSocketTheRecountCountedIsTakenOffWhenItCloses() throws Exception {
         String agentId = "uncounted-agent-" + System.nanoTime();
-        String sockets = "session:agent:" + agentId + ":sockets";
         try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
-            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
-            long opened = agentEvents.stream().filter(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key()))
-                    .mapToLong(e -> json(e.data()).path("socketVersion").asLong()).max().orElseThrow();
-            // as if the open's increment had failed: not marked, not counted
-            WebSocketConnection c = registry.agents(agentId).iterator().next();
-            c.userData().remove(AgentPresence.COUNTED);
-            redis.hash(String.class).hset(sockets, presence.process(), "0");
-
-            // the heartbeat expired (a stall); the process beats again (or its scheduled beat did) and counts the
-            // sockets it holds, then tells routing the agent is connected
-            redis.key().del("session:instance:" + presence.process());
-            presence.beat();
-            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
-                    && json(e.data()).path("socketVersion").asLong() > opened));
-            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+            uncounted(agentId); // as if the open's increment had failed: not marked, not counted
+            recount(agentId, 1);
         }
         // its close takes it off: the agent, with no socket left, is asked OFFLINE (routing's grace)
         await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "OFFLINE".equals(json(e.data()).path("status").asText())));
@@ -193,25 +209,12 @@ class GoneProcessTest {
     @Test
     void anOpenOvertakenByARecountCountsItsSocketOnce() throws Exception {
         String agentId = "overtaken-agent-" + System.nanoTime();
-        String sockets = "session:agent:" + agentId + ":sockets";
         try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
-            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
-            long opened = agentEvents.stream().filter(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key()))
-                    .mapToLong(e -> json(e.data()).path("socketVersion").asLong()).max().orElseThrow();
-            // registered, its open's count not yet made
-            WebSocketConnection c = registry.agents(agentId).iterator().next();
-            c.userData().remove(AgentPresence.COUNTED);
-            redis.hash(String.class).hset(sockets, presence.process(), "0");
-
-            redis.key().del("session:instance:" + presence.process());
-            presence.beat();
-            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
-                    && json(e.data()).path("socketVersion").asLong() > opened));
-            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
-
+            WebSocketConnection c = uncounted(agentId);
+            recount(agentId, 1);
             // the open's count lands now
             presence.opened(agentId, c);
-            assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
+            assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process())).isEqualTo("1");
         }
         // its close takes the one count off: no socket left, the agent is asked OFFLINE
         await().atMost(WAIT).until(() -> presenceOf(agentId).stream().anyMatch(e -> "OFFLINE".equals(json(e.data()).path("status").asText())));
@@ -224,19 +227,14 @@ class GoneProcessTest {
     @Test
     void anOpenThatComesAfterItsSocketClosedCountsNothing() throws Exception {
         String agentId = "closed-first-agent-" + System.nanoTime();
-        String sockets = "session:agent:" + agentId + ":sockets";
         WebSocketConnection c;
         try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
-            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
-            // registered, its open's count not yet made
-            c = registry.agents(agentId).iterator().next();
-            c.userData().remove(AgentPresence.COUNTED);
-            redis.hash(String.class).hset(sockets, presence.process(), "0");
+            c = uncounted(agentId);
         }
         await().atMost(WAIT).until(() -> !c.isOpen() && registry.agents(agentId).isEmpty());
         // the open's count lands after the close
         presence.opened(agentId, c);
-        assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("0");
+        assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process())).isEqualTo("0");
     }
 
     @Test
