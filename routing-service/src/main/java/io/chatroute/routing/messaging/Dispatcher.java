@@ -99,22 +99,15 @@ public class Dispatcher {
         this.announcer = announcer;
         this.waiting = waiting;
         this.meters = meters;
-        this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()), named("routing-dispatch-"));
-        this.claims = Executors.newFixedThreadPool(Math.max(1, config.claimThreads()), named("routing-claim-"));
-        this.retries = Executors.newSingleThreadScheduledExecutor(named("routing-dispatch-retry-"));
+        this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()),
+                WorkerThreads.named("routing-dispatch-", config.virtualThreads()));
+        this.claims = Executors.newFixedThreadPool(Math.max(1, config.claimThreads()),
+                WorkerThreads.named("routing-claim-", config.virtualThreads()));
+        this.retries = Executors.newSingleThreadScheduledExecutor(WorkerThreads.named("routing-dispatch-retry-", false));
         this.passes = Timer.builder("chatroute_routing_dispatch_pass_seconds").description("One dispatch pass of one queue")
                 .register(meters);
         this.passWaits = Timer.builder("chatroute_routing_dispatch_wait_seconds")
                 .description("From a queue's dispatch being asked to its pass starting").register(meters);
-    }
-
-    private static java.util.concurrent.ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     void onStop(@Observes ShutdownEvent event) {

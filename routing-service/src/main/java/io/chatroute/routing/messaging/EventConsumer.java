@@ -35,7 +35,7 @@ public class EventConsumer {
         this.retry = retry;
         this.deadLetters = deadLetters;
         this.json = json;
-        this.handlers = new KeyedBatches("routing-handler", config.handlerThreads());
+        this.handlers = new KeyedBatches("routing-handler", config.handlerThreads(), config.virtualThreads());
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -8,7 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -23,13 +22,8 @@ import java.util.function.Predicate;
 final class KeyedBatches {
     private final ExecutorService pool;
 
-    KeyedBatches(String threadName, int threads) {
-        AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-            Thread t = new Thread(r, threadName + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+    KeyedBatches(String threadName, int threads, boolean virtual) {
+        this.pool = Executors.newFixedThreadPool(Math.max(1, threads), WorkerThreads.named(threadName + "-", virtual));
     }
 
     <R> void apply(Iterable<R> records, Function<R, String> key, Predicate<R> wanted, Consumer<R> handler) {

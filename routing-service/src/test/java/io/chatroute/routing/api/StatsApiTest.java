@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
@@ -134,6 +135,11 @@ class StatsApiTest {
 
     @Test
     void liveStatsFollowQueuesAgentsAndAssignments() throws Exception {
+        // the day's counters start again at midnight UTC: a run that would cross it starts after it instead
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Instant now = Instant.now();
+            return Duration.between(now, now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS)).toSeconds() > 120;
+        });
         String qa = "qa-" + u;
         String qb = "qb-" + u;
         String a1 = "la1-" + u;

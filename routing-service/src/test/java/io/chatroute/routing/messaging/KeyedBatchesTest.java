@@ -12,17 +12,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A batch's records: each key's in order, different keys at the same time, the batch done only when all are. */
+/**
+ * A batch's records: each key's in order, different keys at the same time, the batch done only when all are; on platform
+ * threads (the default) and on virtual threads ({@code chatroute.routing.virtual-threads}).
+ */
 class KeyedBatchesTest {
     record Rec(String key, int n) {
     }
 
-    final KeyedBatches batches = new KeyedBatches("test", 8);
 
-    @Test
-    void eachKeyInOrderAndUnwantedSkipped() {
+    @ParameterizedTest(name = "virtual threads: {0}")
+    @ValueSource(booleans = {false, true})
+    void eachKeyInOrderAndUnwantedSkipped(boolean virtual) {
+        KeyedBatches batches = new KeyedBatches("test", 8, virtual);
         List<Rec> batch = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             batch.add(new Rec("k" + i % 7, i));
@@ -40,8 +45,10 @@ class KeyedBatchesTest {
         assertThat(seen.get("null")).containsExactly(1000);
     }
 
-    @Test
-    void keysRunAtTheSameTime() {
+    @ParameterizedTest(name = "virtual threads: {0}")
+    @ValueSource(booleans = {false, true})
+    void keysRunAtTheSameTime(boolean virtual) {
+        KeyedBatches batches = new KeyedBatches("test", 8, virtual);
         // four keys that each wait for all four to have started: only possible when they run at the same time
         CountDownLatch started = new CountDownLatch(4);
         AtomicInteger done = new AtomicInteger();
@@ -57,8 +64,10 @@ class KeyedBatchesTest {
         assertThat(done.get()).isEqualTo(4);
     }
 
-    @Test
-    void aFailureIsRethrownAfterEveryKeyFinished() {
+    @ParameterizedTest(name = "virtual threads: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFailureIsRethrownAfterEveryKeyFinished(boolean virtual) {
+        KeyedBatches batches = new KeyedBatches("test", 8, virtual);
         AtomicInteger applied = new AtomicInteger();
         assertThatThrownBy(() -> batches.apply(List.of(new Rec("a", 1), new Rec("bad", 2), new Rec("c", 3), new Rec("a", 4)), Rec::key,
                 r -> true, r -> {
