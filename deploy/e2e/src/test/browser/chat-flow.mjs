@@ -506,8 +506,8 @@ try {
   const reopensAt = new Date(Date.now() + 20 * 3600_000);
   reopensAt.setUTCMinutes(0, 0, 0);
   // the state the widget reads once its socket is open says 3 (one of them was answered). The play holds
-  // each read until the test answers it, and sends first what session-service sends on every visitor socket's open:
-  // where the chat stands (here `queued`)
+  // each read until the test answers it, and sends first what session-service sends on a visitor socket's open when
+  // it knows where the chat stands (here `queued`, marked `atOpen`)
   const heldReads = { hold: true, routes: [] };
   const stateAnswer = (route) => route.fulfill({
     status: route.request().method() === 'POST' ? 201 : 200, contentType: 'application/json',
@@ -543,7 +543,7 @@ try {
   await waiting.getByRole('button', { name: 'Start chat' }).click();
   await until(() => playedSocket !== null, 'the widget opened no socket');
   // the open's account (4: two chats of higher priority came in since the 201's place, 2)
-  playedSocket.send(JSON.stringify({ type: 'queued', position: 4, estimatedWaitSeconds: 240 }));
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 4, estimatedWaitSeconds: 240, atOpen: true }));
   await waitText(waiting.locator('.cr-status'), /You are number 4 in the queue/, 'the place told at the open');
   // the read made at the open is as new as the open's account: it is applied
   const read = await answerRead('first open');
@@ -562,11 +562,21 @@ try {
   playedSocket = null;
   await dropped.close({ code: 4002, reason: 'dropped (test)' });
   await until(() => playedSocket !== null, 'the widget did not reconnect');
-  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 30 })); // the open's account
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 30, atOpen: true })); // the open's account
   playedSocket.send(JSON.stringify({ type: 'queued', position: 2, estimatedWaitSeconds: 90 })); // a change, live
   await waitText(waiting.locator('.cr-status'), /You are number 2 in the queue/, 'the live place after the reconnect');
   const after = await answerRead('reconnect');
   check(/You are number 2 in the queue/.test(after), `the older answer replaced the live place: "${after}"`);
+  // again, but the server has no account to give at the open (a waiting chat whose place is not known yet): the
+  // first frame is a live change, and the read it overtook is not applied either
+  const droppedAgain = playedSocket;
+  playedSocket = null;
+  await droppedAgain.close({ code: 4002, reason: 'dropped (test)' });
+  await until(() => playedSocket !== null, 'the widget did not reconnect a second time');
+  playedSocket.send(JSON.stringify({ type: 'queued', position: 1, estimatedWaitSeconds: 20 })); // a change, live
+  await waitText(waiting.locator('.cr-status'), /You are number 1 in the queue/, 'the live place after a reconnect without an account');
+  const unaccounted = await answerRead('reconnect without an account');
+  check(/You are number 1 in the queue/.test(unaccounted), `with no account at the open, the older answer replaced the live place: "${unaccounted}"`);
   // an agent takes the chat, then goes away: routing puts the chat back in line (`queued` while it was active)
   playedSocket.send(JSON.stringify({ type: 'agent.joined', agent: { id: 'played-agent', displayName: 'Mira Holt', title: 'Delivery desk', avatarUrl: null } }));
   await waitText(waiting.locator('.cr-header-title'), 'Mira Holt', 'the agent who joined');

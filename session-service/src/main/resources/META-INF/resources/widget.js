@@ -218,11 +218,10 @@
   let unread = 0;
   let queueInfo = null;
   // live frames that said where the chat stands, counted: a state read (GET) that one of them overtook may be older
-  // than what the widget shows, and is not applied. The first such frame of a socket is the server's own account of
-  // the chat at the socket's open (read when the read was), so it does not count.
+  // than what the widget shows, and is not applied. The server's own account of the chat at the socket's open
+  // (`atOpen`, read when the read was) does not count; when the server has no account to give, it sends none.
   const STATE_FRAMES = new Set(['queued', 'offline', 'agent.joined', 'transferred', 'closed']);
   let stateFrames = 0;
-  let openFramePending = false;
   let stateReads = 0; // state reads under way: the status line is aria-busy meanwhile
   let readsSent = 0;
   let readApplied = 0; // the newest read applied: an older one answering later is not
@@ -984,7 +983,6 @@
       reconnectAttempt = 0;
       connection = 'open';
       readSent = 0;
-      openFramePending = true;
       // pending messages first (acked with their seq, stored once), then whatever was missed
       for (const p of chat.pending) {
         frameOut({ type: 'message', clientMsgId: p.id, text: p.text });
@@ -1119,12 +1117,8 @@
     if (!chat) {
       return;
     }
-    if (STATE_FRAMES.has(f.type)) {
-      if (openFramePending) {
-        openFramePending = false;
-      } else {
-        stateFrames++;
-      }
+    if (STATE_FRAMES.has(f.type) && f.atOpen !== true) {
+      stateFrames++;
     }
     switch (f.type) {
       case 'ack': {

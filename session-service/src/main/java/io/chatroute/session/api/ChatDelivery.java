@@ -558,6 +558,11 @@ public class ChatDelivery {
                 cur.byChat.put(chatId, new Range(afterSeq, last));
             }
             ObjectNode state = visitorState(chat);
+            if (state != null) {
+                // an addition: this frame is the open's account, not a change; a client that reads the chat's state
+                // at its open can tell it from a live frame that overtook that read
+                state.put("atOpen", true);
+            }
             // an agent.joined the assignment's event already gave this socket (it was registered before the event read
             // the sockets) is not repeated
             boolean told = state != null && "ACTIVE".equals(chat.get("status"))

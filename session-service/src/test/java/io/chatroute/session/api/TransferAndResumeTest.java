@@ -362,12 +362,15 @@ class TransferAndResumeTest {
             kafka.send("chat-events", closedId, "chat.offline", "/routing-service", offline);
             await().atMost(WAIT).until(() -> !visitor.ofType("offline").isEmpty());
             assertThat(visitor.ofType("offline").get(0).path("nextOpenAt").asText()).isEqualTo("2030-01-07T06:00:00Z");
+            assertThat(visitor.ofType("offline").get(0).has("atOpen")).isFalse(); // a live change
         }
         given().auth().oauth2(closedToken).get("/api/v1/chats/" + closedId).then().body("status", equalTo("OFFLINE"))
                 .body("nextOpenAt", equalTo("2030-01-07T06:00:00Z"));
-        // a visitor who comes back is told the same at once
+        // a visitor who comes back is told the same at once, marked as the open's account (atOpen, an addition)
         try (WsClient again = WsClient.connect("/ws/visitor/" + closedId + "?token=" + closedToken)) {
             await().atMost(WAIT).until(() -> !again.ofType("offline").isEmpty());
+            assertThat(again.ofType("offline").get(0).path("atOpen").asBoolean()).isTrue();
+            assertThat(again.ofType("offline").get(0).path("nextOpenAt").asText()).isEqualTo("2030-01-07T06:00:00Z");
         }
     }
     /**
