@@ -100,7 +100,8 @@ public class AgentPresence {
      * is told each agent is connected (which ends a disconnect's grace). The sockets counted are the ones marked
      * counted, also one whose open could not count it, so each one's close takes it off again; one that closed while it
      * was counted (its close found no mark) is taken off here. A mark is taken once, by whichever comes last. Each
-     * agent's recount holds the agent's lock: an open that registered before it and counts after it finds the mark.
+     * agent's recount holds the agent's lock, and so do a socket's registration with its count and its unregistration
+     * with its uncount: the sockets the recount reads are exactly the ones counted (or about to be, by this recount).
      */
     private void recount() {
         Map<String, Integer> held = registry.agentSocketCounts();
@@ -171,16 +172,21 @@ public class AgentPresence {
     }
 
     /**
-     * Counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its chats. A
-     * socket a recount counted since it registered is not counted again (the recount told routing), nor one that closed
-     * before its open got here (a close does not wait for the open: its close found no mark and took nothing off).
+     * Registered and counted, and routing is told (agent.connected): an agent back within the disconnect grace keeps its
+     * chats. A socket that closed before its open got here (a close does not wait for the open: its close found no mark
+     * and took nothing off) is neither registered nor counted; one a recount counted since it registered (when its
+     * count failed before: Redis away) is not counted again (the recount told routing).
      */
     public void opened(String agentId, WebSocketConnection socket) {
         ChatStore.SocketCount count;
         ReentrantLock lock = lockOf(agentId);
         lock.lock();
         try {
-            if (Boolean.TRUE.equals(socket.userData().get(COUNTED)) || !socket.isOpen()) {
+            if (!socket.isOpen()) {
+                return;
+            }
+            registry.addAgent(agentId, socket);
+            if (Boolean.TRUE.equals(socket.userData().get(COUNTED))) {
                 return;
             }
             count = store.agentSocket(agentId, process, 1);
@@ -192,7 +198,10 @@ public class AgentPresence {
     }
 
     /**
-     * The agent's last socket on live instances closed: OFFLINE with reason disconnected (routing's grace). Both events
+     * Unregistered and taken off the count together, under the agent's lock: a recount between the two would count
+     * the sockets registered without this one, and the close would then take it off a second time (found by
+     * {@code GoneProcessTest#opensClosesAndRecountsAtTheSameTimeLeaveTheTrueCount}: 5 counted for 6 open sockets). The
+     * agent's last socket on live instances closed: OFFLINE with reason disconnected (routing's grace). Both events
      * carry the socket count's version, so routing ignores a disconnect that raced with a newer open on another instance.
      * A socket that was never counted changes nothing.
      */
@@ -201,6 +210,7 @@ public class AgentPresence {
         ReentrantLock lock = lockOf(agentId);
         lock.lock();
         try {
+            registry.removeAgent(agentId, socket);
             count = uncount(agentId, socket);
         } finally {
             lock.unlock();

@@ -33,7 +33,6 @@ public class AgentSocket {
     private static final Logger LOG = Logger.getLogger(AgentSocket.class);
 
     private final ChatService chats;
-    private final ConnectionRegistry registry;
     private final ChatDelivery delivery;
     private final AgentPresence presence;
     private final ObjectMapper mapper;
@@ -41,12 +40,11 @@ public class AgentSocket {
     private final Signals signals;
     private final CurrentPresence current;
 
-    public AgentSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, AgentPresence presence,
+    public AgentSocket(ChatService chats, ChatDelivery delivery, AgentPresence presence,
                        ObjectMapper mapper, Signals signals, CurrentPresence current) {
         this.signals = signals;
         this.current = current;
         this.chats = chats;
-        this.registry = registry;
         this.delivery = delivery;
         this.presence = presence;
         this.mapper = mapper;
@@ -59,8 +57,10 @@ public class AgentSocket {
     @OnOpen
     public void open(WebSocketConnection connection) {
         String agentId = agentId(connection);
-        registry.addAgent(agentId, connection);
-        presence.opened(agentId, connection);
+        presence.opened(agentId, connection); // registers and counts it, in one step against a recount
+        if (!connection.isOpen()) {
+            return; // closed before its open got here: not registered, nothing to tell
+        }
         delivery.agentConnected(connection, agentId, resumeFrom(connection));
         current.tell(connection, agentId);
     }
@@ -90,10 +90,12 @@ public class AgentSocket {
     @OnClose
     public void closed(WebSocketConnection connection) {
         String agentId = agentId(connection);
-        registry.removeAgent(agentId, connection);
-        delivery.disconnected(connection);
-        signals.forget(connection.id());
-        presence.closed(agentId, connection);
+        try {
+            presence.closed(agentId, connection); // unregisters it and takes it off the count, in one step
+        } finally {
+            delivery.disconnected(connection);
+            signals.forget(connection.id());
+        }
     }
 
     /** Binary frames are not part of the protocol: an error frame, the socket stays open. */

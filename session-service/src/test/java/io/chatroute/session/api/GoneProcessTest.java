@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -235,6 +241,75 @@ class GoneProcessTest {
         // the open's count lands after the close
         presence.opened(agentId, c);
         assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process())).isEqualTo("0");
+    }
+
+    /**
+     * The lock itself, not a replayed order: sockets of one agent open and close from several threads while recounts
+     * run again and again. However their steps interleave, this process's count must come to rest at the sockets still
+     * open, and at 0 (with the agent asked OFFLINE) once the last one closed. A count that double-counted or missed a
+     * socket stays off for good, so the waits below would time out.
+     */
+    @Test
+    void opensClosesAndRecountsAtTheSameTimeLeaveTheTrueCount() throws Exception {
+        String agentId = "racing-agent-" + System.nanoTime();
+        String url = "/ws/agent?token=" + TestTokens.agent(agentId);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        AtomicBoolean racing = new AtomicBoolean(true);
+        List<WsClient> kept = new ArrayList<>();
+        long offlineBefore;
+        try {
+            Future<Integer> recounts = pool.submit(() -> {
+                int n = 0;
+                while (racing.get()) {
+                    redis.key().del("session:instance:" + presence.process()); // the heartbeat expired: the next beat recounts
+                    presence.beat();
+                    n++;
+                }
+                return n;
+            });
+            for (int round = 0; round < 3; round++) {
+                List<Future<WsClient>> opening = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    opening.add(pool.submit(() -> WsClient.connect(url)));
+                }
+                List<WsClient> opened = new ArrayList<>();
+                for (Future<WsClient> f : opening) {
+                    opened.add(f.get(60, TimeUnit.SECONDS));
+                }
+                // six of the eight close at once, some of them before their open's count has run
+                List<Future<?>> closing = new ArrayList<>();
+                for (WsClient c : opened.subList(0, 6)) {
+                    closing.add(pool.submit(() -> {
+                        c.close();
+                        return null;
+                    }));
+                }
+                for (Future<?> f : closing) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+                kept.addAll(opened.subList(6, 8));
+            }
+            racing.set(false);
+            assertThat(recounts.get(60, TimeUnit.SECONDS)).isPositive();
+            int open = kept.size();
+            await().atMost(WAIT).until(() -> registry.agents(agentId).size() == open);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process()))
+                    .isEqualTo(Integer.toString(open)));
+            offlineBefore = offlineRequests(agentId);
+        } finally {
+            racing.set(false);
+            kept.forEach(WsClient::close);
+            pool.shutdownNow();
+        }
+        // no socket left: the count is gone (a count that reaches 0 is removed)
+        await().atMost(WAIT).untilAsserted(() -> assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process()))
+                .isNull());
+        // the last close asks OFFLINE (one more than the race may have asked while its count passed 0)
+        await().atMost(WAIT).until(() -> offlineRequests(agentId) > offlineBefore);
+    }
+
+    private static long offlineRequests(String agentId) {
+        return presenceOf(agentId).stream().filter(e -> "OFFLINE".equals(json(e.data()).path("status").asText())).count();
     }
 
     @Test
