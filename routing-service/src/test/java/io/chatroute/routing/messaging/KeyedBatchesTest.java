@@ -23,7 +23,6 @@ class KeyedBatchesTest {
     record Rec(String key, int n) {
     }
 
-
     @ParameterizedTest(name = "virtual threads: {0}")
     @ValueSource(booleans = {false, true})
     void eachKeyInOrderAndUnwantedSkipped(boolean virtual) {

@@ -246,7 +246,7 @@ class GoneProcessTest {
     /**
      * The lock itself, not a replayed order: sockets of one agent open and close from several threads while recounts
      * run again and again. However their steps interleave, this process's count must come to rest at the sockets still
-     * open, and at 0 (with the agent asked OFFLINE) once the last one closed. A count that double-counted or missed a
+     * open, and be gone (a count that reaches 0 is removed), with the agent asked OFFLINE, once the last one closed. A count that double-counted or missed a
      * socket stays off for good, so the waits below would time out.
      */
     @Test
