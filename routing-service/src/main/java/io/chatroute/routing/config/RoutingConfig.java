@@ -76,12 +76,16 @@ public interface RoutingConfig {
     @WithDefault("1")
     int dispatchThreads();
 
-    /** Claims (the agent's slot, then the chat) of one dispatch page made at the same time. */
+    /**
+     * Claims (the agent's slot, then the chat) of one dispatch page in flight at the same time. Claims are
+     * non-blocking (Redis answers on the event loop; no thread waits for them), so this bounds concurrent Redis
+     * round trips, not threads; the name is kept from when each claim took a thread.
+     */
     @WithDefault("16")
     int claimThreads();
 
     /**
-     * Whether the handler, dispatch and claim pools run on virtual threads (their sizes above stay the bounds on how
+     * Whether the handler and dispatch pools run on virtual threads (their sizes above stay the bounds on how
      * much runs at once). Their work is mostly waiting for Redis; a virtual thread waiting frees its OS thread. Off by
      * default: measured neutral on 2026-12-06 (README "Virtual threads"), and on a JDK before 24 a wait inside
      * {@code synchronized} (the Kafka producer's metadata wait) would hold one of the few carrier threads.

@@ -11,10 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +34,8 @@ import io.chatroute.routing.persistence.RoutingStore.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -71,7 +71,6 @@ public class Dispatcher {
     private final WaitingEntries waiting;
     private final MeterRegistry meters;
     private final ExecutorService runs;
-    private final ExecutorService claims;
     private final ScheduledExecutorService retries;
     private final ConcurrentHashMap<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     /** When each queue's oldest unserved request was made (nanoTime), for the wait-for-a-pass timer. */
@@ -101,8 +100,6 @@ public class Dispatcher {
         this.meters = meters;
         this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()),
                 WorkerThreads.named("routing-dispatch-", config.virtualThreads()));
-        this.claims = Executors.newFixedThreadPool(Math.max(1, config.claimThreads()),
-                WorkerThreads.named("routing-claim-", config.virtualThreads()));
         this.retries = Executors.newSingleThreadScheduledExecutor(WorkerThreads.named("routing-dispatch-retry-", false));
         this.passes = Timer.builder("chatroute_routing_dispatch_pass_seconds").description("One dispatch pass of one queue")
                 .register(meters);
@@ -114,7 +111,6 @@ public class Dispatcher {
         stopping = true;
         retries.shutdownNow();
         runs.shutdown();
-        claims.shutdown();
     }
 
     /**
@@ -346,32 +342,25 @@ public class Dispatcher {
         if (plans.isEmpty()) {
             return 0;
         }
+        // every claim of the page in flight at once (at most claim-threads), none holding a thread while Redis answers;
+        // a failed claim does not stop the others
+        List<Uni<Claimed>> running = new ArrayList<>(plans.size());
+        for (Plan p : plans) {
+            running.add(claimAsync(queue, p.chatId(), p.chat(), p.candidates(), p.selection(), view, p.at())
+                    .map(r -> new Claimed(r, null)).onFailure().recoverWithItem(e -> new Claimed("FAILED", e)));
+        }
+        List<Claimed> claimed = store.await(Uni.join().all(running).usingConcurrencyOf(Math.max(1, config.claimThreads()))
+                .andFailFast());
         List<String> results = new ArrayList<>(plans.size());
-        if (plans.size() == 1) {
-            Plan p = plans.get(0);
-            results.add(claim(queue, p.chatId(), p.chat(), p.candidates(), p.selection(), view, p.at()));
-        } else {
-            List<Future<String>> running = new ArrayList<>(plans.size());
-            for (Plan p : plans) {
-                running.add(claims.submit(() -> claim(queue, p.chatId(), p.chat(), p.candidates(), p.selection(), view, p.at())));
+        RuntimeException failure = null;
+        for (Claimed c : claimed) {
+            results.add(c.result());
+            if (c.failure() != null && failure == null) {
+                failure = c.failure() instanceof RuntimeException re ? re : new IllegalStateException(c.failure());
             }
-            RuntimeException failure = null;
-            for (Future<String> f : running) {
-                try {
-                    results.add(f.get());
-                } catch (ExecutionException e) {
-                    results.add("FAILED");
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while claiming", e);
-                }
-            }
-            if (failure != null) {
-                throw failure; // what was claimed stands; the retry dispatches the rest
-            }
+        }
+        if (failure != null) {
+            throw failure; // what was claimed stands; the retry dispatches the rest
         }
         int offered = 0;
         for (int i = 0; i < plans.size(); i++) {
@@ -395,6 +384,10 @@ public class Dispatcher {
         return offered;
     }
 
+    /** A claim's result, or the failure that ended it. */
+    private record Claimed(String result, Throwable failure) {
+    }
+
     /** Offers one chat to the best agent of its target, reading more of the index only when needed. */
     private boolean offerChat(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
                               Map<String, AgentSnapshot> view) {
@@ -408,7 +401,7 @@ public class Dispatcher {
             if (sel == null || !sel.found()) {
                 return false;
             }
-            String result = claim(queue, chatId, chat, c, sel, view, now);
+            String result = store.await(claimAsync(queue, chatId, chat, c, sel, view, now));
             if ("OFFERED".equals(result)) {
                 return true;
             }
@@ -461,28 +454,37 @@ public class Dispatcher {
      * lost chat gives the slot back. Returns OFFERED, AGENT_LOST, CHAT_GONE or WITHDRAWN (the offer was made, but its
      * slot had been lost and the agent had no room: withdrawn at once, the chat waits again).
      */
-    private String claim(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c, AgentSelector.Selection sel,
-                         Map<String, AgentSnapshot> view, Instant now) {
+    private Uni<String> claimAsync(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
+                                   AgentSelector.Selection sel, Map<String, AgentSnapshot> view, Instant now) {
         String agentId = sel.agentId();
         String offerId = UUID.randomUUID().toString();
         Instant expires = now.plusSeconds(queue.offerTimeout());
-        AgentOutcome held = store.hold(agentId, chatId, offerId, now);
-        if (held.state() != null) {
-            view.put(agentId, held.state().snapshot());
-            index.refresh(held.state());
-        }
-        if (!"HELD".equals(held.code())) {
-            meters.counter("chatroute_routing_claims_total", "outcome", "agent-lost").increment();
-            LOG.debugf("claim of %s for %s lost: %s", chatId, agentId, held.value(0));
-            if (held.state() == null) {
-                view.remove(agentId);
-                synchronized (c) {
-                    c.ids.remove(agentId);
-                }
+        return store.holdAsync(agentId, chatId, offerId, now).chain(held -> {
+            Uni<Void> refreshed = Uni.createFrom().voidItem();
+            if (held.state() != null) {
+                view.put(agentId, held.state().snapshot());
+                refreshed = index.refreshAsync(held.state());
             }
-            return "AGENT_LOST";
-        }
-        stalled(agentId, chatId, offerId);
+            if (!"HELD".equals(held.code())) {
+                meters.counter("chatroute_routing_claims_total", "outcome", "agent-lost").increment();
+                LOG.debugf("claim of %s for %s lost: %s", chatId, agentId, held.value(0));
+                if (held.state() == null) {
+                    view.remove(agentId);
+                    synchronized (c) {
+                        c.ids.remove(agentId);
+                    }
+                }
+                return refreshed.replaceWith("AGENT_LOST");
+            }
+            return refreshed.chain(() -> stalledAsync(agentId, chatId, offerId))
+                    .chain(() -> offerAsync(queue, chatId, chat, c, sel, view, now, agentId, offerId, expires));
+        });
+    }
+
+    /** The claim's second and third steps, once the agent's slot is held. */
+    private Uni<String> offerAsync(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
+                                   AgentSelector.Selection sel, Map<String, AgentSnapshot> view, Instant now, String agentId,
+                                   String offerId, Instant expires) {
         long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
         Map<String, Object> request = store.readMap(chat.get("request"));
         Map<String, Object> offered = new LinkedHashMap<>();
@@ -502,35 +504,44 @@ public class Dispatcher {
             offered.put("transfer", transfer);
         }
         Map<String, Object> decision = decision(queue, chat, c, sel, offerId, now, expires);
-        Outcome o = store.offer(chatId, agentId, offerId, now, expires, epoch, store.write(offered), decision);
-        if ("OFFERED".equals(o.code())) {
-            Confirmed confirmed = confirmOffer(agentId, chatId, offerId, "claim", view);
-            if (confirmed == Confirmed.WITHDRAWN) {
-                return "WITHDRAWN";
+        return store.offerAsync(chatId, agentId, offerId, now, expires, epoch, store.write(offered), decision).chain(o -> {
+            if ("OFFERED".equals(o.code())) {
+                return confirmOfferAsync(agentId, chatId, offerId, "claim", view).chain(confirmed -> {
+                    if (confirmed == Confirmed.WITHDRAWN) {
+                        return Uni.createFrom().item("WITHDRAWN");
+                    }
+                    if (confirmed == Confirmed.ENDED) {
+                        meters.counter("chatroute_routing_claims_total", "outcome", "chat-gone").increment();
+                        return Uni.createFrom().item("CHAT_GONE");
+                    }
+                    meters.counter("chatroute_routing_claims_total", "outcome", "offered").increment();
+                    return store.unindexAsync(queue.id(), chatId, epoch).replaceWith("OFFERED");
+                });
             }
-            if (confirmed == Confirmed.ENDED) {
-                meters.counter("chatroute_routing_claims_total", "outcome", "chat-gone").increment();
-                return "CHAT_GONE";
+            // the chat left (closed, offered by another instance, moved), or this claim stalled so long that
+            // reconciliation dropped its slot and fenced the offer (chat_fence.lua): give the slot back (a no-op when
+            // reconciliation already did); a fenced chat still waits, so it is chosen for again at once
+            boolean fenced = "fenced".equals(o.value(0));
+            meters.counter("chatroute_routing_claims_total", "outcome", fenced ? "fenced" : "chat-gone").increment();
+            if (fenced) {
+                LOG.warnf("claim of chat %s for agent %s: its slot was reconciled away while the claim stalled; the offer was not made",
+                        chatId, agentId);
             }
-            meters.counter("chatroute_routing_claims_total", "outcome", "offered").increment();
-            store.unindex(queue.id(), chatId, epoch);
-            return "OFFERED";
-        }
-        // the chat left (closed, offered by another instance, moved), or this claim stalled so long that
-        // reconciliation dropped its slot and fenced the offer (chat_fence.lua): give the slot back (a no-op when
-        // reconciliation already did); a fenced chat still waits, so it is chosen for again at once
-        boolean fenced = "fenced".equals(o.value(0));
-        meters.counter("chatroute_routing_claims_total", "outcome", fenced ? "fenced" : "chat-gone").increment();
-        if (fenced) {
-            LOG.warnf("claim of chat %s for agent %s: its slot was reconciled away while the claim stalled; the offer was not made",
-                    chatId, agentId);
-        }
-        AgentOutcome undo = store.unhold(agentId, chatId, offerId, "compensate", Instant.now());
-        if (undo.state() != null) {
-            view.put(agentId, undo.state().snapshot());
-            index.refresh(undo.state());
-        }
-        return fenced ? "AGENT_LOST" : "CHAT_GONE";
+            return giveBack(agentId, chatId, offerId, view).replaceWith(fenced ? "AGENT_LOST" : "CHAT_GONE");
+        });
+    }
+
+    /** Gives back a slot held for an offer that was not made or has ended (agent_unhold.lua, mode compensate). */
+    private Uni<Void> giveBack(String agentId, String chatId, String offerId, Map<String, AgentSnapshot> view) {
+        return store.unholdAsync(agentId, chatId, offerId, "compensate", Instant.now(), false).chain(undo -> {
+            if (undo.state() == null) {
+                return Uni.createFrom().voidItem();
+            }
+            if (view != null) {
+                view.put(agentId, undo.state().snapshot());
+            }
+            return index.refreshAsync(undo.state());
+        });
     }
 
     /** Sets (null: clears) the pause between a claim's first two steps; tests only. */
@@ -538,12 +549,24 @@ public class Dispatcher {
         stall = s;
     }
 
-    /** The test seam between a claim's first two steps (see {@link ClaimStall}). */
+    /** The test seam between a claim's first two steps (see {@link ClaimStall}), on a worker thread. */
     void stalled(String agentId, String chatId, String offerId) {
         ClaimStall s = stall;
         if (s != null) {
             s.between(agentId, chatId, offerId);
         }
+    }
+
+    /** As {@link #stalled}; a stall blocks, so it runs on a worker thread, never on the event loop that answered the hold. */
+    private Uni<Void> stalledAsync(String agentId, String chatId, String offerId) {
+        ClaimStall s = stall;
+        if (s == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().<Void>item(() -> {
+            s.between(agentId, chatId, offerId);
+            return null;
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** What became of an offer after its check: it stands, it was withdrawn (the chat waits again), or it ended otherwise. */
@@ -563,46 +586,51 @@ public class Dispatcher {
      * agent's load never goes above its cap on this path.
      */
     Confirmed confirmOffer(String agentId, String chatId, String offerId, String step, Map<String, AgentSnapshot> view) {
-        AgentOutcome checked = store.confirm(agentId, chatId, offerId, "offer", Instant.now());
-        HoldCheck check = HoldCheck.parse(checked.code());
-        if (check == HoldCheck.HELD) {
-            return Confirmed.STANDS; // the usual answer: nothing changed, the index was refreshed after the hold
-        }
-        if (checked.state() != null) {
-            if (view != null) {
-                view.put(agentId, checked.state().snapshot());
+        return store.await(confirmOfferAsync(agentId, chatId, offerId, step, view));
+    }
+
+    /** As {@link #confirmOffer}, without blocking. */
+    Uni<Confirmed> confirmOfferAsync(String agentId, String chatId, String offerId, String step, Map<String, AgentSnapshot> view) {
+        return store.confirmAsync(agentId, chatId, offerId, "offer", Instant.now()).chain(checked -> {
+            HoldCheck check = HoldCheck.parse(checked.code());
+            if (check == HoldCheck.HELD) {
+                return Uni.createFrom().item(Confirmed.STANDS); // the usual answer: nothing changed, the index was refreshed after the hold
             }
-            index.refresh(checked.state());
-        }
-        if (check.retaken()) {
-            if (!Hold.pointsAt(store.chat(chatId), agentId, offerId)) {
-                // the offer ended meanwhile (expired, declined, closed) and its release found no slot to free: give back
-                // the slot just taken
-                AgentOutcome undo = store.unhold(agentId, chatId, offerId, "compensate", Instant.now());
-                if (undo.state() != null) {
-                    if (view != null) {
-                        view.put(agentId, undo.state().snapshot());
-                    }
-                    index.refresh(undo.state());
+            Uni<Void> refreshed = Uni.createFrom().voidItem();
+            if (checked.state() != null) {
+                if (view != null) {
+                    view.put(agentId, checked.state().snapshot());
                 }
-                return Confirmed.ENDED;
+                refreshed = index.refreshAsync(checked.state());
             }
-            meters.counter("chatroute_routing_holds_retaken_total", "step", step).increment();
-            LOG.warnf("agent %s: the slot of offer %s (chat %s) was lost between the claim's steps (reconciled while it stalled);"
-                    + " taken again, load %s of %s", agentId, offerId, chatId, checked.value(0),
-                    checked.state() == null ? "?" : checked.state().max());
-            return Confirmed.STANDS;
-        }
-        meters.counter("chatroute_routing_claims_total", "outcome", "hold-lost").increment();
-        Outcome released = store.release(chatId, offerId, agentId, "withdraw", "hold-lost", Instant.now(), "hold-lost:" + offerId);
-        LOG.warnf("agent %s: the slot of offer %s (chat %s) was lost between the claim's steps (reconciled while it stalled) and"
-                + " cannot be taken again (%s %s); offer withdrawn: %s", agentId, offerId, chatId, check, checked.value(0),
-                released.code());
-        if (!"RELEASED".equals(released.code())) {
-            return Confirmed.ENDED; // accepted (the accept re-takes the slot), closed or moved on meanwhile
-        }
-        waiting.ensureIndexed(chatId, released.value(1), "offer-withdrawn");
-        return Confirmed.WITHDRAWN;
+            if (check.retaken()) {
+                return refreshed.chain(() -> store.chatAsync(chatId)).chain(chat -> {
+                    if (!Hold.pointsAt(chat, agentId, offerId)) {
+                        // the offer ended meanwhile (expired, declined, closed) and its release found no slot to free: give
+                        // back the slot just taken
+                        return giveBack(agentId, chatId, offerId, view).replaceWith(Confirmed.ENDED);
+                    }
+                    meters.counter("chatroute_routing_holds_retaken_total", "step", step).increment();
+                    LOG.warnf("agent %s: the slot of offer %s (chat %s) was lost between the claim's steps (reconciled while it"
+                            + " stalled); taken again, load %s of %s", agentId, offerId, chatId, checked.value(0),
+                            checked.state() == null ? "?" : checked.state().max());
+                    return Uni.createFrom().item(Confirmed.STANDS);
+                });
+            }
+            meters.counter("chatroute_routing_claims_total", "outcome", "hold-lost").increment();
+            return refreshed.chain(() -> store.releaseAsync(chatId, offerId, agentId, "withdraw", "hold-lost", Instant.now(),
+                    "hold-lost:" + offerId)).chain(released -> {
+                        LOG.warnf("agent %s: the slot of offer %s (chat %s) was lost between the claim's steps (reconciled while it"
+                                + " stalled) and cannot be taken again (%s %s); offer withdrawn: %s", agentId, offerId, chatId, check,
+                                checked.value(0), released.code());
+                        if (!"RELEASED".equals(released.code())) {
+                            return Uni.createFrom().item(Confirmed.ENDED); // accepted (the accept re-takes the slot), closed or moved on
+                        }
+                        // rare: the waiting entry's repair reads and writes in several blocking steps, on a worker thread
+                        return Uni.createFrom().item(() -> waiting.ensureIndexed(chatId, released.value(1), "offer-withdrawn"))
+                                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).replaceWith(Confirmed.WITHDRAWN);
+                    });
+        });
     }
 
     private Map<String, Object> decision(QueueDefinition queue, Map<String, String> chat, Candidates c, AgentSelector.Selection sel,

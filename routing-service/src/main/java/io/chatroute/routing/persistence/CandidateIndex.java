@@ -11,6 +11,7 @@ import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.RoutingRule;
 import io.chatroute.routing.domain.Skills;
 import io.chatroute.routing.domain.Target;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -156,19 +157,32 @@ public class CandidateIndex {
      * the targets those served and the new ones do not.
      */
     public void refresh(AgentState a, Map<String, Integer> previousSkills) {
+        if (a != null) {
+            store.await(refreshAsync(a, previousSkills));
+        }
+    }
+
+    /** As {@link #refresh(AgentState)}, without blocking. */
+    public Uni<Void> refreshAsync(AgentState a) {
+        return refreshAsync(a, null);
+    }
+
+    private Uni<Void> refreshAsync(AgentState a, Map<String, Integer> previousSkills) {
         if (a == null) {
-            return;
+            return Uni.createFrom().voidItem();
         }
-        List<Request> batch = new ArrayList<>();
-        for (Target t : store.targets().values()) {
-            boolean serves = t.servedBy(a.skills());
-            if (serves) {
-                batch.add(update(t, a, true));
-            } else if (previousSkills != null && t.servedBy(previousSkills)) {
-                batch.add(update(t, a, false));
+        return store.targetsAsync().chain(targets -> {
+            List<Request> batch = new ArrayList<>();
+            for (Target t : targets.values()) {
+                boolean serves = t.servedBy(a.skills());
+                if (serves) {
+                    batch.add(update(t, a, true));
+                } else if (previousSkills != null && t.servedBy(previousSkills)) {
+                    batch.add(update(t, a, false));
+                }
             }
-        }
-        store.batch(batch);
+            return store.batchAsync(batch);
+        });
     }
 
     private Request update(Target t, AgentState a, boolean member) {

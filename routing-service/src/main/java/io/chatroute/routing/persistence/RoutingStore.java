@@ -1,5 +1,6 @@
 package io.chatroute.routing.persistence;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -14,7 +15,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -29,6 +30,7 @@ import io.chatroute.routing.domain.QueueDefinition;
 import io.chatroute.routing.domain.RoutingRule;
 import io.chatroute.routing.domain.Target;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -50,7 +52,9 @@ public class RoutingStore {
     private final OutboxPublisher publisher;
     private final TimerScheduler timers;
     private final Keys keys;
-    private final ReentrantLock[] stripes = new ReentrantLock[256];
+    private final SerialStripes stripes = new SerialStripes(256);
+    /** How long a blocking caller waits for one Redis answer (Quarkus's {@code quarkus.redis.timeout}, as its blocking client). */
+    private final Duration timeout;
 
     public RoutingStore(RedisDataSource redis, Redis lowLevel, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher,
                         TimerScheduler timers) {
@@ -61,9 +65,8 @@ public class RoutingStore {
         this.publisher = publisher;
         this.timers = timers;
         this.keys = new Keys(config.partitions());
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new ReentrantLock();
-        }
+        this.timeout = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.redis.timeout", Duration.class).orElse(Duration.ofSeconds(10));
     }
 
     public Keys keys() {
@@ -210,18 +213,23 @@ public class RoutingStore {
     /** Every known routing target, by id (cached like the configuration). */
     public Map<String, Target> targets() {
         Cached<Map<String, Target>> c = targetCache;
+        return fresh(c) ? c.value() : await(targetsAsync());
+    }
+
+    /** As {@link #targets()}, without blocking when the cache must be read again. */
+    public Uni<Map<String, Target>> targetsAsync() {
+        Cached<Map<String, Target>> c = targetCache;
         if (fresh(c)) {
-            return c.value();
+            return Uni.createFrom().item(c.value());
         }
         long generation = configGeneration.get();
-        Map<String, Target> out = new TreeMap<>();
-        Map<String, String> all = redis.hash(String.class).hgetall(Keys.TARGETS);
-        if (all != null) {
-            all.forEach((id, v) -> out.put(id, read(v, Target.class)));
-        }
-        Map<String, Target> fresh = java.util.Collections.unmodifiableMap(out);
-        targetCache = cached(fresh, generation);
-        return fresh;
+        return lowLevel.send(Request.cmd(Command.HGETALL).arg(Keys.TARGETS)).map(r -> {
+            Map<String, Target> out = new TreeMap<>();
+            hash(r).forEach((id, v) -> out.put(id, read(v, Target.class)));
+            Map<String, Target> fresh = java.util.Collections.unmodifiableMap(out);
+            targetCache = cached(fresh, generation);
+            return fresh;
+        });
     }
 
     /** Records a target; true when it is new (its index must then be built). */
@@ -260,8 +268,11 @@ public class RoutingStore {
     }
 
     private AgentOutcome agentRun(Scripts.Script s, String agentId, List<String> k, String... args) {
-        Outcome o = run(s, agentId, k, args);
-        return new AgentOutcome(o, AgentState.fromTail(agentId, o.values(), this));
+        return await(agentRunAsync(s, agentId, k, args));
+    }
+
+    private Uni<AgentOutcome> agentRunAsync(Scripts.Script s, String agentId, List<String> k, String... args) {
+        return runAsync(s, agentId, k, args).map(o -> new AgentOutcome(o, AgentState.fromTail(agentId, o.values(), this)));
     }
 
     public AgentOutcome upsertAgent(String id, AgentProfile profile, Instant now) {
@@ -287,7 +298,11 @@ public class RoutingStore {
     }
 
     public AgentOutcome hold(String agentId, String chatId, String offerId, Instant now) {
-        return agentRun(Scripts.AGENT_HOLD, agentId, agentKeys(agentId), agentId, chatId, offerId, ms(now), now.toString(), uuid());
+        return await(holdAsync(agentId, chatId, offerId, now));
+    }
+
+    public Uni<AgentOutcome> holdAsync(String agentId, String chatId, String offerId, Instant now) {
+        return agentRunAsync(Scripts.AGENT_HOLD, agentId, agentKeys(agentId), agentId, chatId, offerId, ms(now), now.toString(), uuid());
     }
 
     public AgentOutcome unhold(String agentId, String chatId, String offerId, String mode, Instant now) {
@@ -299,7 +314,11 @@ public class RoutingStore {
      * neither counts as a missed offer nor resets the count (agent_unhold.lua).
      */
     public AgentOutcome unhold(String agentId, String chatId, String offerId, String mode, Instant now, boolean undelivered) {
-        return agentRun(Scripts.AGENT_UNHOLD, agentId, agentKeys(agentId), agentId, chatId, nz(offerId), mode, ms(now), now.toString(),
+        return await(unholdAsync(agentId, chatId, offerId, mode, now, undelivered));
+    }
+
+    public Uni<AgentOutcome> unholdAsync(String agentId, String chatId, String offerId, String mode, Instant now, boolean undelivered) {
+        return agentRunAsync(Scripts.AGENT_UNHOLD, agentId, agentKeys(agentId), agentId, chatId, nz(offerId), mode, ms(now), now.toString(),
                 config.awayOnMissedOffer() ? String.valueOf(config.missedOffersBeforeAway()) : "", uuid(), uuid(),
                 undelivered ? "1" : "");
     }
@@ -314,7 +333,11 @@ public class RoutingStore {
      * CONFLICT (the offer must be withdrawn); see agent_confirm.lua and {@link io.chatroute.routing.domain.HoldCheck}.
      */
     public AgentOutcome confirm(String agentId, String chatId, String offerId, String mode, Instant now) {
-        return agentRun(Scripts.AGENT_CONFIRM, agentId, agentKeys(agentId), agentId, chatId, offerId, mode, ms(now), now.toString(),
+        return await(confirmAsync(agentId, chatId, offerId, mode, now));
+    }
+
+    public Uni<AgentOutcome> confirmAsync(String agentId, String chatId, String offerId, String mode, Instant now) {
+        return agentRunAsync(Scripts.AGENT_CONFIRM, agentId, agentKeys(agentId), agentId, chatId, offerId, mode, ms(now), now.toString(),
                 uuid());
     }
 
@@ -405,6 +428,10 @@ public class RoutingStore {
     public Map<String, String> chat(String chatId) {
         Map<String, String> h = redis.hash(String.class).hgetall(keys.chat(chatId));
         return h == null ? Map.of() : h;
+    }
+
+    public Uni<Map<String, String>> chatAsync(String chatId) {
+        return lowLevel.send(Request.cmd(Command.HGETALL).arg(keys.chat(chatId))).map(RoutingStore::hash);
     }
 
     /** The hashes of several chats in one pipelined round trip (empty maps for unknown chats), in order. */
@@ -511,7 +538,12 @@ public class RoutingStore {
 
     public Outcome offer(String chatId, String agentId, String offerId, Instant now, Instant expires, long epoch, String offeredJson,
                          Map<String, Object> decision) {
-        return run(Scripts.CHAT_OFFER, chatId, List.of(keys.chat(chatId), keys.decisions(chatId), keys.chatOutbox(chatId), keys.chatDue(chatId)),
+        return await(offerAsync(chatId, agentId, offerId, now, expires, epoch, offeredJson, decision));
+    }
+
+    public Uni<Outcome> offerAsync(String chatId, String agentId, String offerId, Instant now, Instant expires, long epoch,
+                                   String offeredJson, Map<String, Object> decision) {
+        return runAsync(Scripts.CHAT_OFFER, chatId, List.of(keys.chat(chatId), keys.decisions(chatId), keys.chatOutbox(chatId), keys.chatDue(chatId)),
                 chatId, agentId, offerId, ms(now), ms(expires), now.toString(), String.valueOf(epoch), offeredJson, write(decision),
                 String.valueOf(config.acceptSkewMillis()), maxSteps(), uuid());
     }
@@ -524,7 +556,12 @@ public class RoutingStore {
 
     /** Gives a chat its agent held back to its queue: mode decline, timeout, withdraw or agent-gone (see chat_release.lua). */
     public Outcome release(String chatId, String offerId, String agentId, String mode, String reason, Instant now, String marker) {
-        return run(Scripts.CHAT_RELEASE, chatId, chatKeys(chatId, marker), chatId, nz(offerId), nz(agentId), mode, ms(now), now.toString(),
+        return await(releaseAsync(chatId, offerId, agentId, mode, reason, now, marker));
+    }
+
+    public Uni<Outcome> releaseAsync(String chatId, String offerId, String agentId, String mode, String reason, Instant now,
+                                     String marker) {
+        return runAsync(Scripts.CHAT_RELEASE, chatId, chatKeys(chatId, marker), chatId, nz(offerId), nz(agentId), mode, ms(now), now.toString(),
                 ttl(), String.valueOf(config.declineCooldownSeconds() * 1000L), idxDelay(), maxSteps(), nz(reason), uuid());
     }
 
@@ -592,7 +629,11 @@ public class RoutingStore {
     }
 
     public Outcome unindex(String queueId, String chatId, long maxEpoch) {
-        return run(Scripts.QUEUE_UNINDEX, chatId, indexKeys(queueId), chatId, String.valueOf(maxEpoch));
+        return await(unindexAsync(queueId, chatId, maxEpoch));
+    }
+
+    public Uni<Outcome> unindexAsync(String queueId, String chatId, long maxEpoch) {
+        return runAsync(Scripts.QUEUE_UNINDEX, chatId, indexKeys(queueId), chatId, String.valueOf(maxEpoch));
     }
 
     /** A wait curve per routing target: free slots, the first waiting chat's wait, the step per chat ahead. */
@@ -636,17 +677,18 @@ public class RoutingStore {
 
     /** Runs target updates (and other requests) in one pipelined round trip. */
     public void batch(List<Request> requests) {
-        if (!requests.isEmpty()) {
-            try {
-                lowLevel.batchAndAwait(requests);
-            } catch (RuntimeException e) {
-                if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
-                    throw e;
-                }
-                load(Scripts.TARGET_UPDATE);
-                lowLevel.batchAndAwait(requests);
-            }
+        await(batchAsync(requests));
+    }
+
+    /** As {@link #batch}, without blocking; a Redis that does not know the target script yet has it loaded first. */
+    public Uni<Void> batchAsync(List<Request> requests) {
+        if (requests.isEmpty()) {
+            return Uni.createFrom().voidItem();
         }
+        return lowLevel.batch(requests).onFailure(RoutingStore::noScript)
+                .recoverWithUni(() -> lowLevel.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(Scripts.TARGET_UPDATE.source()))
+                        .chain(() -> lowLevel.batch(requests)))
+                .replaceWithVoid();
     }
 
     /** One page of a queue's waiting set and, per target, its candidate count and (k > 0) its first {@code k} candidates. */
@@ -883,44 +925,55 @@ public class RoutingStore {
 
     /** Acquires or renews a named lease: true while {@code owner} holds it. */
     public boolean acquireLease(String key, String owner, long ttlMillis) {
-        Response r = evalsha(Scripts.LEASE, List.of(key), owner, String.valueOf(ttlMillis));
+        Response r = await(evalshaAsync(Scripts.LEASE, List.of(key), owner, String.valueOf(ttlMillis)));
         return r != null && r.toLong() == 1L;
     }
 
     public void releaseLease(String key, String owner) {
-        evalsha(Scripts.UNLEASE, List.of(key), owner);
+        await(evalshaAsync(Scripts.UNLEASE, List.of(key), owner));
     }
 
     // ------------------------------------------------------------ helpers
 
     /**
-     * Runs a state-changing script, publishes the events it appended and arms the timers it scheduled, holding the
-     * lock of the stripe of {@code lockId} (the chat, agent or queue), so this instance hands a chat's events to the
-     * producer in commit order.
+     * Runs a state-changing script, publishes the events it appended and arms the timers it scheduled; blocking, see
+     * {@link #runAsync}.
      */
     private Outcome run(Scripts.Script script, String lockId, List<String> scriptKeys, String... args) {
-        ReentrantLock lock = stripes[Math.floorMod(lockId.hashCode(), stripes.length)];
-        lock.lock();
-        try {
-            Response r = evalsha(script, scriptKeys, args);
-            List<String> values = strings(r.get(0));
-            List<OutboxPublisher.Entry> emitted = new ArrayList<>();
-            for (Response e : r.get(1)) {
-                emitted.add(new OutboxPublisher.Entry(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(), e.get(3).toString(),
-                        e.get(4).toString(), e.get(5).toString(), e.get(6).toString(), e.get(7).toString()));
-            }
-            if (!emitted.isEmpty()) {
-                publisher.publish(emitted);
-            }
-            for (Response s : r.get(2)) {
-                timers.scheduled(partitionOf(s.get(0).toString()), (long) Double.parseDouble(s.get(1).toString()));
-            }
-            boolean replay = r.size() > 3 && r.get(3) != null && r.get(3).toLong() == 1L;
-            return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of(),
-                    replay);
-        } finally {
-            lock.unlock();
+        return await(runAsync(script, lockId, scriptKeys, args));
+    }
+
+    /**
+     * Runs a state-changing script without blocking, then publishes the events it appended and arms the timers it
+     * scheduled. The scripts of one stripe of {@code lockId} (the chat, agent or queue) run one after another, each
+     * after the one before was answered and its events handed to the producer ({@link SerialStripes}), so this
+     * instance hands a chat's events to the producer in commit order.
+     */
+    Uni<Outcome> runAsync(Scripts.Script script, String lockId, List<String> scriptKeys, String... args) {
+        return stripes.serial(lockId, () -> evalshaAsync(script, scriptKeys, args).map(this::committed));
+    }
+
+    /** Waits for a non-blocking step on a worker thread, as long as the blocking client would. */
+    public <T> T await(Uni<T> step) {
+        return step.await().atMost(timeout);
+    }
+
+    private Outcome committed(Response r) {
+        List<String> values = strings(r.get(0));
+        List<OutboxPublisher.Entry> emitted = new ArrayList<>();
+        for (Response e : r.get(1)) {
+            emitted.add(new OutboxPublisher.Entry(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(), e.get(3).toString(),
+                    e.get(4).toString(), e.get(5).toString(), e.get(6).toString(), e.get(7).toString()));
         }
+        if (!emitted.isEmpty()) {
+            publisher.publish(emitted);
+        }
+        for (Response s : r.get(2)) {
+            timers.scheduled(partitionOf(s.get(0).toString()), (long) Double.parseDouble(s.get(1).toString()));
+        }
+        boolean replay = r.size() > 3 && r.get(3) != null && r.get(3).toLong() == 1L;
+        return new Outcome(values.isEmpty() ? "" : values.getFirst(), values.size() > 1 ? values.subList(1, values.size()) : List.of(),
+                replay);
     }
 
     static int partitionOf(String key) {
@@ -930,27 +983,29 @@ public class RoutingStore {
     }
 
     /**
-     * EVALSHA with declared keys, loading the script when this Redis does not know it yet. All keys of one call must be
-     * in one Redis Cluster slot: checked here on every call (a script that spans slots is a bug, caught in every test).
+     * EVALSHA with declared keys, sent without blocking; a Redis that does not know the script yet gets its source
+     * (EVAL, which also loads it). All keys of one call must be in one Redis Cluster slot: checked here on every call
+     * (a script that spans slots is a bug, caught in every test).
      */
-    private Response evalsha(Scripts.Script script, List<String> scriptKeys, String... args) {
-        checkSlot(script, scriptKeys);
-        String[] all = new String[args.length + scriptKeys.size() + 2];
-        all[0] = script.sha();
-        all[1] = String.valueOf(scriptKeys.size());
-        for (int i = 0; i < scriptKeys.size(); i++) {
-            all[2 + i] = scriptKeys.get(i);
-        }
-        System.arraycopy(args, 0, all, 2 + scriptKeys.size(), args.length);
+    private Uni<Response> evalshaAsync(Scripts.Script script, List<String> scriptKeys, String... args) {
+        Request sha;
         try {
-            return redis.execute("EVALSHA", all);
+            sha = evalRequest(script, scriptKeys, args);
         } catch (RuntimeException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
-                throw e;
-            }
-            all[0] = script.source();
-            return redis.execute("EVAL", all);
+            return Uni.createFrom().failure(e);
         }
+        return lowLevel.send(sha).onFailure(RoutingStore::noScript).recoverWithUni(() -> {
+            Request eval = Request.cmd(Command.EVAL).arg(script.source()).arg(scriptKeys.size());
+            scriptKeys.forEach(eval::arg);
+            for (String a : args) {
+                eval.arg(a);
+            }
+            return lowLevel.send(eval);
+        });
+    }
+
+    private static boolean noScript(Throwable e) {
+        return e.getMessage() != null && e.getMessage().contains("NOSCRIPT");
     }
 
     private Request evalRequest(Scripts.Script script, List<String> scriptKeys, String... args) {
@@ -961,10 +1016,6 @@ public class RoutingStore {
             r.arg(a);
         }
         return r;
-    }
-
-    private void load(Scripts.Script script) {
-        redis.execute("SCRIPT", "LOAD", script.source());
     }
 
     static void checkSlot(Scripts.Script script, List<String> scriptKeys) {
