@@ -12,8 +12,11 @@ import java.util.regex.Pattern;
  *
  * <p>Each tag is normalised (Unicode NFKC, trimmed, runs of white space made one space, lower case) and must
  * then be 1 to {@value #MAX_LENGTH} characters (code points) of letters, digits, combining marks, space,
- * {@code -} and {@code _}, starting with a letter or digit, so {@code "Late Shipper"} and {@code "late  shipper"}
- * are the same tag. Duplicates (after normalising) are merged; at most {@value #MAX_TAGS} different tags.
+ * {@code -} and {@code _}, in any order, so {@code "Late Shipper"} and {@code "late  shipper"} are the same tag.
+ * That is at least what session-service, the producer of {@code chat.tagged}, accepts (its schema: letters,
+ * digits, space, {@code -}, {@code _}, 1 to 50): a tag that passes as sent (trimmed, lower case, without NFKC)
+ * is taken too, stored normalised, even where NFKC makes it longer or gives it other characters
+ * ({@code "½"} → {@code "1⁄2"}). Duplicates (after normalising) are merged; at most {@value #MAX_TAGS} different tags.
  */
 public final class Tags {
 
@@ -22,7 +25,7 @@ public final class Tags {
     /** Entries looked at in one list (duplicates included): bounds the work and the error list. */
     public static final int MAX_ENTRIES = 100;
 
-    private static final Pattern ALLOWED = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N} _-]*");
+    private static final Pattern ALLOWED = Pattern.compile("[\\p{L}\\p{M}\\p{N} _-]+");
     private static final Pattern SPACES = Pattern.compile("\\s+");
 
     private Tags() {
@@ -52,12 +55,12 @@ public final class Tags {
                 continue;
             }
             String tag = normaliseOne(s);
-            int length = tag.codePointCount(0, tag.length());
-            if (length < 1 || length > MAX_LENGTH) {
-                errors.add(new InvalidInputException.FieldError(name, "must be 1 to " + MAX_LENGTH + " characters"));
-            } else if (!ALLOWED.matcher(tag).matches()) {
-                errors.add(new InvalidInputException.FieldError(name,
-                        "may hold only letters, digits, spaces, '-' and '_', starting with a letter or digit"));
+            String error = check(tag);
+            if (error != null && check(collapsed(s)) == null) {
+                error = null; // fine as sent, as session-service checks it: NFKC only made it longer or changed a character
+            }
+            if (error != null) {
+                errors.add(new InvalidInputException.FieldError(name, error));
             } else {
                 tags.add(tag);
             }
@@ -71,9 +74,25 @@ public final class Tags {
         return List.copyOf(tags);
     }
 
+    /** Why a tag does not fit, null when it does. */
+    private static String check(String tag) {
+        int length = tag.codePointCount(0, tag.length());
+        if (length < 1 || length > MAX_LENGTH) {
+            return "must be 1 to " + MAX_LENGTH + " characters";
+        }
+        if (!ALLOWED.matcher(tag).matches()) {
+            return "may hold only letters, digits, spaces, '-' and '_'";
+        }
+        return null;
+    }
+
     /** NFKC, trimmed, white-space runs as one space, lower case (not validated). */
     static String normaliseOne(String s) {
-        String n = Normalizer.normalize(s, Normalizer.Form.NFKC).strip();
-        return SPACES.matcher(n).replaceAll(" ").toLowerCase(Locale.ROOT);
+        return collapsed(Normalizer.normalize(s, Normalizer.Form.NFKC));
+    }
+
+    /** Trimmed, white-space runs as one space, lower case. */
+    private static String collapsed(String s) {
+        return SPACES.matcher(s.strip()).replaceAll(" ").toLowerCase(Locale.ROOT);
     }
 }

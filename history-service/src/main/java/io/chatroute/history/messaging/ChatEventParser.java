@@ -144,9 +144,10 @@ public class ChatEventParser {
     }
 
     /**
-     * {@code chat.tagged} (no producer publishes it yet; the shape history expects is in its README):
+     * {@code chat.tagged} (session-service, its schema {@code schemas/events/chat.tagged.json}):
      * {@code {"chatId", "tags":[…], "agentId"?, "taggedAt"?}}, the tags replacing the chat's. Tags are normalised
-     * like those of the REST API; a list the API would refuse makes the event malformed.
+     * like those of the REST API, whose rule takes every tag session-service accepts ({@link Tags}); a list the API
+     * would refuse makes the event malformed.
      */
     private ChatEvent.Tagged tagged(JsonNode n) {
         String chatId = required(n, "chatId");

@@ -226,4 +226,23 @@ class TagsFlowTest {
         kafka.send(Events.TOPIC, chat, "chat.tagged", "/session-service", "{\"chatId\":\"" + chat + "\",\"tags\":[]}");
         await().atMost(WAIT).until(() -> transcriptTags(chat).isEmpty());
     }
+
+    @Test
+    void chatTaggedTakesEveryTagSessionServiceAccepts() {
+        List<KafkaTestClient.Event> dead = kafka.collect(TranscriptFlowTest.DEAD_LETTER_TOPIC);
+        String chat = chat(Events.T0);
+        // session-service's schema allows '-' and '_' anywhere: its agent socket acks these, so history must apply them
+        String id = events.session("chat.tagged", chat,
+                "{\"chatId\":\"" + chat + "\",\"tags\":[\"vip\",\"-urgent\",\"_x\"],\"agentId\":\"ag-7\",\"taggedAt\":\"2025-03-01T10:05:00Z\"}");
+        // a marker behind it on the chat's partition: once it is in, the event was applied or dead-lettered
+        events.session("chat.message.posted", chat, Events.message(chat, 1, "visitor", null, "marker", Events.T0.plusSeconds(1)));
+        await().atMost(WAIT).until(() -> given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts/{id}", chat)
+                .then().extract().jsonPath().getList("messages").size() == 1);
+        assertThat(transcriptTags(chat)).containsExactly("-urgent", "_x", "vip");
+        assertThat(dead).noneMatch(e -> id.equals(e.id()));
+
+        // the REST write takes the same tags (one rule for both)
+        put(TestTokens.supervisor(), chat, List.of("_X", " -Urgent ")).then().statusCode(200)
+                .body("tags", equalTo(List.of("-urgent", "_x")));
+    }
 }

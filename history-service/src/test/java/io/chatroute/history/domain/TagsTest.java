@@ -35,10 +35,22 @@ class TagsTest {
 
     @Test
     void eachBadEntryIsNamed() {
-        assertThat(errors(Arrays.asList("ok", "", null, 5, "a/b", "-lead", "x".repeat(51), "nul\u0000", "\u202Eevil")))
+        assertThat(errors(Arrays.asList("ok", "", null, 5, "a/b", "#lead", "x".repeat(51), "nul\u0000", "\u202Eevil")))
                 .extracting(InvalidInputException.FieldError::field)
                 .containsExactly("tags[1]", "tags[2]", "tags[3]", "tags[4]", "tags[5]", "tags[6]", "tags[7]", "tags[8]");
         assertThat(Tags.normalise(List.of("x".repeat(50)), "tags")).hasSize(1);
+    }
+
+    @Test
+    void everyTagSessionServiceAcceptsIsATag() {
+        // its rule (and chat.tagged's schema): letters, digits, space, - and _ in any order, 1 to 50
+        assertThat(Tags.normalise(List.of("-Urgent", "_x", "x-", "a_b c", "__"), "tags"))
+                .containsExactly("-urgent", "__", "_x", "a_b c", "x-");
+        // NFKC gives ½ a fraction slash and makes ﬁ two letters: still taken, stored normalised
+        assertThat(Tags.normalise(List.of("½", "x".repeat(49) + "ﬁ"), "tags"))
+                .containsExactly("1⁄2", "x".repeat(49) + "fi");
+        assertThat(errors(List.of("½/", "x".repeat(50) + "ﬁ"))).extracting(InvalidInputException.FieldError::field)
+                .containsExactly("tags[0]", "tags[1]");
     }
 
     @Test

@@ -83,7 +83,10 @@ public class BotConsumer {
         retry.retries(CHANNEL);
     }
 
-    /** A chat-events record the bot acts on; {@code text} and {@code seq} for a visitor message to answer. */
+    /**
+     * A chat-events record the bot acts on; {@code text} and {@code seq} for a visitor message to answer,
+     * {@code language} a supported code or null.
+     */
     record Event(String id, String type, String chatId, long seq, String text, String language, Instant sentAt) {
     }
 
@@ -248,7 +251,7 @@ public class BotConsumer {
             if (!"visitor".equals(m.from())) {
                 return Optional.empty();
             }
-            return Optional.of(new Event(id, type, m.chatId(), m.seq(), m.text(), m.language(), time(m.sentAt())));
+            return Optional.of(new Event(id, type, m.chatId(), m.seq(), m.text(), language(m.language()), time(m.sentAt())));
         }
         JsonNode n;
         try {
@@ -267,8 +270,17 @@ public class BotConsumer {
         String language = n.path("form").path("language").isTextual() && !n.path("form").path("language").asText().isBlank()
                 ? n.path("form").path("language").asText()
                 : n.path("visitor").path("locale").isTextual() ? n.path("visitor").path("locale").asText() : null;
-        return Optional.of(new Event(id, type, chatId, 1, message.isTextual() ? message.asText() : null, language,
+        return Optional.of(new Event(id, type, chatId, 1, message.isTextual() ? message.asText() : null, language(language),
                 time(n.path("requestedAt").asText(null))));
+    }
+
+    /**
+     * The language the bot keeps for a chat and searches in: the supported code of a language code or locale (as
+     * the suggestions derive it, {@link Language#fromCode}), null when unknown. Never the raw value: a form value
+     * (500 characters) or a locale ("ja-JP-u-ca-japanese-x-lvariant-JP") does not fit {@code bot_chat.language}.
+     */
+    static String language(String codeOrLocale) {
+        return Language.fromCode(codeOrLocale).map(Language::code).orElse(null);
     }
 
     private static Instant time(String value) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -21,6 +22,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
@@ -90,10 +93,15 @@ class BotFlowTest {
     }
 
     static String requested(String chatId, String message) {
+        return requested(chatId, message, "en", "{\"language\":\"en\"}");
+    }
+
+    /** chat.requested with the visitor's {@code locale} and the {@code form} (a JSON object). */
+    static String requested(String chatId, String message, String locale, String form) {
         String json = """
-                {"chatId":"%s","formId":"default","visitor":{"name":"Ann","email":null,"locale":"en","customerId":null},
-                 "form":{"language":"en"},"message":%s,"queueId":"general","requestedAt":"%s"}"""
-                .formatted(chatId, message == null ? "null" : "\"" + message + "\"", Instant.now());
+                {"chatId":"%s","formId":"default","visitor":{"name":"Ann","email":null,"locale":"%s","customerId":null},
+                 "form":%s,"message":%s,"queueId":"general","requestedAt":"%s"}"""
+                .formatted(chatId, locale, form, message == null ? "null" : "\"" + message + "\"", Instant.now());
         EventSchemas.assertValid("session-service", "chat.requested", json);
         return json;
     }
@@ -238,6 +246,33 @@ class BotFlowTest {
         assertThat(deadLetters()).isEqualTo(deadLettersBefore + 2);
         // the good events of the chat were not dead-lettered, and the answer was posted once
         assertThat(FakeSessionService.ATTEMPTS.stream().filter(chat::equals)).hasSize(1);
+    }
+
+    @Test
+    void aLongVisitorLocaleDoesNotStallTheBot() {
+        String chat = "bot-" + UUID.randomUUID();
+        // a language tag session-service accepts (35 characters at most), longer than any language code; no form
+        // language, so it is the chat's language
+        String locale = "ja-JP-u-ca-japanese-x-lvariant-JP";
+        kafka.send("chat-events", chat, "chat.requested", "/session-service", requested(chat, null, locale, "{}"));
+        // another chat behind it on the same partition (same key): answered, so the partition moved on
+        String other = "bot-" + UUID.randomUUID();
+        String question = kafka.send("chat-events", chat, "chat.requested", "/session-service",
+                requested(other, "how long does a refund take?"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !FakeSessionService.postsFor(other).isEmpty());
+        assertThat(FakeSessionService.postsFor(other).get(0).clientMsgId()).isEqualTo(Bot.clientMsgId(question));
+        // the bot keeps the language it searches in: a supported code, or none (ja is not one), never the raw value
+        assertThat(chatRow(chat)).containsExactly("WAITING", null);
+        assertThat(chatRow(other)).containsExactly("WAITING", "en");
+    }
+
+    /** The bot's state and language of a chat (bot_chat). */
+    private List<String> chatRow(String chatId) {
+        RowSet<Row> rows = pool.preparedQuery("select state, language from bot_chat where chat_id = $1").execute(Tuple.of(chatId))
+                .await().indefinitely();
+        assertThat(rows.size()).isEqualTo(1);
+        Row row = rows.iterator().next();
+        return Arrays.asList(row.getString(0), row.getString(1));
     }
 
     /** chatroute_consumer_dead_letters_total{service="knowledge-service",channel="bot-events"} */
