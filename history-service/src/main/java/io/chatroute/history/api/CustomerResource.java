@@ -112,7 +112,7 @@ public class CustomerResource {
             + " transfers, offers) and the notes about them; answers what was deleted. Later events of those chats"
             + " are dropped, not stored again")
     public Uni<RetentionStore.Erased> erase(@PathParam("customerId") String customerId) {
-        return retention.eraseCustomer(CustomerHistoryQuery.customerId(customerId));
+        return retention.eraseCustomer(CustomerHistoryQuery.customerIdToErase(customerId));
     }
 
     private Uni<Void> mayRead(String customerId) {

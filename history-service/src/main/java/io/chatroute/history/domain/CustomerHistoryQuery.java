@@ -29,7 +29,10 @@ public record CustomerHistoryQuery(String customerId, int limit) {
         return new CustomerHistoryQuery(customerId, n);
     }
 
-    /** Checks a customer id from a path: not blank, at most {@value #MAX_CUSTOMER_ID} characters. */
+    /**
+     * Checks a customer id from a path: not blank, at most {@value #MAX_CUSTOMER_ID} characters, no control,
+     * line-break or bidi characters ({@link #customerIdError}).
+     */
     public static String customerId(String customerId) {
         List<InvalidInputException.FieldError> errors = new ArrayList<>();
         customerId(customerId, errors);
@@ -40,12 +43,50 @@ public record CustomerHistoryQuery(String customerId, int limit) {
     }
 
     private static void customerId(String customerId, List<InvalidInputException.FieldError> errors) {
-        if (customerId == null || customerId.isBlank()) {
-            errors.add(new InvalidInputException.FieldError("customerId", "is required"));
-        } else if (customerId.codePointCount(0, customerId.length()) > MAX_CUSTOMER_ID) {
-            errors.add(new InvalidInputException.FieldError("customerId", "must be at most " + MAX_CUSTOMER_ID + " characters"));
-        } else if (customerId.indexOf('\u0000') >= 0) {
-            errors.add(new InvalidInputException.FieldError("customerId", "must not contain NUL"));
+        String error = customerIdError(customerId);
+        if (error != null) {
+            errors.add(new InvalidInputException.FieldError("customerId", error));
         }
+    }
+
+    /**
+     * Checks a customer id to erase: only blank, too long or NUL are refused, so that data stored under an id from
+     * before the stricter rule of {@link #customerIdError} (control characters) can still be erased on request.
+     */
+    public static String customerIdToErase(String customerId) {
+        if (customerId == null || customerId.isBlank()) {
+            throw new InvalidInputException(List.of(new InvalidInputException.FieldError("customerId", "is required")));
+        }
+        if (customerId.codePointCount(0, customerId.length()) > MAX_CUSTOMER_ID || customerId.indexOf('\u0000') >= 0) {
+            throw new InvalidInputException(List.of(new InvalidInputException.FieldError("customerId",
+                    "must be at most " + MAX_CUSTOMER_ID + " characters, without NUL")));
+        }
+        return customerId;
+    }
+
+    /**
+     * What is wrong with a customer id, or null when nothing is: blank, longer than {@value #MAX_CUSTOMER_ID}
+     * characters, or holding a character session-service never lets into a {@code visitor.customerId} (an id is
+     * refused, not cleaned): C0 controls (NUL, ESC, tab, line breaks), DEL, C1 controls, bidirectional embeddings,
+     * overrides and isolates (U+202A..U+202E, U+2066..U+2069), the BOM, unpaired surrogates.
+     */
+    public static String customerIdError(String customerId) {
+        if (customerId == null || customerId.isBlank()) {
+            return "is required";
+        }
+        if (customerId.codePointCount(0, customerId.length()) > MAX_CUSTOMER_ID) {
+            return "must be at most " + MAX_CUSTOMER_ID + " characters";
+        }
+        int bad = customerId.codePoints().filter(CustomerHistoryQuery::refused).findFirst().orElse(-1);
+        if (bad >= 0) {
+            return "must not contain control, line-break or bidi characters (found U+" + String.format("%04X", bad) + ")";
+        }
+        return null;
+    }
+
+    private static boolean refused(int cp) {
+        return Character.isISOControl(cp)
+                || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF
+                || Character.getType(cp) == Character.SURROGATE;
     }
 }

@@ -59,6 +59,12 @@ public record TranscriptQuery(String customerId, String agentId, String queueId,
                                         String page, String size, String q, List<String> tags, int defaultSize,
                                         int maxSize) {
         List<FieldError> errors = new ArrayList<>();
+        if (customerId != null && !customerId.isBlank()) {
+            String error = CustomerHistoryQuery.customerIdError(customerId);
+            if (error != null) {
+                errors.add(new FieldError("customerId", error));
+            }
+        }
         String text = q == null || q.isBlank() ? null : q.strip();
         SearchText.Query search = null;
         if (text != null) {

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -215,6 +216,38 @@ class CustomerHistoryTest {
         // 2,000 characters is still a note; nothing of the refused ones was stored
         postNote(admin, customer, "y".repeat(2000));
         assertThat(history(customer, admin).getList("notes.text", String.class)).containsExactly("y".repeat(2000));
+    }
+
+    @Test
+    void aCustomerIdWithControlCharactersIsA400OnEveryEndpointAndNothingIsStored() throws Exception {
+        String prefix = newCustomer();
+        String admin = TestTokens.admin();
+        // session-service removes these from visitor.customerId: no chat can have such a customer
+        for (String bad : List.of(prefix + "\u001B1", prefix + "\t1", prefix + "\u0085", prefix + "\u202E1")) {
+            given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("text", "ok"))
+                    .post("/api/v1/customers/{c}/notes", bad).then()
+                    .statusCode(400)
+                    .contentType(containsString("application/problem+json"))
+                    .body("errors.field", equalTo(List.of("customerId")));
+            given().auth().oauth2(admin).get("/api/v1/customers/{c}/history", bad).then()
+                    .statusCode(400).contentType(containsString("application/problem+json"))
+                    .body("errors.field", equalTo(List.of("customerId")));
+            given().auth().oauth2(admin).queryParam("customerId", bad).get("/api/v1/transcripts").then()
+                    .statusCode(400).contentType(containsString("application/problem+json"))
+                    .body("errors.field", equalTo(List.of("customerId")));
+        }
+        // the request of the review, as sent: c%1B1
+        given().auth().oauth2(admin).urlEncodingEnabled(false).contentType(ContentType.JSON).body(Map.of("text", "ok"))
+                .post("/api/v1/customers/" + prefix + "%1B1/notes").then()
+                .statusCode(400).body("errors.field", equalTo(List.of("customerId")));
+        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(
+                "SELECT count(*) FROM customer_note WHERE customer_id LIKE ?")) {
+            st.setString(1, prefix + "%");
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isZero();
+            }
+        }
     }
 
     @Test

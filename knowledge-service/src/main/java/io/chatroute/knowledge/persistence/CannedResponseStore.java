@@ -16,6 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class CannedResponseStore {
 
+    /** The unique index on (lower(shortcut), language) (V1__knowledge.sql). */
+    public static final String SHORTCUT_INDEX = "canned_response_shortcut_language_uq";
+
     /** Thrown when another canned response already uses the shortcut in that language. */
     public static final class ShortcutTakenException extends RuntimeException {
         public final String otherId;
@@ -36,9 +39,11 @@ public class CannedResponseStore {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         String code = language.map(Language::code).orElse(null);
         return Panache.withTransaction(() -> {
+            // lower() on both sides, in PostgreSQL, as the unique index compares: Java's toLowerCase differs for
+            // some letters ('İ' gives "i" + U+0307 in Java, "i" in PostgreSQL), and then the index refused the write
             Uni<CannedResponseEntity> clash = code == null
-                    ? repository.find("lower(shortcut) = ?1 and language is null and id <> ?2", shortcut.toLowerCase(Locale.ROOT), id).firstResult()
-                    : repository.find("lower(shortcut) = ?1 and language = ?2 and id <> ?3", shortcut.toLowerCase(Locale.ROOT), code, id).firstResult();
+                    ? repository.find("lower(shortcut) = lower(?1) and language is null and id <> ?2", shortcut, id).firstResult()
+                    : repository.find("lower(shortcut) = lower(?1) and language = ?2 and id <> ?3", shortcut, code, id).firstResult();
             return clash.flatMap(other -> {
                 if (other != null) {
                     return Uni.createFrom().failure(new ShortcutTakenException(other.id));

@@ -3,6 +3,7 @@ package io.chatroute.knowledge.api;
 import static io.chatroute.knowledge.support.Api.as;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -57,6 +58,18 @@ class CannedResourceTest {
                 .contentType("application/problem+json").body("status", is(409));
         as(TestTokens.admin()).body("""
                 {"shortcut":"/bye","text":"Пока","language":"ru"}""").put("/api/v1/kb/canned/c-bye-3").then().statusCode(201);
+    }
+
+    @Test
+    void shortcutClashIsFoundAsTheUniqueIndexComparesIt() {
+        // PostgreSQL's lower('/İade') is '/iade' (the index's clash); Java's toLowerCase gives 'i' + U+0307 (no clash)
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/iade","text":"İadeniz başlatıldı.","language":"en"}""").put("/api/v1/kb/canned/c-iade-1").then().statusCode(201);
+        as(TestTokens.admin()).body("""
+                {"shortcut":"/İade","text":"İade","language":"en"}""").put("/api/v1/kb/canned/c-iade-2").then().statusCode(409)
+                .contentType("application/problem+json").body("status", is(409)).body("detail", containsString("c-iade-1"));
+        as(TestTokens.admin()).get("/api/v1/kb/canned/c-iade-2").then().statusCode(404);
+        as(TestTokens.admin()).get("/api/v1/kb/canned/c-iade-1").then().statusCode(200).body("shortcut", is("/iade"));
     }
 
     @Test
