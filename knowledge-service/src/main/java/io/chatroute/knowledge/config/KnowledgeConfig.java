@@ -46,6 +46,14 @@ public interface KnowledgeConfig {
         @WithDefault("PT2S")
         Duration requestTimeout();
 
+        /**
+         * How long the bot remembers that an agent joined a chat it has heard nothing new of (hourly pruning; other
+         * chats go after {@code suggestions.keep-state}): long enough for any open chat, so the table does not grow
+         * for ever with chats whose close it never saw.
+         */
+        @WithDefault("P30D")
+        Duration keepAssigned();
+
         /** Whether the bot consumer runs at all (its group reads chat-events). */
         @WithDefault("true")
         boolean consumerEnabled();

@@ -159,14 +159,18 @@ public class BotStore {
     }
 
     /**
-     * Deletes what is older than {@code before}: processed-event ids, answers, and chats not heard of since (a message
-     * that old is past {@code bot.max-age} anyway, so forgetting them cannot make the bot answer twice).
+     * Deletes what is older than {@code before}: processed-event ids, answers, and WAITING or CLOSED chats not heard of
+     * since (a message that old is past {@code bot.max-age} anyway, so forgetting them cannot make the bot answer
+     * twice). An ASSIGNED chat goes only when older than {@code assignedBefore}: its agent may still be in it, and a
+     * forgotten chat counts as one whose start the bot did not see, which {@code whileQueuedOnly=false} answers.
      */
-    public Uni<Void> prune(Instant before) {
+    public Uni<Void> prune(Instant before, Instant assignedBefore) {
         Tuple t = Tuple.of(before.atOffset(ZoneOffset.UTC));
+        Tuple chats = Tuple.of(before.atOffset(ZoneOffset.UTC), assignedBefore.atOffset(ZoneOffset.UTC), Bot.ChatState.ASSIGNED.name());
         return pool.withTransaction(c -> c.preparedQuery("delete from bot_event where processed_at < $1").execute(t)
                 .chain(() -> c.preparedQuery("delete from bot_reply where created_at < $1").execute(t))
-                .chain(() -> c.preparedQuery("delete from bot_chat where updated_at < $1").execute(t))
+                .chain(() -> c.preparedQuery("delete from bot_chat where (state <> $3 and updated_at < $1) or updated_at < $2")
+                        .execute(chats))
                 .replaceWithVoid());
     }
 

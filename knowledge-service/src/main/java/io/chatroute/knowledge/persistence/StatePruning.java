@@ -8,7 +8,10 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-/** Hourly: deletes suggestion state and processed bot events older than {@code suggestions.keep-state}. */
+/**
+ * Hourly: deletes suggestion state and processed bot events older than {@code suggestions.keep-state}, and the bot's
+ * ASSIGNED chats older than {@code bot.keep-assigned}.
+ */
 @ApplicationScoped
 public class StatePruning {
 
@@ -25,9 +28,10 @@ public class StatePruning {
     }
 
     @Scheduled(every = "1h", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> prune() {
-        Instant before = Instant.now().minus(config.suggestions().keepState());
-        return suggestions.prune(before).chain(() -> bot.prune(before))
+    public Uni<Void> prune() {
+        Instant now = Instant.now();
+        Instant before = now.minus(config.suggestions().keepState());
+        return suggestions.prune(before).chain(() -> bot.prune(before, now.minus(config.bot().keepAssigned())))
                 .onFailure().invoke(t -> LOG.warnf("pruning old suggestion state failed: %s", t.toString()))
                 .onFailure().recoverWithNull();
     }

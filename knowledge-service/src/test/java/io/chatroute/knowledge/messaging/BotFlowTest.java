@@ -16,6 +16,7 @@ import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
 import io.chatroute.knowledge.domain.Bot;
+import io.chatroute.knowledge.persistence.StatePruning;
 import io.chatroute.knowledge.support.FakeSessionService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -48,6 +49,9 @@ class BotFlowTest {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    StatePruning pruning;
 
     @BeforeEach
     void setUp() {
@@ -264,6 +268,46 @@ class BotFlowTest {
         // the bot keeps the language it searches in: a supported code, or none (ja is not one), never the raw value
         assertThat(chatRow(chat)).containsExactly("WAITING", null);
         assertThat(chatRow(other)).containsExactly("WAITING", "en");
+    }
+
+    @Test
+    void thePruningKeepsAChatAnAgentStillHolds() {
+        String chat = "bot-" + UUID.randomUUID();
+        String waiting = "bot-" + UUID.randomUUID();
+        String abandoned = "bot-" + UUID.randomUUID();
+        kafka.send("chat-events", chat, "chat.requested", "/session-service", requested(chat, null));
+        awaitProcessed(kafka.send("chat-events", chat, "chat.assigned", "/routing-service", assigned(chat)));
+        awaitProcessed(kafka.send("chat-events", waiting, "chat.requested", "/session-service", requested(waiting, null)));
+        kafka.send("chat-events", abandoned, "chat.requested", "/session-service", requested(abandoned, null));
+        awaitProcessed(kafka.send("chat-events", abandoned, "chat.assigned", "/routing-service", assigned(abandoned)));
+        // the agent is still in the chat two days later: no state change since, older than suggestions.keep-state (P1D)
+        backdate(chat, 2);
+        backdate(waiting, 2);
+        backdate(abandoned, 31); // older than bot.keep-assigned (P30D): its close was never seen
+        pruning.prune().await().indefinitely();
+        assertThat(chatRow(chat)).containsExactly("ASSIGNED", "en");
+        assertThat(chatRows(waiting)).isZero();
+        assertThat(chatRows(abandoned)).isZero();
+
+        // whileQueuedOnly=false answers a chat whose start the bot did not see, never one an agent holds
+        bot(true, false);
+        String question = kafka.send("chat-events", chat, "chat.message.posted", "/session-service",
+                posted(chat, 2, "how long does a refund take"));
+        awaitProcessed(question); // the answer would have been decided in the same transaction
+        assertThat(pool.preparedQuery("select 1 from bot_reply where chat_id = $1").execute(Tuple.of(chat)).await().indefinitely().size())
+                .isZero();
+        assertThat(FakeSessionService.ATTEMPTS.stream().filter(chat::equals)).isEmpty();
+    }
+
+    /** Moves the chat's last state change in bot_chat {@code days} back. */
+    private void backdate(String chatId, int days) {
+        pool.preparedQuery("update bot_chat set updated_at = now() - make_interval(days => $2) where chat_id = $1").execute(Tuple.of(chatId, days))
+                .await().indefinitely();
+    }
+
+    /** How many bot_chat rows the chat has (0 or 1). */
+    private int chatRows(String chatId) {
+        return pool.preparedQuery("select 1 from bot_chat where chat_id = $1").execute(Tuple.of(chatId)).await().indefinitely().size();
     }
 
     /** The bot's state and language of a chat (bot_chat). */
