@@ -11,6 +11,7 @@ import io.chatroute.routing.domain.Rules;
 import io.chatroute.routing.messaging.Evaluator;
 import io.chatroute.routing.messaging.NotFoundException;
 import io.chatroute.routing.persistence.RoutingStore;
+import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -51,14 +52,15 @@ public class RoutingResource {
     @POST
     @Path("/routing/evaluate")
     @RolesAllowed({"platform", "admin"})
-    public Evaluation evaluate(FormSubmission body) {
+    public Uni<Evaluation> evaluate(FormSubmission body) {
         FormSubmission s = Ids.body(body);
         if (s.chatId() != null) {
             Ids.check("chatId", s.chatId());
         }
-        Evaluator.Result r = evaluator.evaluate(s.formId(), s.form(), s.chatId());
-        return new Evaluation(r.formId(), r.evaluation().rule().id(), r.evaluation().queue().id(), r.evaluation().requiredSkills(),
-                r.evaluation().priority(), r.open(), r.nextOpenAt(), r.position(), r.estimatedWaitSeconds(), r.agentsAble());
+        // non-blocking: on the event loop, every Redis call answered there (the chat start's path)
+        return evaluator.evaluateAsync(s.formId(), s.form(), s.chatId()).map(r -> new Evaluation(r.formId(), r.evaluation().rule().id(),
+                r.evaluation().queue().id(), r.evaluation().requiredSkills(), r.evaluation().priority(), r.open(), r.nextOpenAt(),
+                r.position(), r.estimatedWaitSeconds(), r.agentsAble()));
     }
 
     @POST

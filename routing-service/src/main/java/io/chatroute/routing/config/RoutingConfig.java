@@ -63,15 +63,18 @@ public interface RoutingConfig {
     int consumerConcurrency();
 
     /**
-     * Threads that apply one consumed batch's records, one chat (or agent) per thread at a time, each chat's records
-     * in order. Most of a record's time is Redis round trips, so more threads than cores pay off.
+     * Keys (chats or agents) of one consumed batch applied at the same time, each key's records in order; also the
+     * threads of the pool that runs the blocking handlers (presence, transfers). The chat's start, accept, decline,
+     * delivery and close hold no thread while Redis answers.
      */
     @WithDefault("16")
     int handlerThreads();
 
     /**
-     * Threads that run dispatch passes (requests for a queue being dispatched coalesce). One keeps the order of the
-     * requests: an agent with room is offered its higher-priority queue's chats first, as {@code queuesFor} asks.
+     * Lanes of dispatch passes: one pass at a time per lane, a queue always in the same lane (requests for a queue
+     * being dispatched coalesce). Passes are non-blocking (no thread waits for Redis). One lane keeps the order of the
+     * requests: an agent with room is offered its higher-priority queue's chats first, as {@code queuesFor} asks. The
+     * name is kept from when each lane was a thread.
      */
     @WithDefault("1")
     int dispatchThreads();
@@ -85,8 +88,8 @@ public interface RoutingConfig {
     int claimThreads();
 
     /**
-     * Whether the handler and dispatch pools run on virtual threads (their sizes above stay the bounds on how
-     * much runs at once). Their work is mostly waiting for Redis; a virtual thread waiting frees its OS thread. Off by
+     * Whether the handler pool runs on virtual threads (its size above stays the bound on how much runs at
+     * once). Their work is mostly waiting for Redis; a virtual thread waiting frees its OS thread. Off by
      * default: measured neutral on 2026-12-06 (README "Virtual threads"), and on a JDK before 24 a wait inside
      * {@code synchronized} (the Kafka producer's metadata wait) would hold one of the few carrier threads.
      */

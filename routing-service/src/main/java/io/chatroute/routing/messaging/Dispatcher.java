@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +28,7 @@ import io.chatroute.routing.domain.Target;
 import io.chatroute.routing.persistence.AgentState;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
+import io.chatroute.routing.persistence.SerialStripes;
 import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -70,7 +70,8 @@ public class Dispatcher {
     private final Announcer announcer;
     private final WaitingEntries waiting;
     private final MeterRegistry meters;
-    private final ExecutorService runs;
+    /** Dispatch passes: one at a time per lane ({@code dispatch-threads} lanes, a queue always in the same one). */
+    private final SerialStripes lanes;
     private final ScheduledExecutorService retries;
     private final ConcurrentHashMap<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     /** When each queue's oldest unserved request was made (nanoTime), for the wait-for-a-pass timer. */
@@ -98,8 +99,7 @@ public class Dispatcher {
         this.announcer = announcer;
         this.waiting = waiting;
         this.meters = meters;
-        this.runs = Executors.newFixedThreadPool(Math.max(1, config.dispatchThreads()),
-                WorkerThreads.named("routing-dispatch-", config.virtualThreads()));
+        this.lanes = new SerialStripes(Math.max(1, config.dispatchThreads()));
         this.retries = Executors.newSingleThreadScheduledExecutor(WorkerThreads.named("routing-dispatch-retry-", false));
         this.passes = Timer.builder("chatroute_routing_dispatch_pass_seconds").description("One dispatch pass of one queue")
                 .register(meters);
@@ -110,7 +110,6 @@ public class Dispatcher {
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         retries.shutdownNow();
-        runs.shutdown();
     }
 
     /**
@@ -124,33 +123,28 @@ public class Dispatcher {
         AtomicInteger pending = requests.computeIfAbsent(queueId, q -> new AtomicInteger());
         askedAt.putIfAbsent(queueId, System.nanoTime());
         if (pending.getAndIncrement() == 0) {
-            try {
-                runs.execute(() -> drain(queueId, pending));
-            } catch (RuntimeException e) {
-                pending.set(0); // shutting down
-            }
+            lanes.serial(queueId, () -> drain(queueId, pending)).subscribe().with(done -> { },
+                    e -> LOG.warnf("dispatch of queue %s ended with %s", queueId, e.toString()));
         }
     }
 
-    private void drain(String queueId, AtomicInteger pending) {
-        while (true) {
-            int seen = pending.get();
-            long started = System.nanoTime();
-            Long asked = askedAt.remove(queueId);
-            if (asked != null) {
-                passWaits.record(started - asked, TimeUnit.NANOSECONDS);
-            }
-            try {
-                int offered = dispatch(queueId);
-                long took = System.nanoTime() - started;
-                passes.record(took, TimeUnit.NANOSECONDS);
-                if (took > SLOW_PASS_NANOS) {
-                    LOG.warnf("dispatch of queue %s took %d ms (%d offered)", queueId, took / 1_000_000, offered);
-                }
-            } catch (RuntimeException e) {
+    /** One pass, and another while requests came during it; a failed pass is retried in 1 s. Never fails. */
+    private Uni<Void> drain(String queueId, AtomicInteger pending) {
+        if (stopping) {
+            pending.set(0);
+            return Uni.createFrom().voidItem();
+        }
+        int seen = pending.get();
+        long started = System.nanoTime();
+        Long asked = askedAt.remove(queueId);
+        if (asked != null) {
+            passWaits.record(started - asked, TimeUnit.NANOSECONDS);
+        }
+        return Uni.createFrom().deferred(() -> dispatchAsync(queueId)).onItemOrFailure().transformToUni((offered, failure) -> {
+            if (failure != null) {
                 pending.set(0);
                 if (!stopping) {
-                    LOG.warnf("dispatch of queue %s failed, retried in 1 s: %s", queueId, e.toString());
+                    LOG.warnf("dispatch of queue %s failed, retried in 1 s: %s", queueId, failure.toString());
                     meters.counter("chatroute_routing_dispatch_failures_total").increment();
                     try {
                         retries.schedule(() -> request(queueId), 1, TimeUnit.SECONDS);
@@ -158,12 +152,18 @@ public class Dispatcher {
                         // shutting down
                     }
                 }
-                return;
+                return Uni.createFrom().voidItem();
+            }
+            long took = System.nanoTime() - started;
+            passes.record(took, TimeUnit.NANOSECONDS);
+            if (took > SLOW_PASS_NANOS) {
+                LOG.warnf("dispatch of queue %s took %d ms (%d offered)", queueId, took / 1_000_000, offered);
             }
             if (pending.compareAndSet(seen, 0)) {
-                return; // nothing asked while it ran
+                return Uni.createFrom().voidItem(); // nothing asked while it ran
             }
-        }
+            return drain(queueId, pending);
+        });
     }
 
     /** The safety net: every queue is dispatched now and then, whatever the events. */
@@ -203,86 +203,126 @@ public class Dispatcher {
         }
 
         /** Reads the next page of the index (entries it already has are skipped). */
-        List<String> fetch() {
-            RoutingStore.Page p = store.candidates(queueId, targetId, ids.size(), config.candidatePage());
-            List<String> fresh = new ArrayList<>();
-            for (String id : p.candidates().getOrDefault(targetId, List.of())) {
-                if (!ids.contains(id)) {
-                    ids.add(id);
-                    fresh.add(id);
+        Uni<List<String>> fetch() {
+            return store.candidatesAsync(queueId, targetId, ids.size(), config.candidatePage()).map(p -> {
+                synchronized (this) {
+                    List<String> fresh = new ArrayList<>();
+                    for (String id : p.candidates().getOrDefault(targetId, List.of())) {
+                        if (!ids.contains(id)) {
+                            ids.add(id);
+                            fresh.add(id);
+                        }
+                    }
+                    indexSize = p.candidateCounts().getOrDefault(targetId, 0L);
+                    if (fresh.isEmpty()) {
+                        indexSize = ids.size(); // nothing new: the index holds no more than we have
+                    }
+                    loaded = true;
+                    return fresh;
                 }
-            }
-            indexSize = p.candidateCounts().getOrDefault(targetId, 0L);
-            if (fresh.isEmpty()) {
-                indexSize = ids.size(); // nothing new: the index holds no more than we have
-            }
-            loaded = true;
-            return fresh;
+            });
         }
     }
 
     /** Dispatches the queue; returns how many chats were offered. */
     public int dispatch(String queueId) {
-        QueueDefinition queue = store.queue(queueId).orElse(null);
-        if (queue == null) {
-            return 0;
-        }
-        Instant start = Instant.now();
-        if (queue.businessHours() != null && !queue.businessHours().isOpen(start)) {
-            scheduleOpening(queue, start);
-            return 0;
-        }
-        List<Target> targets = index.targetsOf(queueId);
-        RoutingStore.Page first = store.page(queueId, 0, config.dispatchPage(), targets.stream().map(Target::id).toList(), null, 0);
-        if (first.chatIds().isEmpty() || first.candidateCounts().values().stream().allMatch(n -> n == 0)) {
-            return 0; // nobody waits, or no target of this queue has a free agent
-        }
-        Map<String, Candidates> cands = new HashMap<>();
-        Map<String, AgentSnapshot> view = new ConcurrentHashMap<>();
-        int offered = 0;
-        long offset = 0;
-        List<String> chatIds = first.chatIds();
-        for (int page = 0; page < MAX_PAGES && !chatIds.isEmpty(); page++) {
-            List<RoutingStore.WaitingChat> chats = store.waitingChats(queueId, chatIds);
-            List<Plan> plans = new ArrayList<>();
-            for (int i = 0; i < chatIds.size(); i++) {
-                String chatId = chatIds.get(i);
-                Map<String, String> chat = chats.get(i).chat();
-                if (!waitingHere(queueId, chatId, chat)) {
-                    continue;
+        return store.await(dispatchAsync(queueId));
+    }
+
+    /**
+     * As {@link #dispatch}, without blocking: every read and claim is a Redis call answered on the event loop, the
+     * choices of a page made in order between them.
+     */
+    Uni<Integer> dispatchAsync(String queueId) {
+        return store.queuesAsync().chain(queues -> {
+            QueueDefinition queue = queues.get(queueId);
+            if (queue == null) {
+                return Uni.createFrom().item(0);
+            }
+            Instant start = Instant.now();
+            if (queue.businessHours() != null && !queue.businessHours().isOpen(start)) {
+                return scheduleOpeningAsync(queue, start).replaceWith(0);
+            }
+            return store.targetsAsync().chain(all -> {
+                List<String> targetIds = all.values().stream().filter(t -> t.queueId().equals(queueId)).map(Target::id).toList();
+                return store.pageAsync(queueId, 0, config.dispatchPage(), targetIds, null, 0);
+            }).chain(first -> {
+                if (first.chatIds().isEmpty() || first.candidateCounts().values().stream().allMatch(n -> n == 0)) {
+                    return Uni.createFrom().item(0); // nobody waits, or no target of this queue has a free agent
                 }
-                if (!"QUEUED".equals(chat.get("state"))) {
-                    continue; // RESERVED: counts for positions, offered after its chat.requested
-                }
-                if (chats.get(i).entryEpoch() < Long.parseLong(chat.getOrDefault("epoch", "0"))
-                        && waiting.ensureIndexed(chatId, queueId, null) == 0) {
-                    // found through the entry of an earlier epoch (a reservation, or a stale entry) before the step that
-                    // started this epoch wrote its own: that entry and its first chat.queued come first, so a chat's
-                    // chat.queued always precedes its offer; the chat no longer waiting here is left alone
-                    continue;
-                }
-                String targetId = chat.get("target");
-                Candidates c = cands.computeIfAbsent(targetId, t -> new Candidates(queueId, t));
-                Plan plan = plan(chatId, chat, c, view);
+                return new Pass(queue, first).pages(0, first.chatIds(), 0, 0).invoke(offered -> {
+                    if (offered > 0) {
+                        announcer.touch(queueId);
+                    }
+                });
+            });
+        });
+    }
+
+    /** One dispatch pass of one queue: what it has read of the candidates and agents, page after page. */
+    private final class Pass {
+        final QueueDefinition queue;
+        final RoutingStore.Page first;
+        final Map<String, Candidates> cands = new HashMap<>();
+        final Map<String, AgentSnapshot> view = new ConcurrentHashMap<>();
+
+        Pass(QueueDefinition queue, RoutingStore.Page first) {
+            this.queue = queue;
+            this.first = first;
+        }
+
+        Uni<Integer> pages(int page, List<String> chatIds, int offered, long offset) {
+            if (page >= MAX_PAGES || chatIds.isEmpty()) {
+                return Uni.createFrom().item(offered);
+            }
+            return store.waitingChatsAsync(queue.id(), chatIds)
+                    .chain(chats -> plans(chatIds, chats, 0, new ArrayList<>()))
+                    .chain(plans -> claimAll(queue, plans, view))
+                    .chain(offeredHere -> {
+                        int total = offered + offeredHere;
+                        if (!anyOfferable(cands, view, first.candidateCounts()) || chatIds.size() < config.dispatchPage()) {
+                            return Uni.createFrom().item(total);
+                        }
+                        long next = offset + chatIds.size() - offeredHere;
+                        return store.pageAsync(queue.id(), next, config.dispatchPage(), List.of(), null, 0)
+                                .chain(p -> pages(page + 1, p.chatIds(), total, next));
+                    });
+        }
+
+        /** The page's choices, in order (the oldest chat first), each counted against its agent for the next. */
+        private Uni<List<Plan>> plans(List<String> chatIds, List<RoutingStore.WaitingChat> chats, int i, List<Plan> plans) {
+            if (i == chatIds.size()) {
+                return Uni.createFrom().item(plans);
+            }
+            String chatId = chatIds.get(i);
+            Map<String, String> chat = chats.get(i).chat();
+            Uni<Plan> planned;
+            if (!waitingHere(queue.id(), chatId, chat)) {
+                planned = staleEntry(queue.id(), chatId, chat).replaceWith((Plan) null);
+            } else if (!"QUEUED".equals(chat.get("state"))) {
+                planned = Uni.createFrom().nullItem(); // RESERVED: counts for positions, offered after its chat.requested
+            } else {
+                Uni<Boolean> current = chats.get(i).entryEpoch() < Long.parseLong(chat.getOrDefault("epoch", "0"))
+                        // found through the entry of an earlier epoch (a reservation, or a stale entry) before the step that
+                        // started this epoch wrote its own: that entry and its first chat.queued come first, so a chat's
+                        // chat.queued always precedes its offer; the chat no longer waiting here is left alone
+                        ? waiting.ensureIndexedAsync(chatId, queue.id(), null).map(position -> position != 0)
+                        : Uni.createFrom().item(true);
+                planned = current.chain(ok -> {
+                    if (!ok) {
+                        return Uni.createFrom().<Plan>nullItem();
+                    }
+                    Candidates c = cands.computeIfAbsent(chat.get("target"), t -> new Candidates(queue.id(), t));
+                    return plan(chatId, chat, c, view);
+                });
+            }
+            return planned.chain(plan -> {
                 if (plan != null) {
                     plans.add(plan);
                 }
-            }
-            int offeredHere = claimAll(queue, plans, view);
-            offered += offeredHere;
-            if (!anyOfferable(cands, view, first.candidateCounts())) {
-                break;
-            }
-            offset += chatIds.size() - offeredHere;
-            if (chatIds.size() < config.dispatchPage()) {
-                break;
-            }
-            chatIds = store.page(queueId, offset, config.dispatchPage(), List.of(), null, 0).chatIds();
+                return plans(chatIds, chats, i + 1, plans);
+            });
         }
-        if (offered > 0) {
-            announcer.touch(queueId);
-        }
-        return offered;
     }
 
     /**
@@ -317,30 +357,31 @@ public class Dispatcher {
      * Chooses the chat's agent from what this pass knows and counts the chat against it, so that the page's next
      * choices see the agent one chat fuller (as the claim will make it). Null when nobody can take it now.
      */
-    private Plan plan(String chatId, Map<String, String> chat, Candidates c, Map<String, AgentSnapshot> view) {
+    private Uni<Plan> plan(String chatId, Map<String, String> chat, Candidates c, Map<String, AgentSnapshot> view) {
         Map<String, Integer> required = store.readSkills(chat.get("requiredSkills"));
         Instant now = Instant.now();
         Set<String> avoided = new HashSet<>();
         Set<String> blocked = new HashSet<>();
         avoidance(chat, now, avoided, blocked);
-        AgentSelector.Selection sel = select(c, view, required, avoided, blocked);
-        if (sel == null || !sel.found()) {
-            return null;
-        }
-        AgentSnapshot a = view.get(sel.agentId());
-        if (a != null) {
-            view.put(a.id(), new AgentSnapshot(a.id(), a.status(), a.active() + 1, a.max(), a.skills(), now.toEpochMilli()));
-        }
-        return new Plan(chatId, chat, c, sel, now);
+        return select(c, view, required, avoided, blocked, 0).map(sel -> {
+            if (sel == null || !sel.found()) {
+                return null;
+            }
+            AgentSnapshot a = view.get(sel.agentId());
+            if (a != null) {
+                view.put(a.id(), new AgentSnapshot(a.id(), a.status(), a.active() + 1, a.max(), a.skills(), now.toEpochMilli()));
+            }
+            return new Plan(chatId, chat, c, sel, now);
+        });
     }
 
     /**
      * Claims the page's choices at the same time; a claim that lost its agent (another instance, or a view gone stale)
      * chooses again for that chat alone. Returns how many chats were offered.
      */
-    private int claimAll(QueueDefinition queue, List<Plan> plans, Map<String, AgentSnapshot> view) {
+    private Uni<Integer> claimAll(QueueDefinition queue, List<Plan> plans, Map<String, AgentSnapshot> view) {
         if (plans.isEmpty()) {
-            return 0;
+            return Uni.createFrom().item(0);
         }
         // every claim of the page in flight at once (at most claim-threads), none holding a thread while Redis answers;
         // a failed claim does not stop the others
@@ -349,39 +390,36 @@ public class Dispatcher {
             running.add(claimAsync(queue, p.chatId(), p.chat(), p.candidates(), p.selection(), view, p.at())
                     .map(r -> new Claimed(r, null)).onFailure().recoverWithItem(e -> new Claimed("FAILED", e)));
         }
-        List<Claimed> claimed = store.await(Uni.join().all(running).usingConcurrencyOf(Math.max(1, config.claimThreads()))
-                .andFailFast());
-        List<String> results = new ArrayList<>(plans.size());
-        RuntimeException failure = null;
-        for (Claimed c : claimed) {
-            results.add(c.result());
-            if (c.failure() != null && failure == null) {
-                failure = c.failure() instanceof RuntimeException re ? re : new IllegalStateException(c.failure());
-            }
-        }
-        if (failure != null) {
-            throw failure; // what was claimed stands; the retry dispatches the rest
-        }
-        int offered = 0;
-        for (int i = 0; i < plans.size(); i++) {
-            String r = results.get(i);
-            if ("OFFERED".equals(r)) {
-                offered++;
-            } else if ("AGENT_LOST".equals(r) || "WITHDRAWN".equals(r)) {
-                Plan p = plans.get(i);
-                Map<String, String> chat = p.chat();
-                if ("WITHDRAWN".equals(r)) { // waiting again in a new epoch (its agent's slot was lost): re-read it
-                    chat = store.chat(p.chatId());
-                    if (!queue.id().equals(chat.get("queueId")) || !"QUEUED".equals(chat.get("state"))) {
-                        continue;
-                    }
-                }
-                if (offerChat(queue, p.chatId(), chat, p.candidates(), view)) {
-                    offered++;
+        return Uni.join().all(running).usingConcurrencyOf(Math.max(1, config.claimThreads())).andFailFast().chain(claimed -> {
+            for (Claimed c : claimed) {
+                if (c.failure() != null) {
+                    return Uni.createFrom().failure(c.failure()); // what was claimed stands; the retry dispatches the rest
                 }
             }
+            return retryLost(queue, plans, claimed, view, 0, 0);
+        });
+    }
+
+    /** The chats whose claim lost its agent, or whose offer was withdrawn, offered again one by one. */
+    private Uni<Integer> retryLost(QueueDefinition queue, List<Plan> plans, List<Claimed> claimed, Map<String, AgentSnapshot> view,
+                                   int i, int offered) {
+        if (i == plans.size()) {
+            return Uni.createFrom().item(offered);
         }
-        return offered;
+        String r = claimed.get(i).result();
+        Plan p = plans.get(i);
+        Uni<Boolean> step;
+        if ("OFFERED".equals(r)) {
+            step = Uni.createFrom().item(true);
+        } else if ("AGENT_LOST".equals(r)) {
+            step = offerChat(queue, p.chatId(), p.chat(), p.candidates(), view);
+        } else if ("WITHDRAWN".equals(r)) { // waiting again in a new epoch (its agent's slot was lost): re-read it
+            step = store.chatAsync(p.chatId()).chain(chat -> !queue.id().equals(chat.get("queueId")) || !"QUEUED".equals(chat.get("state"))
+                    ? Uni.createFrom().item(false) : offerChat(queue, p.chatId(), chat, p.candidates(), view));
+        } else {
+            step = Uni.createFrom().item(false);
+        }
+        return step.chain(done -> retryLost(queue, plans, claimed, view, i + 1, done ? offered + 1 : offered));
     }
 
     /** A claim's result, or the failure that ended it. */
@@ -389,64 +427,69 @@ public class Dispatcher {
     }
 
     /** Offers one chat to the best agent of its target, reading more of the index only when needed. */
-    private boolean offerChat(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
-                              Map<String, AgentSnapshot> view) {
-        Map<String, Integer> required = store.readSkills(chat.get("requiredSkills"));
-        Instant now = Instant.now();
+    private Uni<Boolean> offerChat(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
+                                   Map<String, AgentSnapshot> view) {
+        return offerChat(queue, chatId, chat, c, view, store.readSkills(chat.get("requiredSkills")), Instant.now(), 0);
+    }
+
+    private Uni<Boolean> offerChat(QueueDefinition queue, String chatId, Map<String, String> chat, Candidates c,
+                                   Map<String, AgentSnapshot> view, Map<String, Integer> required, Instant now, int attempt) {
+        if (attempt >= MAX_RETRIES) {
+            return Uni.createFrom().item(false);
+        }
         Set<String> avoided = new HashSet<>();
         Set<String> blocked = new HashSet<>();
         avoidance(chat, now, avoided, blocked);
-        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-            AgentSelector.Selection sel = select(c, view, required, avoided, blocked);
+        return select(c, view, required, avoided, blocked, 0).chain(sel -> {
             if (sel == null || !sel.found()) {
-                return false;
+                return Uni.createFrom().item(false);
             }
-            String result = store.await(claimAsync(queue, chatId, chat, c, sel, view, now));
-            if ("OFFERED".equals(result)) {
-                return true;
-            }
-            if ("CHAT_GONE".equals(result)) {
-                return false;
-            }
-            if ("WITHDRAWN".equals(result)) {
-                // the offer was withdrawn (its agent's slot was lost and the agent is full): the chat waits again, in
-                // a new epoch; another agent may take it now
-                chat = store.chat(chatId);
-                if (!queue.id().equals(chat.get("queueId")) || !"QUEUED".equals(chat.get("state"))) {
-                    return false;
+            return claimAsync(queue, chatId, chat, c, sel, view, now).chain(result -> {
+                if ("OFFERED".equals(result)) {
+                    return Uni.createFrom().item(true);
                 }
-            }
-            now = Instant.now(); // AGENT_LOST, WITHDRAWN: the view of that agent was refreshed; choose again
-        }
-        return false;
+                if ("CHAT_GONE".equals(result)) {
+                    return Uni.createFrom().item(false);
+                }
+                if ("WITHDRAWN".equals(result)) {
+                    // the offer was withdrawn (its agent's slot was lost and the agent is full): the chat waits again, in
+                    // a new epoch; another agent may take it now
+                    return store.chatAsync(chatId).chain(again -> !queue.id().equals(again.get("queueId"))
+                            || !"QUEUED".equals(again.get("state")) ? Uni.createFrom().item(false)
+                            : offerChat(queue, chatId, again, c, view, required, Instant.now(), attempt + 1));
+                }
+                // AGENT_LOST: the view of that agent was refreshed; choose again
+                return offerChat(queue, chatId, chat, c, view, required, Instant.now(), attempt + 1);
+            });
+        });
     }
 
     /**
      * The selector over the candidates read so far; reads more of the index while the best is not good enough to
      * be sure (nobody eligible, or only an avoided agent while the index has entries not read yet).
      */
-    private AgentSelector.Selection select(Candidates c, Map<String, AgentSnapshot> view, Map<String, Integer> required,
-                                           Set<String> avoided, Set<String> blocked) {
-        AgentSelector.Selection sel = null;
-        for (int round = 0; round < 64; round++) {
-            List<AgentSnapshot> snaps = new ArrayList<>(c.ids.size());
+    private Uni<AgentSelector.Selection> select(Candidates c, Map<String, AgentSnapshot> view, Map<String, Integer> required,
+                                                Set<String> avoided, Set<String> blocked, int round) {
+        List<AgentSnapshot> snaps;
+        synchronized (c) {
+            snaps = new ArrayList<>(c.ids.size());
             for (String id : c.ids) {
                 AgentSnapshot a = view.get(id);
                 if (a != null) {
                     snaps.add(a);
                 }
             }
-            sel = AgentSelector.select(required, snaps, avoided, blocked);
-            if ((sel.found() && !sel.winnerAvoided()) || !c.more()) {
-                return sel;
-            }
-            List<String> fresh = c.fetch();
-            List<String> unknown = fresh.stream().filter(id -> !view.containsKey(id)).toList();
-            for (AgentState s : index.states(unknown)) {
-                view.put(s.agentId(), s.snapshot());
-            }
         }
-        return sel;
+        AgentSelector.Selection sel = AgentSelector.select(required, snaps, avoided, blocked);
+        if ((sel.found() && !sel.winnerAvoided()) || !c.more() || round >= 63) {
+            return Uni.createFrom().item(sel);
+        }
+        return c.fetch().chain(fresh -> index.statesAsync(fresh.stream().filter(id -> !view.containsKey(id)).toList())).chain(states -> {
+            for (AgentState st : states) {
+                view.put(st.agentId(), st.snapshot());
+            }
+            return select(c, view, required, avoided, blocked, round + 1);
+        });
     }
 
     /**
@@ -626,9 +669,7 @@ public class Dispatcher {
                         if (!"RELEASED".equals(released.code())) {
                             return Uni.createFrom().item(Confirmed.ENDED); // accepted (the accept re-takes the slot), closed or moved on
                         }
-                        // rare: the waiting entry's repair reads and writes in several blocking steps, on a worker thread
-                        return Uni.createFrom().item(() -> waiting.ensureIndexed(chatId, released.value(1), "offer-withdrawn"))
-                                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).replaceWith(Confirmed.WITHDRAWN);
+                        return waiting.ensureIndexedAsync(chatId, released.value(1), "offer-withdrawn").replaceWith(Confirmed.WITHDRAWN);
                     });
         });
     }
@@ -672,29 +713,46 @@ public class Dispatcher {
         });
     }
 
-    /** True when the entry still stands for a chat waiting in this queue; a stale entry is cleaned up. */
-    private boolean waitingHere(String queueId, String chatId, Map<String, String> chat) {
+    /** True when the entry still stands for a chat waiting in this queue (a stale one is cleaned up: {@link #staleEntry}). */
+    private static boolean waitingHere(String queueId, String chatId, Map<String, String> chat) {
         String state = chat.get("state");
-        boolean here = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
-        if (!here) {
-            long epoch = state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0"));
-            store.unindex(queueId, chatId, epoch);
-        }
-        return here;
+        return queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
+    }
+
+    /** Removes the waiting entry of a chat that no longer waits in this queue. */
+    private Uni<Void> staleEntry(String queueId, String chatId, Map<String, String> chat) {
+        String state = chat.get("state");
+        long epoch = state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0"));
+        return store.unindexAsync(queueId, chatId, epoch).replaceWithVoid();
     }
 
     /** A closed queue with waiting chats wakes up at its next opening (a timer, not a poll). */
     void scheduleOpening(QueueDefinition queue, Instant now) {
-        if (store.waitingCount(queue.id()) == 0) {
-            return;
-        }
-        queue.businessHours().nextOpening(now).ifPresent(at -> store.scheduleQueueTimer(queue.id(), "open|" + queue.id(), at.toEpochMilli()));
+        store.await(scheduleOpeningAsync(queue, now));
+    }
+
+    private Uni<Void> scheduleOpeningAsync(QueueDefinition queue, Instant now) {
+        return store.waitingCountAsync(queue.id()).chain(waitingNow -> {
+            java.util.Optional<Instant> at = queue.businessHours().nextOpening(now);
+            if (waitingNow == 0 || at.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            return store.scheduleQueueTimerAsync(queue.id(), "open|" + queue.id(), at.get().toEpochMilli());
+        });
     }
 
     /** The queues an agent can serve, highest priority first (dispatch after it freed a slot or became available). */
     public List<String> queuesFor(AgentState a) {
-        List<String> ids = new ArrayList<>(index.queuesServedBy(a.skills()));
-        Map<String, QueueDefinition> queues = store.queues();
+        return byPriority(index.queuesServedBy(a.skills()), store.queues());
+    }
+
+    /** As {@link #queuesFor}, without blocking when the configuration must be read again. */
+    public Uni<List<String>> queuesForAsync(AgentState a) {
+        return index.queuesServedByAsync(a.skills()).chain(served -> store.queuesAsync().map(queues -> byPriority(served, queues)));
+    }
+
+    private static List<String> byPriority(List<String> served, Map<String, QueueDefinition> queues) {
+        List<String> ids = new ArrayList<>(served);
         ids.removeIf(id -> !queues.containsKey(id));
         ids.sort((x, y) -> {
             int px = queues.get(x).priority() == null ? 0 : queues.get(x).priority();
@@ -712,6 +770,14 @@ public class Dispatcher {
         for (String q : queuesFor(a)) {
             request(q);
         }
+    }
+
+    /** As {@link #dispatchFor}, without blocking when the configuration must be read again. */
+    public Uni<Void> dispatchForAsync(AgentState a) {
+        if (a == null || !a.offerable()) {
+            return Uni.createFrom().voidItem();
+        }
+        return queuesForAsync(a).invoke(queues -> queues.forEach(this::request)).replaceWithVoid();
     }
 
     /** Asks for several queues to be dispatched, once each, in order. */

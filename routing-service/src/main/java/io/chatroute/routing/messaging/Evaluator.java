@@ -16,6 +16,7 @@ import io.chatroute.routing.domain.Target;
 import io.chatroute.routing.domain.WaitEstimator;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -53,29 +54,45 @@ public class Evaluator {
      * nothing (beyond building a routing target's index the first time it is met).
      */
     public Result evaluate(String formId, Map<String, Object> form, String chatId) {
+        return store.await(evaluateAsync(formId, form, chatId));
+    }
+
+    /**
+     * As {@link #evaluate(String, Map, String)}, without blocking: the form, rules and queues (cached), the target's
+     * figures and the reservation, each a Redis call answered on the event loop. A routing target never seen is built
+     * on a worker ({@link CandidateIndex#ensureAsync}).
+     */
+    public Uni<Result> evaluateAsync(String formId, Map<String, Object> form, String chatId) {
         if (formId == null || formId.isBlank()) {
-            throw new DomainValidationException("formId is required", List.of(new FieldError("formId", "required")));
+            return Uni.createFrom().failure(new DomainValidationException("formId is required",
+                    List.of(new FieldError("formId", "required"))));
         }
-        FormDefinition definition = store.form(formId).orElseThrow(() -> new NotFoundException("form '" + formId + "' does not exist"));
-        DomainValidationException.throwIfAny("the form does not fit form '" + formId + "'",
-                Forms.validateSubmission(definition, form, config.maxValueLength()));
-        Rules.Evaluation ev = Rules.evaluate(store.rules(), store.queues(), form == null ? Map.of() : form);
-        if (!ev.matched()) {
-            throw new DomainValidationException("no routing rule matches this form",
-                    List.of(new FieldError("form", "no routing rule matches this form")));
-        }
-        Instant now = clock.instant();
-        boolean open = ev.queue().businessHours() == null || ev.queue().businessHours().isOpen(now);
-        Instant next = open ? null : ev.queue().businessHours().nextOpening(now).orElse(null);
-        Target target = index.ensure(CandidateIndex.target(ev.queue(), ev.rule().skillsOrEmpty()));
-        RoutingStore.Signals sig = store.signals(ev.queue().id(), List.of(target.id()), now);
-        int able = (int) sig.agg(target.id(), "able");
-        long position = sig.waiting() + 1;
-        if (chatId != null && open && able > 0) {
-            position = router.reserve(chatId, ev.queue(), target, ev.priority(), now);
-        }
-        WaitEstimator.Curve curve = Announcer.curve(config, sig, target.id());
-        return new Result(formId, ev, target, open, next, position, curve.secondsAt(position), able, curve.model());
+        Map<String, Object> submitted = form == null ? Map.of() : form;
+        return store.formAsync(formId).chain(found -> {
+            FormDefinition definition = found.orElseThrow(() -> new NotFoundException("form '" + formId + "' does not exist"));
+            DomainValidationException.throwIfAny("the form does not fit form '" + formId + "'",
+                    Forms.validateSubmission(definition, form, config.maxValueLength()));
+            return store.rulesAsync();
+        }).chain(rules -> store.queuesAsync().map(queues -> Rules.evaluate(rules, queues, submitted))).chain(ev -> {
+            if (!ev.matched()) {
+                throw new DomainValidationException("no routing rule matches this form",
+                        List.of(new FieldError("form", "no routing rule matches this form")));
+            }
+            Instant now = clock.instant();
+            boolean open = ev.queue().businessHours() == null || ev.queue().businessHours().isOpen(now);
+            Instant next = open ? null : ev.queue().businessHours().nextOpening(now).orElse(null);
+            return index.ensureAsync(CandidateIndex.target(ev.queue(), ev.rule().skillsOrEmpty()))
+                    .chain(target -> store.signalsAsync(ev.queue().id(), List.of(target.id()), now).chain(sig -> {
+                        int able = (int) sig.agg(target.id(), "able");
+                        Uni<Long> position = chatId != null && open && able > 0
+                                ? router.reserveAsync(chatId, ev.queue(), target, ev.priority(), now)
+                                : Uni.createFrom().item(sig.waiting() + 1);
+                        return position.map(p -> {
+                            WaitEstimator.Curve curve = Announcer.curve(config, sig, target.id());
+                            return new Result(formId, ev, target, open, next, p, curve.secondsAt(p), able, curve.model());
+                        });
+                    }));
+        });
     }
 
     public static Map<String, Object> checks(Rules.Evaluation ev) {

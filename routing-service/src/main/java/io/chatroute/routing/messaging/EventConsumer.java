@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.chatroute.routing.config.RoutingConfig;
 import io.quarkus.runtime.ShutdownEvent;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -43,27 +43,28 @@ public class EventConsumer {
     }
 
     /**
-     * Records arrive in batches (one per poll; {@code batch=true}): one hand-over to a worker thread per batch
-     * instead of per record, which matters because most chat-events (messages) are not routing's. The records routing
-     * handles are grouped by key (the chat or the agent): each key's records are applied one by one in order, different
-     * keys at the same time on {@code handler-threads} threads, so a batch costs about as many Redis round trips as its
-     * busiest chat instead of the sum over all of them. The batch is acknowledged when every record was applied; the
-     * next batch of the partitions starts after it, so a chat's order holds across batches too.
+     * Records arrive in batches (one per poll; {@code batch=true}), on the event loop: most chat-events (messages) are
+     * not routing's and cost no hand-over at all. The records routing handles are grouped by key (the chat or the
+     * agent): each key's records are applied one by one in order, different keys at the same time (at most
+     * {@code handler-threads} keys), so a batch costs about as many Redis round trips as its busiest chat instead of
+     * the sum over all of them. A chat's start, an offer's accept, decline and delivery and a chat's close
+     * ({@code chat.requested}, {@code chat.offer.accepted}, {@code .declined}, {@code .delivered}, {@code chat.closed})
+     * are applied without blocking (Redis answers on the event loop); presence and transfers run on the
+     * {@code handler-threads} pool. The batch is acknowledged when every record was applied; the next batch of
+     * the partitions starts after it, so a chat's order holds across batches too.
      */
     @Incoming("chat-events-in")
-    @Blocking
-    public void onChatEvents(ConsumerRecords<String, String> records) {
-        handleBatch("chat-events-in", records);
+    public Uni<Void> onChatEvents(ConsumerRecords<String, String> records) {
+        return handleBatch("chat-events-in", records);
     }
 
     @Incoming("agent-events-in")
-    @Blocking
-    public void onAgentEvents(ConsumerRecords<String, String> records) {
-        handleBatch("agent-events-in", records);
+    public Uni<Void> onAgentEvents(ConsumerRecords<String, String> records) {
+        return handleBatch("agent-events-in", records);
     }
 
-    void handleBatch(String channel, Iterable<ConsumerRecord<String, String>> records) {
-        handlers.apply(records, ConsumerRecord::key, r -> {
+    Uni<Void> handleBatch(String channel, Iterable<ConsumerRecord<String, String>> records) {
+        return handlers.applyAsync(records, ConsumerRecord::key, r -> {
             String type = header(r, "ce_type");
             return type != null && known(type, header(r, "ce_source"));
         }, r -> handle(channel, r));
@@ -75,20 +76,35 @@ public class EventConsumer {
      * not a JSON object, or that breaks what the producer's schema requires: {@link EventShapes}) goes to
      * {@code dead-letter-topic-<channel>} and the partition moves on.
      */
-    void handle(String channel, ConsumerRecord<String, String> record) {
+    Uni<Void> handle(String channel, ConsumerRecord<String, String> record) {
         String type = header(record, "ce_type");
         String id = header(record, "ce_id");
         String source = header(record, "ce_source");
         if (type == null || !known(type, source)) {
-            return;
+            return Uni.createFrom().voidItem();
         }
-        retry.run(channel, type + " " + id, () -> {
+        return retry.runAsync(channel, type + " " + id, () -> {
+            JsonNode data;
             try {
-                dispatch(type, id, parse(type, id, record.value()));
+                data = parse(type, id, record.value());
             } catch (PoisonEventException poison) {
-                deadLetters.park(channel, record, poison);
+                return park(channel, record, poison);
             }
+            Uni<Void> applied = switch (type) {
+                case "chat.requested" -> router.onChatRequestedAsync(id, data);
+                case "chat.offer.accepted" -> router.onOfferAcceptedAsync(id, data);
+                case "chat.offer.declined" -> router.onOfferDeclinedAsync(id, data);
+                case "chat.offer.delivered" -> router.onOfferDeliveredAsync(id, data);
+                case "chat.closed" -> router.onChatClosedAsync(id, data);
+                default -> handlers.blocking(() -> dispatch(type, id, data));
+            };
+            return applied.onFailure(PoisonEventException.class).recoverWithUni(poison -> park(channel, record, (PoisonEventException) poison));
         });
+    }
+
+    /** Writing the dead letter waits for the broker's ack: on the pool. */
+    private Uni<Void> park(String channel, ConsumerRecord<String, String> record, PoisonEventException poison) {
+        return handlers.blocking(() -> deadLetters.park(channel, record, poison));
     }
 
     private JsonNode parse(String type, String id, String value) {
@@ -122,11 +138,6 @@ public class EventConsumer {
 
     private void dispatch(String type, String id, JsonNode data) {
         switch (type) {
-            case "chat.requested" -> router.onChatRequested(id, data);
-            case "chat.offer.accepted" -> router.onOfferAccepted(id, data);
-            case "chat.offer.declined" -> router.onOfferDeclined(id, data);
-            case "chat.offer.delivered" -> router.onOfferDelivered(id, data);
-            case "chat.closed" -> router.onChatClosed(id, data);
             case "agent.presence.requested" -> router.onPresenceRequested(id, data);
             case "agent.connected" -> router.onAgentConnected(id, data);
             case "chat.transfer.requested" -> router.onTransferRequested(id, data);

@@ -4,29 +4,37 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
+import io.smallrye.mutiny.Uni;
+
 /**
  * Applies one consumed batch grouped by record key (a chat or an agent): each key's records one by one in their
- * order, different keys at the same time on a fixed pool. Most of a record's time is Redis round trips, so a batch
- * then costs about as many of them as its busiest key instead of the sum over all keys. It returns when every record
- * was applied (the batch is acknowledged after it, and the partitions' next batch starts after it: a key's order
- * holds across batches); the first failure is rethrown after all keys finished, so the batch is consumed again.
+ * order, different keys at the same time (at most {@code threads} keys in flight). Most of a record's time is Redis
+ * round trips, so a batch then costs about as many of them as its busiest key instead of the sum over all keys. The
+ * batch is done when every record was applied (it is acknowledged after it, and the partitions' next batch starts after
+ * it: a key's order holds across batches); the first failure is passed on after all keys finished, so the batch is
+ * consumed again.
+ * <p>
+ * A record's handler is either non-blocking (a {@link Uni} of Redis calls answered on the event loop) or blocking, run
+ * on this class's pool of {@code threads} threads ({@link #blocking}).
  */
 final class KeyedBatches {
     private final ExecutorService pool;
+    private final int threads;
 
     KeyedBatches(String threadName, int threads, boolean virtual) {
-        this.pool = Executors.newFixedThreadPool(Math.max(1, threads), WorkerThreads.named(threadName + "-", virtual));
+        this.threads = Math.max(1, threads);
+        this.pool = Executors.newFixedThreadPool(this.threads, WorkerThreads.named(threadName + "-", virtual));
     }
 
-    <R> void apply(Iterable<R> records, Function<R, String> key, Predicate<R> wanted, Consumer<R> handler) {
+    /** The batch, each record's handler a non-blocking step started after the key's record before it ended. */
+    <R> Uni<Void> applyAsync(Iterable<R> records, Function<R, String> key, Predicate<R> wanted, Function<R, Uni<Void>> handler) {
         Map<String, List<R>> byKey = new LinkedHashMap<>();
         for (R r : records) {
             if (wanted.test(r)) {
@@ -34,42 +42,38 @@ final class KeyedBatches {
                 byKey.computeIfAbsent(k == null ? "" : k, x -> new ArrayList<>()).add(r);
             }
         }
-        if (byKey.size() <= 1) {
-            byKey.values().forEach(list -> list.forEach(handler));
-            return;
+        if (byKey.isEmpty()) {
+            return Uni.createFrom().voidItem();
         }
-        List<Future<?>> running = new ArrayList<>(byKey.size());
-        List<R> first = null;
+        List<Uni<Optional<Throwable>>> keys = new ArrayList<>(byKey.size());
         for (List<R> list : byKey.values()) {
-            if (first == null) {
-                first = list; // applied on this thread: one hand-over fewer (what a light load's batches mostly are)
-            } else {
-                running.add(pool.submit(() -> list.forEach(handler)));
+            Uni<Void> inOrder = Uni.createFrom().voidItem();
+            for (R r : list) {
+                inOrder = inOrder.chain(() -> handler.apply(r));
             }
+            keys.add(inOrder.map(done -> Optional.<Throwable>empty()).onFailure().recoverWithItem(Optional::of));
         }
-        RuntimeException failure = null;
-        try {
-            first.forEach(handler);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while applying a batch", e);
+        return Uni.join().all(keys).usingConcurrencyOf(threads).andFailFast().chain(failures -> {
+            for (Optional<Throwable> f : failures) {
+                if (f.isPresent()) {
+                    return Uni.createFrom().failure(f.get());
                 }
             }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /** The batch with a blocking handler per record (on the pool), waited for on the calling thread. */
+    <R> void apply(Iterable<R> records, Function<R, String> key, Predicate<R> wanted, Consumer<R> handler) {
+        applyAsync(records, key, wanted, r -> blocking(() -> handler.accept(r))).await().indefinitely();
+    }
+
+    /** A blocking step, run on the pool. */
+    Uni<Void> blocking(Runnable step) {
+        return Uni.createFrom().<Void>item(() -> {
+            step.run();
+            return null;
+        }).runSubscriptionOn(pool);
     }
 
     void shutdown() {

@@ -37,8 +37,8 @@ import jakarta.enterprise.inject.Instance;
  * Publishes what the Lua scripts append to the partitions' outbox streams ({@code routing:{p<n>}:outbox}).
  * <ul>
  * <li><b>At once</b>: {@link RoutingStore} hands every script's entries to {@link #publish(List)} right after the
- * script committed (holding the chat's stripe lock, so one instance sends a chat's events in commit order); an
- * entry is deleted (XDEL) when the broker acknowledges it.</li>
+ * script committed (in the chat's stripe, whose scripts run one after another: so one instance sends a chat's events in
+ * commit order); an entry is deleted (XDEL) when the broker acknowledges it.</li>
  * <li><b>Safety net</b>: a sweep (one instance at a time, Redis lease) re-publishes entries older than the grace
  * period: those of a crashed process or of a failed send. Consumers de-duplicate on {@code ce_id}. The lease is at
  * least twice the ack timeout (checked at start), the longest wait of a pass: all partitions' sends of a pass share

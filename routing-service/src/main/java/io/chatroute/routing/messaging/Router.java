@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.jboss.logging.Logger;
@@ -22,12 +23,15 @@ import io.chatroute.routing.domain.Rules;
 import io.chatroute.routing.domain.Skills;
 import io.chatroute.routing.domain.Target;
 import io.chatroute.routing.domain.TransferRequest;
+import io.chatroute.routing.persistence.AgentRecord;
 import io.chatroute.routing.persistence.AgentState;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
 import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -67,46 +71,69 @@ public class Router {
     // ------------------------------------------------------------ chat.requested
 
     public void onChatRequested(String eventId, JsonNode data) {
+        store.await(onChatRequestedAsync(eventId, data));
+    }
+
+    /**
+     * chat.requested, without blocking: the rules and queues (cached), the chat's script, its waiting entry, the
+     * dispatch request and the arrival's count, each step a Redis call answered on the event loop. Only the rare steps
+     * (a chat with no queue; a routing target never seen, whose index is built from every agent) run on a worker.
+     */
+    public Uni<Void> onChatRequestedAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         Map<String, Object> form = map(data.get("form"));
-        Rules.Evaluation ev = Rules.evaluate(store.rules(), store.queues(), form);
-        QueueDefinition queue;
-        String ruleId;
-        Map<String, Integer> ruleSkills;
-        int priority;
-        if (ev.matched()) {
-            queue = ev.queue();
-            ruleId = ev.rule().id();
-            ruleSkills = ev.rule().skillsOrEmpty();
-            priority = ev.priority();
-        } else {
-            String fallback = text(data, "queueId");
-            queue = fallback == null ? null : store.queue(fallback).orElse(null);
-            if (queue == null) {
-                // accepted by session-service without routing's evaluation (routing was away), or a rule set that
-                // leaves a form without a queue: the chat is closed here and session-service told, so the visitor
-                // does not wait for ever
-                LOG.warnf("chat %s matches no routing rule and names no known queue (%s); not routed", chatId, fallback);
-                Instant now = Instant.now();
-                Map<String, Object> failed = new LinkedHashMap<>();
-                failed.put("chatId", chatId);
-                failed.put("reason", "no-queue");
-                failed.put("queueId", fallback);
-                failed.put("failedAt", now.toString());
-                Outcome closed = store.notRouted(chatId, failed, now, eventId);
-                if ("CLOSED".equals(closed.code()) && "RESERVED".equals(closed.value(2)) && !closed.value(1).isEmpty()) {
-                    // a place reserved at evaluation in a queue deleted since: its waiting entry goes with the chat
-                    store.unindex(closed.value(1), chatId, Long.parseLong(closed.value(3)));
-                    announcer.touch(closed.value(1));
+        return store.rulesAsync().chain(rules -> store.queuesAsync().chain(queues -> {
+            Rules.Evaluation ev = Rules.evaluate(rules, queues, form);
+            QueueDefinition queue;
+            String ruleId;
+            Map<String, Integer> ruleSkills;
+            int priority;
+            if (ev.matched()) {
+                queue = ev.queue();
+                ruleId = ev.rule().id();
+                ruleSkills = ev.rule().skillsOrEmpty();
+                priority = ev.priority();
+            } else {
+                String fallback = text(data, "queueId");
+                queue = fallback == null ? null : queues.get(fallback);
+                if (queue == null) {
+                    return Uni.createFrom().item(() -> {
+                        notRouted(chatId, fallback, eventId);
+                        return (Void) null;
+                    }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
                 }
-                meters.counter("chatroute_routing_not_routed_total", "reason", "no-queue").increment();
-                return;
+                ruleId = "session-queue";
+                ruleSkills = Map.of();
+                priority = queue.priority() == null ? 0 : queue.priority();
             }
-            ruleId = "session-queue";
-            ruleSkills = Map.of();
-            priority = queue.priority() == null ? 0 : queue.priority();
+            return index.ensureAsync(CandidateIndex.target(queue, ruleSkills))
+                    .chain(target -> enqueue(eventId, data, chatId, form, ev, queue, ruleId, ruleSkills, priority, target));
+        }));
+    }
+
+    /**
+     * Accepted by session-service without routing's evaluation (routing was away), or a rule set that leaves a form
+     * without a queue: the chat is closed here and session-service told, so the visitor does not wait for ever.
+     */
+    private void notRouted(String chatId, String fallback, String eventId) {
+        LOG.warnf("chat %s matches no routing rule and names no known queue (%s); not routed", chatId, fallback);
+        Instant now = Instant.now();
+        Map<String, Object> failed = new LinkedHashMap<>();
+        failed.put("chatId", chatId);
+        failed.put("reason", "no-queue");
+        failed.put("queueId", fallback);
+        failed.put("failedAt", now.toString());
+        Outcome closed = store.notRouted(chatId, failed, now, eventId);
+        if ("CLOSED".equals(closed.code()) && "RESERVED".equals(closed.value(2)) && !closed.value(1).isEmpty()) {
+            // a place reserved at evaluation in a queue deleted since: its waiting entry goes with the chat
+            store.unindex(closed.value(1), chatId, Long.parseLong(closed.value(3)));
+            announcer.touch(closed.value(1));
         }
-        Target target = index.ensure(CandidateIndex.target(queue, ruleSkills));
+        meters.counter("chatroute_routing_not_routed_total", "reason", "no-queue").increment();
+    }
+
+    private Uni<Void> enqueue(String eventId, JsonNode data, String chatId, Map<String, Object> form, Rules.Evaluation ev,
+                              QueueDefinition queue, String ruleId, Map<String, Integer> ruleSkills, int priority, Target target) {
         Instant now = Instant.now();
         boolean open = queue.businessHours() == null || queue.businessHours().isOpen(now);
         Instant nextOpen = open ? null : queue.businessHours().nextOpening(now).orElse(null);
@@ -140,21 +167,23 @@ public class Router {
             offline.put("queuedAt", now.toString());
         }
         // the chat waits from when its visitor asked (requestedAt; unreadable: now)
-        Outcome o = store.enqueue(chatId, eventId, now, instant(text(data, "requestedAt")), queue.id(), ruleId, target, ruleSkills,
-                priority, request, decision, offline, overflowAfter(queue));
-        if (!"QUEUED".equals(o.code())) {
-            return;
-        }
-        long epoch = Long.parseLong(o.value(0));
-        String reservedIn = o.value(2);
-        if (reservedIn != null && !reservedIn.isEmpty() && !reservedIn.equals(queue.id())) {
-            store.unindex(reservedIn, chatId, epoch - 1);
-            announcer.touch(reservedIn);
-        }
-        ensureIndexed(chatId, queue.id(), "enqueued");
-        // the dispatch pass first: the arrival's count (idempotent by its member) does not delay the offer
-        dispatcher.request(queue.id());
-        store.countQueue(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now);
+        return store.enqueueAsync(chatId, eventId, now, instant(text(data, "requestedAt")), queue.id(), ruleId, target, ruleSkills,
+                priority, request, decision, offline, overflowAfter(queue)).chain(o -> {
+                    if (!"QUEUED".equals(o.code())) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    long epoch = Long.parseLong(o.value(0));
+                    String reservedIn = o.value(2);
+                    Uni<Void> moved = Uni.createFrom().voidItem();
+                    if (reservedIn != null && !reservedIn.isEmpty() && !reservedIn.equals(queue.id())) {
+                        moved = store.unindexAsync(reservedIn, chatId, epoch - 1).invoke(() -> announcer.touch(reservedIn)).replaceWithVoid();
+                    }
+                    return moved.chain(() -> waiting.ensureIndexedAsync(chatId, queue.id(), "enqueued"))
+                            // the dispatch pass first: the arrival's count (idempotent by its member) does not delay the offer
+                            .invoke(() -> dispatcher.request(queue.id()))
+                            .chain(() -> store.countQueueAsync(queue.id(), "arrived", "arrived:" + chatId, 0, false, chatId, now))
+                            .replaceWithVoid();
+                });
     }
 
     private static Long overflowAfter(QueueDefinition q) {
@@ -171,15 +200,18 @@ public class Router {
      * its real rank; the same chat asked again keeps its place. Returns the 1-based position.
      */
     public long reserve(String chatId, QueueDefinition queue, Target target, int priority, Instant now) {
-        Outcome o = store.reserve(chatId, queue.id(), target, priority, now);
-        String queueId = o.value(0);
-        long position = 0;
-        if ("RESERVED".equals(o.code())) {
-            position = ensureIndexed(chatId, queueId, "reserved");
-        } else if (queueId != null && !queueId.isEmpty()) {
-            position = store.position(queueId, chatId);
-        }
-        return position > 0 ? position : store.waitingCount(queue.id()) + 1;
+        return store.await(reserveAsync(chatId, queue, target, priority, now));
+    }
+
+    /** As {@link #reserve}, without blocking. */
+    public Uni<Long> reserveAsync(String chatId, QueueDefinition queue, Target target, int priority, Instant now) {
+        return store.reserveAsync(chatId, queue.id(), target, priority, now).chain(o -> {
+            String queueId = o.value(0);
+            if ("RESERVED".equals(o.code())) {
+                return waiting.ensureIndexedAsync(chatId, queueId, "reserved");
+            }
+            return queueId != null && !queueId.isEmpty() ? store.positionAsync(queueId, chatId) : Uni.createFrom().item(0L);
+        }).chain(position -> position > 0 ? Uni.createFrom().item(position) : store.waitingCountAsync(queue.id()).map(n -> n + 1));
     }
 
     /** Gives back a reservation never confirmed by chat.requested, older than the cut-off: DROPPED or KEPT. */
@@ -195,33 +227,52 @@ public class Router {
     // ------------------------------------------------------------ accept, decline, close
 
     public void onOfferAccepted(String eventId, JsonNode data) {
+        store.await(onOfferAcceptedAsync(eventId, data));
+    }
+
+    /**
+     * chat.offer.accepted, without blocking: the chat and the agent read at the same time, the accept script, the
+     * agent's slot touched, the answer counted. The rare repair of a lost slot ({@link #retakeAccepted}) runs on a worker.
+     */
+    public Uni<Void> onOfferAcceptedAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         String agentId = text(data, "agentId");
         String offerId = text(data, "offerId");
         Instant now = Instant.now();
         Instant acceptedAt = instant(text(data, "acceptedAt"));
-        Map<String, String> chat = store.chat(chatId);
-        Map<String, Object> assigned = new LinkedHashMap<>();
-        assigned.put("chatId", chatId);
-        assigned.put("agentId", agentId);
-        assigned.put("queueId", chat.getOrDefault("queueId", "unknown"));
-        assigned.put("offerId", offerId);
-        assigned.put("assignedAt", now.toString());
-        assigned.put("agent", agentView(agentId));
-        Outcome o = store.accept(chatId, agentId, offerId, now, acceptedAt, store.write(assigned), eventId);
-        if ("ASSIGNED".equals(o.code()) || "ALREADY".equals(o.code())) {
-            if ("NOT_HELD".equals(store.touch(agentId, chatId, offerId, now).code())) {
-                retakeAccepted(agentId, chatId, offerId);
+        return Uni.combine().all().unis(store.chatAsync(chatId), store.agentAsync(agentId)).asTuple().chain(read -> {
+            Map<String, String> chat = read.getItem1();
+            Map<String, Object> assigned = new LinkedHashMap<>();
+            assigned.put("chatId", chatId);
+            assigned.put("agentId", agentId);
+            assigned.put("queueId", chat.getOrDefault("queueId", "unknown"));
+            assigned.put("offerId", offerId);
+            assigned.put("assignedAt", now.toString());
+            assigned.put("agent", agentView(agentId, read.getItem2()));
+            return store.acceptAsync(chatId, agentId, offerId, now, acceptedAt, store.write(assigned), eventId);
+        }).chain(o -> {
+            if (!"ASSIGNED".equals(o.code()) && !"ALREADY".equals(o.code())) {
+                return Uni.createFrom().voidItem();
             }
-            String queueId = o.value(0);
-            if (queueId != null && !queueId.isEmpty()) {
-                long waited = Math.max(0, Long.parseLong(o.value(1)));
-                int target = store.queue(queueId).map(QueueDefinition::serviceLevelTarget).orElse(QueueDefinition.DEFAULT_SERVICE_LEVEL_TARGET);
-                String fact = chatId + ":" + o.value(2);
-                store.countQueue(queueId, "answered", "answered:" + fact, waited, waited <= target * 1000L, fact, now);
-                announcer.touch(queueId); // throughput changed: the estimates of those waiting
-            }
-        }
+            return store.touchAsync(agentId, chatId, offerId, now).chain(touched -> "NOT_HELD".equals(touched.code())
+                    ? Uni.createFrom().item(() -> {
+                        retakeAccepted(agentId, chatId, offerId);
+                        return (Void) null;
+                    }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                    : Uni.createFrom().voidItem()).chain(() -> {
+                        String queueId = o.value(0);
+                        if (queueId == null || queueId.isEmpty()) {
+                            return Uni.createFrom().voidItem();
+                        }
+                        long waited = Math.max(0, Long.parseLong(o.value(1)));
+                        String fact = chatId + ":" + o.value(2);
+                        return store.queuesAsync().chain(queues -> {
+                            QueueDefinition q = queues.get(queueId);
+                            int target = q == null ? QueueDefinition.DEFAULT_SERVICE_LEVEL_TARGET : q.serviceLevelTarget();
+                            return store.countQueueAsync(queueId, "answered", "answered:" + fact, waited, waited <= target * 1000L, fact, now);
+                        }).invoke(() -> announcer.touch(queueId)).replaceWithVoid(); // throughput changed: the estimates of those waiting
+                    });
+        });
     }
 
     /**
@@ -253,12 +304,14 @@ public class Router {
     }
 
     public void onOfferDeclined(String eventId, JsonNode data) {
+        store.await(onOfferDeclinedAsync(eventId, data));
+    }
+
+    public Uni<Void> onOfferDeclinedAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
-        Outcome o = store.release(chatId, text(data, "offerId"), text(data, "agentId"), "decline", text(data, "reason"), Instant.now(),
-                eventId);
-        if ("RELEASED".equals(o.code())) {
-            afterRelease(chatId, o, "decline", "declined");
-        }
+        return store.releaseAsync(chatId, text(data, "offerId"), text(data, "agentId"), "decline", text(data, "reason"), Instant.now(),
+                eventId).chain(o -> "RELEASED".equals(o.code()) ? afterReleaseAsync(chatId, o, "decline", "declined")
+                        : Uni.createFrom().voidItem());
     }
 
     /**
@@ -267,12 +320,17 @@ public class Router {
      * offer's expiry was handled) changes nothing: that timeout counted as undelivered.
      */
     public void onOfferDelivered(String eventId, JsonNode data) {
+        store.await(onOfferDeliveredAsync(eventId, data));
+    }
+
+    public Uni<Void> onOfferDeliveredAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
-        Outcome o = store.delivered(chatId, text(data, "offerId"), text(data, "agentId"), eventId);
-        if (!o.replay()) {
-            meters.counter("chatroute_routing_offers_delivered_total", "outcome", "DELIVERED".equals(o.code()) ? "recorded" : "ignored")
-                    .increment();
-        }
+        return store.deliveredAsync(chatId, text(data, "offerId"), text(data, "agentId"), eventId).invoke(o -> {
+            if (!o.replay()) {
+                meters.counter("chatroute_routing_offers_delivered_total", "outcome", "DELIVERED".equals(o.code()) ? "recorded" : "ignored")
+                        .increment();
+            }
+        }).replaceWithVoid();
     }
 
     /**
@@ -281,22 +339,30 @@ public class Router {
      * when it was delivered (chat_release.lua's last value); an undelivered one frees the slot and counts nothing.
      */
     private void afterRelease(String chatId, Outcome o, String mode, String reason) {
+        store.await(afterReleaseAsync(chatId, o, mode, reason));
+    }
+
+    private Uni<Void> afterReleaseAsync(String chatId, Outcome o, String mode, String reason) {
         String agentId = o.value(0);
         String queueId = o.value(1);
         boolean undelivered = "timeout".equals(mode) && !"1".equals(o.value(8));
         if ("timeout".equals(mode) && !o.replay()) {
             meters.counter("chatroute_routing_offers_expired_total", "delivered", String.valueOf(!undelivered)).increment();
         }
-        AgentOutcome u = store.unhold(agentId, chatId, o.value(6), mode, Instant.now(), undelivered);
-        countDoubleRelease(u, o.replay(), agentId, chatId, mode);
-        index.refresh(u.state());
-        ensureIndexed(chatId, queueId, reason);
-        List<String> queues = new ArrayList<>();
-        queues.add(queueId);
-        if (u.state() != null && u.state().offerable()) {
-            queues.addAll(dispatcher.queuesFor(u.state()));
-        }
-        dispatcher.dispatchAll(queues);
+        return store.unholdAsync(agentId, chatId, o.value(6), mode, Instant.now(), undelivered).chain(u -> {
+            countDoubleRelease(u, o.replay(), agentId, chatId, mode);
+            Uni<List<String>> served = u.state() != null && u.state().offerable() ? dispatcher.queuesForAsync(u.state())
+                    : Uni.createFrom().item(List.of());
+            return index.refreshAsync(u.state())
+                    .chain(() -> waiting.ensureIndexedAsync(chatId, queueId, reason))
+                    .chain(() -> served)
+                    .invoke(more -> {
+                        List<String> queues = new ArrayList<>();
+                        queues.add(queueId);
+                        queues.addAll(more);
+                        dispatcher.dispatchAll(queues);
+                    }).replaceWithVoid();
+        });
     }
 
     /**
@@ -309,6 +375,13 @@ public class Router {
         }
     }
 
+    private Uni<Void> agentChangedAsync(AgentState state) {
+        if (state == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return index.queuesServedByAsync(state.skills()).invoke(queues -> queues.forEach(announcer::touch)).replaceWithVoid();
+    }
+
     private void countDoubleRelease(AgentOutcome u, boolean replay, String agentId, String chatId, String mode) {
         if ("NOT_HELD".equals(u.code()) && !replay) {
             // the chat said this agent held it, but the agent's slot was already free: visible, never clamped away
@@ -319,36 +392,44 @@ public class Router {
     }
 
     public void onChatClosed(String eventId, JsonNode data) {
+        store.await(onChatClosedAsync(eventId, data));
+    }
+
+    public Uni<Void> onChatClosedAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         Instant now = Instant.now();
-        Outcome o = store.close(chatId, now, eventId);
-        if (!"CLOSED".equals(o.code())) {
-            return;
-        }
-        String held = o.value(0);
-        String queueId = o.value(1);
-        String previous = o.value(2);
-        if (queueId != null && !queueId.isEmpty()) {
-            if ("QUEUED".equals(previous) || "RESERVED".equals(previous)) {
-                store.unindex(queueId, chatId, Long.parseLong(o.value(3)));
-                announcer.touch(queueId);
+        return store.closeAsync(chatId, now, eventId).chain(o -> {
+            if (!"CLOSED".equals(o.code())) {
+                return Uni.createFrom().voidItem();
             }
-            if ("QUEUED".equals(previous) || "OFFERED".equals(previous)) {
-                store.countQueue(queueId, "abandoned", "abandoned:" + chatId, 0, false, chatId, now);
+            String held = o.value(0);
+            String queueId = o.value(1);
+            String previous = o.value(2);
+            Uni<Void> steps = Uni.createFrom().voidItem();
+            if (queueId != null && !queueId.isEmpty()) {
+                if ("QUEUED".equals(previous) || "RESERVED".equals(previous)) {
+                    steps = steps.chain(() -> store.unindexAsync(queueId, chatId, Long.parseLong(o.value(3))))
+                            .invoke(() -> announcer.touch(queueId)).replaceWithVoid();
+                }
+                if ("QUEUED".equals(previous) || "OFFERED".equals(previous)) {
+                    steps = steps.chain(() -> store.countQueueAsync(queueId, "abandoned", "abandoned:" + chatId, 0, false, chatId, now))
+                            .replaceWithVoid();
+                }
+                String assignedAt = o.value(5);
+                if ("ASSIGNED".equals(previous) && assignedAt != null && !assignedAt.isEmpty()) {
+                    steps = steps.chain(() -> store.countQueueAsync(queueId, "handled", "handled:" + chatId,
+                            Math.max(0, now.toEpochMilli() - Long.parseLong(assignedAt)), false, chatId, now)).replaceWithVoid();
+                }
             }
-            String assignedAt = o.value(5);
-            if ("ASSIGNED".equals(previous) && assignedAt != null && !assignedAt.isEmpty()) {
-                store.countQueue(queueId, "handled", "handled:" + chatId, Math.max(0, now.toEpochMilli() - Long.parseLong(assignedAt)),
-                        false, chatId, now);
+            if (held != null && !held.isEmpty()) {
+                steps = steps.chain(() -> store.unholdAsync(held, chatId, o.value(6), "closed", now, false)).chain(u -> {
+                    countDoubleRelease(u, o.replay(), held, chatId, "closed");
+                    return index.refreshAsync(u.state()).chain(() -> agentChangedAsync(u.state()))
+                            .chain(() -> dispatcher.dispatchForAsync(u.state()));
+                });
             }
-        }
-        if (held != null && !held.isEmpty()) {
-            AgentOutcome u = store.unhold(held, chatId, o.value(6), "closed", now);
-            countDoubleRelease(u, o.replay(), held, chatId, "closed");
-            index.refresh(u.state());
-            agentChanged(u.state());
-            dispatcher.dispatchFor(u.state());
-        }
+            return steps;
+        });
     }
 
     // ------------------------------------------------------------ presence
@@ -711,9 +792,13 @@ public class Router {
     // ------------------------------------------------------------ helpers
 
     public Map<String, Object> agentView(String agentId) {
+        return agentView(agentId, store.agent(agentId));
+    }
+
+    private static Map<String, Object> agentView(String agentId, Optional<AgentRecord> record) {
         Map<String, Object> agent = new LinkedHashMap<>();
         agent.put("id", agentId);
-        store.agent(agentId).ifPresentOrElse(a -> {
+        record.ifPresentOrElse(a -> {
             agent.put("displayName", a.profile().displayName());
             agent.put("title", a.profile().title());
             agent.put("avatarUrl", a.profile().avatarUrl());

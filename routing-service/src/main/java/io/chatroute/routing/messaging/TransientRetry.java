@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -14,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.chatroute.routing.domain.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -84,6 +86,42 @@ public class TransientRetry {
                 }
             }
         }
+    }
+
+    /**
+     * As {@link #run}, for a non-blocking action: the back-off waits on a timer, not on a thread. The action is
+     * started again (a new subscription) for each attempt.
+     */
+    public Uni<Void> runAsync(String channel, String what, Supplier<Uni<Void>> action) {
+        return attempt(channel, what, action, 1, null, null);
+    }
+
+    private Uni<Void> attempt(String channel, String what, Supplier<Uni<Void>> action, int attempt, Instant first, Instant lastLog) {
+        return Uni.createFrom().<Void>deferred(action::get).invoke(() -> {
+            if (first != null) {
+                failingSince.remove(channel);
+                LOG.infof("%s: %s applied after %d attempts (%d ms)", channel, what, attempt,
+                        Duration.between(first, Instant.now()).toMillis());
+            }
+        }).onFailure(e -> !(e instanceof PoisonEventException)).recoverWithUni(e -> {
+            Instant now = Instant.now();
+            Instant since = first == null ? now : first;
+            if (first == null) {
+                failingSince.putIfAbsent(channel, now);
+            }
+            meters.counter("chatroute_consumer_retries_total", "service", "routing-service", "channel", channel).increment();
+            Instant logged = lastLog;
+            if (lastLog == null || Duration.between(lastLog, now).compareTo(LOG_EVERY) >= 0) {
+                logged = now;
+                LOG.warnf("%s: %s failed (attempt %d), retrying with back-off: %s", channel, what, attempt, e.toString());
+            }
+            if (stopping) {
+                return Uni.createFrom().failure(e);
+            }
+            Instant lastLogged = logged;
+            return Uni.createFrom().voidItem().onItem().delayIt().by(BACKOFF.delay(attempt))
+                    .chain(() -> attempt(channel, what, action, attempt + 1, since, lastLogged));
+        });
     }
 
     /** Since when each failing channel has been failing (a method: the health check holds a client proxy). */

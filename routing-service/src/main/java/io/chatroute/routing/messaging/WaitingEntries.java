@@ -11,6 +11,7 @@ import io.chatroute.routing.domain.WaitEstimator;
 import io.chatroute.routing.domain.WaitingScore;
 import io.chatroute.routing.persistence.RoutingStore;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -38,28 +39,36 @@ public class WaitingEntries {
      * a chat written before that field existed (null: position-changed).
      */
     public long ensureIndexed(String chatId, String queueId, String reason) {
-        Map<String, String> chat = store.chat(chatId);
-        String why = chat.getOrDefault("why", reason == null ? "position-changed" : reason);
-        String state = chat.get("state");
-        boolean waiting = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
-        if (!waiting) {
-            store.unindex(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")));
-            announcer.touch(queueId);
-            return 0;
-        }
-        QueueDefinition queue = store.queue(queueId).orElse(null);
-        Instant now = Instant.now();
-        boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
-        boolean queued = "QUEUED".equals(state);
-        // In a closed queue the chat is told so (chat.offline, with the next opening) when it comes back into line there
-        // (the enqueue script published it for a new chat); a chat its agent lost is first told that it left the agent
-        // (chat.queued, reason agent-lost: session-service takes it from the agent only on that).
-        Instant nextOpen = open || queue.businessHours() == null ? null : queue.businessHours().nextOpening(now).orElse(null);
-        boolean closedHere = queued && !open && !"enqueued".equals(why);
-        Outcome o = index(chatId, queueId, chat, queued && (open || "agent-lost".equals(why)), why, now,
-                closedHere ? offline(chatId, queueId, chat, nextOpen, now) : null);
-        announcer.touch(queueId);
-        return "STALE".equals(o.code()) ? 0 : Long.parseLong(o.value(0));
+        return store.await(ensureIndexedAsync(chatId, queueId, reason));
+    }
+
+    /** As {@link #ensureIndexed}, without blocking. */
+    public Uni<Long> ensureIndexedAsync(String chatId, String queueId, String reason) {
+        return store.chatAsync(chatId).chain(chat -> {
+            String why = chat.getOrDefault("why", reason == null ? "position-changed" : reason);
+            String state = chat.get("state");
+            boolean waiting = queueId.equals(chat.get("queueId")) && ("QUEUED".equals(state) || "RESERVED".equals(state));
+            if (!waiting) {
+                return store.unindexAsync(queueId, chatId, state == null ? Long.MAX_VALUE : Long.parseLong(chat.getOrDefault("epoch", "0")))
+                        .invoke(() -> announcer.touch(queueId)).replaceWith(0L);
+            }
+            return store.queuesAsync().chain(queues -> {
+                QueueDefinition queue = queues.get(queueId);
+                Instant now = Instant.now();
+                boolean open = queue == null || queue.businessHours() == null || queue.businessHours().isOpen(now);
+                boolean queued = "QUEUED".equals(state);
+                // In a closed queue the chat is told so (chat.offline, with the next opening) when it comes back into line
+                // there (the enqueue script published it for a new chat); a chat its agent lost is first told that it left
+                // the agent (chat.queued, reason agent-lost: session-service takes it from the agent only on that).
+                Instant nextOpen = open || queue.businessHours() == null ? null : queue.businessHours().nextOpening(now).orElse(null);
+                boolean closedHere = queued && !open && !"enqueued".equals(why);
+                return index(chatId, queueId, chat, queued && (open || "agent-lost".equals(why)), why, now,
+                        closedHere ? offline(chatId, queueId, chat, nextOpen, now) : null);
+            }).map(o -> {
+                announcer.touch(queueId);
+                return "STALE".equals(o.code()) ? 0L : Long.parseLong(o.value(0));
+            });
+        });
     }
 
     /**
@@ -88,8 +97,8 @@ public class WaitingEntries {
         return ev;
     }
 
-    private Outcome index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now,
-                          Map<String, Object> offline) {
+    private Uni<Outcome> index(String chatId, String queueId, Map<String, String> chat, boolean announce, String reason, Instant now,
+                               Map<String, Object> offline) {
         long epoch = Long.parseLong(chat.getOrDefault("epoch", "0"));
         long since = Long.parseLong(chat.getOrDefault("enqueuedAt", String.valueOf(now.toEpochMilli())));
         int priority = Integer.parseInt(chat.getOrDefault("priority", "0"));
@@ -106,9 +115,10 @@ public class WaitingEntries {
         entry.put("e", epoch);
         entry.put("t", targetId);
         entry.put("ev", ev);
-        WaitEstimator.Curve curve = announce && offline == null ? Announcer.curve(config, store.signals(queueId, List.of(targetId), now), targetId)
-                : new WaitEstimator.Curve(0, 0, 0, "none");
-        return store.index(queueId, chatId, epoch, WaitingScore.of(priority, since, "F".equals(chat.get("band"))), since, entry, announce,
-                curve.freeSlots(), curve.firstSeconds(), curve.stepSeconds(), reason, targetId, reserved, offline, now);
+        Uni<WaitEstimator.Curve> curve = announce && offline == null
+                ? store.signalsAsync(queueId, List.of(targetId), now).map(signals -> Announcer.curve(config, signals, targetId))
+                : Uni.createFrom().item(new WaitEstimator.Curve(0, 0, 0, "none"));
+        return curve.chain(c -> store.indexAsync(queueId, chatId, epoch, WaitingScore.of(priority, since, "F".equals(chat.get("band"))),
+                since, entry, announce, c.freeSlots(), c.firstSeconds(), c.stepSeconds(), reason, targetId, reserved, offline, now));
     }
 }

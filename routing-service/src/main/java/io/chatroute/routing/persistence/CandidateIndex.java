@@ -12,6 +12,7 @@ import io.chatroute.routing.domain.RoutingRule;
 import io.chatroute.routing.domain.Skills;
 import io.chatroute.routing.domain.Target;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -59,6 +60,15 @@ public class CandidateIndex {
             buildOrForget(List.of(target));
         }
         return target;
+    }
+
+    /**
+     * As {@link #ensure}, without blocking for a known target; a target never seen is registered and its index built on
+     * a worker thread (it reads every agent once).
+     */
+    public Uni<Target> ensureAsync(Target target) {
+        return store.targetsAsync().chain(known -> known.containsKey(target.id()) ? Uni.createFrom().item(target)
+                : Uni.createFrom().item(() -> ensure(target)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
     }
 
     /** The targets implied by the configuration: each queue's own skills, and each rule's queue with the rule's skills. */
@@ -123,28 +133,34 @@ public class CandidateIndex {
 
     /** The routing state of the given agents (pipelined), for building indexes and reconciliation. */
     public List<AgentState> states(List<String> ids) {
-        List<AgentState> out = new ArrayList<>(ids.size());
+        return store.await(statesAsync(ids));
+    }
+
+    /** As {@link #states}, without blocking. */
+    public Uni<List<AgentState>> statesAsync(List<String> ids) {
         if (ids.isEmpty()) {
-            return out;
+            return Uni.createFrom().item(new ArrayList<>());
         }
         List<Request> batch = new ArrayList<>(ids.size());
         for (String id : ids) {
             batch.add(Request.cmd(Command.HMGET).arg(store.keys().agent(id)).arg("status").arg("active").arg("max").arg("lastAssignedAt")
                     .arg("ver").arg("skills").arg("grace"));
         }
-        List<Response> rows = lowLevel.batchAndAwait(batch);
-        for (int i = 0; i < ids.size(); i++) {
-            Response r = rows.get(i);
-            if (r == null || r.get(4) == null) {
-                continue;
+        return lowLevel.batch(batch).map(rows -> {
+            List<AgentState> out = new ArrayList<>(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                Response r = rows.get(i);
+                if (r == null || r.get(4) == null) {
+                    continue;
+                }
+                List<String> tail = new ArrayList<>(AgentState.TAIL);
+                for (int j = 0; j < AgentState.TAIL; j++) {
+                    tail.add(r.get(j) == null ? (j == 0 ? "OFFLINE" : j == 6 ? "" : j == 5 ? "{}" : "0") : r.get(j).toString());
+                }
+                out.add(AgentState.fromTail(ids.get(i), tail, store));
             }
-            List<String> tail = new ArrayList<>(AgentState.TAIL);
-            for (int j = 0; j < AgentState.TAIL; j++) {
-                tail.add(r.get(j) == null ? (j == 0 ? "OFFLINE" : j == 6 ? "" : j == 5 ? "{}" : "0") : r.get(j).toString());
-            }
-            out.add(AgentState.fromTail(ids.get(i), tail, store));
-        }
-        return out;
+            return out;
+        });
     }
 
     /** Puts an agent's new state into every target it serves (one pipelined round trip). */
@@ -192,6 +208,15 @@ public class CandidateIndex {
 
     /** The queues an agent can serve (those with a target its skills satisfy), for event-driven dispatch. */
     public List<String> queuesServedBy(Map<String, Integer> skills) {
-        return store.targets().values().stream().filter(t -> t.servedBy(skills)).map(Target::queueId).distinct().sorted().toList();
+        return served(store.targets(), skills);
+    }
+
+    /** As {@link #queuesServedBy}, without blocking when the targets must be read again. */
+    public Uni<List<String>> queuesServedByAsync(Map<String, Integer> skills) {
+        return store.targetsAsync().map(targets -> served(targets, skills));
+    }
+
+    private static List<String> served(Map<String, Target> targets, Map<String, Integer> skills) {
+        return targets.values().stream().filter(t -> t.servedBy(skills)).map(Target::queueId).distinct().sorted().toList();
     }
 }

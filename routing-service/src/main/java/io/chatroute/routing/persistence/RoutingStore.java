@@ -40,7 +40,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * All routing state in Redis ({@link Keys}). Every change is one Lua script on the keys of one partition (a chat, an
  * agent or a queue); the events it appends are published at once ({@link OutboxPublisher}) and the timers it schedules
- * armed ({@link TimerScheduler}). Blocking API: call it from worker threads only.
+ * armed ({@link TimerScheduler}). Two APIs: the {@code …Async} methods send their commands on the reactive client and
+ * never block (the hot paths: a chat's start, offers, accepts, closes, dispatch); the others wait for the same calls
+ * and are for worker threads only (configuration, presence, transfers, timers, sweeps, the REST reads).
  */
 @ApplicationScoped
 public class RoutingStore {
@@ -129,16 +131,23 @@ public class RoutingStore {
 
     public Optional<FormDefinition> form(String id) {
         Cached<Optional<FormDefinition>> c = formCache.get(id);
+        return fresh(c) ? c.value() : await(formAsync(id));
+    }
+
+    /** As {@link #form}, without blocking when the cache must be read again. */
+    public Uni<Optional<FormDefinition>> formAsync(String id) {
+        Cached<Optional<FormDefinition>> c = formCache.get(id);
         if (fresh(c)) {
-            return c.value();
+            return Uni.createFrom().item(c.value());
         }
         long generation = configGeneration.get();
-        Optional<FormDefinition> f = Optional.ofNullable(redis.value(String.class).get(Keys.PREFIX + "form:" + id))
-                .map(s -> read(s, FormDefinition.class));
-        if (formCache.size() < 10_000) {
-            formCache.put(id, cached(f, generation));
-        }
-        return f;
+        return lowLevel.send(Request.cmd(Command.GET).arg(Keys.PREFIX + "form:" + id)).map(r -> {
+            Optional<FormDefinition> f = Optional.ofNullable(str(r)).map(s -> read(s, FormDefinition.class));
+            if (formCache.size() < 10_000) {
+                formCache.put(id, cached(f, generation));
+            }
+            return f;
+        });
     }
 
     public Map<String, FormDefinition> forms() {
@@ -163,29 +172,42 @@ public class RoutingStore {
     /** Every queue (cached; read in two round trips, SMEMBERS and one MGET, whatever their number). */
     public Map<String, QueueDefinition> queues() {
         Cached<Map<String, QueueDefinition>> c = queueCache;
-        if (fresh(c)) {
-            return c.value();
-        }
-        long generation = configGeneration.get();
-        Map<String, QueueDefinition> fresh = java.util.Collections.unmodifiableMap(readQueues());
-        queueCache = cached(fresh, generation);
-        return fresh;
+        return fresh(c) ? c.value() : await(queuesAsync());
     }
 
-    private Map<String, QueueDefinition> readQueues() {
-        Map<String, QueueDefinition> out = new TreeMap<>();
-        List<String> ids = new ArrayList<>(redis.set(String.class).smembers(Keys.PREFIX + "queues"));
-        if (ids.isEmpty()) {
-            return out;
+    /** As {@link #queues()}, without blocking when the cache must be read again. */
+    public Uni<Map<String, QueueDefinition>> queuesAsync() {
+        Cached<Map<String, QueueDefinition>> c = queueCache;
+        if (fresh(c)) {
+            return Uni.createFrom().item(c.value());
         }
-        Map<String, String> values = redis.value(String.class).mget(ids.stream().map(id -> Keys.PREFIX + "queue:" + id).toArray(String[]::new));
-        for (String id : ids) {
-            String v = values.get(Keys.PREFIX + "queue:" + id);
-            if (v != null) {
-                out.put(id, read(v, QueueDefinition.class));
+        long generation = configGeneration.get();
+        return lowLevel.send(Request.cmd(Command.SMEMBERS).arg(Keys.PREFIX + "queues")).chain(members -> {
+            List<String> ids = strings(members);
+            if (ids.isEmpty()) {
+                return Uni.createFrom().item(List.<String>of());
             }
-        }
-        return out;
+            Request mget = Request.cmd(Command.MGET);
+            ids.forEach(id -> mget.arg(Keys.PREFIX + "queue:" + id));
+            return lowLevel.send(mget).map(values -> {
+                List<String> row = new ArrayList<>(ids.size());
+                for (int i = 0; i < ids.size(); i++) {
+                    row.add(ids.get(i));
+                    row.add(str(values.get(i)));
+                }
+                return row;
+            });
+        }).map(pairs -> {
+            Map<String, QueueDefinition> out = new TreeMap<>();
+            for (int i = 0; i + 1 < pairs.size(); i += 2) {
+                if (pairs.get(i + 1) != null) {
+                    out.put(pairs.get(i), read(pairs.get(i + 1), QueueDefinition.class));
+                }
+            }
+            Map<String, QueueDefinition> fresh = java.util.Collections.unmodifiableMap(out);
+            queueCache = cached(fresh, generation);
+            return fresh;
+        });
     }
 
     public Set<String> queueIds() {
@@ -200,14 +222,22 @@ public class RoutingStore {
 
     public List<RoutingRule> rules() {
         Cached<List<RoutingRule>> c = ruleCache;
+        return fresh(c) ? c.value() : await(rulesAsync());
+    }
+
+    /** As {@link #rules()}, without blocking when the cache must be read again. */
+    public Uni<List<RoutingRule>> rulesAsync() {
+        Cached<List<RoutingRule>> c = ruleCache;
         if (fresh(c)) {
-            return c.value();
+            return Uni.createFrom().item(c.value());
         }
         long generation = configGeneration.get();
-        String s = redis.value(String.class).get(Keys.PREFIX + "rules");
-        List<RoutingRule> rules = s == null ? List.of() : List.copyOf(read(s, new TypeReference<List<RoutingRule>>() { }));
-        ruleCache = cached(rules, generation);
-        return rules;
+        return lowLevel.send(Request.cmd(Command.GET).arg(Keys.PREFIX + "rules")).map(r -> {
+            String s = str(r);
+            List<RoutingRule> rules = s == null ? List.of() : List.copyOf(read(s, new TypeReference<List<RoutingRule>>() { }));
+            ruleCache = cached(rules, generation);
+            return rules;
+        });
     }
 
     /** Every known routing target, by id (cached like the configuration). */
@@ -324,7 +354,11 @@ public class RoutingStore {
     }
 
     public Outcome touch(String agentId, String chatId, String offerId, Instant now) {
-        return run(Scripts.AGENT_TOUCH, agentId, List.of(keys.agent(agentId), keys.holds(agentId)), agentId, chatId, nz(offerId), ms(now));
+        return await(touchAsync(agentId, chatId, offerId, now));
+    }
+
+    public Uni<Outcome> touchAsync(String agentId, String chatId, String offerId, Instant now) {
+        return runAsync(Scripts.AGENT_TOUCH, agentId, List.of(keys.agent(agentId), keys.holds(agentId)), agentId, chatId, nz(offerId), ms(now));
     }
 
     /**
@@ -364,12 +398,18 @@ public class RoutingStore {
     }
 
     public Optional<AgentRecord> agent(String id) {
-        Map<String, String> h = redis.hash(String.class).hgetall(keys.agent(id));
-        if (h == null || h.isEmpty() || h.get("profile") == null) {
-            return Optional.empty();
-        }
-        return Optional.of(record(id, h.get("profile"), h.get("status"), h.get("active"), h.get("max"), h.get("lastAssignedAt"),
-                h.get("statusSince"), h.get("idleSince"), h.get("graceUntil")));
+        return await(agentAsync(id));
+    }
+
+    public Uni<Optional<AgentRecord>> agentAsync(String id) {
+        return lowLevel.send(Request.cmd(Command.HGETALL).arg(keys.agent(id))).map(r -> {
+            Map<String, String> h = hash(r);
+            if (h.isEmpty() || h.get("profile") == null) {
+                return Optional.empty();
+            }
+            return Optional.of(record(id, h.get("profile"), h.get("status"), h.get("active"), h.get("max"), h.get("lastAssignedAt"),
+                    h.get("statusSince"), h.get("idleSince"), h.get("graceUntil")));
+        });
     }
 
     /** The chats an agent holds (offered or assigned): chat id -> "offerId|sinceMs[|A]". */
@@ -456,8 +496,12 @@ public class RoutingStore {
 
     /** The chats of a queue's page and their waiting entries' epochs, in one pipelined batch. */
     public List<WaitingChat> waitingChats(String queueId, List<String> chatIds) {
+        return await(waitingChatsAsync(queueId, chatIds));
+    }
+
+    public Uni<List<WaitingChat>> waitingChatsAsync(String queueId, List<String> chatIds) {
         if (chatIds.isEmpty()) {
-            return List.of();
+            return Uni.createFrom().item(List.of());
         }
         List<Request> batch = new ArrayList<>(chatIds.size() + 1);
         for (String id : chatIds) {
@@ -466,14 +510,15 @@ public class RoutingStore {
         Request entries = Request.cmd(Command.HMGET).arg(keys.entries(queueId));
         chatIds.forEach(entries::arg);
         batch.add(entries);
-        List<Response> rows = lowLevel.batchAndAwait(batch);
-        Response epochs = rows.get(chatIds.size());
-        List<WaitingChat> out = new ArrayList<>(chatIds.size());
-        for (int i = 0; i < chatIds.size(); i++) {
-            Response entry = epochs == null ? null : epochs.get(i);
-            out.add(new WaitingChat(hash(rows.get(i)), entry == null ? 0 : entryEpoch(entry.toString(), json)));
-        }
-        return out;
+        return lowLevel.batch(batch).map(rows -> {
+            Response epochs = rows.get(chatIds.size());
+            List<WaitingChat> out = new ArrayList<>(chatIds.size());
+            for (int i = 0; i < chatIds.size(); i++) {
+                Response entry = epochs == null ? null : epochs.get(i);
+                out.add(new WaitingChat(hash(rows.get(i)), entry == null ? 0 : entryEpoch(entry.toString(), json)));
+            }
+            return out;
+        });
     }
 
     /** The epoch of a waiting entry ({@code {"e":N,...}}, written by WaitingEntries; read without parsing the rest). */
@@ -513,7 +558,14 @@ public class RoutingStore {
     public Outcome enqueue(String chatId, String eventId, Instant now, Instant requestedAt, String queueId, String ruleId, Target target,
                            Map<String, Integer> ruleSkills, int priority, Map<String, Object> request, Map<String, Object> decision,
                            Map<String, Object> offlineEvent, Long overflowAfterMillis) {
-        return run(Scripts.CHAT_ENQUEUE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(), queueId, ruleId,
+        return await(enqueueAsync(chatId, eventId, now, requestedAt, queueId, ruleId, target, ruleSkills, priority, request, decision,
+                offlineEvent, overflowAfterMillis));
+    }
+
+    public Uni<Outcome> enqueueAsync(String chatId, String eventId, Instant now, Instant requestedAt, String queueId, String ruleId,
+                                     Target target, Map<String, Integer> ruleSkills, int priority, Map<String, Object> request,
+                                     Map<String, Object> decision, Map<String, Object> offlineEvent, Long overflowAfterMillis) {
+        return runAsync(Scripts.CHAT_ENQUEUE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(), queueId, ruleId,
                 target.id(), write(target.skills()), write(ruleSkills == null ? Map.of() : ruleSkills), String.valueOf(priority),
                 write(request), write(decision), offlineEvent == null ? "" : write(offlineEvent),
                 overflowAfterMillis == null ? "" : String.valueOf(overflowAfterMillis), idxDelay(), maxSteps(), uuid(),
@@ -522,7 +574,11 @@ public class RoutingStore {
 
     /** Takes the chat's place at evaluation: RESERVED (queue, epoch, enqueuedAt, priority, NEW) or the state it has. */
     public Outcome reserve(String chatId, String queueId, Target target, int priority, Instant now) {
-        return run(Scripts.CHAT_RESERVE, chatId, List.of(keys.chat(chatId), keys.chatDue(chatId)), chatId, queueId, target.id(),
+        return await(reserveAsync(chatId, queueId, target, priority, now));
+    }
+
+    public Uni<Outcome> reserveAsync(String chatId, String queueId, Target target, int priority, Instant now) {
+        return runAsync(Scripts.CHAT_RESERVE, chatId, List.of(keys.chat(chatId), keys.chatDue(chatId)), chatId, queueId, target.id(),
                 String.valueOf(priority), ms(now), String.valueOf(config.reservationTimeoutSeconds() * 1000L));
     }
 
@@ -550,7 +606,12 @@ public class RoutingStore {
 
     public Outcome accept(String chatId, String agentId, String offerId, Instant now, Instant acceptedAt, String assignedJson,
                           String eventId) {
-        return run(Scripts.CHAT_ACCEPT, chatId, chatKeys(chatId, eventId), chatId, agentId, nz(offerId), ms(now), now.toString(), ttl(),
+        return await(acceptAsync(chatId, agentId, offerId, now, acceptedAt, assignedJson, eventId));
+    }
+
+    public Uni<Outcome> acceptAsync(String chatId, String agentId, String offerId, Instant now, Instant acceptedAt, String assignedJson,
+                                    String eventId) {
+        return runAsync(Scripts.CHAT_ACCEPT, chatId, chatKeys(chatId, eventId), chatId, agentId, nz(offerId), ms(now), now.toString(), ttl(),
                 assignedJson, acceptedAt == null ? "0" : ms(acceptedAt), String.valueOf(config.acceptSkewMillis()), maxSteps(), uuid());
     }
 
@@ -570,12 +631,20 @@ public class RoutingStore {
      * longer the chat's, or not that agent's); see chat_delivered.lua.
      */
     public Outcome delivered(String chatId, String offerId, String agentId, String eventId) {
-        return run(Scripts.CHAT_DELIVERED, chatId, List.of(keys.chat(chatId), keys.chatProcessed(chatId, eventId)), nz(offerId),
+        return await(deliveredAsync(chatId, offerId, agentId, eventId));
+    }
+
+    public Uni<Outcome> deliveredAsync(String chatId, String offerId, String agentId, String eventId) {
+        return runAsync(Scripts.CHAT_DELIVERED, chatId, List.of(keys.chat(chatId), keys.chatProcessed(chatId, eventId)), nz(offerId),
                 nz(agentId), ttl());
     }
 
     public Outcome close(String chatId, Instant now, String eventId) {
-        return run(Scripts.CHAT_CLOSE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(),
+        return await(closeAsync(chatId, now, eventId));
+    }
+
+    public Uni<Outcome> closeAsync(String chatId, Instant now, String eventId) {
+        return runAsync(Scripts.CHAT_CLOSE, chatId, chatKeys(chatId, eventId), chatId, ms(now), now.toString(), ttl(),
                 String.valueOf(config.closedRetentionSeconds()), maxSteps());
     }
 
@@ -615,9 +684,16 @@ public class RoutingStore {
     public Outcome index(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
                          boolean announce, long free, double first, double step, String reason, String targetId, boolean reserved,
                          Map<String, Object> offline, Instant now) {
+        return await(indexAsync(queueId, chatId, epoch, score, enqueuedAt, entry, announce, free, first, step, reason, targetId, reserved,
+                offline, now));
+    }
+
+    public Uni<Outcome> indexAsync(String queueId, String chatId, long epoch, long score, long enqueuedAt, Map<String, Object> entry,
+                                   boolean announce, long free, double first, double step, String reason, String targetId,
+                                   boolean reserved, Map<String, Object> offline, Instant now) {
         List<String> k = new ArrayList<>(indexKeys(queueId));
         k.add(keys.queueOutbox(queueId));
-        return run(Scripts.QUEUE_INDEX, chatId, k, chatId, String.valueOf(epoch), String.valueOf(score), String.valueOf(enqueuedAt),
+        return runAsync(Scripts.QUEUE_INDEX, chatId, k, chatId, String.valueOf(epoch), String.valueOf(score), String.valueOf(enqueuedAt),
                 write(entry), announce ? "1" : "", now.toString(), uuid(), String.valueOf(free), String.valueOf(first),
                 String.valueOf(step), nz(reason), targetId, reserved ? "R" : "Q", offline == null ? "" : write(offline),
                 String.valueOf(secondsUntil(offline == null ? null : offline.get("nextOpenAt"), now)));
@@ -662,7 +738,12 @@ public class RoutingStore {
 
     /** Counts one fact of a queue (answered, abandoned, handled, arrived), once per marker. */
     public Outcome countQueue(String queueId, String mode, String fact, long value, boolean within, String member, Instant now) {
-        return run(Scripts.QUEUE_STATS, queueId, List.of(keys.queueStats(queueId, utcDay(now).toString()), keys.queueMarker(queueId, fact),
+        return await(countQueueAsync(queueId, mode, fact, value, within, member, now));
+    }
+
+    public Uni<Outcome> countQueueAsync(String queueId, String mode, String fact, long value, boolean within, String member,
+                                        Instant now) {
+        return runAsync(Scripts.QUEUE_STATS, queueId, List.of(keys.queueStats(queueId, utcDay(now).toString()), keys.queueMarker(queueId, fact),
                         keys.answers(queueId), keys.handleTimes(queueId), keys.arrivals(queueId)),
                 mode, ms(now), String.valueOf(config.statsRetentionSeconds()), String.valueOf(config.statsRetentionSeconds()),
                 String.valueOf(config.estimateWindowSeconds() * 1000L), String.valueOf(value), within ? "1" : "", nz(member));
@@ -696,6 +777,10 @@ public class RoutingStore {
     }
 
     public Page page(String queueId, long offset, int count, Collection<String> targetIds, Map<String, Long> from, int k) {
+        return await(pageAsync(queueId, offset, count, targetIds, from, k));
+    }
+
+    public Uni<Page> pageAsync(String queueId, long offset, int count, Collection<String> targetIds, Map<String, Long> from, int k) {
         List<Request> batch = new ArrayList<>();
         batch.add(Request.cmd(Command.ZRANGE).arg(keys.waiting(queueId)).arg(offset).arg(offset + count - 1));
         List<String> targets = new ArrayList<>(targetIds);
@@ -706,29 +791,38 @@ public class RoutingStore {
             }
             batch.add(Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, t)));
         }
-        List<Response> rows = lowLevel.batchAndAwait(batch);
-        Map<String, List<String>> cands = new HashMap<>();
-        Map<String, Long> counts = new HashMap<>();
-        int per = k > 0 ? 2 : 1;
-        for (int i = 0; i < targets.size(); i++) {
-            if (k > 0) {
-                cands.put(targets.get(i), strings(rows.get(1 + per * i)));
+        return lowLevel.batch(batch).map(rows -> {
+            Map<String, List<String>> cands = new HashMap<>();
+            Map<String, Long> counts = new HashMap<>();
+            int per = k > 0 ? 2 : 1;
+            for (int i = 0; i < targets.size(); i++) {
+                if (k > 0) {
+                    cands.put(targets.get(i), strings(rows.get(1 + per * i)));
+                }
+                counts.put(targets.get(i), rows.get(per + per * i).toLong());
             }
-            counts.put(targets.get(i), rows.get(per + per * i).toLong());
-        }
-        return new Page(strings(rows.get(0)), cands, counts);
+            return new Page(strings(rows.get(0)), cands, counts);
+        });
     }
 
     /** The first {@code k} candidates of one target from {@code start} and the index size. */
     public Page candidates(String queueId, String targetId, long start, int k) {
-        List<Response> rows = lowLevel.batchAndAwait(List.of(
+        return await(candidatesAsync(queueId, targetId, start, k));
+    }
+
+    public Uni<Page> candidatesAsync(String queueId, String targetId, long start, int k) {
+        return lowLevel.batch(List.of(
                 Request.cmd(Command.ZRANGE).arg(keys.candidates(queueId, targetId)).arg(start).arg(start + k - 1),
-                Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, targetId))));
-        return new Page(List.of(), Map.of(targetId, strings(rows.get(0))), Map.of(targetId, rows.get(1).toLong()));
+                Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, targetId))))
+                .map(rows -> new Page(List.of(), Map.of(targetId, strings(rows.get(0))), Map.of(targetId, rows.get(1).toLong())));
     }
 
     public long waitingCount(String queueId) {
         return redis.sortedSet(String.class).zcard(keys.waiting(queueId));
+    }
+
+    public Uni<Long> waitingCountAsync(String queueId) {
+        return lowLevel.send(Request.cmd(Command.ZCARD).arg(keys.waiting(queueId))).map(Response::toLong);
     }
 
     public List<String> waiting(String queueId, int limit) {
@@ -745,6 +839,10 @@ public class RoutingStore {
     }
 
     public Signals signals(String queueId, Collection<String> targetIds, Instant now) {
+        return await(signalsAsync(queueId, targetIds, now));
+    }
+
+    public Uni<Signals> signalsAsync(String queueId, Collection<String> targetIds, Instant now) {
         long window = config.estimateWindowSeconds() * 1000L;
         List<String> targets = new ArrayList<>(targetIds);
         List<Request> batch = new ArrayList<>();
@@ -755,23 +853,29 @@ public class RoutingStore {
         batch.add(Request.cmd(Command.ZCOUNT).arg(keys.answers(queueId)).arg(now.toEpochMilli() - window).arg("+inf"));
         batch.add(Request.cmd(Command.ZCOUNT).arg(keys.arrivals(queueId)).arg(now.toEpochMilli() - window).arg("+inf"));
         batch.add(Request.cmd(Command.LRANGE).arg(keys.handleTimes(queueId)).arg(0).arg(-1));
-        List<Response> rows = lowLevel.batchAndAwait(batch);
-        Map<String, Map<String, Long>> aggs = new HashMap<>();
-        for (int i = 0; i < targets.size(); i++) {
-            Map<String, Long> m = new HashMap<>();
-            hash(rows.get(i)).forEach((f, v) -> m.put(f, longOf(v)));
-            aggs.put(targets.get(i), m);
-        }
-        int at = targets.size();
-        List<String> handle = strings(rows.get(at + 3));
-        double avg = handle.stream().mapToLong(RoutingStore::longOf).average().orElse(0) / 1000.0;
-        return new Signals(aggs, rows.get(at).toLong(), rows.get(at + 1).toLong(), rows.get(at + 2).toLong(), avg, handle.size());
+        return lowLevel.batch(batch).map(rows -> {
+            Map<String, Map<String, Long>> aggs = new HashMap<>();
+            for (int i = 0; i < targets.size(); i++) {
+                Map<String, Long> m = new HashMap<>();
+                hash(rows.get(i)).forEach((f, v) -> m.put(f, longOf(v)));
+                aggs.put(targets.get(i), m);
+            }
+            int at = targets.size();
+            List<String> handle = strings(rows.get(at + 3));
+            double avg = handle.stream().mapToLong(RoutingStore::longOf).average().orElse(0) / 1000.0;
+            return new Signals(aggs, rows.get(at).toLong(), rows.get(at + 1).toLong(), rows.get(at + 2).toLong(), avg, handle.size());
+        });
     }
 
     /** The chat's 1-based rank in its queue's waiting set, or 0 when it is not there. */
     public long position(String queueId, String chatId) {
         java.util.OptionalLong rank = redis.sortedSet(String.class).zrank(keys.waiting(queueId), chatId);
         return rank.isPresent() ? rank.getAsLong() + 1 : 0;
+    }
+
+    /** As {@link #position}, without blocking. */
+    public Uni<Long> positionAsync(String queueId, String chatId) {
+        return lowLevel.send(Request.cmd(Command.ZRANK).arg(keys.waiting(queueId)).arg(chatId)).map(r -> r == null ? 0L : r.toLong() + 1);
     }
 
     // ------------------------------------------------------------ live stats
@@ -879,9 +983,12 @@ public class RoutingStore {
 
     /** Schedules a queue's timer (e.g. its opening) in the queue's partition (ZADD LT: an earlier time is kept). */
     public void scheduleQueueTimer(String queueId, String member, long atMillis) {
-        String due = keys.queueDue(queueId);
-        redis.execute("ZADD", due, "LT", String.valueOf(atMillis), member);
-        timers.scheduled(keys.queuePartition(queueId), atMillis);
+        await(scheduleQueueTimerAsync(queueId, member, atMillis));
+    }
+
+    public Uni<Void> scheduleQueueTimerAsync(String queueId, String member, long atMillis) {
+        return lowLevel.send(Request.cmd(Command.ZADD).arg(keys.queueDue(queueId)).arg("LT").arg(atMillis).arg(member))
+                .invoke(() -> timers.scheduled(keys.queuePartition(queueId), atMillis)).replaceWithVoid();
     }
 
     // ------------------------------------------------------------ outbox and leases

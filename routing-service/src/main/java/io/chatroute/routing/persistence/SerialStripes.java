@@ -13,11 +13,11 @@ import io.smallrye.mutiny.Uni;
  * stripes run at the same time. Ids that share a stripe wait for each other, as they would for a lock. An operation
  * given up while it runs (its caller's timeout) frees its stripe at once, as a lock's holder that gave up would.
  */
-final class SerialStripes {
+public final class SerialStripes {
     private final AtomicReference<CompletableFuture<Void>>[] tails;
 
     @SuppressWarnings("unchecked")
-    SerialStripes(int stripes) {
+    public SerialStripes(int stripes) {
         tails = new AtomicReference[stripes];
         for (int i = 0; i < stripes; i++) {
             tails[i] = new AtomicReference<>(CompletableFuture.completedFuture(null));
@@ -28,7 +28,7 @@ final class SerialStripes {
      * The operation, started after every operation of its stripe that was subscribed before it has ended. It takes its
      * place when the returned {@link Uni} is subscribed (each subscription takes one).
      */
-    <T> Uni<T> serial(String id, Supplier<Uni<T>> operation) {
+    public <T> Uni<T> serial(String id, Supplier<Uni<T>> operation) {
         AtomicReference<CompletableFuture<Void>> tail = tails[Math.floorMod(id.hashCode(), tails.length)];
         return Uni.createFrom().deferred(() -> {
             CompletableFuture<Void> mine = new CompletableFuture<>();

@@ -7,13 +7,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import io.smallrye.mutiny.Uni;
 
 /**
  * A batch's records: each key's in order, different keys at the same time, the batch done only when all are; on platform
@@ -61,6 +65,31 @@ class KeyedBatchesTest {
             done.incrementAndGet();
         });
         assertThat(done.get()).isEqualTo(4);
+    }
+
+    @Test
+    void nonBlockingHandlersKeepEachKeysOrderWhateverOrderTheyEndIn() {
+        KeyedBatches batches = new KeyedBatches("test", 8, false);
+        // each record's step ends only when the test ends it
+        Map<Integer, CompletableFuture<Void>> steps = new ConcurrentHashMap<>();
+        List<Integer> started = Collections.synchronizedList(new ArrayList<>());
+        List<Rec> batch = List.of(new Rec("a", 1), new Rec("b", 2), new Rec("a", 3), new Rec("b", 4), new Rec("a", 5));
+        CompletableFuture<Void> done = batches.applyAsync(batch, Rec::key, r -> true, r -> {
+            started.add(r.n());
+            return Uni.createFrom().completionStage(steps.computeIfAbsent(r.n(), n -> new CompletableFuture<>()));
+        }).subscribeAsCompletionStage().toCompletableFuture();
+        assertThat(started).containsExactlyInAnyOrder(1, 2); // one record per key at a time, both keys at once
+        steps.get(2).complete(null); // b's first ends before a's first: b goes on, a waits
+        assertThat(started).containsExactlyInAnyOrder(1, 2, 4);
+        steps.get(4).complete(null);
+        assertThat(done).isNotDone();
+        steps.get(1).complete(null);
+        assertThat(started).containsExactly(1, 2, 4, 3).doesNotContain(5);
+        steps.get(3).complete(null);
+        assertThat(started).containsExactly(1, 2, 4, 3, 5);
+        assertThat(done).isNotDone();
+        steps.get(5).complete(null);
+        assertThat(done).isCompleted();
     }
 
     @ParameterizedTest(name = "virtual threads: {0}")
