@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -61,11 +60,6 @@ final class KeyedBatches {
             }
             return Uni.createFrom().voidItem();
         });
-    }
-
-    /** The batch with a blocking handler per record (on the pool), waited for on the calling thread. */
-    <R> void apply(Iterable<R> records, Function<R, String> key, Predicate<R> wanted, Consumer<R> handler) {
-        applyAsync(records, key, wanted, r -> blocking(() -> handler.accept(r))).await().indefinitely();
     }
 
     /** A blocking step, run on the pool. */

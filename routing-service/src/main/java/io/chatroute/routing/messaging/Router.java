@@ -70,10 +70,6 @@ public class Router {
 
     // ------------------------------------------------------------ chat.requested
 
-    public void onChatRequested(String eventId, JsonNode data) {
-        store.await(onChatRequestedAsync(eventId, data));
-    }
-
     /**
      * chat.requested, without blocking: the rules and queues (cached), the chat's script, its waiting entry, the
      * dispatch request and the arrival's count, each step a Redis call answered on the event loop. Only the rare steps
@@ -199,11 +195,6 @@ public class Router {
      * session-service's evaluation with a chat id: the chat's place is taken now (RESERVED), so the 201's position is
      * its real rank; the same chat asked again keeps its place. Returns the 1-based position.
      */
-    public long reserve(String chatId, QueueDefinition queue, Target target, int priority, Instant now) {
-        return store.await(reserveAsync(chatId, queue, target, priority, now));
-    }
-
-    /** As {@link #reserve}, without blocking. */
     public Uni<Long> reserveAsync(String chatId, QueueDefinition queue, Target target, int priority, Instant now) {
         return store.reserveAsync(chatId, queue.id(), target, priority, now).chain(o -> {
             String queueId = o.value(0);
@@ -225,10 +216,6 @@ public class Router {
     }
 
     // ------------------------------------------------------------ accept, decline, close
-
-    public void onOfferAccepted(String eventId, JsonNode data) {
-        store.await(onOfferAcceptedAsync(eventId, data));
-    }
 
     /**
      * chat.offer.accepted, without blocking: the chat and the agent read at the same time, the accept script, the
@@ -303,10 +290,6 @@ public class Router {
         agentChanged(s);
     }
 
-    public void onOfferDeclined(String eventId, JsonNode data) {
-        store.await(onOfferDeclinedAsync(eventId, data));
-    }
-
     public Uni<Void> onOfferDeclinedAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         return store.releaseAsync(chatId, text(data, "offerId"), text(data, "agentId"), "decline", text(data, "reason"), Instant.now(),
@@ -319,10 +302,6 @@ public class Router {
      * missed offer. Recorded on the chat while the offer stands; one for an offer already gone (it came after the
      * offer's expiry was handled) changes nothing: that timeout counted as undelivered.
      */
-    public void onOfferDelivered(String eventId, JsonNode data) {
-        store.await(onOfferDeliveredAsync(eventId, data));
-    }
-
     public Uni<Void> onOfferDeliveredAsync(String eventId, JsonNode data) {
         String chatId = text(data, "chatId");
         return store.deliveredAsync(chatId, text(data, "offerId"), text(data, "agentId"), eventId).invoke(o -> {
@@ -389,10 +368,6 @@ public class Router {
             LOG.warnf("agent %s did not hold chat %s when it was released (%s): a double release; reconciliation checks its load",
                     agentId, chatId, mode);
         }
-    }
-
-    public void onChatClosed(String eventId, JsonNode data) {
-        store.await(onChatClosedAsync(eventId, data));
     }
 
     public Uni<Void> onChatClosedAsync(String eventId, JsonNode data) {
@@ -790,10 +765,6 @@ public class Router {
     }
 
     // ------------------------------------------------------------ helpers
-
-    public Map<String, Object> agentView(String agentId) {
-        return agentView(agentId, store.agent(agentId));
-    }
 
     private static Map<String, Object> agentView(String agentId, Optional<AgentRecord> record) {
         Map<String, Object> agent = new LinkedHashMap<>();

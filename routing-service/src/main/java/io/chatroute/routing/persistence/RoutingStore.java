@@ -353,17 +353,13 @@ public class RoutingStore {
                 undelivered ? "1" : "");
     }
 
-    public Outcome touch(String agentId, String chatId, String offerId, Instant now) {
-        return await(touchAsync(agentId, chatId, offerId, now));
-    }
-
     public Uni<Outcome> touchAsync(String agentId, String chatId, String offerId, Instant now) {
         return runAsync(Scripts.AGENT_TOUCH, agentId, List.of(keys.agent(agentId), keys.holds(agentId)), agentId, chatId, nz(offerId), ms(now));
     }
 
     /**
      * The agent side's check after an offer was made (mode offer: a claim's third step) or accepted (mode assigned,
-     * after {@link #touch} found no hold): HELD, or the lost slot taken again (REHELD, ADOPTED), or FULL, GONE,
+     * after {@link #touchAsync} found no hold): HELD, or the lost slot taken again (REHELD, ADOPTED), or FULL, GONE,
      * CONFLICT (the offer must be withdrawn); see agent_confirm.lua and {@link io.chatroute.routing.domain.HoldCheck}.
      */
     public AgentOutcome confirm(String agentId, String chatId, String offerId, String mode, Instant now) {
@@ -495,10 +491,6 @@ public class RoutingStore {
     }
 
     /** The chats of a queue's page and their waiting entries' epochs, in one pipelined batch. */
-    public List<WaitingChat> waitingChats(String queueId, List<String> chatIds) {
-        return await(waitingChatsAsync(queueId, chatIds));
-    }
-
     public Uni<List<WaitingChat>> waitingChatsAsync(String queueId, List<String> chatIds) {
         if (chatIds.isEmpty()) {
             return Uni.createFrom().item(List.of());
@@ -573,10 +565,6 @@ public class RoutingStore {
     }
 
     /** Takes the chat's place at evaluation: RESERVED (queue, epoch, enqueuedAt, priority, NEW) or the state it has. */
-    public Outcome reserve(String chatId, String queueId, Target target, int priority, Instant now) {
-        return await(reserveAsync(chatId, queueId, target, priority, now));
-    }
-
     public Uni<Outcome> reserveAsync(String chatId, String queueId, Target target, int priority, Instant now) {
         return runAsync(Scripts.CHAT_RESERVE, chatId, List.of(keys.chat(chatId), keys.chatDue(chatId)), chatId, queueId, target.id(),
                 String.valueOf(priority), ms(now), String.valueOf(config.reservationTimeoutSeconds() * 1000L));
@@ -630,10 +618,6 @@ public class RoutingStore {
      * session-service's chat.offer.delivered: DELIVERED (recorded on the standing offer) or IGNORED (the offer is no
      * longer the chat's, or not that agent's); see chat_delivered.lua.
      */
-    public Outcome delivered(String chatId, String offerId, String agentId, String eventId) {
-        return await(deliveredAsync(chatId, offerId, agentId, eventId));
-    }
-
     public Uni<Outcome> deliveredAsync(String chatId, String offerId, String agentId, String eventId) {
         return runAsync(Scripts.CHAT_DELIVERED, chatId, List.of(keys.chat(chatId), keys.chatProcessed(chatId, eventId)), nz(offerId),
                 nz(agentId), ttl());
@@ -737,10 +721,6 @@ public class RoutingStore {
     }
 
     /** Counts one fact of a queue (answered, abandoned, handled, arrived), once per marker. */
-    public Outcome countQueue(String queueId, String mode, String fact, long value, boolean within, String member, Instant now) {
-        return await(countQueueAsync(queueId, mode, fact, value, within, member, now));
-    }
-
     public Uni<Outcome> countQueueAsync(String queueId, String mode, String fact, long value, boolean within, String member,
                                         Instant now) {
         return runAsync(Scripts.QUEUE_STATS, queueId, List.of(keys.queueStats(queueId, utcDay(now).toString()), keys.queueMarker(queueId, fact),
@@ -776,10 +756,6 @@ public class RoutingStore {
     public record Page(List<String> chatIds, Map<String, List<String>> candidates, Map<String, Long> candidateCounts) {
     }
 
-    public Page page(String queueId, long offset, int count, Collection<String> targetIds, Map<String, Long> from, int k) {
-        return await(pageAsync(queueId, offset, count, targetIds, from, k));
-    }
-
     public Uni<Page> pageAsync(String queueId, long offset, int count, Collection<String> targetIds, Map<String, Long> from, int k) {
         List<Request> batch = new ArrayList<>();
         batch.add(Request.cmd(Command.ZRANGE).arg(keys.waiting(queueId)).arg(offset).arg(offset + count - 1));
@@ -806,10 +782,6 @@ public class RoutingStore {
     }
 
     /** The first {@code k} candidates of one target from {@code start} and the index size. */
-    public Page candidates(String queueId, String targetId, long start, int k) {
-        return await(candidatesAsync(queueId, targetId, start, k));
-    }
-
     public Uni<Page> candidatesAsync(String queueId, String targetId, long start, int k) {
         return lowLevel.batch(List.of(
                 Request.cmd(Command.ZRANGE).arg(keys.candidates(queueId, targetId)).arg(start).arg(start + k - 1),

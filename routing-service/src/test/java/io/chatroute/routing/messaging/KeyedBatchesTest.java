@@ -12,6 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +30,12 @@ class KeyedBatchesTest {
     record Rec(String key, int n) {
     }
 
+    /** The batch with a blocking handler per record (run on the pool), waited for here. */
+    private static void apply(KeyedBatches batches, List<Rec> records, Function<Rec, String> key, Predicate<Rec> wanted,
+                              Consumer<Rec> handler) {
+        batches.applyAsync(records, key, wanted, r -> batches.blocking(() -> handler.accept(r))).await().indefinitely();
+    }
+
     @ParameterizedTest(name = "virtual threads: {0}")
     @ValueSource(booleans = {false, true})
     void eachKeyInOrderAndUnwantedSkipped(boolean virtual) {
@@ -38,7 +47,7 @@ class KeyedBatchesTest {
         batch.add(new Rec(null, 1000));
         batch.add(new Rec("skip", -1));
         Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
-        batches.apply(batch, Rec::key, r -> r.n() >= 0,
+        apply(batches, batch, Rec::key, r -> r.n() >= 0,
                 r -> seen.computeIfAbsent(String.valueOf(r.key()), k -> Collections.synchronizedList(new ArrayList<>())).add(r.n()));
         assertThat(seen).hasSize(8).doesNotContainKey("skip");
         for (int k = 0; k < 7; k++) {
@@ -55,7 +64,7 @@ class KeyedBatchesTest {
         // four keys that each wait for all four to have started: only possible when they run at the same time
         CountDownLatch started = new CountDownLatch(4);
         AtomicInteger done = new AtomicInteger();
-        batches.apply(List.of(new Rec("a", 1), new Rec("b", 2), new Rec("c", 3), new Rec("d", 4)), Rec::key, r -> true, r -> {
+        apply(batches, List.of(new Rec("a", 1), new Rec("b", 2), new Rec("c", 3), new Rec("d", 4)), Rec::key, r -> true, r -> {
             started.countDown();
             try {
                 assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
@@ -97,7 +106,7 @@ class KeyedBatchesTest {
     void aFailureIsRethrownAfterEveryKeyFinished(boolean virtual) {
         KeyedBatches batches = new KeyedBatches("test", 8, virtual);
         AtomicInteger applied = new AtomicInteger();
-        assertThatThrownBy(() -> batches.apply(List.of(new Rec("a", 1), new Rec("bad", 2), new Rec("c", 3), new Rec("a", 4)), Rec::key,
+        assertThatThrownBy(() -> apply(batches, List.of(new Rec("a", 1), new Rec("bad", 2), new Rec("c", 3), new Rec("a", 4)), Rec::key,
                 r -> true, r -> {
                     if (r.key().equals("bad")) {
                         throw new IllegalStateException("store down");
