@@ -30,11 +30,16 @@ final class ConsumerLag implements AutoCloseable {
 
     static final Set<String> TOPICS = Set.of("chat-events", "agent-events", "kb-events", "stats-events");
 
-    /** One group's lag; {@code members} 0 means nobody consumes for it any more (an orphaned group). */
-    record GroupLag(String group, String state, int members, long lag, Map<String, Long> perTopic) {
+    /**
+     * One group's lag; {@code members} 0 means nobody consumes for it any more (an orphaned group). {@code committed}:
+     * the group's committed offset per partition, at the time of the measurement.
+     */
+    record GroupLag(String group, String state, int members, long lag, Map<String, Long> perTopic,
+                    Map<TopicPartition, Long> committed) {
     }
 
     private final Admin admin;
+    private volatile Map<TopicPartition, Long> lastEnds = Map.of();
 
     ConsumerLag(String bootstrap) {
         this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "request.timeout.ms", "10000",
@@ -70,26 +75,36 @@ final class ConsumerLag implements AutoCloseable {
             partitions.forEach(tp -> request.put(tp, OffsetSpec.latest()));
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = request.isEmpty() ? Map.of()
                     : admin.listOffsets(request).all().get(15, TimeUnit.SECONDS);
+            Map<TopicPartition, Long> endOffsets = new HashMap<>();
+            ends.forEach((tp, info) -> endOffsets.put(tp, info.offset()));
+            lastEnds = Map.copyOf(endOffsets);
             for (String id : ids) {
                 Map<TopicPartition, OffsetAndMetadata> offsets = committed.get(id);
                 if (offsets.isEmpty()) {
                     continue;
                 }
                 Map<String, Long> perTopic = new TreeMap<>();
+                Map<TopicPartition, Long> at = new HashMap<>();
                 long total = 0;
                 for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
                     long lag = Math.max(0, ends.get(e.getKey()).offset() - e.getValue().offset());
                     perTopic.merge(e.getKey().topic(), lag, Long::sum);
+                    at.put(e.getKey(), e.getValue().offset());
                     total += lag;
                 }
                 ConsumerGroupDescription d = descriptions.get(id);
                 out.put(id, new GroupLag(id, d == null ? "?" : String.valueOf(d.groupState()),
-                        d == null ? 0 : d.members().size(), total, perTopic));
+                        d == null ? 0 : d.members().size(), total, perTopic, Map.copyOf(at)));
             }
             return out;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot read consumer lag: " + e, e);
         }
+    }
+
+    /** The end offsets the last {@link #measure} read, of the partitions some group committed on. */
+    Map<TopicPartition, Long> lastEnds() {
+        return lastEnds;
     }
 
     /** The partitions' end offsets (the next offset to be written). */

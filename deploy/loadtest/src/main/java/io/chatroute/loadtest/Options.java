@@ -313,7 +313,7 @@ final class Options {
                   --handle-median S    lognormal handle time median (60; soak 20)   --handle-sigma X (0.5)
                   --burst-factor X     burst: message rate multiplier in the middle fifth of the run (4)
                   --seed N             random seed (42)                     --floor-rate R    floor probes/s, Kafka and Redis each (50)
-                  --lag-timeout S      recovery: wait for consumer lag 0 (60)  --probe-timeout S  probe chat to offer (20)
+                  --lag-timeout S      recovery: wait for consumers to drain (60) --probe-timeout S probe chat to offer (20)
 
                 system under test (loopback only)
                   --session-url URL (http://127.0.0.1:8080)  --routing-url URL (:8081)  --knowledge-url URL (:8083)
