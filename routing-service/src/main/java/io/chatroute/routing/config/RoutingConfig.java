@@ -72,12 +72,20 @@ public interface RoutingConfig {
 
     /**
      * Lanes of dispatch passes: one pass at a time per lane, a queue always in the same lane (requests for a queue
-     * being dispatched coalesce). Passes are non-blocking (no thread waits for Redis). One lane keeps the order of the
-     * requests: an agent with room is offered its higher-priority queue's chats first, as {@code queuesFor} asks. The
-     * name is kept from when each lane was a thread.
+     * being dispatched coalesce). Passes are non-blocking (no thread waits for Redis). In a lane the waiting pass of the
+     * highest-priority queue goes next, so an agent with room is offered its higher-priority queue's chats first even
+     * when a lower-priority pass was asked for earlier; one lane orders every queue. The name is kept from when each
+     * lane was a thread.
      */
     @WithDefault("1")
     int dispatchThreads();
+
+    /**
+     * A dispatch pass that waited this long in its lane goes next whatever its queue's priority (the oldest first): a
+     * queue asked for all the time never holds the other queues' passes back longer than this.
+     */
+    @WithDefault("250ms")
+    java.time.Duration dispatchPriorityAging();
 
     /**
      * Claims (the agent's slot, then the chat) of one dispatch page in flight at the same time. Claims are

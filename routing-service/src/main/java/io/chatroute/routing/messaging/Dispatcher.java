@@ -28,7 +28,6 @@ import io.chatroute.routing.domain.Target;
 import io.chatroute.routing.persistence.AgentState;
 import io.chatroute.routing.persistence.CandidateIndex;
 import io.chatroute.routing.persistence.RoutingStore;
-import io.chatroute.routing.persistence.SerialStripes;
 import io.chatroute.routing.persistence.RoutingStore.AgentOutcome;
 import io.chatroute.routing.persistence.RoutingStore.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,9 +49,10 @@ import jakarta.enterprise.event.Observes;
  * It goes on through the whole waiting set while any target of the queue still has a free agent: a chat that nobody
  * can take now (skills, cool-down) never stops a later one from being offered.
  * <p>
- * Handlers do not dispatch inline: they {@link #request} a queue, and a queue is dispatched by one thread of this
+ * Handlers do not dispatch inline: they {@link #request} a queue, and a queue is dispatched by one pass of this
  * instance at a time (requests that come while it runs make it run once more, so a burst of chat starts costs one or
- * two passes, not one per chat). Within a page the choices are made in order (the oldest chat first, each choice
+ * two passes, not one per chat). Passes wait in {@link DispatchLanes}: the highest-priority queue's next, unless one
+ * waited {@code dispatch-priority-aging}. Within a page the choices are made in order (the oldest chat first, each choice
  * counted against the agent for the next) and the claims then run at the same time, so a page of offers costs a few
  * round trips rather than a few per chat. Every queue is also dispatched every {@code dispatch-sweep-interval}: the
  * safety net for a request lost with a crashed instance (the chat's state is in Redis; only the trigger was lost).
@@ -70,8 +70,11 @@ public class Dispatcher {
     private final Announcer announcer;
     private final WaitingEntries waiting;
     private final MeterRegistry meters;
-    /** Dispatch passes: one at a time per lane ({@code dispatch-threads} lanes, a queue always in the same one). */
-    private final SerialStripes lanes;
+    /**
+     * Dispatch passes: one at a time per lane ({@code dispatch-threads} lanes, a queue always in the same one), the
+     * highest priority next unless one waited {@code dispatch-priority-aging}.
+     */
+    private final DispatchLanes lanes;
     private final ScheduledExecutorService retries;
     private final ConcurrentHashMap<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     /** When each queue's oldest unserved request was made (nanoTime), for the wait-for-a-pass timer. */
@@ -99,7 +102,7 @@ public class Dispatcher {
         this.announcer = announcer;
         this.waiting = waiting;
         this.meters = meters;
-        this.lanes = new SerialStripes(Math.max(1, config.dispatchThreads()));
+        this.lanes = new DispatchLanes(config.dispatchThreads(), config.dispatchPriorityAging().toNanos(), System::nanoTime);
         this.retries = Executors.newSingleThreadScheduledExecutor(WorkerThreads.named("routing-dispatch-retry-", false));
         this.passes = Timer.builder("chatroute_routing_dispatch_pass_seconds").description("One dispatch pass of one queue")
                 .register(meters);
@@ -123,13 +126,27 @@ public class Dispatcher {
         AtomicInteger pending = requests.computeIfAbsent(queueId, q -> new AtomicInteger());
         askedAt.putIfAbsent(queueId, System.nanoTime());
         if (pending.getAndIncrement() == 0) {
-            lanes.serial(queueId, () -> drain(queueId, pending)).subscribe().with(done -> { },
-                    e -> LOG.warnf("dispatch of queue %s ended with %s", queueId, e.toString()));
+            submit(queueId, pending);
         }
     }
 
-    /** One pass, and another while requests came during it; a failed pass is retried in 1 s. Never fails. */
-    private Uni<Void> drain(String queueId, AtomicInteger pending) {
+    private void submit(String queueId, AtomicInteger pending) {
+        QueueDefinition queue = store.lastKnownQueues().get(queueId);
+        int priority = queue == null || queue.priority() == null ? 0 : queue.priority();
+        lanes.submit(queueId, priority, () -> pass(queueId, pending).onFailure().invoke(e ->
+                LOG.warnf("dispatch of queue %s ended with %s", queueId, e.toString())));
+    }
+
+    /** Whether no pass of this instance runs or waits (tests). */
+    boolean idle() {
+        return requests.values().stream().allMatch(p -> p.get() == 0);
+    }
+
+    /**
+     * One pass; when requests came during it, the queue takes its place in the lane again (behind a higher priority's
+     * pass, not before the others for ever); a failed pass is retried in 1 s. Never fails.
+     */
+    private Uni<Void> pass(String queueId, AtomicInteger pending) {
         if (stopping) {
             pending.set(0);
             return Uni.createFrom().voidItem();
@@ -159,10 +176,13 @@ public class Dispatcher {
             if (took > SLOW_PASS_NANOS) {
                 LOG.warnf("dispatch of queue %s took %d ms (%d offered)", queueId, took / 1_000_000, offered);
             }
-            if (pending.compareAndSet(seen, 0)) {
-                return Uni.createFrom().voidItem(); // nothing asked while it ran
+            if (!pending.compareAndSet(seen, 0)) {
+                // asked again while it ran (the pass may have read before the change that asked): once more, in turn.
+                // pending stays above 0 meanwhile, so those requests do not submit a second pass
+                pending.set(1);
+                submit(queueId, pending);
             }
-            return drain(queueId, pending);
+            return Uni.createFrom().voidItem();
         });
     }
 

@@ -119,6 +119,7 @@ public class RoutingStore {
 
     private final Map<String, Cached<Optional<FormDefinition>>> formCache = new ConcurrentHashMap<>();
     private volatile Cached<Map<String, QueueDefinition>> queueCache;
+    private volatile Map<String, QueueDefinition> lastQueues = Map.of();
     private volatile Cached<List<RoutingRule>> ruleCache;
     private volatile Cached<Map<String, Target>> targetCache;
 
@@ -175,6 +176,14 @@ public class RoutingStore {
         return fresh(c) ? c.value() : await(queuesAsync());
     }
 
+    /**
+     * The queue definitions last read, however old (empty before the first read); never waits. For choices that may
+     * use a definition a moment old (the order of dispatch passes).
+     */
+    public Map<String, QueueDefinition> lastKnownQueues() {
+        return lastQueues;
+    }
+
     /** As {@link #queues()}, without blocking when the cache must be read again. */
     public Uni<Map<String, QueueDefinition>> queuesAsync() {
         Cached<Map<String, QueueDefinition>> c = queueCache;
@@ -206,6 +215,7 @@ public class RoutingStore {
             }
             Map<String, QueueDefinition> fresh = java.util.Collections.unmodifiableMap(out);
             queueCache = cached(fresh, generation);
+            lastQueues = fresh;
             return fresh;
         });
     }

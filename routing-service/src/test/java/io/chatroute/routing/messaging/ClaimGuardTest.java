@@ -203,7 +203,9 @@ class ClaimGuardTest {
         AtomicReference<String> reconciled = stallClaimOf(c1, () -> assertThat(dispatcher.dispatch(f.id("q2"))).isEqualTo(1), failure);
         double fenced = counter("chatroute_routing_claims_total", "outcome", "fenced");
 
-        f.presence(a, "AVAILABLE"); // dispatches queue one (priority 10) first: the claim of c1
+        await().atMost(RoutingFlowTest.WAIT).until(dispatcher::idle); // the passes the chat starts asked for have run
+        f.presence(a, "AVAILABLE"); // dispatches queue one (priority 10) first: the claim of c1; a sweep's pass of queue two
+        // asked for just before waits behind it (DispatchLanes)
         await().atMost(RoutingFlowTest.WAIT).until(() -> reconciled.get() != null || failure.get() != null); // dispatch is asynchronous
         assertThat(failure.get()).isNull();
         assertThat(reconciled.get()).isEqualTo("REPAIRED");
