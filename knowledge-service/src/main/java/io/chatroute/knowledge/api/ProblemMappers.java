@@ -1,6 +1,5 @@
 package io.chatroute.knowledge.api;
 
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -10,18 +9,16 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.chatroute.knowledge.persistence.CannedResponseStore;
+import io.chatroute.knowledge.persistence.UniqueViolation;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.DatabaseException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import org.hibernate.JDBCException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -135,35 +132,16 @@ public class ProblemMappers {
         return respond(Problem.of(status, title, detail));
     }
 
-    /** PostgreSQL's SQLSTATE unique_violation. */
-    static final String UNIQUE_VIOLATION = "23505";
-
     /**
-     * A write the database's unique index refused (two PUTs creating the same new id or taking the same shortcut at
-     * the same time, which the store's own check cannot see): 409, nothing was written. Found anywhere in the cause
-     * chain, however Hibernate Reactive or the Vert.x client wrapped it.
+     * A write the database's unique index refused (two PUTs taking the same shortcut at the same time, which the
+     * store's own check cannot see; two creating the same new id are retried by the store as a replacement): 409,
+     * nothing was written.
      */
     static Response uniqueViolation(Throwable t) {
-        String constraint = null;
-        boolean unique = false;
-        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
-            String state = switch (t) {
-                case SQLException e -> e.getSQLState();
-                case JDBCException e -> e.getSQLState();
-                case DatabaseException e -> e.getSqlState();
-                default -> null;
-            };
-            unique |= UNIQUE_VIOLATION.equals(state);
-            if (constraint == null && t instanceof org.hibernate.exception.ConstraintViolationException e) {
-                constraint = e.getConstraintName();
-            }
-            if (constraint == null && t instanceof PgException e) {
-                constraint = e.getConstraint();
-            }
-        }
-        if (!unique) {
+        if (!UniqueViolation.in(t)) {
             return null;
         }
+        String constraint = UniqueViolation.constraint(t);
         String detail = CannedResponseStore.SHORTCUT_INDEX.equals(constraint)
                 ? "The shortcut is already used in that language by another canned response; nothing was changed"
                 : "Another request wrote the same key at the same time; nothing was changed by this one, retry it";

@@ -43,7 +43,9 @@ public class ArticleStore {
                                        boolean publicArticle, List<String> questions, List<String> synonyms) {
         // PostgreSQL keeps microseconds: truncate so the in-memory version equals the stored one
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        Uni<PutResult<Article>> write = Panache.withTransaction(() -> repository.findById(id).flatMap(existing -> {
+        // two PUTs creating the same new id at once: the one whose insert the primary key refused is run again, and
+        // finds the row, so it replaces it (200) as if it had come second, instead of answering 409
+        Uni<PutResult<Article>> write = Uni.createFrom().deferred(() -> Panache.withTransaction(() -> repository.findById(id).flatMap(existing -> {
             boolean created = existing == null;
             ArticleEntity e = created ? new ArticleEntity() : existing;
             if (created) {
@@ -60,7 +62,7 @@ public class ArticleStore {
             e.updatedAt = now.isAfter(e.updatedAt == null ? Instant.EPOCH : e.updatedAt) ? now : e.updatedAt.plus(1, ChronoUnit.MICROS);
             Uni<ArticleEntity> saved = created ? repository.persist(e) : Uni.createFrom().item(e);
             return saved.map(s -> new PutResult<>(toDomain(s), created));
-        }));
+        }))).onFailure(UniqueViolation::in).retry().atMost(1);
         return write.call(r -> onWorker(() -> engine.index(r.value())));
     }
 

@@ -3,7 +3,6 @@ package io.chatroute.knowledge.persistence;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import io.chatroute.knowledge.domain.CannedResponse;
@@ -38,7 +37,9 @@ public class CannedResponseStore {
     public Uni<PutResult<CannedResponse>> put(String id, String shortcut, String text, Optional<Language> language) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         String code = language.map(Language::code).orElse(null);
-        return Panache.withTransaction(() -> {
+        // a unique violation is run again once: two PUTs creating the same new id at once (the second then replaces
+        // the first), or a shortcut taken meanwhile (the check then sees it: 409 naming the other response)
+        return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> {
             // lower() on both sides, in PostgreSQL, as the unique index compares: Java's toLowerCase differs for
             // some letters ('İ' gives "i" + U+0307 in Java, "i" in PostgreSQL), and then the index refused the write
             Uni<CannedResponseEntity> clash = code == null
@@ -63,7 +64,7 @@ public class CannedResponseStore {
                     return saved.map(s -> new PutResult<>(toDomain(s), created));
                 });
             });
-        });
+        })).onFailure(UniqueViolation::in).retry().atMost(1);
     }
 
     public Uni<Optional<CannedResponse>> get(String id) {
@@ -72,14 +73,16 @@ public class CannedResponseStore {
 
     /** Canned responses whose shortcut starts with {@code prefix} (case-insensitive), optionally of one language (or any). */
     public Uni<List<CannedResponse>> byPrefix(String prefix, Optional<Language> language, int limit) {
-        String pattern = escapeLike(prefix.toLowerCase(Locale.ROOT)) + "%";
+        // lower case in SQL on both sides, as the shortcut clash check does: Java's and PostgreSQL's lower case differ
+        // ("İ" is "i̇" in Java, "i" in PostgreSQL), so "/İ" would miss "/iade"
+        String pattern = escapeLike(prefix) + "%";
         Uni<List<CannedResponseEntity>> rows = language
                 .map(l -> Panache.withSession(() -> repository
-                        .find("lower(shortcut) like ?1 escape '!' and (language = ?2 or language is null) order by lower(shortcut), language",
+                        .find("lower(shortcut) like lower(?1) escape '!' and (language = ?2 or language is null) order by lower(shortcut), language",
                                 pattern, l.code())
                         .page(0, limit).list()))
                 .orElseGet(() -> Panache.withSession(() -> repository
-                        .find("lower(shortcut) like ?1 escape '!' order by lower(shortcut), language", pattern)
+                        .find("lower(shortcut) like lower(?1) escape '!' order by lower(shortcut), language", pattern)
                         .page(0, limit).list()));
         return rows.map(list -> list.stream().map(CannedResponseStore::toDomain).toList());
     }

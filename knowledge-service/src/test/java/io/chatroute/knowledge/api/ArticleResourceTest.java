@@ -67,6 +67,37 @@ class ArticleResourceTest {
     }
 
     @Test
+    void putsCreatingTheSameNewIdAtOnceAnswerCreatedOnceAndReplacedOtherwise() throws Exception {
+        // the store reads, then inserts: the loser of the primary key answers 200 as a replacement, not 409
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 8; round++) {
+                String id = "art-race-" + round;
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    String title = "Race " + i;
+                    answers.add(pool.submit(() -> {
+                        go.await();
+                        return as(TestTokens.admin()).body(Map.of("title", title, "body", "Who wins?", "language", "en"))
+                                .put("/api/v1/kb/articles/" + id).then().extract().statusCode();
+                    }));
+                }
+                go.countDown();
+                java.util.List<Integer> statuses = new java.util.ArrayList<>();
+                for (var a : answers) {
+                    statuses.add(a.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                org.assertj.core.api.Assertions.assertThat(statuses).as("round %d", round).containsOnly(200, 201)
+                        .filteredOn(st -> st == 201).hasSize(1);
+                as(TestTokens.admin()).get("/api/v1/kb/articles/" + id).then().statusCode(200).body("title", startsWith("Race "));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void alternateQuestionsAndSynonymsAreStoredAndSearched() {
         as(TestTokens.admin()).body("""
                 {"title":"Gift wrapping","body":"We wrap any order in recycled paper for 2 EUR.","language":"en",

@@ -61,6 +61,36 @@ class CannedResourceTest {
     }
 
     @Test
+    void putsCreatingTheSameNewIdAtOnceAnswerCreatedOnceAndReplacedOtherwise() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 8; round++) {
+                String id = "c-race-" + round;
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    String text = "Race " + i;
+                    String shortcut = "/race" + round;
+                    answers.add(pool.submit(() -> {
+                        go.await();
+                        return as(TestTokens.admin()).body(java.util.Map.of("shortcut", shortcut, "text", text, "language", "en"))
+                                .put("/api/v1/kb/canned/" + id).then().extract().statusCode();
+                    }));
+                }
+                go.countDown();
+                java.util.List<Integer> statuses = new java.util.ArrayList<>();
+                for (var a : answers) {
+                    statuses.add(a.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                org.assertj.core.api.Assertions.assertThat(statuses).as("round %d", round).containsOnly(200, 201)
+                        .filteredOn(st -> st == 201).hasSize(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void shortcutClashIsFoundAsTheUniqueIndexComparesIt() {
         // PostgreSQL's lower('/İade') is '/iade' (the index's clash); Java's toLowerCase gives 'i' + U+0307 (no clash)
         as(TestTokens.admin()).body("""
@@ -70,6 +100,9 @@ class CannedResourceTest {
                 .contentType("application/problem+json").body("status", is(409)).body("detail", containsString("c-iade-1"));
         as(TestTokens.admin()).get("/api/v1/kb/canned/c-iade-2").then().statusCode(404);
         as(TestTokens.admin()).get("/api/v1/kb/canned/c-iade-1").then().statusCode(200).body("shortcut", is("/iade"));
+        // and the prefix search compares as the index does: "/İ" finds "/iade"
+        as(TestTokens.agent("a1")).queryParam("prefix", "/İ").get("/api/v1/kb/canned").then().statusCode(200)
+                .body("id", hasItem("c-iade-1"));
     }
 
     @Test
