@@ -45,8 +45,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * <li>lock the chats that change state ({@code FOR UPDATE}, in id order), apply the events in record order
  * ({@link ChatState}) and upsert them; create placeholders for chats only messages name;</li>
  * <li>agents' profiles, who may read the chat, offers, transfers, agent-lost requeues, surveys (first one wins),
- * messages (first copy of each {@code (chat, seq)} wins, with their search vector) and tags (a chat's last
- * {@code chat.tagged} wins);</li>
+ * messages (first copy of each {@code (chat, seq)} wins, with their search vector) and tags (a chat's latest
+ * {@code chat.tagged} by its {@code taggedAt} wins, unless the tags were set later already: {@code chat.tags_set_at});</li>
  * <li>assignments: under a per-agent lock (in agent order), new ones inserted, the batch's chats' release times
  * recomputed, and the concurrency of the touched agents' assignments from the earliest touched one on.</li>
  * </ol>
@@ -117,6 +117,10 @@ public class EventWriter {
             DELETE FROM chat_tag t WHERE t.chat_id = ANY($1::text[])
               AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS n(chat_id, tag)
                               WHERE n.chat_id = t.chat_id AND n.tag = t.tag)""";
+    /** The chats whose tag set the batch's chat.tagged replace: those not tagged later already (REST, a newer event). */
+    static final String TAGS_CLAIM = """
+            UPDATE chat c SET tags_set_at = n.at FROM unnest($1::text[], $2::timestamptz[]) AS n(id, at)
+            WHERE c.id = n.id AND (c.tags_set_at IS NULL OR c.tags_set_at <= n.at) RETURNING c.id""";
     static final String TAGS_INSERT = "INSERT INTO chat_tag (chat_id, tag, tagged_at)"
             + " SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) ON CONFLICT (chat_id, tag) DO NOTHING";
     static final String AGENTS_OF = "SELECT DISTINCT agent_id FROM chat_assignment WHERE chat_id = ANY($1::text[])";
@@ -375,16 +379,36 @@ public class EventWriter {
             return exec(MESSAGES, args(new Object[] {c, s, m, k, f, u, x, l, a, en, ru, sm}));
         }
 
-        /** chat.tagged replaces the chat's tags: the batch's last one per chat wins. */
+        /**
+         * chat.tagged replaces the chat's tags: the batch's latest per chat (by taggedAt) wins, unless the chat's tags
+         * were set later already (a REST edit, a newer event: {@code chat.tags_set_at}); an event without
+         * {@code taggedAt} counts as made now.
+         */
         private Uni<Void> tags() {
-            Map<String, ChatEvent.Tagged> last = new LinkedHashMap<>();
+            Map<String, ChatEvent.Tagged> batch = new LinkedHashMap<>();
             for (ChatEvent.Tagged t : of(ChatEvent.Tagged.class)) {
-                last.remove(t.chatId());
-                last.put(t.chatId(), t);
+                ChatEvent.Tagged before = batch.get(t.chatId());
+                if (before == null || !taggedAt(t).isBefore(taggedAt(before))) { // the latest; of equals, the last consumed
+                    batch.put(t.chatId(), t);
+                }
             }
-            if (last.isEmpty()) {
+            if (batch.isEmpty()) {
                 return done();
             }
+            String[] ids = batch.keySet().toArray(String[]::new);
+            OffsetDateTime[] ats = batch.values().stream().map(this::taggedAt).toArray(OffsetDateTime[]::new);
+            return conn.preparedQuery(TAGS_CLAIM).execute(Tuple.of(ids, ats)).chain(claimed -> {
+                Map<String, ChatEvent.Tagged> last = new LinkedHashMap<>();
+                claimed.forEach(row -> last.put(row.getString(0), batch.get(row.getString(0))));
+                return last.isEmpty() ? done() : replaceTags(last);
+            });
+        }
+
+        private OffsetDateTime taggedAt(ChatEvent.Tagged t) {
+            return t.taggedAt() == null ? now : at(t.taggedAt());
+        }
+
+        private Uni<Void> replaceTags(Map<String, ChatEvent.Tagged> last) {
             List<String> chats = new ArrayList<>();
             List<String> tags = new ArrayList<>();
             List<OffsetDateTime> times = new ArrayList<>();
@@ -392,7 +416,7 @@ public class EventWriter {
                 for (String tag : t.tags()) {
                     chats.add(t.chatId());
                     tags.add(tag);
-                    times.add(t.taggedAt() == null ? now : at(t.taggedAt()));
+                    times.add(taggedAt(t));
                 }
             }
             String[] chatArray = chats.toArray(String[]::new);

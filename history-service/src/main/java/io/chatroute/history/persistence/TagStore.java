@@ -23,7 +23,9 @@ public class TagStore {
 
     /**
      * Replaces the chat's tags; answers the stored tags (sorted), or null when history has no such chat.
-     * The chat row is locked for the transaction, so two writes to one chat's tags do not mix.
+     * The chat row is locked for the transaction, so two writes to one chat's tags do not mix; its
+     * {@code tags_set_at} moves to now, so a {@code chat.tagged} made before this edit and consumed after it
+     * changes nothing.
      */
     public Uni<List<String>> replace(String chatId, List<String> tags) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -32,7 +34,9 @@ public class TagStore {
                 .setParameter("id", chatId)
                 .getResultList()
                 .chain(found -> found.isEmpty() ? Uni.createFrom().<List<String>>nullItem()
-                        : TagWrites.replace(session, chatId, tags, now)
+                        : session.createNativeQuery("UPDATE chat SET tags_set_at = :at WHERE id = :id")
+                                .setParameter("at", now).setParameter("id", chatId).executeUpdate()
+                                .chain(() -> TagWrites.replace(session, chatId, tags, now))
                                 .chain(() -> TagWrites.of(session, List.of(chatId)))
                                 .map(byChat -> byChat.getOrDefault(chatId, List.of()))));
     }

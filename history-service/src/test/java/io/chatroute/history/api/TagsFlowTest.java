@@ -228,6 +228,34 @@ class TagsFlowTest {
     }
 
     @Test
+    void aChatTaggedMadeBeforeTheLastChangeOfTheTagsChangesNothing() {
+        String chat = chat(Events.T0);
+        int[] markers = {0};
+        Runnable marker = () -> { // behind the events on the chat's partition: once it is in, they were processed
+            int seq = ++markers[0];
+            events.session("chat.message.posted", chat, Events.message(chat, seq, "visitor", null, "marker " + seq,
+                    Events.T0.plusSeconds(seq)));
+            await().atMost(WAIT).until(() -> given().auth().oauth2(TestTokens.admin()).get("/api/v1/transcripts/{id}", chat)
+                    .then().extract().jsonPath().getList("messages").size() == seq);
+        };
+        // a supervisor's edit, then an agent's tagging made a minute before it that arrives late
+        put(TestTokens.supervisor(), chat, List.of("refund")).then().statusCode(200);
+        Instant edited = Instant.now();
+        events.session("chat.tagged", chat, "{\"chatId\":\"" + chat + "\",\"tags\":[\"stale\"],\"agentId\":\"ag-7\",\"taggedAt\":\""
+                + edited.minusSeconds(60) + "\"}");
+        marker.run();
+        assertThat(transcriptTags(chat)).containsExactly("refund");
+
+        // a tagging made after the edit applies; an older one consumed after it (a replay, a late retry) does not
+        events.session("chat.tagged", chat, "{\"chatId\":\"" + chat + "\",\"tags\":[\"newer\"],\"agentId\":\"ag-7\",\"taggedAt\":\""
+                + edited.plusSeconds(60) + "\"}");
+        events.session("chat.tagged", chat, "{\"chatId\":\"" + chat + "\",\"tags\":[\"older\"],\"agentId\":\"ag-7\",\"taggedAt\":\""
+                + edited.plusSeconds(30) + "\"}");
+        marker.run();
+        assertThat(transcriptTags(chat)).containsExactly("newer");
+    }
+
+    @Test
     void chatTaggedTakesEveryTagSessionServiceAccepts() {
         List<KafkaTestClient.Event> dead = kafka.collect(TranscriptFlowTest.DEAD_LETTER_TOPIC);
         String chat = chat(Events.T0);
