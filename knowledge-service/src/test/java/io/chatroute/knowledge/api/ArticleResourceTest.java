@@ -1,6 +1,8 @@
 package io.chatroute.knowledge.api;
 
 import static io.chatroute.knowledge.support.Api.as;
+import static io.chatroute.knowledge.support.Api.atOnce;
+import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.contains;
@@ -15,6 +17,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import java.util.List;
 import java.util.Map;
 
 import io.chatroute.infra.test.InfraTestResource;
@@ -69,31 +72,14 @@ class ArticleResourceTest {
     @Test
     void putsCreatingTheSameNewIdAtOnceAnswerCreatedOnceAndReplacedOtherwise() throws Exception {
         // the store reads, then inserts: the loser of the primary key answers 200 as a replacement, not 409
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        try {
-            for (int round = 0; round < 8; round++) {
-                String id = "art-race-" + round;
-                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-                java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
-                for (int i = 0; i < 4; i++) {
-                    String title = "Race " + i;
-                    answers.add(pool.submit(() -> {
-                        go.await();
-                        return as(TestTokens.admin()).body(Map.of("title", title, "body", "Who wins?", "language", "en"))
-                                .put("/api/v1/kb/articles/" + id).then().extract().statusCode();
-                    }));
-                }
-                go.countDown();
-                java.util.List<Integer> statuses = new java.util.ArrayList<>();
-                for (var a : answers) {
-                    statuses.add(a.get(30, java.util.concurrent.TimeUnit.SECONDS));
-                }
-                org.assertj.core.api.Assertions.assertThat(statuses).as("round %d", round).containsOnly(200, 201)
-                        .filteredOn(st -> st == 201).hasSize(1);
-                as(TestTokens.admin()).get("/api/v1/kb/articles/" + id).then().statusCode(200).body("title", startsWith("Race "));
-            }
-        } finally {
-            pool.shutdownNow();
+        for (int round = 0; round < 8; round++) {
+            String id = "art-race-" + round;
+            List<Integer> statuses = atOnce(4, i -> as(TestTokens.admin())
+                    .body(Map.of("title", "Race " + i, "body", "Who wins?", "language", "en"))
+                    .put("/api/v1/kb/articles/" + id).then().extract().statusCode());
+            assertThat(statuses).as("round %d", round).containsOnly(200, 201)
+                    .filteredOn(st -> st == 201).hasSize(1);
+            as(TestTokens.admin()).get("/api/v1/kb/articles/" + id).then().statusCode(200).body("title", startsWith("Race "));
         }
     }
 

@@ -1,6 +1,8 @@
 package io.chatroute.knowledge.api;
 
 import static io.chatroute.knowledge.support.Api.as;
+import static io.chatroute.knowledge.support.Api.atOnce;
+import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
@@ -9,6 +11,8 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.nullValue;
+
+import java.util.List;
 
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.TestTokens;
@@ -62,31 +66,14 @@ class CannedResourceTest {
 
     @Test
     void putsCreatingTheSameNewIdAtOnceAnswerCreatedOnceAndReplacedOtherwise() throws Exception {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        try {
-            for (int round = 0; round < 8; round++) {
-                String id = "c-race-" + round;
-                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-                java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
-                for (int i = 0; i < 4; i++) {
-                    String text = "Race " + i;
-                    String shortcut = "/race" + round;
-                    answers.add(pool.submit(() -> {
-                        go.await();
-                        return as(TestTokens.admin()).body(java.util.Map.of("shortcut", shortcut, "text", text, "language", "en"))
-                                .put("/api/v1/kb/canned/" + id).then().extract().statusCode();
-                    }));
-                }
-                go.countDown();
-                java.util.List<Integer> statuses = new java.util.ArrayList<>();
-                for (var a : answers) {
-                    statuses.add(a.get(30, java.util.concurrent.TimeUnit.SECONDS));
-                }
-                org.assertj.core.api.Assertions.assertThat(statuses).as("round %d", round).containsOnly(200, 201)
-                        .filteredOn(st -> st == 201).hasSize(1);
-            }
-        } finally {
-            pool.shutdownNow();
+        for (int round = 0; round < 8; round++) {
+            String id = "c-race-" + round;
+            String shortcut = "/race" + round;
+            List<Integer> statuses = atOnce(4, i -> as(TestTokens.admin())
+                    .body(java.util.Map.of("shortcut", shortcut, "text", "Race " + i, "language", "en"))
+                    .put("/api/v1/kb/canned/" + id).then().extract().statusCode());
+            assertThat(statuses).as("round %d", round).containsOnly(200, 201)
+                    .filteredOn(st -> st == 201).hasSize(1);
         }
     }
 
