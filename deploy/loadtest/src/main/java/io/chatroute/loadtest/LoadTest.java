@@ -201,6 +201,13 @@ final class LoadTest {
             // ------------------------------------------------------------ recovery
             say.accept("recovery: waiting for the consumers to catch up (lag 0; on the stats feed, everything published "
                     + SETTLE_SECONDS + " s before consumed; at most " + o.lagTimeoutSeconds + " s)");
+            Map<String, Object> afterCleanUp = sim.counters();
+            Map<String, Object> cleanUp = new LinkedHashMap<>();
+            for (String k : List.of("closesSent", "closesOverRest", "chatStartsUnanswered", "startsRetriedAtCleanUp",
+                    "startRetriesUnanswered")) {
+                cleanUp.put(k, afterCleanUp.get(k));
+            }
+            say.accept("clean-up: " + cleanUp);
             Recovery recovery = recovery(lag, new DeliveryLag(session), sim, before, cpuPids);
             say.accept(recovery.summary());
 
@@ -245,6 +252,7 @@ final class LoadTest {
                     drain, total, visitor, agent, unoffered, offersLost, lostSamples, counters, recovery, rss, rssTimeline,
                     throughput, pass, reasons);
             json.put("cpu", cpu);
+            json.put("cleanUp", cleanUp);
             Report.write(o.out, json, sim, floor);
             say.accept("");
             say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss)

@@ -26,6 +26,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
@@ -92,6 +93,8 @@ final class Simulation implements AutoCloseable {
         boolean joined;
         boolean assigned;
         boolean counted = true;
+        /** Its start failed on the tool's side (an I/O error, a timeout): session may have made the chat anyway. */
+        boolean startFailed;
         Agent agent;
         Agent pendingAccept;
         int sent;
@@ -152,6 +155,11 @@ final class Simulation implements AutoCloseable {
     private long joined;
     private long assigned;
     private long closesSent;
+    /** Chats closed over REST: no socket to close them on (a late start answer, a visitor socket that failed). */
+    private long restCloses;
+    /** Failed starts asked again at the clean-up with their Idempotency-Key, to close the chat session made of them. */
+    private long startsRetried;
+    private int retriesInFlight;
     private long closedSeen;
     private long queuedFrames;
     private long suggestionFrames;
@@ -349,24 +357,17 @@ final class Simulation implements AutoCloseable {
         open++;
         startsInFlight++;
         String firstKey = "c" + c.index + "-m0";
-        JsonObject body = new JsonObject().put("formId", FORM)
-                .put("visitor", new JsonObject().put("name", "Visitor " + c.index).put("email", "v" + c.index + "@example.com")
-                        .put("locale", "en").put("customerId", "lt-" + o.runId + "-" + c.index))
-                .put("form", new JsonObject().put("loadtest", "load"))
-                .put("message", text(firstKey, c.index));
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(session.resolve("/api/v1/chats").toString())
-                .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", o.runId + "-" + c.index)
-                .putHeader("Authorization", "Bearer " + platformToken);
-        http.request(req).compose(r -> r.send(body.toBuffer()).compose(resp -> resp.body().map(b -> {
-            postStatuses.merge(resp.statusCode(), 1L, Long::sum);
-            return resp.statusCode() == 201 ? b.toJsonObject() : null;
-        }))).onComplete(ar -> {
+        postStart(c, true).onComplete(ar -> {
             startsInFlight--;
             JsonObject answer = ar.succeeded() ? ar.result() : null;
             if (answer == null) {
                 if (ar.failed()) {
+                    c.startFailed = true;
                     postStatuses.merge(0, 1L, Long::sum);
                     sample("POST /api/v1/chats failed: " + ar.cause());
+                    if (phase == Phase.CLEANUP || phase == Phase.DONE) {
+                        closeFailedStart(c); // failed after the clean-up asked the others again
+                    }
                 }
                 c.state = ChatState.CLOSED;
                 c.counted = false;
@@ -378,6 +379,12 @@ final class Simulation implements AutoCloseable {
             c.visitorToken = answer.getString("visitorToken");
             c.state = ChatState.WAITING;
             chats.put(c.chatId, c);
+            if (phase == Phase.CLEANUP || phase == Phase.DONE) {
+                // answered after the clean-up closed the others: closed too, so no chat of the run is left waiting
+                uncount(c);
+                closeOverRest(c);
+                return;
+            }
             c.keys.add(firstKey);
             ledger.sent(firstKey, c.chatId, DeliveryLedger.Side.VISITOR, c.postNanos, true);
             Agent early = unknownOffers.remove(c.chatId);
@@ -386,6 +393,27 @@ final class Simulation implements AutoCloseable {
             }
             openVisitor(c);
         });
+    }
+
+    /**
+     * The chat's {@code POST /api/v1/chats} (the same body and {@code Idempotency-Key} each time for one chat): its 201
+     * body, or null for another status; {@code count}: the status counts in the report.
+     */
+    private io.vertx.core.Future<JsonObject> postStart(Chat c, boolean count) {
+        JsonObject body = new JsonObject().put("formId", FORM)
+                .put("visitor", new JsonObject().put("name", "Visitor " + c.index).put("email", "v" + c.index + "@example.com")
+                        .put("locale", "en").put("customerId", "lt-" + o.runId + "-" + c.index))
+                .put("form", new JsonObject().put("loadtest", "load"))
+                .put("message", text("c" + c.index + "-m0", c.index));
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(session.resolve("/api/v1/chats").toString())
+                .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", o.runId + "-" + c.index)
+                .putHeader("Authorization", "Bearer " + platformToken);
+        return http.request(req).compose(r -> r.send(body.toBuffer()).compose(resp -> resp.body().map(b -> {
+            if (count) {
+                postStatuses.merge(resp.statusCode(), 1L, Long::sum);
+            }
+            return resp.statusCode() == 201 ? b.toJsonObject() : null;
+        })));
     }
 
     private String text(String key, int chatIndex) {
@@ -655,7 +683,38 @@ final class Simulation implements AutoCloseable {
             c.agent.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
         } else if (c.visitorOpen) {
             c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());
+        } else {
+            closeOverRest(c); // no socket to close it on (the visitor's failed or is not open yet): not left waiting
         }
+    }
+
+    /**
+     * A start the tool gave up on (a timeout): session may have created the chat all the same. The same
+     * Idempotency-Key answers with that chat (or creates it now), which is then closed, so none is left waiting.
+     */
+    private void closeFailedStart(Chat c) {
+        startsRetried++;
+        retriesInFlight++;
+        postStart(c, false).onComplete(ar -> {
+            retriesInFlight--;
+            if (ar.succeeded() && ar.result() != null && c.chatId == null) {
+                c.chatId = ar.result().getString("chatId");
+                closeOverRest(c);
+            }
+        });
+    }
+
+    /** {@code POST /api/v1/chats/{id}/close} as the platform: for a chat the tool holds no socket of. */
+    private void closeOverRest(Chat c) {
+        restCloses++;
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(session.resolve("/api/v1/chats/" + c.chatId + "/close").toString())
+                .putHeader("Authorization", "Bearer " + platformToken);
+        http.request(req).compose(r -> r.send().map(HttpClientResponse::statusCode)).onComplete(ar -> {
+            if (ar.failed() || ar.result() != 200) {
+                sample("REST close of " + c.chatId + " failed: " + (ar.failed() ? ar.cause() : "HTTP " + ar.result()));
+            }
+        });
     }
 
     private void uncount(Chat c) {
@@ -742,6 +801,9 @@ final class Simulation implements AutoCloseable {
         });
     }
 
+    /** How long the clean-up waits for chat starts still unanswered (the HTTP client's idle timeout is 60 s). */
+    static final int START_WAIT_SECONDS = 130;
+
     /** Closes every chat still open, sets every agent OFFLINE and disconnects everyone. */
     void cleanUp() {
         onLoop(() -> {
@@ -749,12 +811,20 @@ final class Simulation implements AutoCloseable {
             for (Chat c : allChats) {
                 if (c.chatId != null && c.state != ChatState.CLOSED) {
                     sendClose(c);
+                } else if (c.chatId == null && c.startFailed) {
+                    closeFailedStart(c);
                 }
             }
             return null;
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline && onLoop(() -> agents.stream().anyMatch(a -> !a.held.isEmpty()))) {
+            pause(200);
+        }
+        // starts still unanswered end within the client's 60 s idle timeout: answered ones are closed at once, failed
+        // ones asked again and closed (closeFailedStart); wait for both, so the run leaves no chat of its own waiting
+        long starts = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_WAIT_SECONDS);
+        while (System.nanoTime() < starts && onLoop(() -> startsInFlight > 0 || retriesInFlight > 0)) {
             pause(200);
         }
         onLoop(() -> {
@@ -885,6 +955,9 @@ final class Simulation implements AutoCloseable {
             m.put("chatsAssigned", assigned);
             m.put("agentJoinedSeen", joined);
             m.put("closesSent", closesSent);
+            m.put("closesOverRest", restCloses);
+            m.put("startsRetriedAtCleanUp", startsRetried);
+            m.put("startRetriesUnanswered", retriesInFlight);
             m.put("chatClosedSeen", closedSeen);
             m.put("queuedFrames", queuedFrames);
             m.put("suggestionFrames", suggestionFrames);
