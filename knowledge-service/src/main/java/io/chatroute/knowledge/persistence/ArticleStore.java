@@ -12,6 +12,7 @@ import io.chatroute.knowledge.domain.Article;
 import io.chatroute.knowledge.domain.Language;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import jakarta.persistence.LockModeType;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -45,7 +46,13 @@ public class ArticleStore {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         // two PUTs creating the same new id at once: the one whose insert the primary key refused is run again, and
         // finds the row, so it replaces it (200) as if it had come second, instead of answering 409
-        Uni<PutResult<Article>> write = Uni.createFrom().deferred(() -> Panache.withTransaction(() -> repository.findById(id).flatMap(existing -> {
+        // the row is locked (FOR UPDATE) while it is replaced: two PUTs of one article then run one after the other,
+        // each version later than the one it read, so the last committed is the newest and the index (which keeps the
+        // newest version it was given) ends equal to the database; without it both read the same row, and the one
+        // committed last could carry the older version while the index kept the newer (found 2026-12-06 by
+        // IndexReconciliationTest after the concurrent-PUT test)
+        Uni<PutResult<Article>> write = Uni.createFrom().deferred(() -> Panache.withTransaction(() -> repository
+                .findById(id, LockModeType.PESSIMISTIC_WRITE).flatMap(existing -> {
             boolean created = existing == null;
             ArticleEntity e = created ? new ArticleEntity() : existing;
             if (created) {

@@ -79,7 +79,13 @@ class ArticleResourceTest {
                     .put("/api/v1/kb/articles/" + id).then().extract().statusCode());
             assertThat(statuses).as("round %d", round).containsOnly(200, 201)
                     .filteredOn(st -> st == 201).hasSize(1);
-            as(TestTokens.admin()).get("/api/v1/kb/articles/" + id).then().statusCode(200).body("title", startsWith("Race "));
+            String stored = as(TestTokens.admin()).get("/api/v1/kb/articles/" + id).then().statusCode(200)
+                    .body("title", startsWith("Race ")).extract().path("title");
+            // the index holds what the database holds (the PUTs ran one after another on the locked row)
+            List<String> indexed = as(TestTokens.agent("a1")).queryParam("q", "who wins").queryParam("language", "en")
+                    .queryParam("limit", 20).get("/api/v1/kb/search").then().statusCode(200).extract().jsonPath()
+                    .getList("findAll { it.articleId == '" + id + "' }.title", String.class);
+            assertThat(indexed).as("round %d", round).containsExactly(stored);
         }
     }
 
