@@ -111,7 +111,17 @@ public class Reconciler {
             return false;
         }
         if (o.state() != null && o.state().status() == Presence.OFFLINE && !o.state().grace()) {
-            List<String> left = new ArrayList<>(store.holds(agentId).keySet());
+            // the holds whose chats still point at the agent; one whose chat left it is its release's to free (in flight) or
+            // a later pass's (once old enough to be stale)
+            Map<String, String> holds = store.holds(agentId);
+            List<String> ids = new ArrayList<>(holds.keySet());
+            List<Map<String, String>> chats = ids.isEmpty() ? List.of() : store.chats(ids);
+            List<String> left = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                if (Hold.parse(holds.get(ids.get(i))).realFor(agentId, chats.get(i))) {
+                    left.add(ids.get(i));
+                }
+            }
             if (!left.isEmpty()) {
                 meters.counter("chatroute_routing_offline_holds_released_total").increment(left.size());
                 LOG.warnf("agent %s is OFFLINE but still held %s: given back", agentId, left);

@@ -494,7 +494,8 @@ public class Router {
 
     /**
      * The chats of an agent who went away: waiting offers withdrawn (withdraw), and with agent-gone its assigned
-     * chats re-queued at the front of their queues. A hold whose chat no longer points at the agent is freed too.
+     * chats re-queued at the front of their queues. A hold whose chat no longer points at the agent is left to the
+     * release in flight (or to reconciliation).
      */
     private void giveBack(String agentId, List<String> chatIds, String mode, String reason, String marker) {
         List<String> queues = new ArrayList<>();
@@ -506,12 +507,11 @@ public class Router {
                 index.refresh(u.state());
                 ensureIndexed(chatId, o.value(1), "F".equals(o.value(4)) ? "agent-lost" : "offer-withdrawn");
                 queues.add(o.value(1));
-            } else if ("IGNORED".equals(o.code()) && "agent-gone".equals(mode)) {
-                Map<String, String> chat = store.chat(chatId);
-                if (!agentId.equals(chat.get("agentId"))) {
-                    index.refresh(store.unhold(agentId, chatId, "", "agent-gone", Instant.now()).state());
-                }
             }
+            // IGNORED: the chat no longer points at the agent. Its slot is left alone: the release that moved the chat
+            // away (a decline, a timeout, a close) frees it in its own next step, and one that never comes (a crash
+            // between its steps) is reconciliation's, after its minimum age. Freeing it here raced that release, which
+            // then found nothing and counted a double release (routing-it in CI, 2026-12-06).
         }
         dispatcher.dispatchAll(queues);
     }

@@ -455,6 +455,38 @@ class PresenceTest {
         f.presence(y, "OFFLINE");
     }
 
+    /**
+     * Found by routing-it in CI (one double release, no reconciliation in the run): an agent went OFFLINE while a
+     * decline of its offer was between its two steps (the chat side done, the agent's slot not yet freed). The
+     * OFFLINE's giving back found the chat no longer pointing at the agent and freed the slot itself, so the decline's
+     * own step found nothing and counted a double release. A release in flight frees its own slot; the OFFLINE leaves
+     * it alone (a slot whose release never comes is reconciliation's, after its minimum age).
+     */
+    @Test
+    void anOfflineLeavesTheSlotOfAReleaseInFlightToThatRelease() throws Exception {
+        String q = setUp();
+        String z = f.id("z");
+        f.agent(z, skills(), 2);
+        f.presence(z, "AVAILABLE");
+        String c = f.id("zc");
+        f.requestChat(c, "t", q);
+        JsonNode offered = f.awaitChat("chat.offered", c, 0);
+        String offerId = offered.get("offerId").asText();
+        // the decline's first step (the chat side) ran; its second (the agent's slot) has not yet
+        RoutingStore.Outcome released = store.release(c, offerId, z, "decline", "busy", Instant.now(), f.id("decline"));
+        assertThat(released.code()).isEqualTo("RELEASED");
+
+        f.presence(z, "OFFLINE");
+        f.awaitWhere(agentEvents, "agent.presence.changed", z, d -> "OFFLINE".equals(d.get("status").asText()));
+        assertThat(store.holds(z)).containsOnlyKeys(c); // still the decline's to free
+
+        RoutingStore.AgentOutcome second = store.unhold(z, c, offerId, "decline", Instant.now());
+        assertThat(second.code()).isEqualTo("RELEASED");
+        assertThat(store.holds(z)).isEmpty();
+        assertThat(agentView(z).get("activeChats").asInt()).isZero();
+        f.close(c);
+    }
+
     @Test
     void aCapLoweredBelowTheLoadGivesNoOfferUntilTheLoadIsBelowIt() throws Exception {
         String q = setUp();
