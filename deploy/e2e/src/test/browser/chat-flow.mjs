@@ -586,6 +586,22 @@ try {
   const header = await waiting.locator('.cr-header-title').textContent();
   check(!header.includes('Mira Holt'), `the agent who went away is still shown: "${header}"`);
   await shot(waiting, '14c-widget-back-in-queue.png');
+  // the visitor was away for longer than chatroute.visitor-gone.timeout: session-service closed the waiting chat
+  // (reason visitor-left, VisitorGoneTest), and the widget's socket, when it comes back, is told so at its open
+  const gone = playedSocket;
+  playedSocket = null;
+  await gone.close({ code: 4002, reason: 'dropped (test)' });
+  await until(() => playedSocket !== null, 'the widget did not reconnect after the visitor was away');
+  playedSocket.send(JSON.stringify({ type: 'closed', by: 'system', surveyRequested: false, reason: 'visitor-left', atOpen: true }));
+  await waiting.locator('.cr-system', { hasText: 'This chat was closed while you were away' }).waitFor();
+  await until(() => heldReads.routes.length === 1, 'the widget did not read its state after the visitor was away');
+  await heldReads.routes.pop().fulfill({ status: 200, contentType: 'application/json',
+    json: { ...waitingChat, status: 'CLOSED', closedBy: 'system', closeReason: 'visitor-left', queueId: 'browser-shop' } });
+  const awayStatus = await waiting.locator('.cr-status').textContent();
+  check(!awayStatus.includes('number'), `a place in line is still shown after the chat closed: "${awayStatus}"`);
+  const endedLines = await waiting.locator('.cr-system', { hasText: 'closed while you were away' }).count();
+  check(endedLines === 1, `the close was told ${endedLines} times, not once`);
+  await shot(waiting, '14d-widget-closed-while-away.png');
   await waitContext.close();
 
   // ------------------------------------------------------------------ text stayed text everywhere

@@ -949,7 +949,9 @@
     typingLine.hidden = true;
     addSystemLine(reason === 'not-routed'
       ? 'Sorry, we could not find anyone to take this chat. Please start a new chat or contact us another way.'
-      : by === 'visitor' ? 'You ended the chat.' : 'The chat has ended.');
+      : reason === 'visitor-left'
+        ? 'This chat was closed while you were away and it waited for an agent. Start a new chat if you still need help.'
+        : by === 'visitor' ? 'You ended the chat.' : 'The chat has ended.');
     if (!chat.surveyRequested) {
       disconnect();
     }

@@ -172,7 +172,7 @@ class BrowserIT {
         for (String shot : List.of("02-demo-shop.png", "05-agent-offer.png", "07-agent-chat.png", "07b-agent-fresh-window.png",
                 "09-agent-transfer-dialog.png", "09a-agent-transferred-away.png", "09b-second-agent-offer.png", "09c-second-agent-chat.png",
                 "09d-widget-transferred.png", "10-widget-survey.png", "14-widget-offline.png", "14b-widget-queue-closed.png",
-                "14c-widget-back-in-queue.png", "13-widget-other-site.png")) {
+                "14c-widget-back-in-queue.png", "14d-widget-closed-while-away.png", "13-widget-other-site.png")) {
             assertThat(SCREENSHOTS.resolve(shot)).as("screenshot").isRegularFile();
         }
 

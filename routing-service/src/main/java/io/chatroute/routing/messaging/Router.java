@@ -709,13 +709,16 @@ public class Router {
         store.done(partition, member, now);
     }
 
-    /** Whether a failure came from the store or the transport to it (Vert.x, Netty, the Redis client, I/O, a timeout). */
+    /**
+     * Whether a failure came from the store or the transport to it (Vert.x, Netty, the Redis client, I/O, a timeout), or
+     * the wait for it was interrupted (the process stopping): the work did not fail, it stays due.
+     */
     static boolean storeFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String name = t.getClass().getName();
             if (name.startsWith("io.vertx.") || name.startsWith("io.netty.") || name.startsWith("io.quarkus.redis.")
                     || t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException
-                    || t instanceof io.smallrye.mutiny.TimeoutException) {
+                    || t instanceof io.smallrye.mutiny.TimeoutException || t instanceof InterruptedException) {
                 return true;
             }
         }

@@ -612,6 +612,10 @@ public class ChatDelivery {
                 f.put("by", ChatService.emptyToNull(chat.get("closedBy")));
                 String agentId = chat.get("agentId");
                 f.put("surveyRequested", agentId != null && !agentId.isEmpty() && chat.get("surveyedAt") == null);
+                String reason = chat.get("closeReason");
+                if (reason != null && !reason.isEmpty()) {
+                    f.put("reason", reason); // as in the live frame: not-routed, visitor-left
+                }
                 return f;
             }
             default -> {

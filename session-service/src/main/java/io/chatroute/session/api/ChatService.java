@@ -325,6 +325,15 @@ public class ChatService {
                 });
     }
 
+    /**
+     * Closes a waiting chat whose visitor was last seen at or before {@code cutoffMillis} (VisitorPresence): the
+     * script's answer (ok, back, not_waiting, already, not_found).
+     */
+    public Uni<String> closeIfVisitorGone(String chatId, long cutoffMillis) {
+        return locks.write(chatId, () -> store.closeIfVisitorGone(chatId, UUID.randomUUID().toString(), now(),
+                config.retention().closedChat(), cutoffMillis, System.currentTimeMillis())).map(ChatStore.Outcome::status);
+    }
+
     public String answerOffer(String chatId, String agentId, boolean accept, String reason) {
         return answerOfferAsync(chatId, agentId, accept, reason).await().indefinitely();
     }

@@ -51,6 +51,11 @@ public class ConnectionRegistry {
         return chatId == null ? Set.of() : visitorsByChat.getOrDefault(chatId, Set.of());
     }
 
+    /** The chats with a visitor socket open on this instance. */
+    public Set<String> visitorChats() {
+        return Set.copyOf(visitorsByChat.keySet());
+    }
+
     /** The agents with a socket on this instance, and how many each. */
     public Map<String, Integer> agentSocketCounts() {
         Map<String, Integer> counts = new java.util.HashMap<>();

@@ -36,9 +36,12 @@ public class VisitorSocket {
     private final ChatDelivery delivery;
     private final ObjectMapper mapper;
     private final Signals signals;
+    private final VisitorPresence visitors;
 
-    public VisitorSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, ObjectMapper mapper, Signals signals) {
+    public VisitorSocket(ChatService chats, ConnectionRegistry registry, ChatDelivery delivery, ObjectMapper mapper, Signals signals,
+                         VisitorPresence visitors) {
         this.signals = signals;
+        this.visitors = visitors;
         this.chats = chats;
         this.registry = registry;
         this.delivery = delivery;
@@ -54,6 +57,7 @@ public class VisitorSocket {
     public void open(WebSocketConnection connection) {
         String chatId = chatId(connection);
         delivery.visitorConnected(connection, chatId, afterSeq(connection), () -> registry.addVisitor(chatId, connection));
+        visitors.opened(chatId);
     }
 
     /** {@code ?afterSeq=N} on the socket URL: a non-negative number, else ignored (the socket starts live). */
@@ -74,6 +78,7 @@ public class VisitorSocket {
     @OnClose
     public void closed(WebSocketConnection connection) {
         registry.removeVisitor(chatId(connection), connection);
+        visitors.closed(chatId(connection));
         delivery.disconnected(connection);
         signals.forget(connection.id());
     }

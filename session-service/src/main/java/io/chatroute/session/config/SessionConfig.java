@@ -65,6 +65,25 @@ public interface SessionConfig {
 
     Suggestions suggestions();
 
+    /** Waiting chats whose visitor left (an addition, 2026-12-06; session-service README, "Visitors who leave"). */
+    VisitorGone visitorGone();
+
+    interface VisitorGone {
+        /**
+         * A chat that waits for an agent (QUEUED or OFFERED) whose visitor had a socket open and has had none on any
+         * live instance for this long is closed by the system ({@code chat.closed} with {@code reason: "visitor-left"}),
+         * so no agent is offered a chat nobody is in. A chat no visitor socket was ever opened for (a platform's chat
+         * over REST) is never closed this way, nor one an agent holds or one left for a closed queue (OFFLINE).
+         * {@code 0s} turns it off. At least three times {@link #checkInterval()}.
+         */
+        @WithDefault("60s")
+        Duration timeout();
+
+        /** How often each instance marks its visitors' chats as still attended and looks for ones gone for the timeout. */
+        @WithDefault("10s")
+        Duration checkInterval();
+    }
+
     Delivery delivery();
 
     /** How messages reach this instance's sockets. */

@@ -2,6 +2,8 @@ package io.chatroute.session.persistence;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,6 +14,10 @@ import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.list.ListCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
+import io.quarkus.redis.datasource.sortedset.ScoreRange;
+import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
+import io.quarkus.redis.datasource.sortedset.ZAddArgs;
+import io.quarkus.redis.datasource.sortedset.ZRangeArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
@@ -42,6 +48,7 @@ public class ChatStore {
     private final ValueCommands<String, String> values;
     private final SetCommands<String, String> sets;
     private final KeyCommands<String> keys;
+    private final SortedSetCommands<String, String> sortedSets;
 
     public ChatStore(RedisDataSource redis, Scripts scripts) {
         this.scripts = scripts;
@@ -50,6 +57,7 @@ public class ChatStore {
         this.values = redis.value(String.class);
         this.sets = redis.set(String.class);
         this.keys = redis.key(String.class);
+        this.sortedSets = redis.sortedSet(String.class);
     }
 
     public Uni<Outcome> create(String chatId, Map<String, String> fields, String tokenHash, NewEvent requested,
@@ -88,9 +96,49 @@ public class ChatStore {
 
     /** The same with the close's reason in chat.closed ({@code not-routed}); null: none. */
     public Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time, Duration retention, String reason) {
-        return scripts.evalAsync(Scripts.CLOSE_CHAT, List.of(Keys.chat(chatId), Keys.OUTBOX, Keys.messages(chatId), Keys.clientMsgs(chatId)),
-                List.of(by, agentId == null ? "" : agentId, eventId, time, Long.toString(retention.toSeconds()), reason == null ? "" : reason))
+        return close(chatId, by, agentId, eventId, time, retention, reason, "", "");
+    }
+
+    /**
+     * Closes a waiting chat by the system (reason {@code visitor-left}) only if its visitor was last seen at or before
+     * {@code cutoffMillis}: ok, back (seen since), not_waiting (an agent holds it, or its queue is closed), already,
+     * not_found.
+     */
+    public Uni<Outcome> closeIfVisitorGone(String chatId, String eventId, String time, Duration retention, long cutoffMillis,
+                                           long nowMillis) {
+        return close(chatId, "system", null, eventId, time, retention, "visitor-left", Long.toString(cutoffMillis), Long.toString(nowMillis));
+    }
+
+    private Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time, Duration retention, String reason,
+                               String cutoff, String now) {
+        return scripts.evalAsync(Scripts.CLOSE_CHAT,
+                List.of(Keys.chat(chatId), Keys.OUTBOX, Keys.messages(chatId), Keys.clientMsgs(chatId), Keys.VISITORS_SEEN),
+                List.of(by, agentId == null ? "" : agentId, eventId, time, Long.toString(retention.toSeconds()), reason == null ? "" : reason,
+                        chatId, cutoff, now))
                 .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
+    }
+
+    /**
+     * Notes that these chats' visitors have a socket open now: {@code existingOnly} updates only the chats already
+     * noted (a periodic mark, which must not bring back a chat whose close removed it), otherwise adds them too.
+     */
+    public void visitorsSeen(Collection<String> chatIds, long nowMillis, boolean existingOnly) {
+        if (chatIds.isEmpty()) {
+            return;
+        }
+        Map<String, Double> scores = new HashMap<>();
+        chatIds.forEach(id -> scores.put(id, (double) nowMillis));
+        ZAddArgs args = new ZAddArgs();
+        if (existingOnly) {
+            args.xx();
+        }
+        sortedSets.zadd(Keys.VISITORS_SEEN, args, scores);
+    }
+
+    /** Up to {@code limit} chats whose visitor was last seen at or before {@code cutoffMillis}, longest gone first. */
+    public List<String> visitorsGoneSince(long cutoffMillis, int limit) {
+        return sortedSets.zrangebyscore(Keys.VISITORS_SEEN, ScoreRange.from(Double.NEGATIVE_INFINITY,
+                (double) cutoffMillis), new ZRangeArgs().limit(0, limit));
     }
 
     public Uni<Outcome> answerOffer(String chatId, boolean accept, String agentId, String eventId, String time, String reason) {

@@ -7,6 +7,12 @@ public final class Keys {
     /** Addition: the relay lease, so one instance relays at a time. */
     public static final String OUTBOX_LEASE = "session:outbox:lease";
 
+    /**
+     * Addition: when each chat's visitor was last known to have a socket open (sorted set chat id -> epoch ms), for the
+     * chats a visitor socket was ever opened for, until they close (VisitorPresence).
+     */
+    public static final String VISITORS_SEEN = "session:visitors:seen";
+
     private Keys() {
     }
 

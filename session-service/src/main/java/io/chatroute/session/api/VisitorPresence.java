@@ -1,0 +1,132 @@
+package io.chatroute.session.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+import org.jboss.logging.Logger;
+
+import io.chatroute.session.config.SessionConfig;
+import io.chatroute.session.persistence.ChatStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Waiting chats whose visitor left. Every instance notes in Redis ({@code session:visitors:seen}, chat id -> epoch ms)
+ * when each chat's visitor was last known to have a socket open: at a socket's open, at the close of its chat's last
+ * socket here, and every {@code check-interval} for every chat with a visitor socket here (one ZADD XX). A chat whose
+ * note is older than {@code visitor-gone.timeout} has had no visitor socket on any live instance for that long (a
+ * process that died stops noting its chats, so their visitors count as gone unless they reconnected elsewhere): while
+ * it waits for an agent (QUEUED or OFFERED) it is closed by the system with reason {@code visitor-left}, so routing
+ * stops offering it and the record counts it abandoned. The close checks the note and the status in the same script
+ * (close_chat.lua), so a visitor who came back in between keeps the chat. A chat no visitor socket was ever opened for
+ * (a platform's chat over REST) has no note and is never closed this way; one an agent holds, or one left for a closed
+ * queue (OFFLINE, a message to answer later), is looked at again one timeout later. Every instance checks; the close
+ * is atomic, so a chat closes once. An instance checks only after it has noted its own sockets without a failure for
+ * a whole timeout: after Redis was away, every instance's notes are old, and none is taken for a visitor gone.
+ */
+@ApplicationScoped
+public class VisitorPresence {
+
+    private static final Logger LOG = Logger.getLogger(VisitorPresence.class);
+    /** Chats looked at per check, longest gone first; the rest wait for the next check. */
+    static final int CHECK_BATCH = 500;
+
+    private final ChatStore store;
+    private final ChatService chats;
+    private final ConnectionRegistry registry;
+    private final MeterRegistry meters;
+    private final Duration timeout;
+    /** Since when every note of this instance's sockets succeeded (null after a failed one). */
+    private volatile Instant healthySince;
+
+    public VisitorPresence(ChatStore store, ChatService chats, ConnectionRegistry registry, MeterRegistry meters, SessionConfig config) {
+        this.store = store;
+        this.chats = chats;
+        this.registry = registry;
+        this.meters = meters;
+        this.timeout = config.visitorGone().timeout();
+        Duration interval = config.visitorGone().checkInterval();
+        if (!timeout.isZero() && timeout.compareTo(interval.multipliedBy(3)) < 0) {
+            throw new IllegalArgumentException("chatroute.visitor-gone.timeout (" + timeout + ") must be at least three times "
+                    + "chatroute.visitor-gone.check-interval (" + interval + ")");
+        }
+    }
+
+    private boolean enabled() {
+        return !timeout.isZero() && !timeout.isNegative();
+    }
+
+    /** A visitor socket of the chat opened here: its note starts (or is renewed). On a worker thread. */
+    public void opened(String chatId) {
+        note(chatId, false);
+    }
+
+    /** A visitor socket of the chat closed here: when it was the chat's last one here, the timeout counts from now. */
+    public void closed(String chatId) {
+        if (registry.visitors(chatId).isEmpty()) {
+            note(chatId, true);
+        }
+    }
+
+    private void note(String chatId, boolean existingOnly) {
+        if (!enabled()) {
+            return;
+        }
+        try {
+            store.visitorsSeen(Set.of(chatId), System.currentTimeMillis(), existingOnly);
+        } catch (RuntimeException e) {
+            // the next check notes every chat with a socket here again; a close's note missed only moves its clock back
+            // by at most one check interval
+            LOG.debugf("could not note the visitor of chat %s: %s", chatId, e.toString());
+        }
+    }
+
+    @Scheduled(every = "${chatroute.visitor-gone.check-interval:10s}", delayed = "${chatroute.visitor-gone.check-interval:10s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void check() {
+        if (!enabled()) {
+            return;
+        }
+        try {
+            store.visitorsSeen(registry.visitorChats(), System.currentTimeMillis(), true);
+            if (healthySince == null) {
+                healthySince = Instant.now();
+            }
+        } catch (RuntimeException e) {
+            healthySince = null;
+            LOG.warnf("could not note this instance's visitors, will retry: %s", e.toString());
+            return;
+        }
+        Instant healthy = healthySince;
+        if (healthy.isAfter(Instant.now().minus(timeout))) {
+            return; // not yet a whole timeout in touch with Redis: others' notes may be old for the same reason
+        }
+        try {
+            closeGone();
+            meters.counter("chatroute.visitor.gone.checks").increment();
+        } catch (RuntimeException e) {
+            LOG.warnf("the check for visitors who left failed, will retry: %s", e.toString());
+        }
+    }
+
+    /** Closes the waiting chats whose visitor was last seen a timeout ago or earlier; answers how many it closed. */
+    public int closeGone() {
+        long cutoff = System.currentTimeMillis() - timeout.toMillis();
+        List<String> candidates = store.visitorsGoneSince(cutoff, CHECK_BATCH);
+        int closed = 0;
+        for (String chatId : candidates) {
+            String outcome = chats.closeIfVisitorGone(chatId, cutoff).await().atMost(Duration.ofSeconds(30));
+            if ("ok".equals(outcome)) {
+                closed++;
+                LOG.infof("chat %s closed: its visitor left %d s ago or more while it waited", chatId, timeout.toSeconds());
+            }
+        }
+        if (closed > 0) {
+            meters.counter("chatroute.visitor.gone.closed").increment(closed);
+        }
+        return closed;
+    }
+}
