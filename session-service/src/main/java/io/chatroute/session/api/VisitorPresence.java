@@ -14,9 +14,9 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Waiting chats whose visitor left. Every instance notes in Redis ({@code session:visitors:seen}, chat id -> epoch ms)
+ * Waiting chats whose visitor left. Every instance notes in Redis ({@code session:visitors:seen:<shard>}, chat id -> epoch ms)
  * when each chat's visitor was last known to have a socket open: at a socket's open, at the close of its chat's last
- * socket here, and every {@code check-interval} for every chat with a visitor socket here (one ZADD XX). A chat whose
+ * socket here, and every {@code check-interval} for every chat with a visitor socket here (one ZADD XX per set). A chat whose
  * note is older than {@code visitor-gone.timeout} has had no visitor socket on any live instance for that long (a
  * process that died stops noting its chats, so their visitors count as gone unless they reconnected elsewhere): while
  * it waits for an agent (QUEUED or OFFERED) it is closed by the system with reason {@code visitor-left}, so routing

@@ -112,7 +112,7 @@ public class ChatStore {
     private Uni<Outcome> close(String chatId, String by, String agentId, String eventId, String time, Duration retention, String reason,
                                String cutoff, String now) {
         return scripts.evalAsync(Scripts.CLOSE_CHAT,
-                List.of(Keys.chat(chatId), Keys.OUTBOX, Keys.messages(chatId), Keys.clientMsgs(chatId), Keys.VISITORS_SEEN),
+                List.of(Keys.chat(chatId), Keys.OUTBOX, Keys.messages(chatId), Keys.clientMsgs(chatId), Keys.visitorsSeen(chatId)),
                 List.of(by, agentId == null ? "" : agentId, eventId, time, Long.toString(retention.toSeconds()), reason == null ? "" : reason,
                         chatId, cutoff, now))
                 .map(r -> new Outcome(r.value().toString(), "", r.emitted()));
@@ -123,22 +123,26 @@ public class ChatStore {
      * noted (a periodic mark, which must not bring back a chat whose close removed it), otherwise adds them too.
      */
     public void visitorsSeen(Collection<String> chatIds, long nowMillis, boolean existingOnly) {
-        if (chatIds.isEmpty()) {
-            return;
-        }
-        Map<String, Double> scores = new HashMap<>();
-        chatIds.forEach(id -> scores.put(id, (double) nowMillis));
+        Map<String, Map<String, Double>> byShard = new HashMap<>();
+        chatIds.forEach(id -> byShard.computeIfAbsent(Keys.visitorsSeen(id), k -> new HashMap<>()).put(id, (double) nowMillis));
         ZAddArgs args = new ZAddArgs();
         if (existingOnly) {
             args.xx();
         }
-        sortedSets.zadd(Keys.VISITORS_SEEN, args, scores);
+        byShard.forEach((key, scores) -> sortedSets.zadd(key, args, scores));
     }
 
-    /** Up to {@code limit} chats whose visitor was last seen at or before {@code cutoffMillis}, longest gone first. */
+    /**
+     * Up to {@code limit} chats whose visitor was last seen at or before {@code cutoffMillis}, longest gone first in each
+     * of the sets (all of them read).
+     */
     public List<String> visitorsGoneSince(long cutoffMillis, int limit) {
-        return sortedSets.zrangebyscore(Keys.VISITORS_SEEN, ScoreRange.from(Double.NEGATIVE_INFINITY,
-                (double) cutoffMillis), new ZRangeArgs().limit(0, limit));
+        List<String> gone = new ArrayList<>();
+        for (int shard = 0; shard < Keys.VISITORS_SEEN_SHARDS && gone.size() < limit; shard++) {
+            gone.addAll(sortedSets.zrangebyscore(Keys.visitorsSeenShard(shard), ScoreRange.from(Double.NEGATIVE_INFINITY, (double) cutoffMillis),
+                    new ZRangeArgs().limit(0, limit - gone.size())));
+        }
+        return gone;
     }
 
     public Uni<Outcome> answerOffer(String chatId, boolean accept, String agentId, String eventId, String time, String reason) {

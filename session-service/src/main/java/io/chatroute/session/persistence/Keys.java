@@ -7,11 +7,8 @@ public final class Keys {
     /** Addition: the relay lease, so one instance relays at a time. */
     public static final String OUTBOX_LEASE = "session:outbox:lease";
 
-    /**
-     * Addition: when each chat's visitor was last known to have a socket open (sorted set chat id -> epoch ms), for the
-     * chats a visitor socket was ever opened for, until they close (VisitorPresence).
-     */
-    public static final String VISITORS_SEEN = "session:visitors:seen";
+    /** How many sorted sets {@link #visitorsSeen(String)} spreads the chats over (no single hot key). */
+    public static final int VISITORS_SEEN_SHARDS = 16;
 
     private Keys() {
     }
@@ -34,6 +31,19 @@ public final class Keys {
      */
     public static String suggestions(String chatId) {
         return "session:chat:" + chatId + ":suggestions";
+    }
+
+    /**
+     * Addition: when the chat's visitor was last known to have a socket open (sorted set chat id -> epoch ms, one of
+     * {@link #VISITORS_SEEN_SHARDS} by the chat id), for the chats a visitor socket was ever opened for, until they close
+     * (VisitorPresence).
+     */
+    public static String visitorsSeen(String chatId) {
+        return visitorsSeenShard(Math.floorMod(chatId.hashCode(), VISITORS_SEEN_SHARDS));
+    }
+
+    public static String visitorsSeenShard(int shard) {
+        return "session:visitors:seen:" + shard;
     }
 
     /** The chats offered or assigned to an agent (a set maintained by the projection). */

@@ -101,7 +101,7 @@ class VisitorGoneTest {
     }
 
     private boolean noted(String chatId) {
-        return redis.sortedSet(String.class).zscore(Keys.VISITORS_SEEN, chatId).isPresent();
+        return redis.sortedSet(String.class).zscore(Keys.visitorsSeen(chatId), chatId).isPresent();
     }
 
     private double checks() {
