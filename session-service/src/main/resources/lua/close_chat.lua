@@ -7,7 +7,8 @@
 -- appends is not projected again (the chat is CLOSED already), so nothing else would. And from the visitors-seen set.
 -- With a cutoff (VisitorPresence's check), the chat is closed only while it waits for an agent (QUEUED or OFFERED) and
 -- its visitor was last seen at or before the cutoff: back when a socket was seen since (or none ever was); not_waiting
--- when an agent holds it or its queue is closed (OFFLINE): looked at again one timeout later.
+-- when an agent holds it (its note moves to now: looked at again one timeout later, in case it is put back in line) or
+-- when it is a message left for a closed queue (OFFLINE now or before, leftForLater: its note is dropped for good).
 -- returns status: ok | already | not_found | not_assigned | back | not_waiting
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[5], ARGV[7])
@@ -22,6 +23,10 @@ if ARGV[8] ~= '' then
   local seen = redis.call('ZSCORE', KEYS[5], ARGV[7])
   if not seen or tonumber(seen) > tonumber(ARGV[8]) then
     return 'back'
+  end
+  if status == 'OFFLINE' or redis.call('HGET', KEYS[1], 'leftForLater') == '1' then
+    redis.call('ZREM', KEYS[5], ARGV[7])
+    return 'not_waiting'
   end
   if status ~= 'QUEUED' and status ~= 'OFFERED' then
     redis.call('ZADD', KEYS[5], ARGV[9], ARGV[7])

@@ -274,7 +274,9 @@ public class ChatDelivery {
         long lastSeq = d.hasNonNull("lastSeq") ? d.get("lastSeq").asLong() : store.lastSeq(chatId);
         ObjectNode v = Frames.frame(mapper, "closed");
         v.set("by", d.get("by"));
-        v.put("surveyRequested", d.hasNonNull("agentId")); // a chat an agent held gets the CSAT + CES survey
+        // a chat an agent held gets the CSAT + CES survey; one only offered (closed by its visitor, or because the visitor
+        // left, while an agent was being asked) names that agent but was never held
+        v.put("surveyRequested", !visitors.isEmpty() && d.hasNonNull("agentId") && store.wasAssigned(chatId));
         if (d.hasNonNull("reason")) {
             v.set("reason", d.get("reason")); // an addition: not-routed (no queue could take the chat)
         }
@@ -611,7 +613,9 @@ public class ChatDelivery {
                 ObjectNode f = Frames.frame(mapper, "closed");
                 f.put("by", ChatService.emptyToNull(chat.get("closedBy")));
                 String agentId = chat.get("agentId");
-                f.put("surveyRequested", agentId != null && !agentId.isEmpty() && chat.get("surveyedAt") == null);
+                String assignedAt = chat.get("assignedAt");
+                f.put("surveyRequested", agentId != null && !agentId.isEmpty() && assignedAt != null && !assignedAt.isEmpty()
+                        && chat.get("surveyedAt") == null);
                 String reason = chat.get("closeReason");
                 if (reason != null && !reason.isEmpty()) {
                     f.put("reason", reason); // as in the live frame: not-routed, visitor-left

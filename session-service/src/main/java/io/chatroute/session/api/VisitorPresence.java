@@ -10,8 +10,10 @@ import org.jboss.logging.Logger;
 import io.chatroute.session.config.SessionConfig;
 import io.chatroute.session.persistence.ChatStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Waiting chats whose visitor left. Every instance notes in Redis ({@code session:visitors:seen:<shard>}, chat id -> epoch ms)
@@ -22,16 +24,19 @@ import jakarta.enterprise.context.ApplicationScoped;
  * it waits for an agent (QUEUED or OFFERED) it is closed by the system with reason {@code visitor-left}, so routing
  * stops offering it and the record counts it abandoned. The close checks the note and the status in the same script
  * (close_chat.lua), so a visitor who came back in between keeps the chat. A chat no visitor socket was ever opened for
- * (a platform's chat over REST) has no note and is never closed this way; one an agent holds, or one left for a closed
- * queue (OFFLINE, a message to answer later), is looked at again one timeout later. Every instance checks; the close
- * is atomic, so a chat closes once. An instance checks only after it has noted its own sockets without a failure for
- * a whole timeout: after Redis was away, every instance's notes are old, and none is taken for a visitor gone.
+ * (a platform's chat over REST) has no note and is never closed this way; one an agent holds has its note moved to now
+ * (looked at again one timeout later, in case it is put back in line), and one left for a closed queue (OFFLINE now or
+ * before: a message to answer later) loses its note. Every instance checks; the close is atomic, so a chat closes once.
+ * Notes and checks run on separate schedules, so a slow check never holds the notes back. An instance checks only
+ * after it has noted its own sockets without a failure for a whole timeout: after Redis was away, every instance's
+ * notes are old, and none is taken for a visitor gone. The notes and the cutoff use each instance's clock: clocks
+ * apart by a few seconds shorten or lengthen the timeout by as much.
  */
 @ApplicationScoped
 public class VisitorPresence {
 
     private static final Logger LOG = Logger.getLogger(VisitorPresence.class);
-    /** Chats looked at per check, longest gone first; the rest wait for the next check. */
+    /** Chats looked at per check (the sets in turn, each longest gone first); the rest wait for the next check. */
     static final int CHECK_BATCH = 500;
 
     private final ChatStore store;
@@ -39,6 +44,7 @@ public class VisitorPresence {
     private final ConnectionRegistry registry;
     private final MeterRegistry meters;
     private final Duration timeout;
+    private final Duration interval;
     /** Since when every note of this instance's sockets succeeded (null after a failed one). */
     private volatile Instant healthySince;
 
@@ -48,7 +54,7 @@ public class VisitorPresence {
         this.registry = registry;
         this.meters = meters;
         this.timeout = config.visitorGone().timeout();
-        Duration interval = config.visitorGone().checkInterval();
+        this.interval = config.visitorGone().checkInterval();
         if (!timeout.isZero() && timeout.compareTo(interval.multipliedBy(3)) < 0) {
             throw new IllegalArgumentException("chatroute.visitor-gone.timeout (" + timeout + ") must be at least three times "
                     + "chatroute.visitor-gone.check-interval (" + interval + ")");
@@ -84,9 +90,17 @@ public class VisitorPresence {
         }
     }
 
-    @Scheduled(every = "${chatroute.visitor-gone.check-interval:10s}", delayed = "${chatroute.visitor-gone.check-interval:10s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void check() {
+    /** Makes the settings' check run at start (a wrong timeout stops the start instead of failing the first socket). */
+    void onStart(@Observes StartupEvent event) {
+        LOG.debugf("visitors who leave: %s", enabled() ? "waiting chats closed after " + timeout : "off");
+    }
+
+    /**
+     * Notes every chat with a visitor socket here, on its own schedule: a slow pass of {@link #check()} never holds the
+     * notes back (other instances would take these visitors for gone).
+     */
+    @Scheduled(every = "${chatroute.visitor-gone.check-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void note() {
         if (!enabled()) {
             return;
         }
@@ -98,34 +112,46 @@ public class VisitorPresence {
         } catch (RuntimeException e) {
             healthySince = null;
             LOG.warnf("could not note this instance's visitors, will retry: %s", e.toString());
-            return;
         }
+    }
+
+    @Scheduled(every = "${chatroute.visitor-gone.check-interval:10s}", delayed = "${chatroute.visitor-gone.check-interval:10s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void check() {
         Instant healthy = healthySince;
-        if (healthy.isAfter(Instant.now().minus(timeout))) {
+        if (!enabled() || healthy == null || healthy.isAfter(Instant.now().minus(timeout))) {
             return; // not yet a whole timeout in touch with Redis: others' notes may be old for the same reason
         }
         try {
-            closeGone();
+            closeGone(Instant.now().plus(interval));
             meters.counter("chatroute.visitor.gone.checks").increment();
         } catch (RuntimeException e) {
             LOG.warnf("the check for visitors who left failed, will retry: %s", e.toString());
         }
     }
 
-    /** Closes the waiting chats whose visitor was last seen a timeout ago or earlier; answers how many it closed. */
-    public int closeGone() {
+    /**
+     * Closes the waiting chats whose visitor was last seen a timeout ago or earlier, until {@code deadline} (the rest
+     * wait for the next check); answers how many it closed. A chat whose close fails is tried again at the next check.
+     */
+    public int closeGone(Instant deadline) {
         long cutoff = System.currentTimeMillis() - timeout.toMillis();
         List<String> candidates = store.visitorsGoneSince(cutoff, CHECK_BATCH);
         int closed = 0;
         for (String chatId : candidates) {
-            String outcome = chats.closeIfVisitorGone(chatId, cutoff).await().atMost(Duration.ofSeconds(30));
-            if ("ok".equals(outcome)) {
-                closed++;
-                LOG.infof("chat %s closed: its visitor left %d s ago or more while it waited", chatId, timeout.toSeconds());
+            if (Instant.now().isAfter(deadline)) {
+                break;
             }
-        }
-        if (closed > 0) {
-            meters.counter("chatroute.visitor.gone.closed").increment(closed);
+            try {
+                String outcome = chats.closeIfVisitorGone(chatId, cutoff).await().atMost(Duration.ofSeconds(10));
+                if ("ok".equals(outcome)) {
+                    closed++;
+                    meters.counter("chatroute.visitor.gone.closed").increment();
+                    LOG.infof("chat %s closed: its visitor left %d s ago or more while it waited", chatId, timeout.toSeconds());
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("could not close chat %s whose visitor left, next check retries: %s", chatId, e.toString());
+            }
         }
         return closed;
     }

@@ -66,6 +66,9 @@ public class Projector {
                 f.put("status", "OFFLINE");
                 f.put("queueId", text(d, "queueId"));
                 f.put("nextOpenAt", text(d, "nextOpenAt"));
+                // a message left for a closed queue, answered later whoever is connected then: never closed because its
+                // visitor left (close_chat.lua), also once the queue opens
+                f.put("leftForLater", "1");
                 f.put("position", "");
                 f.put("estimatedWaitSeconds", "");
             }

@@ -173,6 +173,12 @@ public class ChatStore {
         return hashes.hget(Keys.chat(chatId), "status");
     }
 
+    /** Whether an agent ever held the chat (it was assigned): only such a chat asks its visitor for the survey. */
+    public boolean wasAssigned(String chatId) {
+        String at = hashes.hget(Keys.chat(chatId), "assignedAt");
+        return at != null && !at.isEmpty();
+    }
+
     /** The chat's last message seq (0 when none or unknown). */
     public long lastSeq(String chatId) {
         String seq = hashes.hget(Keys.chat(chatId), "seq");

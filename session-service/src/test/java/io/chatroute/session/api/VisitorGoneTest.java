@@ -132,7 +132,7 @@ class VisitorGoneTest {
         assertThat(data.path("by").asText()).isEqualTo("system");
         assertThat(data.path("reason").asText()).isEqualTo("visitor-left");
         assertThat(data.path("agentId").isNull()).isTrue();
-        assertThat(meters.counter("chatroute.visitor.gone.closed").count()).isGreaterThan(closedBefore);
+        await().atMost(WAIT).until(() -> meters.counter("chatroute.visitor.gone.closed").count() > closedBefore);
         assertThat(noted(chatId)).isFalse(); // a closed chat is not noted any more
 
         given().auth().oauth2(TestTokens.supervisor()).get("/api/v1/chats/" + chatId).then().statusCode(200)
@@ -189,15 +189,47 @@ class VisitorGoneTest {
         await().atMost(WAIT).until(() -> "OFFERED".equals(status(offeredId)) && "ACTIVE".equals(status(activeId)));
         offeredVisitor.close();
         activeVisitor.close();
+        long leftAt = System.currentTimeMillis();
 
         await().atMost(WAIT).until(() -> !closedEvents(offeredId).isEmpty());
         JsonNode data = MAPPER.readTree(closedEvents(offeredId).get(0).data());
         assertThat(data.path("reason").asText()).isEqualTo("visitor-left");
         assertThat(data.path("agentId").asText()).isEqualTo(agentId); // routing frees the offer's slot
+        try (WsClient back = visitor(offered)) {
+            JsonNode frame = back.ofType("closed").get(0);
+            assertThat(frame.path("reason").asText()).isEqualTo("visitor-left");
+            assertThat(frame.path("surveyRequested").asBoolean()).as("a survey for a chat no agent held").isFalse();
+        }
         awaitChecksPastTheTimeout();
         assertThat(status(activeId)).isEqualTo("ACTIVE");
         assertThat(closedEvents(activeId)).isEmpty();
-        // kept, and looked at again a timeout later: the note moved on instead of being read at every check
-        assertThat(noted(activeId)).isTrue();
+        // kept, and looked at again a timeout later: the note moved on (past the close plus the timeout) instead of
+        // being read at every check
+        assertThat(redis.sortedSet(String.class).zscore(Keys.visitorsSeen(activeId), activeId).orElse(0))
+                .isGreaterThanOrEqualTo(leftAt + 2_000);
+    }
+
+    /** A message left for a closed queue is answered later, whoever is connected then: also once the queue opens. */
+    @Test
+    void aMessageLeftForAClosedQueueIsKeptAfterItsVisitorLeftAndTheQueueOpened() throws Exception {
+        var chat = startChat(null);
+        String chatId = chat.path("chatId");
+        WsClient socket = visitor(chat);
+        String offline = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                + "\"priority\":0,\"status\":\"OFFLINE\",\"reason\":\"closed\",\"nextOpenAt\":null,\"queuedAt\":\"2025-01-01T10:00:00Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.offline", offline);
+        project(chatId, "chat.offline", offline);
+        await().atMost(WAIT).until(() -> "OFFLINE".equals(status(chatId)));
+        socket.close();
+        String queued = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                + "\"priority\":0,\"position\":1,\"estimatedWaitSeconds\":30,\"queuedAt\":\"2025-01-01T10:00:00Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.queued", queued);
+        project(chatId, "chat.queued", queued); // the queue opened: the chat waits in line
+        await().atMost(WAIT).until(() -> "QUEUED".equals(status(chatId)));
+
+        awaitChecksPastTheTimeout();
+        assertThat(status(chatId)).isEqualTo("QUEUED");
+        assertThat(closedEvents(chatId)).isEmpty();
+        assertThat(noted(chatId)).isFalse();
     }
 }
