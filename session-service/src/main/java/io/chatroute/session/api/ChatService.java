@@ -134,6 +134,11 @@ public class ChatService {
         fields.put("estimatedWaitSeconds", status == ChatStatus.QUEUED && evaluation.estimatedWaitSeconds() != null
                 ? evaluation.estimatedWaitSeconds().toString() : "");
         fields.put("nextOpenAt", nz(evaluation.nextOpenAt()));
+        if (status == ChatStatus.OFFLINE) {
+            // the visitor is told the message is saved for later (closed queue, or nobody able): never closed because they
+            // left, also once routing queues it (VisitorPresence)
+            fields.put("leftForLater", "1");
+        }
 
         ObjectNode requested = mapper.createObjectNode();
         requested.put("chatId", chatId);

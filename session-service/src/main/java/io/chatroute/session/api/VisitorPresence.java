@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
@@ -36,7 +37,7 @@ import jakarta.enterprise.event.Observes;
 public class VisitorPresence {
 
     private static final Logger LOG = Logger.getLogger(VisitorPresence.class);
-    /** Chats looked at per check (the sets in turn, each longest gone first); the rest wait for the next check. */
+    /** Chats looked at per check (the sets in turn from the pass's first, each longest gone first); the rest wait. */
     static final int CHECK_BATCH = 500;
 
     private final ChatStore store;
@@ -45,6 +46,8 @@ public class VisitorPresence {
     private final MeterRegistry meters;
     private final Duration timeout;
     private final Duration interval;
+    /** Counts the passes: each starts at the next of the sets, so a pass that stops early never starves the last ones. */
+    private final AtomicInteger passes = new AtomicInteger();
     /** Since when every note of this instance's sockets succeeded (null after a failed one). */
     private volatile Instant healthySince;
 
@@ -136,7 +139,7 @@ public class VisitorPresence {
      */
     public int closeGone(Instant deadline) {
         long cutoff = System.currentTimeMillis() - timeout.toMillis();
-        List<String> candidates = store.visitorsGoneSince(cutoff, CHECK_BATCH);
+        List<String> candidates = store.visitorsGoneSince(cutoff, CHECK_BATCH, passes.getAndIncrement());
         int closed = 0;
         for (String chatId : candidates) {
             if (Instant.now().isAfter(deadline)) {

@@ -133,12 +133,14 @@ public class ChatStore {
     }
 
     /**
-     * Up to {@code limit} chats whose visitor was last seen at or before {@code cutoffMillis}, longest gone first in each
-     * of the sets (all of them read).
+     * Up to {@code limit} chats whose visitor was last seen at or before {@code cutoffMillis}: the sets in turn from
+     * {@code firstShard} (a caller that moves it on each time reaches every set even when a pass stops early), each
+     * longest gone first.
      */
-    public List<String> visitorsGoneSince(long cutoffMillis, int limit) {
+    public List<String> visitorsGoneSince(long cutoffMillis, int limit, int firstShard) {
         List<String> gone = new ArrayList<>();
-        for (int shard = 0; shard < Keys.VISITORS_SEEN_SHARDS && gone.size() < limit; shard++) {
+        for (int i = 0; i < Keys.VISITORS_SEEN_SHARDS && gone.size() < limit; i++) {
+            int shard = Math.floorMod(firstShard + i, Keys.VISITORS_SEEN_SHARDS);
             gone.addAll(sortedSets.zrangebyscore(Keys.visitorsSeenShard(shard), ScoreRange.from(Double.NEGATIVE_INFINITY, (double) cutoffMillis),
                     new ZRangeArgs().limit(0, limit - gone.size())));
         }

@@ -77,12 +77,17 @@ class VisitorGoneTest {
     }
 
     private static ExtractableResponse<Response> startChat(String token) {
+        return startChat(token, "default");
+    }
+
+    /** A chat of the form; RoutingStub answers formId "nobody" with no agent able (the chat starts OFFLINE). */
+    private static ExtractableResponse<Response> startChat(String token, String formId) {
         var request = given().contentType(ContentType.JSON);
         if (token != null) {
             request = request.auth().oauth2(token);
         }
-        return request.body("{\"form\":{\"topic\":\"billing\"},\"message\":\"where is my refund?\"}").post("/api/v1/chats")
-                .then().statusCode(201).extract();
+        return request.body("{\"formId\":\"" + formId + "\",\"form\":{\"topic\":\"billing\"},\"message\":\"where is my refund?\"}")
+                .post("/api/v1/chats").then().statusCode(201).extract();
     }
 
     private static WsClient visitor(ExtractableResponse<Response> chat) throws Exception {
@@ -207,6 +212,47 @@ class VisitorGoneTest {
         // being read at every check
         assertThat(redis.sortedSet(String.class).zscore(Keys.visitorsSeen(activeId), activeId).orElse(0))
                 .isGreaterThanOrEqualTo(leftAt + 2_000);
+    }
+
+    /**
+     * A chat started when no agent was able to take it: the visitor was told the message is saved, so it is kept when
+     * routing queues it and the visitor has gone.
+     */
+    @Test
+    void aChatStartedWithNobodyAbleIsKeptAfterItsVisitorLeft() throws Exception {
+        var chat = startChat(null, "nobody");
+        String chatId = chat.path("chatId");
+        assertThat((String) chat.path("status")).isEqualTo("OFFLINE");
+        WsClient socket = visitor(chat);
+        String queued = "{\"chatId\":\"" + chatId + "\",\"queueId\":\"general\",\"ruleId\":\"default\",\"requiredSkills\":{},"
+                + "\"priority\":0,\"position\":1,\"estimatedWaitSeconds\":30,\"queuedAt\":\"2025-01-01T10:00:00Z\"}";
+        EventSchemas.assertValid("routing-service", "chat.queued", queued);
+        project(chatId, "chat.queued", queued); // routing places it in line
+        await().atMost(WAIT).until(() -> "QUEUED".equals(status(chatId)));
+        socket.close();
+
+        awaitChecksPastTheTimeout();
+        assertThat(status(chatId)).isEqualTo("QUEUED");
+        assertThat(closedEvents(chatId)).isEmpty();
+    }
+
+    /** A visitor who closes a chat while it is offered to an agent is not asked for a survey: no agent held it. */
+    @Test
+    void aVisitorWhoClosesAnOfferedChatIsNotAskedForASurvey() throws Exception {
+        var chat = startChat(null);
+        String chatId = chat.path("chatId");
+        try (WsClient socket = visitor(chat)) {
+            project(chatId, "chat.offered", "{\"chatId\":\"" + chatId + "\",\"agentId\":\"agent-s-" + System.nanoTime()
+                    + "\",\"queueId\":\"general\",\"offerId\":\"offer-s-" + System.nanoTime() + "\",\"offeredAt\":\"2025-01-01T10:00:01Z\","
+                    + "\"expiresAt\":\"" + TestOffers.expiresAt() + "\",\"visitor\":{\"name\":\"Anna\"},\"form\":{\"topic\":\"billing\"},"
+                    + "\"message\":\"hi\"}");
+            await().atMost(WAIT).until(() -> "OFFERED".equals(status(chatId)));
+            socket.send("{\"type\":\"close\"}");
+            await().atMost(WAIT).until(() -> !socket.ofType("closed").isEmpty());
+            JsonNode closed = socket.ofType("closed").get(0);
+            assertThat(closed.path("by").asText()).isEqualTo("visitor");
+            assertThat(closed.path("surveyRequested").asBoolean()).as("a survey for a chat no agent held").isFalse();
+        }
     }
 
     /** A message left for a closed queue is answered later, whoever is connected then: also once the queue opens. */
