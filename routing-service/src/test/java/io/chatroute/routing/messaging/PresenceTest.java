@@ -433,15 +433,26 @@ class PresenceTest {
         f.presence(x, "OFFLINE");
     }
 
+    /** An AVAILABLE agent with two slots, and a chat offered to it. */
+    record Offered(String agentId, String chatId, JsonNode offer) {
+    }
+
+    Offered offeredChat(String name) throws Exception {
+        String q = setUp();
+        String agentId = f.id(name);
+        f.agent(agentId, skills(), 2);
+        f.presence(agentId, "AVAILABLE");
+        String chatId = f.id(name + "c");
+        f.requestChat(chatId, "t", q);
+        return new Offered(agentId, chatId, f.awaitChat("chat.offered", chatId, 0));
+    }
+
     @Test
     void aDoubleReleaseIsCountedNotClampedAway() throws Exception {
-        String q = setUp();
-        String y = f.id("y");
-        f.agent(y, skills(), 2);
-        f.presence(y, "AVAILABLE");
-        String c = f.id("yc");
-        f.requestChat(c, "t", q);
-        JsonNode offered = f.awaitChat("chat.offered", c, 0);
+        Offered o = offeredChat("y");
+        String y = o.agentId();
+        String c = o.chatId();
+        JsonNode offered = o.offer();
         // the agent's slot was freed already (as by an earlier, duplicate release), yet the chat still points at it
         redis.hash(String.class).hdel(store.keys().holds(y), c);
         redis.hash(String.class).hincrby(store.keys().agent(y), "active", -1);
@@ -464,14 +475,10 @@ class PresenceTest {
      */
     @Test
     void anOfflineLeavesTheSlotOfAReleaseInFlightToThatRelease() throws Exception {
-        String q = setUp();
-        String z = f.id("z");
-        f.agent(z, skills(), 2);
-        f.presence(z, "AVAILABLE");
-        String c = f.id("zc");
-        f.requestChat(c, "t", q);
-        JsonNode offered = f.awaitChat("chat.offered", c, 0);
-        String offerId = offered.get("offerId").asText();
+        Offered o = offeredChat("z");
+        String z = o.agentId();
+        String c = o.chatId();
+        String offerId = o.offer().get("offerId").asText();
         // the decline's first step (the chat side) ran; its second (the agent's slot) has not yet
         RoutingStore.Outcome released = store.release(c, offerId, z, "decline", "busy", Instant.now(), f.id("decline"));
         assertThat(released.code()).isEqualTo("RELEASED");
