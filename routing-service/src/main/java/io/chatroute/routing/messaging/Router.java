@@ -55,9 +55,10 @@ public class Router {
     private final RoutingConfig config;
     private final ObjectMapper json;
     private final MeterRegistry meters;
+    private final TransientRetry retry;
 
     public Router(RoutingStore store, CandidateIndex index, Dispatcher dispatcher, Announcer announcer, WaitingEntries waiting,
-                  RoutingConfig config, ObjectMapper json, MeterRegistry meters) {
+                  RoutingConfig config, ObjectMapper json, MeterRegistry meters, TransientRetry retry) {
         this.store = store;
         this.index = index;
         this.dispatcher = dispatcher;
@@ -66,6 +67,7 @@ public class Router {
         this.config = config;
         this.json = json;
         this.meters = meters;
+        this.retry = retry;
     }
 
     // ------------------------------------------------------------ chat.requested
@@ -641,7 +643,7 @@ public class Router {
 
     /**
      * One due timer of a partition (see {@link Timers}). A kind that changes state claims its member in the same script
-     * as the change (exp, ovf, unres, grace). The others (cool, idx, open, close) do work that is safe to repeat, and
+     * as the change (exp, ovf, unres, grace), and its follow-up is retried in place (see {@link #followUp}). The others (cool, idx, open, close) do work that is safe to repeat, and
      * remove their member only after it ran: a failure in between leaves the timer due and {@link Timers} tries it again
      * (until 2026-12-05 they removed it first, and a Redis failure lost that one check).
      */
@@ -655,7 +657,7 @@ public class Router {
             case "exp" -> {
                 Outcome o = store.release(id, token, "", "timeout", "timeout", now, "exp:" + id + ":" + token);
                 if ("RELEASED".equals(o.code())) {
-                    afterRelease(id, o, "timeout", "expired");
+                    followUp(member, kind, again -> afterRelease(id, again ? o.asReplay() : o, "timeout", "expired"));
                 }
             }
             case "ovf" -> overflow(partition, member, id, Long.parseLong(token), now);
@@ -670,15 +672,20 @@ public class Router {
                 Outcome o = store.unreserve(id, now.minusSeconds(config.reservationTimeoutSeconds()), true);
                 if ("DROPPED".equals(o.code())) {
                     LOG.infof("chat %s: reservation never confirmed by chat.requested, given back", id);
-                    store.unindex(o.value(0), id, Long.parseLong(o.value(1)));
-                    announcer.touch(o.value(0));
+                    followUp(member, kind, again -> {
+                        store.unindex(o.value(0), id, Long.parseLong(o.value(1)));
+                        announcer.touch(o.value(0));
+                    });
                 }
             }
             case "grace" -> {
                 AgentOutcome o = store.presence(id, "grace-end", null, null, token, now);
                 if ("CHANGED".equals(o.code())) {
-                    index.refresh(o.state());
-                    giveBack(id, csv(o.value(1)), "agent-gone", "agent-offline", "grace:" + token);
+                    // each chat's release is idempotent on its own event id: a retry replays those already given back
+                    followUp(member, kind, again -> {
+                        index.refresh(o.state());
+                        giveBack(id, csv(o.value(1)), "agent-gone", "agent-offline", "grace:" + token);
+                    });
                 }
             }
             case "open" -> repeatable(partition, member, kind, now, () -> queueOpened(id));
@@ -688,6 +695,33 @@ public class Router {
                 store.take(partition, member);
             }
         }
+    }
+
+    /**
+     * The follow-up of a timer its script claimed (exp, ovf, unres, grace): the timer has left its due set with the
+     * claim, so nothing would try it again. A store failure here is retried in place with back-off until it succeeds
+     * ({@link TransientRetry}, channel {@code timers}: counted, and the service is not ready while it lasts); a retry
+     * runs as a replay, so a release that the failed attempt did apply (its answer lost on the way back) is not counted
+     * as a double release. Until 2026-12-07 such a failure skipped the follow-up (an expired offer's agent slot stayed
+     * held) until reconciliation repaired it, about a minute later. Only the process stopping ends the retries: the
+     * next start's reconciliation then repairs it, as after a crash. A failure that is not the store's would fail the
+     * same way for ever: logged, counted as a dropped timer, and left to reconciliation.
+     */
+    private void followUp(String member, String kind, java.util.function.Consumer<Boolean> step) {
+        boolean[] again = {false};
+        retry.run("timers", "the follow-up of timer " + member, () -> {
+            try {
+                step.accept(again[0]);
+            } catch (RuntimeException e) {
+                if (!storeFailure(e)) {
+                    LOG.warnf("timer %s: its follow-up fails for good, left to reconciliation: %s", member, e.toString());
+                    meters.counter("chatroute_routing_timers_dropped_total", "kind", kind).increment();
+                    return;
+                }
+                again[0] = true;
+                throw e;
+            }
+        });
     }
 
     /**
@@ -761,10 +795,12 @@ public class Router {
             return;
         }
         LOG.debugf("chat %s overflowed from %s to %s", chatId, o.value(0), to.id());
-        store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)) - 1);
-        announcer.touch(o.value(0));
-        ensureIndexed(chatId, to.id(), "overflow");
-        dispatcher.request(to.id());
+        followUp(member, "ovf", again -> {
+            store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)) - 1);
+            announcer.touch(o.value(0));
+            ensureIndexed(chatId, to.id(), "overflow");
+            dispatcher.request(to.id());
+        });
     }
 
     // ------------------------------------------------------------ helpers

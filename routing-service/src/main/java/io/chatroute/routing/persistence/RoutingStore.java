@@ -295,6 +295,11 @@ public class RoutingStore {
         public String value(int i) {
             return values.size() > i ? values.get(i) : null;
         }
+
+        /** The same result taken as a replay: its follow-up runs again and counts nothing a second time. */
+        public Outcome asReplay() {
+            return new Outcome(code, values, true);
+        }
     }
 
     public record AgentOutcome(Outcome outcome, AgentState state) {

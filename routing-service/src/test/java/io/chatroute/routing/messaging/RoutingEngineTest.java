@@ -664,6 +664,65 @@ class RoutingEngineTest {
         f.presence(agent, "OFFLINE");
     }
 
+    /**
+     * An offer's deadline is claimed by the release's script (the chat side); freeing the agent's slot is a second
+     * script. A store failure between the two used to skip the second until reconciliation (about a minute with the
+     * slot held); it is now retried in place until the store answers, and the slot is freed once, with no double
+     * release counted. The failure is real: Redis refuses the agents' keys (an ACL) while the chats' stay writable.
+     */
+    @Test
+    void aStoreFailureAfterAnOfferDeadlineWasClaimedIsRetriedUntilTheSlotIsFreed() throws Exception {
+        String q = f.id("fq");
+        String agent = f.id("fagent");
+        f.form("t");
+        f.queue(q, "{\"name\":\"F\",\"offerTimeoutSeconds\":300,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
+        f.presence(agent, "AVAILABLE");
+        String chat = f.id("f");
+        f.requestChat(chat, "t", q);
+        JsonNode offered = f.awaitChat("chat.offered", chat, 0);
+        String offerId = offered.get("offerId").asText();
+        String member = "exp|" + chat + "|" + offerId;
+        double doubles = doubleReleases();
+        double retriesBefore = timerRetries();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread fired = new Thread(() -> {
+            try {
+                router.onTimer(0, member); // the deadline fires (the real timer is 5 minutes away)
+            } catch (Throwable e) {
+                errors.add(e);
+            }
+        });
+        // every key but an agent's: routing:{pN}:agent:... is refused, routing:{pN}:chat:..., the outbox and the rest are not
+        redis.execute("ACL", "SETUSER", "default", "resetkeys", "~[^r]*", "~routing:[^{]*", "~routing:{p*}:[^a]*");
+        try {
+            fired.start();
+            JsonNode declined = f.awaitWhere(chatEvents, "chat.offer.declined", chat, d -> offerId.equals(d.path("offerId").asText()));
+            assertThat(declined.get("reason").asText()).isEqualTo("timeout");
+            await().atMost(RoutingFlowTest.WAIT).until(() -> timerRetries() >= retriesBefore + 2);
+            assertThat(fired.isAlive()).as("the follow-up is still being retried, not skipped").isTrue();
+        } finally {
+            redis.execute("ACL", "SETUSER", "default", "allkeys");
+        }
+        fired.join(60_000);
+        assertThat(fired.isAlive()).isFalse();
+        assertThat(errors).isEmpty();
+        JsonNode freed = f.awaitWhere(agentEvents, "agent.capacity.changed", agent, d -> "timeout".equals(d.path("reason").asText()));
+        assertThat(freed.get("active").asInt()).isZero();
+        assertThat(store.holds(agent)).doesNotContainKey(chat);
+        assertThat(doubleReleases()).as("double releases counted").isEqualTo(doubles);
+        assertThat(chatEvents.stream().filter(e -> "chat.offer.declined".equals(e.type()) && chat.equals(e.key())).count())
+                .as("one release").isEqualTo(1);
+        f.close(chat);
+        f.presence(agent, "OFFLINE");
+    }
+
+    private double timerRetries() {
+        var c = meters.find("chatroute_consumer_retries_total").tag("channel", "timers").counter();
+        return c == null ? 0 : c.count();
+    }
+
     private double doubleReleases() {
         return meters.find("chatroute_routing_double_release_total").counters().stream().mapToDouble(c -> c.count()).sum();
     }
