@@ -142,7 +142,8 @@ try {
 
   // ------------------------------------------------------------------ the agent signs in and becomes available
   // the desk's socket passes through a route, so the test can cut it later
-  const agentNet = { down: false, sockets: [], refused: 0 };
+  // (and can hold the desk's message frames on the way, as a slow network would: hold)
+  const agentNet = { down: false, sockets: [], refused: 0, hold: false, held: [] };
   await agent.routeWebSocket(/\/ws\/agent/, (ws) => {
     if (agentNet.down) {
       agentNet.refused++;
@@ -150,7 +151,14 @@ try {
       return;
     }
     agentNet.sockets.push(ws);
-    ws.connectToServer();
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (agentNet.hold && typeof m === 'string' && m.startsWith('{"type":"message"')) {
+        agentNet.held.push(() => server.send(m));
+        return;
+      }
+      server.send(m);
+    });
   });
   await agent.goto(`${BASE}/agent/#token=${encodeURIComponent(AGENT_TOKEN)}`);
   await agent.locator('#desk').waitFor({ state: 'visible' });
@@ -280,7 +288,7 @@ try {
   await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor(); // the first window still is
 
   // ------------------------------------------------------------------ a reload resumes the chat (token and seq in sessionStorage)
-  const network = { down: false, sockets: [], refused: 0 };
+  const network = { down: false, sockets: [], refused: 0, hold: false, held: [] };
   await visitor.routeWebSocket(/\/ws\/visitor\//, (ws) => {
     if (network.down) {
       network.refused++;
@@ -288,7 +296,14 @@ try {
       return;
     }
     network.sockets.push(ws);
-    ws.connectToServer();
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (network.hold && typeof m === 'string' && m.startsWith('{"type":"message"')) {
+        network.held.push(() => server.send(m));
+        return;
+      }
+      server.send(m);
+    });
   });
   await visitor.reload();
   await visitor.locator('.cr-panel').waitFor({ state: 'visible' });
@@ -410,10 +425,24 @@ try {
   await shot(visitor, '09d-widget-transferred.png');
 
   // ------------------------------------------------------------------ close, survey
+  // a last message of the visitor's crosses the agent's close (held on the way until the chat closed): session-service
+  // refuses it with an error naming it, and the widget shows that one message as not sent
+  const CROSSED = 'One more thing, sent as you closed';
+  network.hold = true;
+  await visitor.locator('#cr-composer').fill(CROSSED);
+  await visitor.locator('#cr-composer').press('Enter');
+  await until(async () => network.held.length === 1, 'the crossing message held on the way');
   await pane2.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
   await pane2.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
   await waitText(pane2.locator('.closed-bar'), 'This chat is closed', 'closed at the second agent');
   await visitor.getByText('How did we do?').waitFor();
+  network.hold = false;
+  network.held.splice(0).forEach((release) => release());
+  await waitText(visitor.locator('.cr-refused .cr-receipt[data-state="refused"]'), 'Not sent: the chat had ended', 'the crossing message refused');
+  check(await visitor.locator('.cr-pending').count() === 0, 'no message left pending after the refusal');
+  check(await pane2.locator('.bubble', { hasText: CROSSED }).count() === 0, 'the refused message never reached the agent');
+  await visitor.locator('.cr-refused').scrollIntoViewIfNeeded();
+  await shot(visitor, '10a-widget-message-refused-at-close.png');
   await shot(visitor, '10-widget-survey.png');
   await visitor.locator('label[for="cr-csat-5"]').click();
   await visitor.locator('label[for="cr-ces-4"]').click();
@@ -460,9 +489,24 @@ try {
     await pane2.locator('.composer-input').press('Enter');
     await other.locator('.cr-theirs .cr-bubble', { hasText: 'left the warehouse' }).waitFor();
     await shot(other, '13-widget-other-site.png');
-    await pane2.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
-    await pane2.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
+    // the agent's reply crosses the visitor's end of the chat (held on the way until the chat closed): refused, and
+    // the desk marks that reply as not sent and says why
+    const CROSSING_REPLY = 'Anything else I can do for you?';
+    agentNet.hold = true;
+    await pane2.locator('.composer-input').fill(CROSSING_REPLY);
+    await pane2.locator('.composer-input').press('Enter');
+    await until(async () => agentNet.held.length === 1, 'the crossing reply held on the way');
+    await other.locator('.cr-end-button').click();
+    await other.locator('.cr-confirm .cr-danger').click();
     await other.getByText('How did we do?').waitFor();
+    await waitText(pane2.locator('.closed-bar'), 'This chat is closed', 'the visitor ended it, at the desk');
+    agentNet.hold = false;
+    agentNet.held.splice(0).forEach((release) => release());
+    await waitText(pane2.locator('.msg.refused .receipt[data-state="refused"]'), 'Not sent', 'the crossing reply refused');
+    check(await pane2.locator('.msg.refused .bubble').textContent() === CROSSING_REPLY, 'the refused reply stays on screen');
+    check(await other.locator('.cr-bubble', { hasText: CROSSING_REPLY }).count() === 0, 'the refused reply never reached the visitor');
+    await waitText(agent.locator('.toast', { hasText: 'not sent' }), 'Your reply was not sent: the chat is closed.', 'why the reply was refused');
+    await shot(agent, '13a-agent-reply-refused-at-close.png');
     await otherContext.close();
   } finally {
     site.close();

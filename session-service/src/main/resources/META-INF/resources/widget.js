@@ -790,9 +790,10 @@
       return;
     }
     r.dataset.state = state;
-    r.replaceChildren(state === 'pending' ? icon('clock') : state === 'failed' ? '' : icon('check'),
+    r.replaceChildren(state === 'pending' ? icon('clock') : state === 'failed' || state === 'refused' ? '' : icon('check'),
       state === 'read' ? icon('check', 'cr-second-check') : '',
-      h('span', { class: 'cr-receipt-text' }, { pending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Not sent yet, retrying' }[state]));
+      h('span', { class: 'cr-receipt-text' }, { pending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Not sent yet, retrying',
+        refused: 'Not sent: the chat had ended' }[state]));
   }
 
   /** Consecutive messages of one sender: the name is shown once. */
@@ -1300,9 +1301,21 @@
           }
         }, 1500);
         return;
-      case 'chat-closed':
+      case 'chat-closed': {
+        // the error names the message it refused (since 2026-12-07): it stays on screen, marked as not sent
+        const i = f.clientMsgId ? chat.pending.findIndex((p) => p.id === f.clientMsgId) : -1;
+        if (i >= 0) {
+          const p = chat.pending.splice(i, 1)[0];
+          const li = log.querySelector(`[data-client="${CSS.escape(p.id)}"]`);
+          if (li) {
+            li.classList.replace('cr-pending', 'cr-refused');
+            setReceipt(li, 'refused');
+          }
+          save();
+        }
         onClosed('agent', !!chat.agent);
         return;
+      }
       case 'already-surveyed':
         onSurveyReceived();
         return;
@@ -1311,9 +1324,12 @@
         return;
       case 'validation':
       case 'frame-too-large':
-        // a message we sent was refused: drop it from the pending list and say so
+        // a message we sent was refused: drop it from the pending list and say so (the error names it by its
+        // clientMsgId; a frame too large to be read is not named, and is then the oldest pending one)
         if (chat.pending.length) {
-          const p = chat.pending.shift();
+          const named = f.clientMsgId ? chat.pending.findIndex((q) => q.id === f.clientMsgId) : -1;
+          if (f.clientMsgId && named < 0) return;
+          const p = chat.pending.splice(Math.max(named, 0), 1)[0];
           const li = log.querySelector(`[data-client="${CSS.escape(p.id)}"]`);
           if (li) li.remove();
           save();

@@ -375,6 +375,21 @@
       }, 1500);
       return;
     }
+    if (c && f.clientMsgId) {
+      // a reply refused for good (the error names it since 2026-12-07): no longer pending, marked as not sent, the
+      // reason said; its text stays on screen to be copied
+      const i = c.pending.findIndex((p) => p.id === f.clientMsgId);
+      if (i >= 0) {
+        const p = c.pending.splice(i, 1)[0];
+        const li = c.el.log.querySelector(`[data-client="${CSS.escape(p.id)}"]`);
+        if (li) {
+          li.classList.replace('pending', 'refused');
+          setReceipt(li, 'refused');
+        }
+        toast(`Your reply was not sent: ${f.message || label(f.code || 'error')}.`, 'error');
+        return;
+      }
+    }
     if (f.code === 'no-offer') {
       for (const o of offers.values()) {
         if (o.accepting) {
@@ -878,7 +893,7 @@
     const r = li.querySelector('.receipt');
     if (r) {
       r.dataset.state = state;
-      r.textContent = { pending: 'Sending…', sent: 'Sent', read: 'Read', failed: 'Retrying…' }[state];
+      r.textContent = { pending: 'Sending…', sent: 'Sent', read: 'Read', failed: 'Retrying…', refused: 'Not sent' }[state];
     }
   }
 

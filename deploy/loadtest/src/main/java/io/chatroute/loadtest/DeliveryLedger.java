@@ -17,7 +17,10 @@ import java.util.Set;
  *   <li><b>duplicate</b>: the same seq arriving twice on one connection for one chat, or the same message
  *       delivered a second time under any seq;</li>
  *   <li><b>reordered</b>: a seq lower than one already received on that connection for that chat;</li>
- *   <li><b>seq mismatch</b>: delivered under another seq than its ack named.</li>
+ *   <li><b>seq mismatch</b>: delivered under another seq than its ack named;</li>
+ *   <li><b>refused</b>: answered by an {@code error} frame naming its clientMsgId (a message sent as the chat
+ *       closed gets {@code chat-closed}): nothing was stored, so it is neither acknowledged nor lost;</li>
+ *   <li><b>unacked</b>: sent, and answered by neither an ack nor an error naming it.</li>
  * </ul>
  * A message from the {@code POST /api/v1/chats} body has no ack frame: it counts as delivered when it arrives
  * (live or in the backlog after assignment) but never as lost. Not thread-safe by design beyond the monitor:
@@ -41,6 +44,8 @@ final class DeliveryLedger {
         long deliveredSeq = -1;
         long deliveredNanos = -1;
         int deliveries;
+        /** The code of the error frame that refused it (chat-closed...), null unless refused. */
+        String refused;
 
         Message(String key, String chatId, Side from, long sentNanos, boolean fromPost) {
             this.key = key;
@@ -61,7 +66,8 @@ final class DeliveryLedger {
 
     /** The counts at one moment. */
     record Counts(long sent, long acked, long delivered, long lost, long duplicates, long reordered,
-                  long seqMismatches, long unacked, long unknownDeliveries, long postMessages, long postDelivered) {
+                  long seqMismatches, long unacked, long unknownDeliveries, long postMessages, long postDelivered,
+                  long refused) {
     }
 
     private static final class Stream {
@@ -103,6 +109,32 @@ final class DeliveryLedger {
             }
         }
         return m;
+    }
+
+    /**
+     * An {@code error} frame naming {@code key} (its clientMsgId): the message was refused, nothing stored. Null for
+     * a key this ledger never sent; an error after an ack changes nothing (the ack stands).
+     */
+    synchronized Message refused(String key, String code) {
+        Message m = messages.get(key);
+        if (m == null) {
+            return null;
+        }
+        if (!m.acked() && m.refused == null) {
+            m.refused = code == null ? "?" : code;
+        }
+        return m;
+    }
+
+    /** Whether every message of {@code keys} was answered (an ack or an error naming it). */
+    synchronized boolean answered(Iterable<String> keys) {
+        for (String k : keys) {
+            Message m = messages.get(k);
+            if (m != null && !m.fromPost && !m.acked() && m.refused == null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -164,6 +196,7 @@ final class DeliveryLedger {
         long delivered = 0;
         long lost = 0;
         long unacked = 0;
+        long refused = 0;
         long posts = 0;
         long postsDelivered = 0;
         for (Message m : messages.values()) {
@@ -183,6 +216,8 @@ final class DeliveryLedger {
                 if (!m.delivered()) {
                     lost++;
                 }
+            } else if (m.refused != null) {
+                refused++;
             } else {
                 unacked++;
             }
@@ -193,7 +228,7 @@ final class DeliveryLedger {
         long dup = from == null ? duplicates[0] + duplicates[1] + unknownDuplicates : duplicates[from.ordinal()];
         long reo = from == null ? reordered[0] + reordered[1] : reordered[from.ordinal()];
         long mism = from == null ? seqMismatches[0] + seqMismatches[1] : seqMismatches[from.ordinal()];
-        return new Counts(sent, acked, delivered, lost, dup, reo, mism, unacked, unknown, posts, postsDelivered);
+        return new Counts(sent, acked, delivered, lost, dup, reo, mism, unacked, unknown, posts, postsDelivered, refused);
     }
 
     /** Up to {@code limit} acknowledged, undelivered messages (for the report). */

@@ -176,6 +176,7 @@ final class Report {
         m.put("reordered", c.reordered());
         m.put("seqMismatches", c.seqMismatches());
         m.put("unacked", c.unacked());
+        m.put("refused", c.refused());
         m.put("postMessages", c.postMessages());
         m.put("postMessagesDelivered", c.postDelivered());
         if (c.unknownDeliveries() > 0) {
@@ -306,8 +307,8 @@ final class Report {
             }
         }
         b.append('\n');
-        b.append(String.format(Locale.ROOT, "%-16s %8s %8s %10s %6s %11s %10s %9s %14s%n", "messages", "sent", "acked",
-                "delivered", "lost", "duplicated", "reordered", "unacked", "seq mismatch"));
+        b.append(String.format(Locale.ROOT, "%-16s %8s %8s %10s %6s %11s %10s %9s %9s %14s%n", "messages", "sent", "acked",
+                "delivered", "lost", "duplicated", "reordered", "refused", "unacked", "seq mismatch"));
         b.append(countRow("visitor→agent", visitor));
         b.append(countRow("agent→visitor", agent));
         b.append(String.format(Locale.ROOT, "first messages (POST body) delivered to the agent: %d of %d%n",
@@ -343,8 +344,8 @@ final class Report {
     }
 
     private static String countRow(String label, DeliveryLedger.Counts c) {
-        return String.format(Locale.ROOT, "%-16s %8d %8d %10d %6d %11d %10d %9d %14d%n", label, c.sent(), c.acked(),
-                c.delivered(), c.lost(), c.duplicates(), c.reordered(), c.unacked(), c.seqMismatches());
+        return String.format(Locale.ROOT, "%-16s %8d %8d %10d %6d %11d %10d %9d %9d %14d%n", label, c.sent(), c.acked(),
+                c.delivered(), c.lost(), c.duplicates(), c.reordered(), c.refused(), c.unacked(), c.seqMismatches());
     }
 
     // ------------------------------------------------------------------ the HTML page

@@ -52,6 +52,22 @@ class DeliveryLedgerTest {
     }
 
     @Test
+    void aMessageRefusedByAnErrorNamingItIsNeitherUnackedNorLost() {
+        ledger.sent("v1", "chat", VISITOR, 0, false);
+        ledger.sent("v2", "chat", VISITOR, 0, false);
+        ledger.acked("v1", 1);
+        assertThat(ledger.answered(java.util.List.of("v1", "v2"))).isFalse();
+        ledger.refused("v2", "chat-closed");
+        ledger.refused("v1", "chat-closed"); // an error after the ack changes nothing: the ack stands
+        assertThat(ledger.answered(java.util.List.of("v1", "v2"))).isTrue();
+        DeliveryLedger.Counts c = ledger.counts();
+        assertThat(c.refused()).isEqualTo(1);
+        assertThat(c.unacked()).isZero();
+        assertThat(c.acked()).isEqualTo(1);
+        assertThat(c.lost()).isEqualTo(1); // v1 acked and not delivered
+    }
+
+    @Test
     void theSameSeqTwiceOnOneConnectionIsADuplicate() {
         ledger.sent("v1", "chat", VISITOR, 0, false);
         ledger.acked("v1", 2);

@@ -114,8 +114,10 @@ public class AgentSocket {
     public Uni<Void> onFrame(WebSocketConnection connection, String text) {
         String agentId = agentId(connection);
         Uni<Void> handled;
+        JsonNode[] answered = {null};
         try {
             JsonNode frame = Frames.parse(mapper, text, chats.limits());
+            answered[0] = frame;
             handled = switch (frame.get("type").asText()) {
                 case "presence" -> chats.requestPresenceAsync(agentId, Frames.text(frame, "status"), "requested");
                 case "offer.accept" -> chats.answerOfferAsync(Frames.requiredText(frame, "chatId"), agentId, true, null).replaceWithVoid();
@@ -182,13 +184,14 @@ public class AgentSocket {
         }
         return handled.onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
-                ConnectionRegistry.send(connection, Frames.error(mapper, ce));
+                ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
             } else if (Busy.is(e)) {
                 Busy.log(LOG, e);
-                ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)"));
+                ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)",
+                        answered[0]));
             } else {
                 LOG.warnf(e, "agent %s: a frame could not be handled", agentId);
-                ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+                ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled", answered[0]));
             }
             return null;
         });

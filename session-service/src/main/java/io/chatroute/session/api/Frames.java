@@ -27,13 +27,47 @@ public final class Frames {
     }
 
     public static String error(ObjectMapper mapper, ChatException e) {
+        return error(mapper, e, null);
+    }
+
+    /** As {@link #error(ObjectMapper, ChatException)}, naming the frame it answers (see {@link #about}). */
+    public static String error(ObjectMapper mapper, ChatException e, JsonNode answered) {
         ObjectNode n = frame(mapper, "error");
         n.put("code", e.code());
         n.put("message", e.getMessage());
         if (!e.errors().isEmpty()) {
             n.set("errors", mapper.valueToTree(e.errors()));
         }
+        about(n, answered);
         return n.toString();
+    }
+
+    /** As {@link #error(ObjectMapper, String, String)}, naming the frame it answers (see {@link #about}). */
+    public static String error(ObjectMapper mapper, String code, String message, JsonNode answered) {
+        ObjectNode n = frame(mapper, "error");
+        n.put("code", code);
+        n.put("message", message);
+        about(n, answered);
+        return n.toString();
+    }
+
+    /**
+     * Names, in an error frame, the frame it answers (an addition to the contract's {@code error {code, message}},
+     * 2026-12-07): its {@code chatId} (agents' frames) and a message's {@code clientMsgId}, each only when it is one
+     * the service would accept (at most 100 characters, no control, line-break or bidi characters). A client that has
+     * several messages in flight learns which one was refused ({@code validation}, {@code chat-closed},
+     * {@code busy}...), not only that one was. Nothing is added for a frame that could not be read.
+     */
+    static void about(ObjectNode error, JsonNode answered) {
+        if (answered == null || !answered.isObject()) {
+            return;
+        }
+        for (String field : new String[] {"chatId", "clientMsgId"}) {
+            JsonNode v = answered.get(field);
+            if (v != null && v.isTextual() && MessageRules.checkClientMsgId(v.asText()).isEmpty()) {
+                error.put(field, v.asText());
+            }
+        }
     }
 
     /** A stored message (the chat.message.posted data) as a message frame; chatId included for agents. */

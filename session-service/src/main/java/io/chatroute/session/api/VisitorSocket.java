@@ -99,8 +99,10 @@ public class VisitorSocket {
     public Uni<Void> onFrame(WebSocketConnection connection, String text) {
         String chatId = chatId(connection);
         Uni<Void> handled;
+        JsonNode[] answered = {null};
         try {
             JsonNode frame = Frames.parse(mapper, text, chats.limits());
+            answered[0] = frame;
             handled = switch (frame.get("type").asText()) {
                 case "message" -> {
                     String clientMsgId = Frames.text(frame, "clientMsgId");
@@ -137,13 +139,14 @@ public class VisitorSocket {
         }
         return handled.onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
-                ConnectionRegistry.send(connection, Frames.error(mapper, ce));
+                ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
             } else if (Busy.is(e)) {
                 Busy.log(LOG, e);
-                ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)"));
+                ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)",
+                        answered[0]));
             } else {
                 LOG.warnf(e, "chat %s: a visitor frame could not be handled", chatId);
-                ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled"));
+                ConnectionRegistry.send(connection, Frames.error(mapper, "internal", "the frame could not be handled", answered[0]));
             }
             return null;
         });

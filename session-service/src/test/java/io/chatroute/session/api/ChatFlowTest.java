@@ -299,6 +299,9 @@ class ChatFlowTest {
             await().atMost(WAIT).until(() -> visitor.ofType("error").size() == 5);
             assertThat(visitor.ofType("error")).extracting(e -> e.path("code").asText())
                     .containsExactly("bad-frame", "unknown-type", "frame-too-large", "validation", "validation");
+            // the refused message is named by its clientMsgId; a frame too large or unreadable is not read, so not named
+            assertThat(visitor.ofType("error")).extracting(e -> e.path("clientMsgId").asText("-"))
+                    .containsExactly("-", "-", "-", "long", "-");
             visitor.send("{\"type\":\"message\",\"clientMsgId\":\"ok\",\"text\":\"still here\"}");
             await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 1);
             assertThat(visitor.ofType("ack").get(0).path("seq").asInt()).isEqualTo(1);
@@ -479,6 +482,9 @@ class ChatFlowTest {
                 other.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"clientMsgId\":\"x\",\"text\":\"hi\"}");
                 await().atMost(WAIT).until(() -> !other.ofType("error").isEmpty());
                 assertThat(other.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+                // an agent's error names the chat and the message it answers
+                assertThat(other.ofType("error").get(0).path("chatId").asText()).isEqualTo(chatId);
+                assertThat(other.ofType("error").get(0).path("clientMsgId").asText()).isEqualTo("x");
             }
 
             agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
@@ -490,6 +496,8 @@ class ChatFlowTest {
                 other.send("{\"type\":\"tag\",\"chatId\":\"" + chatId + "\",\"tags\":[\"x\"]}");
                 await().atMost(WAIT).until(() -> !other.ofType("error").isEmpty());
                 assertThat(other.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+                assertThat(other.ofType("error").get(0).path("chatId").asText()).isEqualTo(chatId);
+                assertThat(other.ofType("error").get(0).has("clientMsgId")).isFalse();
             }
             // the survey, once
             again.send("{\"type\":\"survey\",\"csat\":4,\"ces\":2,\"comment\":\"quick, thanks\"}");
@@ -517,6 +525,7 @@ class ChatFlowTest {
             again.send("{\"type\":\"message\",\"clientMsgId\":\"late\",\"text\":\"hello?\"}");
             await().atMost(WAIT).until(() -> again.ofType("error").size() == 3);
             assertThat(again.ofType("error").get(2).path("code").asText()).isEqualTo("chat-closed");
+            assertThat(again.ofType("error").get(2).path("clientMsgId").asText()).isEqualTo("late");
         }
     }
 
