@@ -443,6 +443,12 @@ try {
   check(await pane2.locator('.bubble', { hasText: CROSSED }).count() === 0, 'the refused message never reached the agent');
   await visitor.locator('.cr-refused').scrollIntoViewIfNeeded();
   await shot(visitor, '10a-widget-message-refused-at-close.png');
+  // a reload keeps it, as not sent, and the survey
+  await visitor.reload();
+  await visitor.locator('.cr-panel').waitFor({ state: 'visible' });
+  await waitText(visitor.locator('.cr-refused .cr-receipt'), 'Not sent: the chat had ended', 'the refused message after a reload');
+  check(await visitor.locator('.cr-refused .cr-bubble').textContent() === CROSSED, 'its text after a reload');
+  await visitor.getByText('How did we do?').waitFor();
   await shot(visitor, '10-widget-survey.png');
   await visitor.locator('label[for="cr-csat-5"]').click();
   await visitor.locator('label[for="cr-ces-4"]').click();

@@ -683,6 +683,9 @@
     for (const m of chat.messages) {
       log.appendChild(messageItem(m));
     }
+    for (const p of Array.isArray(chat.refused) ? chat.refused : []) {
+      log.appendChild(refusedItem(p));
+    }
     for (const p of chat.pending) {
       log.appendChild(pendingItem(p));
     }
@@ -772,6 +775,28 @@
     if (status) {
       setReceipt(li, m.seq <= (chat.readUpTo || 0) ? 'read' : 'sent');
     }
+    return li;
+  }
+
+  /**
+   * A message refused for good because the chat had ended: kept with the chat (so a reload shows it too), on screen
+   * with its text, marked as not sent.
+   */
+  function refuse(p) {
+    chat.refused = Array.isArray(chat.refused) ? chat.refused : [];
+    chat.refused.push(p);
+    const li = log.querySelector(`[data-client="${CSS.escape(p.id)}"]`);
+    if (li) {
+      li.classList.replace('cr-pending', 'cr-refused');
+      setReceipt(li, 'refused');
+    }
+    save();
+  }
+
+  function refusedItem(p) {
+    const li = pendingItem(p);
+    li.classList.replace('cr-pending', 'cr-refused');
+    setReceipt(li, 'refused');
     return li;
   }
 
@@ -954,7 +979,7 @@
         ? 'This chat was closed while you were away and it waited for an agent. Start a new chat if you still need help.'
         : by === 'visitor' ? 'You ended the chat.' : 'The chat has ended.');
     if (!chat.surveyRequested) {
-      disconnect();
+      disconnectWhenAnswered(chat, Date.now() + 3000);
     }
     setHeader();
     renderStatus();
@@ -1019,6 +1044,25 @@
       renderStatus();
       scheduleReconnect();
     });
+  }
+
+  /**
+   * The chat closed and no survey keeps its socket: it closes once the messages still on their way were answered (an
+   * ack, or the error that refuses a message sent as the chat closed), at most until the deadline; what is still
+   * unanswered then is shown as not sent. Closing at once left such a message "Sending" for good.
+   */
+  function disconnectWhenAnswered(closing, deadline) {
+    if (chat !== closing) {
+      return; // a new chat meanwhile: its socket is not this one's to close
+    }
+    if (chat.pending.length > 0 && Date.now() < deadline) {
+      setTimeout(() => disconnectWhenAnswered(closing, deadline), 100);
+      return;
+    }
+    for (const p of chat.pending.splice(0)) {
+      refuse(p);
+    }
+    disconnect();
   }
 
   function disconnect() {
@@ -1305,13 +1349,7 @@
         // the error names the message it refused (since 2026-12-07): it stays on screen, marked as not sent
         const i = f.clientMsgId ? chat.pending.findIndex((p) => p.id === f.clientMsgId) : -1;
         if (i >= 0) {
-          const p = chat.pending.splice(i, 1)[0];
-          const li = log.querySelector(`[data-client="${CSS.escape(p.id)}"]`);
-          if (li) {
-            li.classList.replace('cr-pending', 'cr-refused');
-            setReceipt(li, 'refused');
-          }
-          save();
+          refuse(chat.pending.splice(i, 1)[0]);
         }
         onClosed('agent', !!chat.agent);
         return;

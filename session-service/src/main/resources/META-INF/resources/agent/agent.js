@@ -355,6 +355,9 @@
     }
   }
 
+  /** Error codes that refuse a message for good: nothing was stored, and sending it again cannot succeed. */
+  const FINAL_REFUSALS = new Set(['validation', 'chat-closed', 'chat-not-found', 'not-assigned']);
+
   function onError(f) {
     const c = f.chatId ? chats.get(f.chatId) : null;
     if (f.code === 'transfer-failed' && c) {
@@ -375,9 +378,10 @@
       }, 1500);
       return;
     }
-    if (c && f.clientMsgId) {
+    if (c && f.clientMsgId && FINAL_REFUSALS.has(f.code)) {
       // a reply refused for good (the error names it since 2026-12-07): no longer pending, marked as not sent, the
-      // reason said; its text stays on screen to be copied
+      // reason said; its text stays on screen to be copied. Any other code (internal...) may have stored it: it stays
+      // pending and is sent again with the same clientMsgId on the next connection
       const i = c.pending.findIndex((p) => p.id === f.clientMsgId);
       if (i >= 0) {
         const p = c.pending.splice(i, 1)[0];

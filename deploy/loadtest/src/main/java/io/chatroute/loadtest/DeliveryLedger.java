@@ -18,8 +18,10 @@ import java.util.Set;
  *       delivered a second time under any seq;</li>
  *   <li><b>reordered</b>: a seq lower than one already received on that connection for that chat;</li>
  *   <li><b>seq mismatch</b>: delivered under another seq than its ack named;</li>
- *   <li><b>refused</b>: answered by an {@code error} frame naming its clientMsgId (a message sent as the chat
- *       closed gets {@code chat-closed}): nothing was stored, so it is neither acknowledged nor lost;</li>
+ *   <li><b>refused</b>: answered by an {@code error} frame that names its clientMsgId and refuses it for good
+ *       ({@code chat-closed}, {@code chat-not-found}, {@code not-assigned}, {@code validation}: a message sent as the
+ *       chat closed gets {@code chat-closed}): nothing was stored, so it is neither acknowledged nor lost. One that is
+ *       acknowledged or delivered all the same is counted in <b>refusedButStored</b>, which fails the run;</li>
  *   <li><b>unacked</b>: sent, and answered by neither an ack nor an error naming it.</li>
  * </ul>
  * A message from the {@code POST /api/v1/chats} body has no ack frame: it counts as delivered when it arrives
@@ -46,6 +48,8 @@ final class DeliveryLedger {
         int deliveries;
         /** The code of the error frame that refused it (chat-closed...), null unless refused. */
         String refused;
+        /** Refused and acknowledged or delivered all the same (counted once). */
+        boolean refusedButStored;
 
         Message(String key, String chatId, Side from, long sentNanos, boolean fromPost) {
             this.key = key;
@@ -67,7 +71,7 @@ final class DeliveryLedger {
     /** The counts at one moment. */
     record Counts(long sent, long acked, long delivered, long lost, long duplicates, long reordered,
                   long seqMismatches, long unacked, long unknownDeliveries, long postMessages, long postDelivered,
-                  long refused) {
+                  long refused, long refusedButStored) {
     }
 
     private static final class Stream {
@@ -84,6 +88,8 @@ final class DeliveryLedger {
     private long unknownDuplicates;
     private long unknown;
     private long ackedUndelivered;
+    /** Messages both refused for good and acknowledged or delivered: the refusal was untrue (a failure of the run). */
+    private long refusedButStored;
 
     /** Registers a message as sent; {@code fromPost} for the first message carried by the chat's POST. */
     synchronized Message sent(String key, String chatId, Side from, long nanos, boolean fromPost) {
@@ -102,6 +108,9 @@ final class DeliveryLedger {
         }
         if (m.ackSeq < 0) {
             m.ackSeq = seq;
+            if (m.refused != null) {
+                contradicted(m);
+            }
             if (!m.delivered()) {
                 ackedUndelivered++;
             } else if (m.deliveredSeq != seq) {
@@ -120,10 +129,20 @@ final class DeliveryLedger {
         if (m == null) {
             return null;
         }
-        if (!m.acked() && m.refused == null) {
+        if (m.refused == null) {
             m.refused = code == null ? "?" : code;
+            if (m.acked() || m.delivered()) {
+                contradicted(m);
+            }
         }
         return m;
+    }
+
+    private void contradicted(Message m) {
+        if (!m.refusedButStored) {
+            m.refusedButStored = true;
+            refusedButStored++;
+        }
     }
 
     /** Whether every message of {@code keys} was answered (an ack or an error naming it). */
@@ -161,6 +180,9 @@ final class DeliveryLedger {
             return Outcome.DUPLICATE;
         }
         m.deliveries = 1;
+        if (m.refused != null) {
+            contradicted(m);
+        }
         m.deliveredSeq = seq;
         m.deliveredNanos = nanos;
         if (m.acked()) {
@@ -217,7 +239,9 @@ final class DeliveryLedger {
                     lost++;
                 }
             } else if (m.refused != null) {
-                refused++;
+                if (!m.delivered()) {
+                    refused++;
+                }
             } else {
                 unacked++;
             }
@@ -228,7 +252,8 @@ final class DeliveryLedger {
         long dup = from == null ? duplicates[0] + duplicates[1] + unknownDuplicates : duplicates[from.ordinal()];
         long reo = from == null ? reordered[0] + reordered[1] : reordered[from.ordinal()];
         long mism = from == null ? seqMismatches[0] + seqMismatches[1] : seqMismatches[from.ordinal()];
-        return new Counts(sent, acked, delivered, lost, dup, reo, mism, unacked, unknown, posts, postsDelivered, refused);
+        return new Counts(sent, acked, delivered, lost, dup, reo, mism, unacked, unknown, posts, postsDelivered, refused,
+                from == null ? refusedButStored : 0);
     }
 
     /** Up to {@code limit} acknowledged, undelivered messages (for the report). */

@@ -232,6 +232,10 @@ final class LoadTest {
             if (total.reordered() > 0) {
                 reasons.add(total.reordered() + " messages delivered out of seq order");
             }
+            if (total.refusedButStored() > 0) {
+                reasons.add(total.refusedButStored() + " messages refused for good by an error frame and stored all the same "
+                        + "(acknowledged or delivered)");
+            }
             if (offersLost > 0) {
                 reasons.add(offersLost + " chats never offered while agents had " + unoffered.freeSlots() + " free slots");
             }

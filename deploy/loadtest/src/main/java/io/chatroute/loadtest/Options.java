@@ -331,7 +331,7 @@ final class Options {
                   --out DIR            results directory (deploy/loadtest/target/results/<timestamp>)
                   --quiet              no progress line
 
-                exit code: 0 when the verdict passes (nothing lost, duplicated or reordered, no offer lost, recovery ok),
+                exit code: 0 when the verdict passes (nothing lost, duplicated, reordered or refused but stored, no offer lost, recovery ok),
                 1 when it does not, 2 for a bad command line or a set-up failure.
                 """;
     }

@@ -177,6 +177,9 @@ final class Report {
         m.put("seqMismatches", c.seqMismatches());
         m.put("unacked", c.unacked());
         m.put("refused", c.refused());
+        if (c.refusedButStored() > 0) {
+            m.put("refusedButStored", c.refusedButStored());
+        }
         m.put("postMessages", c.postMessages());
         m.put("postMessagesDelivered", c.postDelivered());
         if (c.unknownDeliveries() > 0) {

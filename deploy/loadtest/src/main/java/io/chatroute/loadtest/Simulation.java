@@ -751,9 +751,15 @@ final class Simulation implements AutoCloseable {
         }
     }
 
+    /**
+     * Error codes that refuse a message for good (nothing stored). Others ({@code busy}, {@code rate-limited},
+     * {@code internal}) are not refusals: the tool does not resend, so such a message stays unacknowledged.
+     */
+    private static final java.util.Set<String> FINAL_REFUSALS = java.util.Set.of("chat-closed", "chat-not-found", "not-assigned", "validation");
+
     private void error(String side, JsonObject f) {
         String refusedKey = f.getString("clientMsgId");
-        if (refusedKey != null) {
+        if (refusedKey != null && FINAL_REFUSALS.contains(f.getString("code", ""))) {
             ledger.refused(refusedKey, f.getString("code"));
         }
         errors.merge(side + ":" + f.getString("code", "?"), 1L, Long::sum);

@@ -58,13 +58,31 @@ class DeliveryLedgerTest {
         ledger.acked("v1", 1);
         assertThat(ledger.answered(java.util.List.of("v1", "v2"))).isFalse();
         ledger.refused("v2", "chat-closed");
-        ledger.refused("v1", "chat-closed"); // an error after the ack changes nothing: the ack stands
         assertThat(ledger.answered(java.util.List.of("v1", "v2"))).isTrue();
         DeliveryLedger.Counts c = ledger.counts();
         assertThat(c.refused()).isEqualTo(1);
         assertThat(c.unacked()).isZero();
         assertThat(c.acked()).isEqualTo(1);
         assertThat(c.lost()).isEqualTo(1); // v1 acked and not delivered
+        assertThat(c.refusedButStored()).isZero();
+    }
+
+    @Test
+    void aRefusalContradictedByAnAckOrADeliveryIsCountedOnceAndNotHiddenAsRefused() {
+        ledger.sent("v1", "chat", VISITOR, 0, false);
+        ledger.sent("v2", "chat", VISITOR, 0, false);
+        ledger.sent("v3", "chat", VISITOR, 0, false);
+        ledger.acked("v1", 1);
+        ledger.refused("v1", "chat-closed"); // refused after its ack
+        ledger.refused("v2", "chat-closed");
+        ledger.acked("v2", 2); // acked after its refusal
+        assertThat(ledger.received("agent:a", "chat", 2, "v2", 5)).isEqualTo(DELIVERED); // and delivered: still one
+        ledger.refused("v3", "chat-closed");
+        assertThat(ledger.received("agent:a", "chat", 3, "v3", 6)).isEqualTo(DELIVERED); // delivered, never acked
+        DeliveryLedger.Counts c = ledger.counts();
+        assertThat(c.refusedButStored()).isEqualTo(3);
+        assertThat(c.refused()).isZero();
+        assertThat(c.unacked()).isZero();
     }
 
     @Test

@@ -699,29 +699,54 @@ public class Router {
 
     /**
      * The follow-up of a timer its script claimed (exp, ovf, unres, grace): the timer has left its due set with the
-     * claim, so nothing would try it again. A store failure here is retried in place with back-off until it succeeds
-     * ({@link TransientRetry}, channel {@code timers}: counted, and the service is not ready while it lasts); a retry
-     * runs as a replay, so a release that the failed attempt did apply (its answer lost on the way back) is not counted
-     * as a double release. Until 2026-12-07 such a failure skipped the follow-up (an expired offer's agent slot stayed
-     * held) until reconciliation repaired it, about a minute later. Only the process stopping ends the retries: the
-     * next start's reconciliation then repairs it, as after a crash. A failure that is not the store's would fail the
-     * same way for ever: logged, counted as a dropped timer, and left to reconciliation.
+     * claim, so nothing would fire it again. It runs at once, as before; a store failure there hands it to a retry with
+     * back-off ({@link TransientRetry#runAsync}, channel {@code timers}: counted, and the service is not ready while it
+     * lasts) on a worker thread, so the timer threads go on with the partition's other items and no failing follow-up
+     * holds the timers of other partitions back. Each retry runs as a replay, so a release that a failed attempt did
+     * apply (its answer lost on the way back) is not counted again. Until 2026-12-07 such a failure skipped the
+     * follow-up (an expired offer's agent slot stayed held) until reconciliation repaired it, about a minute later.
+     * Only the process stopping ends the retries: the next start's reconciliation then repairs it, as after a crash. A
+     * failure that is not the store's would fail the same way for ever: logged, counted as a dropped timer, and left
+     * to reconciliation.
      */
     private void followUp(String member, String kind, java.util.function.Consumer<Boolean> step) {
-        boolean[] again = {false};
-        retry.run("timers", "the follow-up of timer " + member, () -> {
+        try {
+            step.accept(false);
+            return;
+        } catch (RuntimeException e) {
+            if (!storeFailure(e)) {
+                dropFollowUp(member, kind, e);
+                return;
+            }
+            meters.counter("chatroute_consumer_retries_total", "service", "routing-service", "channel", "timers").increment();
+            LOG.warnf("timer %s: its follow-up failed, retried with back-off: %s", member, e.toString());
+        }
+        retry.runAsync("timers", "the follow-up of timer " + member, () -> Uni.createFrom().<Void>item(() -> {
             try {
-                step.accept(again[0]);
+                step.accept(true);
             } catch (RuntimeException e) {
                 if (!storeFailure(e)) {
-                    LOG.warnf("timer %s: its follow-up fails for good, left to reconciliation: %s", member, e.toString());
-                    meters.counter("chatroute_routing_timers_dropped_total", "kind", kind).increment();
-                    return;
+                    throw new PoisonEventException("not a store failure", e); // ends the retries
                 }
-                again[0] = true;
                 throw e;
             }
-        });
+            return null;
+        }).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())).subscribe().with(
+                done -> {
+                },
+                e -> {
+                    if (e instanceof PoisonEventException p && p.getCause() != null) {
+                        dropFollowUp(member, kind, p.getCause());
+                    } else {
+                        LOG.warnf("timer %s: its follow-up was not retried to the end (the process stops); reconciliation "
+                                + "repairs it after the restart: %s", member, e.toString());
+                    }
+                });
+    }
+
+    private void dropFollowUp(String member, String kind, Throwable e) {
+        LOG.warnf("timer %s: its follow-up fails for good, left to reconciliation: %s", member, e.toString());
+        meters.counter("chatroute_routing_timers_dropped_total", "kind", kind).increment();
     }
 
     /**
