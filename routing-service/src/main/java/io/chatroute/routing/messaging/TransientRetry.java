@@ -35,7 +35,13 @@ public class TransientRetry {
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
     private final MeterRegistry meters;
-    private final Map<String, Instant> failingSince = new ConcurrentHashMap<>();
+    /**
+     * The retry loops failing now (one per record, or per follow-up, being retried) with their channel and first
+     * failure. Keyed by the loop, not by the channel: with several keys retried at once on one channel, one key's
+     * success used to clear the channel's mark while another still failed, and a loop ended by a poison record after
+     * transient failures left the mark for good.
+     */
+    private final Map<Object, Failing> failing = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public TransientRetry(MeterRegistry meters) {
@@ -51,13 +57,21 @@ public class TransientRetry {
      * failure is rethrown so that the record is not committed (it is consumed again after the restart).
      */
     public void run(String channel, String what, Runnable action) {
+        Object loop = new Object();
+        try {
+            runLoop(loop, channel, what, action);
+        } finally {
+            failing.remove(loop);
+        }
+    }
+
+    private void runLoop(Object loop, String channel, String what, Runnable action) {
         Instant first = null;
         Instant lastLog = null;
         for (int attempt = 1; ; attempt++) {
             try {
                 action.run();
                 if (first != null) {
-                    failingSince.remove(channel);
                     LOG.infof("%s: %s applied after %d attempts (%d ms)", channel, what, attempt,
                             Duration.between(first, Instant.now()).toMillis());
                 }
@@ -68,7 +82,7 @@ public class TransientRetry {
                 Instant now = Instant.now();
                 if (first == null) {
                     first = now;
-                    failingSince.putIfAbsent(channel, now);
+                    failing.put(loop, new Failing(channel, now));
                 }
                 meters.counter("chatroute_consumer_retries_total", "service", "routing-service", "channel", channel).increment();
                 if (lastLog == null || Duration.between(lastLog, now).compareTo(LOG_EVERY) >= 0) {
@@ -93,13 +107,16 @@ public class TransientRetry {
      * started again (a new subscription) for each attempt.
      */
     public Uni<Void> runAsync(String channel, String what, Supplier<Uni<Void>> action) {
-        return attempt(channel, what, action, 1, null, null);
+        return Uni.createFrom().deferred(() -> {
+            Object loop = new Object();
+            return attempt(loop, channel, what, action, 1, null, null).onTermination().invoke(() -> failing.remove(loop));
+        });
     }
 
-    private Uni<Void> attempt(String channel, String what, Supplier<Uni<Void>> action, int attempt, Instant first, Instant lastLog) {
+    private Uni<Void> attempt(Object loop, String channel, String what, Supplier<Uni<Void>> action, int attempt, Instant first,
+                              Instant lastLog) {
         return Uni.createFrom().<Void>deferred(action::get).invoke(() -> {
             if (first != null) {
-                failingSince.remove(channel);
                 LOG.infof("%s: %s applied after %d attempts (%d ms)", channel, what, attempt,
                         Duration.between(first, Instant.now()).toMillis());
             }
@@ -107,7 +124,7 @@ public class TransientRetry {
             Instant now = Instant.now();
             Instant since = first == null ? now : first;
             if (first == null) {
-                failingSince.putIfAbsent(channel, now);
+                failing.put(loop, new Failing(channel, now));
             }
             meters.counter("chatroute_consumer_retries_total", "service", "routing-service", "channel", channel).increment();
             Instant logged = lastLog;
@@ -120,13 +137,23 @@ public class TransientRetry {
             }
             Instant lastLogged = logged;
             return Uni.createFrom().voidItem().onItem().delayIt().by(BACKOFF.delay(attempt))
-                    .chain(() -> attempt(channel, what, action, attempt + 1, since, lastLogged));
+                    .chain(() -> attempt(loop, channel, what, action, attempt + 1, since, lastLogged));
         });
     }
 
-    /** Since when each failing channel has been failing (a method: the health check holds a client proxy). */
+    private record Failing(String channel, Instant since) {
+    }
+
+    /**
+     * Since when each failing channel has been failing: the first failure of its oldest retry loop still running (a
+     * method: the health check holds a client proxy).
+     */
     Map<String, Instant> failingSince() {
-        return failingSince;
+        Map<String, Instant> out = new java.util.TreeMap<>();
+        for (Failing f : failing.values()) {
+            out.merge(f.channel(), f.since(), (a, b) -> a.isBefore(b) ? a : b);
+        }
+        return out;
     }
 
     /** Readiness: DOWN while a channel has been failing for longer than the threshold. */
