@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp 'deploy/infra/target/chatroute-infra.jar:deploy/infra/target/lib/*' io.chatroute.infra.InfraMain \
  *   --data .local/data [--wipe] [--kafka-port 9092] [--postgres-port 5432] [--redis-port 6379] \
- *   [--databases history,knowledge] [--topics chat-events,agent-events,kb-events,stats-events] [--env-file .local/infra.env]
+ *   [--databases history,knowledge] [--topics chat-events,agent-events,kb-events,stats-events,history-events] [--env-file .local/infra.env]
  * </pre>
  * An address in KAFKA_BOOTSTRAP_SERVERS, CHATROUTE_POSTGRES_HOSTPORT or CHATROUTE_REDIS_URL means
  * "use that existing server" and nothing is started for it.

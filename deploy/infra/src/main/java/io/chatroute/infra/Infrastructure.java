@@ -115,7 +115,7 @@ public final class Infrastructure implements AutoCloseable {
     }
 
     /** ChatRoute's topics: made before any service subscribes, so no consumer starts on a topic created later. */
-    public static final List<String> TOPICS = List.of("chat-events", "agent-events", "kb-events", "stats-events");
+    public static final List<String> TOPICS = List.of("chat-events", "agent-events", "kb-events", "stats-events", "history-events");
 
     /** Creates the topics (if missing) on the Kafka in use, with the given partition count. */
     public void createTopics(List<String> topics, int partitions) {

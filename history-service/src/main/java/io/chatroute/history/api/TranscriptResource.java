@@ -12,6 +12,7 @@ import io.chatroute.history.domain.Transcript;
 import io.chatroute.history.domain.TranscriptQuery;
 import io.chatroute.history.domain.TranscriptText;
 import io.chatroute.history.domain.Viewer;
+import io.chatroute.history.messaging.OutboxRelay;
 import io.chatroute.history.persistence.AccessStore;
 import io.chatroute.history.persistence.HistoryStore;
 import io.chatroute.history.persistence.TagStore;
@@ -50,15 +51,17 @@ public class TranscriptResource {
     private final AccessStore access;
     private final TranscriptSearch search;
     private final JsonWebToken jwt;
+    private final OutboxRelay relay;
 
     public TranscriptResource(HistoryStore store, HistoryConfig config, TagStore tags, AccessStore access,
-                              TranscriptSearch search, JsonWebToken jwt) {
+                              TranscriptSearch search, JsonWebToken jwt, OutboxRelay relay) {
         this.store = store;
         this.config = config;
         this.tags = tags;
         this.access = access;
         this.search = search;
         this.jwt = jwt;
+        this.relay = relay;
     }
 
     @GET
@@ -160,11 +163,15 @@ public class TranscriptResource {
             }
         }
         List<String> normalised = Tags.normalise(raw, "tags");
-        return mayRead(chatId).chain(() -> tags.replace(chatId, normalised)).map(stored -> {
-            if (stored == null) {
+        return mayRead(chatId).chain(() -> tags.replace(chatId, normalised, jwt.getSubject())).map(replaced -> {
+            if (replaced == null) {
                 throw new ProblemException(Problem.of("not-found", "Not Found", 404, "No chat with this id."));
             }
-            return new ChatTags(chatId, stored);
+            // committed with its transcript.tagged in the outbox: sent now, without holding the answer back (a send
+            // that fails leaves it to the outbox sweep)
+            relay.publish(replaced.event()).subscribe().with(v -> {
+            });
+            return new ChatTags(chatId, replaced.tags());
         });
     }
 

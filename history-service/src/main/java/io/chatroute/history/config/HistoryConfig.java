@@ -15,6 +15,8 @@ public interface HistoryConfig {
 
     Customers customers();
 
+    Outbox outbox();
+
     /**
      * How the chat-events consumer retries a transiently failing event: forever, with exponential back-off,
      * holding back the partition's later events meanwhile.
@@ -42,6 +44,21 @@ public interface HistoryConfig {
 
         @WithDefault("100")
         int maxPageSize();
+    }
+
+    /** The outbox of history-service's own events ({@code transcript.tagged}, see OutboxRelay). */
+    interface Outbox {
+        /** How often the sweep looks for events the immediate send left behind. */
+        @WithDefault("PT5S")
+        Duration sweepEvery();
+
+        /** An event older than this is the sweep's (younger ones are still on their immediate send). */
+        @WithDefault("PT5S")
+        Duration sweepAfter();
+
+        /** Events per sweep. */
+        @WithDefault("200")
+        int sweepBatch();
     }
 
     /** {@code GET /api/v1/customers/{customerId}/history}: chats and notes per answer ({@code ?limit=}). */

@@ -21,24 +21,40 @@ public class TagStore {
         this.sessions = sessions;
     }
 
+    /** A replacement of a chat's tags: the tags as stored (sorted), and the event that announces it (in the outbox). */
+    public record Replaced(List<String> tags, OutboxEvent event) {
+    }
+
     /**
-     * Replaces the chat's tags; answers the stored tags (sorted), or null when history has no such chat.
-     * The chat row is locked for the transaction, so two writes to one chat's tags do not mix; its
-     * {@code tags_set_at} moves to now, so a {@code chat.tagged} made before this edit and consumed after it
-     * changes nothing.
+     * Replaces the chat's tags; answers the stored tags (sorted) with the {@code transcript.tagged} that announces the
+     * change, written to the outbox in the same transaction; or null when history has no such chat. The chat row is
+     * locked for the transaction, so two writes to one chat's tags do not mix; its {@code tags_set_at} moves to now, so
+     * a {@code chat.tagged} made before this edit and consumed after it changes nothing.
      */
-    public Uni<List<String>> replace(String chatId, List<String> tags) {
+    public Uni<Replaced> replace(String chatId, List<String> tags, String taggedBy) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return sessions.withTransaction((session, tx) -> session
                 .createNativeQuery("SELECT id FROM chat WHERE id = :id FOR NO KEY UPDATE", String.class)
                 .setParameter("id", chatId)
                 .getResultList()
-                .chain(found -> found.isEmpty() ? Uni.createFrom().<List<String>>nullItem()
+                .chain(found -> found.isEmpty() ? Uni.createFrom().<Replaced>nullItem()
                         : session.createNativeQuery("UPDATE chat SET tags_set_at = :at WHERE id = :id")
                                 .setParameter("at", now).setParameter("id", chatId).executeUpdate()
                                 .chain(() -> TagWrites.replace(session, chatId, tags, now))
                                 .chain(() -> TagWrites.of(session, List.of(chatId)))
-                                .map(byChat -> byChat.getOrDefault(chatId, List.of()))));
+                                .map(byChat -> byChat.getOrDefault(chatId, List.of()))
+                                .chain(stored -> {
+                                    OutboxEvent event = OutboxEvent.tagged(chatId, stored, now, taggedBy);
+                                    return session.createNativeQuery("INSERT INTO outbox_event (id, type, chat_id, occurred_at, data)"
+                                                    + " VALUES (CAST(:id AS uuid), :type, :chat, :at, :data)")
+                                            .setParameter("id", event.id().toString())
+                                            .setParameter("type", event.type())
+                                            .setParameter("chat", chatId)
+                                            .setParameter("at", now)
+                                            .setParameter("data", event.data())
+                                            .executeUpdate()
+                                            .replaceWith(new Replaced(stored, event));
+                                })));
     }
 
     /**

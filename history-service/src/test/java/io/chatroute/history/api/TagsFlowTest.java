@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
@@ -36,11 +37,19 @@ class TagsFlowTest {
     private static final Duration WAIT = Duration.ofSeconds(45);
     private static KafkaTestClient kafka;
     private static Events events;
+    private static List<KafkaTestClient.Event> published;
+
+    @jakarta.inject.Inject
+    io.chatroute.history.messaging.OutboxRelay relay;
+
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
 
     @BeforeAll
     static void connect() {
         kafka = new KafkaTestClient();
         events = new Events(kafka);
+        published = kafka.collect("history-events");
     }
 
     @AfterAll
@@ -68,6 +77,67 @@ class TagsFlowTest {
 
     private static io.restassured.response.Response put(String token, String chat, Object body) {
         return given().auth().oauth2(token).contentType(ContentType.JSON).body(body).put("/api/v1/transcripts/{id}/tags", chat);
+    }
+
+    /**
+     * A change of tags over REST is announced on history-events as transcript.tagged (valid against history's schema,
+     * keyed by the chat, the tags as stored, who made it), from the outbox written in the change's transaction, and
+     * the outbox row is gone once the broker acknowledged it.
+     */
+    @Test
+    void aTagChangeOverRestIsPublishedAsTranscriptTagged() {
+        String chat = chat(Events.T0);
+        put(TestTokens.supervisor(), chat, List.of("Late-Shipper", "VIP")).then().statusCode(200);
+        KafkaTestClient.Event e = awaitTagged(chat, "[\"late-shipper\",\"vip\"]");
+        EventSchemas.assertValid("history-service", "transcript.tagged", e.data());
+        assertThat(e.source()).isEqualTo("/history-service");
+        assertThat(e.id()).isNotBlank();
+        JsonPath data = JsonPath.from(e.data());
+        assertThat(data.getString("chatId")).isEqualTo(chat);
+        assertThat(data.getString("taggedBy")).isEqualTo("supervisor-1");
+        await().atMost(WAIT).until(() -> !relay.pending(UUID.fromString(e.id())).await().indefinitely());
+
+        // a second change: announced too, later (the later taggedAt holds)
+        put(TestTokens.platform(), chat, List.of()).then().statusCode(200);
+        KafkaTestClient.Event cleared = awaitTagged(chat, "[]");
+        assertThat(Instant.parse(JsonPath.from(cleared.data()).getString("taggedAt")))
+                .isAfter(Instant.parse(data.getString("taggedAt")));
+        assertThat(JsonPath.from(cleared.data()).getString("taggedBy")).isEqualTo("platform-1");
+
+        // a refused change (unknown chat, bad tags) announces nothing: a marker change after them is the next event
+        put(TestTokens.admin(), newChat(), List.of("x")).then().statusCode(404);
+        put(TestTokens.admin(), chat, List.of("no/slash")).then().statusCode(400);
+        put(TestTokens.admin(), chat, List.of("marker")).then().statusCode(200);
+        awaitTagged(chat, "[\"marker\"]");
+        assertThat(published.stream().filter(p -> chat.equals(p.key())).map(KafkaTestClient.Event::id).distinct().count())
+                .as("one event per accepted change").isEqualTo(3);
+    }
+
+    /**
+     * An event left in the outbox (the process died between the commit and the send, or the broker refused it) is
+     * sent by the sweep, with its own id.
+     */
+    @Test
+    void anEventLeftInTheOutboxIsSentByTheSweep() {
+        String chat = newChat();
+        UUID id = UUID.randomUUID();
+        String data = "{\"chatId\":\"" + chat + "\",\"tags\":[\"left-behind\"],\"taggedAt\":\"2026-12-07T00:00:00Z\",\"taggedBy\":\"admin-1\"}";
+        pool.preparedQuery("INSERT INTO outbox_event (id, type, chat_id, occurred_at, data, created_at)"
+                        + " VALUES ($1, 'transcript.tagged', $2, now() - interval '1 minute', $3, now() - interval '1 minute')")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(id, chat, data)).await().indefinitely();
+        KafkaTestClient.Event e = awaitTagged(chat, "[\"left-behind\"]");
+        assertThat(e.id()).isEqualTo(id.toString());
+        EventSchemas.assertValid("history-service", "transcript.tagged", e.data());
+        await().atMost(WAIT).until(() -> !relay.pending(id).await().indefinitely());
+    }
+
+    private static KafkaTestClient.Event awaitTagged(String chat, String tagsJson) {
+        await().atMost(WAIT).until(() -> published.stream().anyMatch(p -> isTagged(p, chat, tagsJson)));
+        return published.stream().filter(p -> isTagged(p, chat, tagsJson)).findFirst().orElseThrow();
+    }
+
+    private static boolean isTagged(KafkaTestClient.Event p, String chat, String tagsJson) {
+        return "transcript.tagged".equals(p.type()) && chat.equals(p.key()) && p.data().contains("\"tags\":" + tagsJson);
     }
 
     @Test

@@ -1,0 +1,144 @@
+package io.chatroute.history.messaging;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import io.chatroute.history.config.HistoryConfig;
+import io.chatroute.history.persistence.OutboxEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Publishes history-service's events ({@code transcript.tagged}) from its outbox ({@code outbox_event}) to the topic
+ * {@code history-events}, CloudEvents binary mode, keyed by chat id. A change commits its event in the same
+ * transaction; {@link #publish} sends it at once after the commit and deletes the row once the broker acknowledged
+ * it. Every {@code outbox.sweep-every} a sweep sends what is older than {@code outbox.sweep-after} (a crash between
+ * the commit and the send, or a broker that refused it), oldest first, one at a time, so a chat's events keep their
+ * order. An event can go out twice (a crash after the send, before the delete; two instances sweeping one row): its
+ * id stays the same, and consumers are idempotent on it.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final String SOURCE = "/history-service";
+
+    private final MutinyEmitter<String> emitter;
+    private final Pool pool;
+    private final Vertx vertx;
+    private final MeterRegistry meters;
+    private final HistoryConfig.Outbox config;
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private volatile long timer = -1;
+    private volatile Instant failingSince;
+    private volatile long lastFailureLog;
+
+    public OutboxRelay(@Channel("history-events") MutinyEmitter<String> emitter, Pool pool, Vertx vertx, MeterRegistry meters,
+                       HistoryConfig config) {
+        this.emitter = emitter;
+        this.pool = pool;
+        this.vertx = vertx;
+        this.meters = meters;
+        this.config = config.outbox();
+    }
+
+    void start(@Observes StartupEvent event) {
+        long every = Math.max(100, config.sweepEvery().toMillis());
+        timer = vertx.setPeriodic(every, id -> sweep().subscribe().with(n -> failingSince = null, e -> {
+            // the first failure of a run of them, then one line a minute (PostgreSQL or the broker away)
+            long now = System.nanoTime();
+            if (failingSince == null || now - lastFailureLog > 60_000_000_000L) {
+                lastFailureLog = now;
+                LOG.warnf("outbox sweep failed (retried every %d ms%s): %s", every,
+                        failingSince == null ? "" : ", failing since " + failingSince, e.toString());
+            }
+            if (failingSince == null) {
+                failingSince = Instant.now();
+            }
+        }));
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /**
+     * Sends a committed event and deletes it from the outbox once the broker acknowledged it. A failure is logged, not
+     * passed on: the event stays in the outbox for the sweep.
+     */
+    public Uni<Void> publish(OutboxEvent event) {
+        return send(event).onFailure().recoverWithUni(e -> {
+            LOG.warnf("%s %s not published yet (the outbox sweep sends it): %s", event.type(), event.id(), e.toString());
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    private Uni<Void> send(OutboxEvent event) {
+        Message<String> out = Message.of(event.data())
+                .addMetadata(OutgoingCloudEventMetadata.builder()
+                        .withId(event.id().toString())
+                        .withType(event.type())
+                        .withSource(java.net.URI.create(SOURCE))
+                        .withSubject(event.chatId())
+                        .withDataContentType("application/json")
+                        .withTimestamp(event.occurredAt().atZone(ZoneOffset.UTC))
+                        .build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.chatId()).build());
+        return emitter.sendMessage(out)
+                .chain(() -> pool.preparedQuery("DELETE FROM outbox_event WHERE id = $1").execute(Tuple.of(event.id())))
+                .invoke(() -> meters.counter("chatroute_history_events_published_total", "type", event.type()).increment())
+                .replaceWithVoid();
+    }
+
+    /** Sends, oldest first and one at a time, the events left in the outbox for longer than {@code sweep-after}. */
+    public Uni<Integer> sweep() {
+        if (!sweeping.compareAndSet(false, true)) {
+            return Uni.createFrom().item(0);
+        }
+        Instant before = Instant.now().minus(config.sweepAfter());
+        return pool.preparedQuery("SELECT id, type, chat_id, occurred_at, data FROM outbox_event WHERE created_at < $1"
+                        + " ORDER BY created_at, occurred_at LIMIT $2")
+                .execute(Tuple.of(before.atOffset(ZoneOffset.UTC), config.sweepBatch()))
+                .chain(rows -> {
+                    List<OutboxEvent> events = new ArrayList<>();
+                    for (Row r : rows) {
+                        events.add(new OutboxEvent(r.getUUID("id"), r.getString("type"), r.getString("chat_id"),
+                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("data")));
+                    }
+                    if (!events.isEmpty()) {
+                        LOG.infof("outbox sweep: %d event(s) left unpublished, sending them", events.size());
+                    }
+                    // one at a time, in order; the first failure ends the sweep (the rest stay for the next one)
+                    return Multi.createFrom().iterable(events).onItem().transformToUniAndConcatenate(e -> send(e).replaceWith(1))
+                            .collect().asList().map(List::size);
+                })
+                .eventually(() -> sweeping.set(false));
+    }
+
+    /** For tests: whether the outbox still holds the event. */
+    public Uni<Boolean> pending(UUID id) {
+        return pool.preparedQuery("SELECT 1 FROM outbox_event WHERE id = $1").execute(Tuple.of(id)).map(rows -> rows.size() > 0);
+    }
+}
