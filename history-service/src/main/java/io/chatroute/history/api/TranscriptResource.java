@@ -163,7 +163,7 @@ public class TranscriptResource {
             }
         }
         List<String> normalised = Tags.normalise(raw, "tags");
-        return mayRead(chatId).chain(() -> tags.replace(chatId, normalised, jwt.getSubject())).map(replaced -> {
+        return mayRead(chatId).chain(() -> tags.replace(chatId, normalised, jwt.getSubject(), config.outbox().sweepAfter())).map(replaced -> {
             if (replaced == null) {
                 throw new ProblemException(Problem.of("not-found", "Not Found", 404, "No chat with this id."));
             }

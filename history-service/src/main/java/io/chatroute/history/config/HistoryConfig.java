@@ -52,8 +52,11 @@ public interface HistoryConfig {
         @WithDefault("PT5S")
         Duration sweepEvery();
 
-        /** An event older than this is the sweep's (younger ones are still on their immediate send). */
-        @WithDefault("PT5S")
+        /**
+         * An event is the sweep's this long after its commit (before, it is on its immediate send), and a sweep's claim
+         * holds it this long. Must exceed the history-events producer's max.block.ms + delivery.timeout.ms.
+         */
+        @WithDefault("PT30S")
         Duration sweepAfter();
 
         /** Events per sweep. */

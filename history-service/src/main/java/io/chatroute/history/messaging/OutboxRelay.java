@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -31,11 +32,16 @@ import jakarta.enterprise.event.Observes;
 /**
  * Publishes history-service's events ({@code transcript.tagged}) from its outbox ({@code outbox_event}) to the topic
  * {@code history-events}, CloudEvents binary mode, keyed by chat id. A change commits its event in the same
- * transaction; {@link #publish} sends it at once after the commit and deletes the row once the broker acknowledged
- * it. Every {@code outbox.sweep-every} a sweep sends what is older than {@code outbox.sweep-after} (a crash between
- * the commit and the send, or a broker that refused it), oldest first, one at a time, so a chat's events keep their
- * order. An event can go out twice (a crash after the send, before the delete; two instances sweeping one row): its
- * id stays the same, and consumers are idempotent on it.
+ * transaction, due to the sweep only {@code outbox.sweep-after} later; {@link #publish} sends it at once after the
+ * commit and deletes the row once the broker acknowledged it. Every {@code outbox.sweep-every} a sweep claims the
+ * events that are due ({@code FOR UPDATE SKIP LOCKED}, moving each one's next attempt {@code sweep-after} on), oldest
+ * first, and sends them one at a time: a crash between the commit and the send, or a broker that refused it. So the
+ * immediate send and a sweep, or two instances' sweeps, do not send one event at the same time, as long as a send
+ * ends within {@code sweep-after} (the producer gives up after at most 20 s: {@code max.block.ms} and
+ * {@code delivery.timeout.ms}; checked at start). An event can still go out twice (a crash after the send, before the
+ * delete), with the same id: consumers are idempotent on it. Events of one chat can go out of order (an immediate
+ * send that failed is sent by a later sweep, after a newer one): of two events of one chat the later {@code taggedAt}
+ * holds, and history gives a chat's writes increasing {@code taggedAt}s in commit order.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -63,6 +69,15 @@ public class OutboxRelay {
     }
 
     void start(@Observes StartupEvent event) {
+        long producerGivesUpMs = ConfigProvider.getConfig().getOptionalValue("mp.messaging.outgoing.history-events.max.block.ms", Long.class)
+                .orElse(60_000L)
+                + ConfigProvider.getConfig().getOptionalValue("mp.messaging.outgoing.history-events.delivery.timeout.ms", Long.class)
+                        .orElse(120_000L);
+        if (config.sweepAfter().toMillis() <= producerGivesUpMs) {
+            throw new IllegalStateException("chatroute.history.outbox.sweep-after (" + config.sweepAfter() + ") must be longer than"
+                    + " the history-events producer's max.block.ms + delivery.timeout.ms (" + producerGivesUpMs + " ms): a sweep"
+                    + " would send events whose immediate send is still under way");
+        }
         long every = Math.max(100, config.sweepEvery().toMillis());
         timer = vertx.setPeriodic(every, id -> sweep().subscribe().with(n -> failingSince = null, e -> {
             // the first failure of a run of them, then one line a minute (PostgreSQL or the broker away)
@@ -112,29 +127,38 @@ public class OutboxRelay {
                 .replaceWithVoid();
     }
 
-    /** Sends, oldest first and one at a time, the events left in the outbox for longer than {@code sweep-after}. */
+    /**
+     * Claims the events that are due (their immediate send did not delete them within {@code sweep-after}, or an
+     * earlier sweep's did not), moving their next attempt on, and sends them oldest first, one at a time.
+     */
     public Uni<Integer> sweep() {
         if (!sweeping.compareAndSet(false, true)) {
             return Uni.createFrom().item(0);
         }
-        Instant before = Instant.now().minus(config.sweepAfter());
-        return pool.preparedQuery("SELECT id, type, chat_id, occurred_at, data FROM outbox_event WHERE created_at < $1"
-                        + " ORDER BY created_at, occurred_at LIMIT $2")
-                .execute(Tuple.of(before.atOffset(ZoneOffset.UTC), config.sweepBatch()))
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                        UPDATE outbox_event SET next_attempt_at = clock_timestamp() + make_interval(secs => $1)
+                        WHERE id IN (SELECT id FROM outbox_event WHERE next_attempt_at <= clock_timestamp()
+                                     ORDER BY created_at, occurred_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                        RETURNING id, type, chat_id, occurred_at, data, created_at""")
+                        .execute(Tuple.of(config.sweepAfter().toMillis() / 1000.0, config.sweepBatch())))
                 .chain(rows -> {
-                    List<OutboxEvent> events = new ArrayList<>();
+                    List<Claimed> claimed = new ArrayList<>();
                     for (Row r : rows) {
-                        events.add(new OutboxEvent(r.getUUID("id"), r.getString("type"), r.getString("chat_id"),
-                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("data")));
+                        claimed.add(new Claimed(new OutboxEvent(r.getUUID("id"), r.getString("type"), r.getString("chat_id"),
+                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("data")), r.getOffsetDateTime("created_at")));
                     }
-                    if (!events.isEmpty()) {
-                        LOG.infof("outbox sweep: %d event(s) left unpublished, sending them", events.size());
+                    claimed.sort(java.util.Comparator.comparing(Claimed::createdAt).thenComparing(c -> c.event().occurredAt()));
+                    if (!claimed.isEmpty()) {
+                        LOG.infof("outbox sweep: %d event(s) left unpublished, sending them", claimed.size());
                     }
-                    // one at a time, in order; the first failure ends the sweep (the rest stay for the next one)
-                    return Multi.createFrom().iterable(events).onItem().transformToUniAndConcatenate(e -> send(e).replaceWith(1))
+                    // one at a time, in order; the first failure ends the sweep (the rest are due again later)
+                    return Multi.createFrom().iterable(claimed).onItem().transformToUniAndConcatenate(c -> send(c.event()).replaceWith(1))
                             .collect().asList().map(List::size);
                 })
                 .eventually(() -> sweeping.set(false));
+    }
+
+    private record Claimed(OutboxEvent event, java.time.OffsetDateTime createdAt) {
     }
 
     /** For tests: whether the outbox still holds the event. */

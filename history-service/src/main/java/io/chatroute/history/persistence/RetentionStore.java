@@ -41,6 +41,7 @@ public class RetentionStore {
     static final String TOMBSTONES = "INSERT INTO chat_tombstone (chat_id, reason, removed_at)"
             + " SELECT id, $2, $3 FROM unnest($1::text[]) AS t(id) ON CONFLICT (chat_id) DO NOTHING";
     static final String DELETE_CHATS = "DELETE FROM chat WHERE id = ANY($1::text[])";
+    static final String DELETE_OUTBOX = "DELETE FROM outbox_event WHERE chat_id = ANY($1::text[])";
     static final String DELETE_NOTES = "DELETE FROM customer_note WHERE customer_id = $1";
     /** Public for the test that checks the purge finds old rows through an index (V4). */
     public static final String DELETE_PROCESSED = "DELETE FROM processed_event WHERE processed_at < $1";
@@ -134,6 +135,8 @@ public class RetentionStore {
             long[] counts = {r.getLong(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)};
             return conn.preparedQuery(TOMBSTONES).execute(Tuple.of(chatIds, reason, now))
                     .chain(() -> conn.preparedQuery(DELETE_CHATS).execute(Tuple.of((Object) chatIds)))
+                    // events of these chats not yet published (a broker away) are not published after the erasure
+                    .chain(() -> conn.preparedQuery(DELETE_OUTBOX).execute(Tuple.of((Object) chatIds)))
                     .replaceWith(counts);
         });
     }

@@ -1,5 +1,6 @@
 package io.chatroute.history.persistence;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -31,30 +32,43 @@ public class TagStore {
      * locked for the transaction, so two writes to one chat's tags do not mix; its {@code tags_set_at} moves to now, so
      * a {@code chat.tagged} made before this edit and consumed after it changes nothing.
      */
-    public Uni<Replaced> replace(String chatId, List<String> tags, String taggedBy) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    public Uni<Replaced> replace(String chatId, List<String> tags, String taggedBy, Duration sweepAfter) {
+        // the time is taken after the lock, from the database, and never before the last replacement: two writes to
+        // one chat commit in the order of their taggedAt, whatever the instances' clocks say
         return sessions.withTransaction((session, tx) -> session
-                .createNativeQuery("SELECT id FROM chat WHERE id = :id FOR NO KEY UPDATE", String.class)
+                .createNativeQuery("SELECT CAST(floor(extract(epoch FROM clock_timestamp()) * 1000000) AS bigint),"
+                        + " CAST(floor(extract(epoch FROM tags_set_at) * 1000000) AS bigint)"
+                        + " FROM chat WHERE id = :id FOR NO KEY UPDATE", Object[].class)
                 .setParameter("id", chatId)
                 .getResultList()
-                .chain(found -> found.isEmpty() ? Uni.createFrom().<Replaced>nullItem()
-                        : session.createNativeQuery("UPDATE chat SET tags_set_at = :at WHERE id = :id")
-                                .setParameter("at", now).setParameter("id", chatId).executeUpdate()
-                                .chain(() -> TagWrites.replace(session, chatId, tags, now))
-                                .chain(() -> TagWrites.of(session, List.of(chatId)))
-                                .map(byChat -> byChat.getOrDefault(chatId, List.of()))
-                                .chain(stored -> {
-                                    OutboxEvent event = OutboxEvent.tagged(chatId, stored, now, taggedBy);
-                                    return session.createNativeQuery("INSERT INTO outbox_event (id, type, chat_id, occurred_at, data)"
-                                                    + " VALUES (CAST(:id AS uuid), :type, :chat, :at, :data)")
-                                            .setParameter("id", event.id().toString())
-                                            .setParameter("type", event.type())
-                                            .setParameter("chat", chatId)
-                                            .setParameter("at", now)
-                                            .setParameter("data", event.data())
-                                            .executeUpdate()
-                                            .replaceWith(new Replaced(stored, event));
-                                })));
+                .chain(found -> {
+                    if (found.isEmpty()) {
+                        return Uni.createFrom().<Replaced>nullItem();
+                    }
+                    long clock = ((Number) found.get(0)[0]).longValue();
+                    Number last = (Number) found.get(0)[1];
+                    long micros = last == null ? clock : Math.max(clock, last.longValue() + 1);
+                    Instant now = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+                    return session.createNativeQuery("UPDATE chat SET tags_set_at = :at WHERE id = :id")
+                            .setParameter("at", now).setParameter("id", chatId).executeUpdate()
+                            .chain(() -> TagWrites.replace(session, chatId, tags, now))
+                            .chain(() -> TagWrites.of(session, List.of(chatId)))
+                            .map(byChat -> byChat.getOrDefault(chatId, List.of()))
+                            .chain(stored -> {
+                                OutboxEvent event = OutboxEvent.tagged(chatId, stored, now, taggedBy);
+                                return session.createNativeQuery("INSERT INTO outbox_event (id, type, chat_id, occurred_at, data,"
+                                                + " next_attempt_at) VALUES (CAST(:id AS uuid), :type, :chat, :at, :data,"
+                                                + " clock_timestamp() + make_interval(secs => :after))")
+                                        .setParameter("id", event.id().toString())
+                                        .setParameter("type", event.type())
+                                        .setParameter("chat", chatId)
+                                        .setParameter("at", now)
+                                        .setParameter("data", event.data())
+                                        .setParameter("after", (double) sweepAfter.toMillis() / 1000.0)
+                                        .executeUpdate()
+                                        .replaceWith(new Replaced(stored, event));
+                            });
+                }));
     }
 
     /**

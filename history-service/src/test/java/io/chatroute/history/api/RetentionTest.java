@@ -99,6 +99,11 @@ class RetentionTest {
         given().auth().oauth2(TestTokens.supervisor()).contentType(ContentType.JSON).body(Map.of("text", "Prefers email"))
                 .post("/api/v1/customers/{c}/notes", customer).then().statusCode(201);
         assertThat(searchCount("4711", customer)).isEqualTo(2);
+        // events of a chat not yet published (the broker away: not due to the sweep for an hour here)
+        for (String chat : List.of(a, kept)) {
+            execute("INSERT INTO outbox_event (id, type, chat_id, occurred_at, data, next_attempt_at) VALUES"
+                    + " (gen_random_uuid(), 'transcript.tagged', ?, now(), '{}', now() + interval '1 hour')", chat);
+        }
 
         JsonPath erased = given().auth().oauth2(TestTokens.admin()).delete("/api/v1/customers/{c}", customer).then()
                 .statusCode(200).contentType(containsString("application/json")).extract().jsonPath();
@@ -126,6 +131,10 @@ class RetentionTest {
             assertThat(count("SELECT count(*) FROM " + table + " WHERE chat_id IN (?, ?)", a, b)).as(table).isZero();
         }
         assertThat(count("SELECT count(*) FROM message WHERE chat_id = ?", kept, kept)).isEqualTo(2);
+        // the erased chat's unpublished event is gone with it, and will not be published after the erasure
+        assertThat(count("SELECT count(*) FROM outbox_event WHERE chat_id = ?", a, a)).isZero();
+        assertThat(count("SELECT count(*) FROM outbox_event WHERE chat_id = ?", kept, kept)).isEqualTo(1);
+        execute("DELETE FROM outbox_event WHERE chat_id = ?", kept);
 
         // later events of an erased chat (a redelivery, a replay, a late producer) are dropped; the marker is the
         // next record of the same partition (same key), for another chat
@@ -239,6 +248,13 @@ class RetentionTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("chatroute_history_removed_chat_events_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private void execute(String sql, String chat) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            st.setString(1, chat);
+            st.executeUpdate();
+        }
     }
 
     private long count(String sql, String a, String b) throws Exception {

@@ -88,7 +88,8 @@ class TagsFlowTest {
     void aTagChangeOverRestIsPublishedAsTranscriptTagged() {
         String chat = chat(Events.T0);
         put(TestTokens.supervisor(), chat, List.of("Late-Shipper", "VIP")).then().statusCode(200);
-        KafkaTestClient.Event e = awaitTagged(chat, "[\"late-shipper\",\"vip\"]");
+        // sent at once: the sweep would take it only 30 s after the commit (outbox.sweep-after)
+        KafkaTestClient.Event e = awaitTagged(chat, "[\"late-shipper\",\"vip\"]", Duration.ofSeconds(15));
         EventSchemas.assertValid("history-service", "transcript.tagged", e.data());
         assertThat(e.source()).isEqualTo("/history-service");
         assertThat(e.id()).isNotBlank();
@@ -105,12 +106,14 @@ class TagsFlowTest {
         assertThat(JsonPath.from(cleared.data()).getString("taggedBy")).isEqualTo("platform-1");
 
         // a refused change (unknown chat, bad tags) announces nothing: a marker change after them is the next event
-        put(TestTokens.admin(), newChat(), List.of("x")).then().statusCode(404);
+        String unknown = newChat();
+        put(TestTokens.admin(), unknown, List.of("x")).then().statusCode(404);
         put(TestTokens.admin(), chat, List.of("no/slash")).then().statusCode(400);
         put(TestTokens.admin(), chat, List.of("marker")).then().statusCode(200);
         awaitTagged(chat, "[\"marker\"]");
         assertThat(published.stream().filter(p -> chat.equals(p.key())).map(KafkaTestClient.Event::id).distinct().count())
                 .as("one event per accepted change").isEqualTo(3);
+        assertThat(published.stream().filter(p -> unknown.equals(p.key()))).as("nothing for the unknown chat").isEmpty();
     }
 
     /**
@@ -132,7 +135,11 @@ class TagsFlowTest {
     }
 
     private static KafkaTestClient.Event awaitTagged(String chat, String tagsJson) {
-        await().atMost(WAIT).until(() -> published.stream().anyMatch(p -> isTagged(p, chat, tagsJson)));
+        return awaitTagged(chat, tagsJson, WAIT);
+    }
+
+    private static KafkaTestClient.Event awaitTagged(String chat, String tagsJson, Duration within) {
+        await().atMost(within).until(() -> published.stream().anyMatch(p -> isTagged(p, chat, tagsJson)));
         return published.stream().filter(p -> isTagged(p, chat, tagsJson)).findFirst().orElseThrow();
     }
 
