@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -159,10 +158,5 @@ public class OutboxRelay {
     }
 
     private record Claimed(OutboxEvent event, java.time.OffsetDateTime createdAt) {
-    }
-
-    /** For tests: whether the outbox still holds the event. */
-    public Uni<Boolean> pending(UUID id) {
-        return pool.preparedQuery("SELECT 1 FROM outbox_event WHERE id = $1").execute(Tuple.of(id)).map(rows -> rows.size() > 0);
     }
 }

@@ -643,9 +643,10 @@ public class Router {
 
     /**
      * One due timer of a partition (see {@link Timers}). A kind that changes state claims its member in the same script
-     * as the change (exp, ovf, unres, grace), and its follow-up is retried in place (see {@link #followUp}). The others (cool, idx, open, close) do work that is safe to repeat, and
-     * remove their member only after it ran: a failure in between leaves the timer due and {@link Timers} tries it again
-     * (until 2026-12-05 they removed it first, and a Redis failure lost that one check).
+     * as the change (exp, ovf, unres, grace), and a failed follow-up is retried with back-off (see {@link #followUp}).
+     * The others (cool, idx, open, close) do work that is safe to repeat, and remove their member only after it ran: a
+     * failure in between leaves the timer due and {@link Timers} tries it again (until 2026-12-05 they removed it first,
+     * and a Redis failure lost that one check).
      */
     void onTimer(int partition, String member) {
         String[] p = member.split("\\|", 3);
