@@ -25,22 +25,30 @@ public final class ProcFs {
      * do the work and are not its waited-for children).
      */
     public static double cpuSeconds(long pid) {
-        double own = cpuTicks(pid);
+        boolean postgres = cmdline(pid).contains("bin/postgres");
+        // PostgreSQL works in one backend process per connection: the postmaster's figure is its own, its live
+        // backends' and those that ended (cutime, cstime: a backend's time moves there when it exits), so it never
+        // falls when a client's connections close
+        double own = cpuTicks(pid, postgres);
         if (own < 0) {
             return -1;
         }
-        if (cmdline(pid).contains("bin/postgres")) {
+        if (postgres) {
             own += ProcessHandle.allProcesses().filter(p -> p.parent().map(q -> q.pid() == pid).orElse(false))
-                    .mapToDouble(p -> Math.max(0, cpuTicks(p.pid()))).sum();
+                    .mapToDouble(p -> Math.max(0, cpuTicks(p.pid(), false))).sum();
         }
         return own / 100.0; // USER_HZ
     }
 
-    private static double cpuTicks(long pid) {
+    private static double cpuTicks(long pid, boolean withEndedChildren) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+            if (withEndedChildren) {
+                ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]); // fields 16 and 17: cutime, cstime
+            }
+            return ticks;
         } catch (IOException | RuntimeException e) {
             return -1;
         }

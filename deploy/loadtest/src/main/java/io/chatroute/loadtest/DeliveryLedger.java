@@ -256,6 +256,29 @@ final class DeliveryLedger {
                 from == null ? refusedButStored : 0);
     }
 
+    /**
+     * What the record must hold, by chat: each acknowledged message under its acknowledged seq, each chat's first
+     * message (the POST's, which has no ack) under the seq it was delivered with, and none refused for good. A message
+     * answered by neither may or may not have been stored: not expected either way.
+     */
+    synchronized Map<String, List<RecordCheck.Expected>> expectedRecord() {
+        Map<String, List<RecordCheck.Expected>> out = new java.util.LinkedHashMap<>();
+        for (Message m : messages.values()) {
+            RecordCheck.Expected e;
+            if (m.acked()) {
+                e = new RecordCheck.Expected(m.key, m.chatId, m.ackSeq, false);
+            } else if (m.fromPost && m.delivered()) {
+                e = new RecordCheck.Expected(m.key, m.chatId, m.deliveredSeq, false);
+            } else if (m.refused != null && !m.delivered()) {
+                e = new RecordCheck.Expected(m.key, m.chatId, -1, true);
+            } else {
+                continue;
+            }
+            out.computeIfAbsent(m.chatId, k -> new ArrayList<>()).add(e);
+        }
+        return out;
+    }
+
     /** Up to {@code limit} acknowledged, undelivered messages (for the report). */
     synchronized List<Message> lost(int limit) {
         List<Message> out = new ArrayList<>();

@@ -45,6 +45,7 @@ final class LoadTest {
             String sessionUrl = o.sessionUrl;
             String routingUrl = o.routingUrl;
             String knowledgeUrl = o.knowledgeUrl;
+            String historyUrl = o.historyUrl;
             String kafka = o.kafka;
             String redis = o.redis;
             PrivateKey key;
@@ -62,6 +63,7 @@ final class LoadTest {
                 sessionUrl = system.url("session-service");
                 routingUrl = system.url("routing-service");
                 knowledgeUrl = system.url("knowledge-service");
+                historyUrl = system.url("history-service");
                 kafka = system.kafka();
                 redis = system.redis();
                 key = system.privateKey();
@@ -76,10 +78,11 @@ final class LoadTest {
             Options.requireLoopback("session", URI.create(sessionUrl).getHost());
             Options.requireLoopback("routing", URI.create(routingUrl).getHost());
             Options.requireLoopback("knowledge", URI.create(knowledgeUrl).getHost());
+            Options.requireLoopback("history", URI.create(historyUrl).getHost());
             Options.requireLoopback("kafka", Options.hostOf(kafka.split(",")[0]));
             Options.requireLoopback("redis", URI.create(redis).getHost());
             return measure(system, startedAt, URI.create(sessionUrl), URI.create(routingUrl), URI.create(knowledgeUrl),
-                    kafka, redis, key);
+                    URI.create(historyUrl), kafka, redis, key);
         } finally {
             if (system != null) {
                 say.accept("stopping the services and the infrastructure");
@@ -88,14 +91,21 @@ final class LoadTest {
         }
     }
 
-    private Result measure(LocalSystem system, Instant startedAt, URI session, URI routing, URI knowledge, String kafka,
-            String redis, PrivateKey key) throws Exception {
-        Map<String, Long> pids = system == null ? Map.of() : system.pids();
+    private Result measure(LocalSystem system, Instant startedAt, URI session, URI routing, URI knowledge, URI history,
+            String kafka, String redis, PrivateKey key) throws Exception {
+        // the processes' pids, followed across a --kill's restart (synchronised: the fault thread updates them)
+        Map<String, Long> pids = java.util.Collections.synchronizedMap(new LinkedHashMap<>(system == null ? Map.of() : system.pids()));
         List<Map<String, Object>> rssTimeline = new ArrayList<>();
         List<Map<String, Object>> throughput = new ArrayList<>();
         try (Simulation sim = new Simulation(o, session, routing, knowledge, key, say);
              Floor floor = new Floor(kafka, redis, o.floorRate);
              ConsumerLag lag = new ConsumerLag(kafka)) {
+            Map<String, Long> cpuPids = java.util.Collections.synchronizedMap(new LinkedHashMap<>(pids));
+            cpuPids.put("load tool", ProcessHandle.current().pid());
+            Faults faults = new Faults(system, o.faults, sim::elapsedSeconds, say, (name, pid) -> {
+                pids.put(name, pid);
+                cpuPids.put(name, pid);
+            });
             say.accept("setting up: form '" + Simulation.FORM + "', queues, rules, " + o.agents + " agents (cap " + o.cap + ")");
             sim.setUp();
             sim.connectAgents();
@@ -110,8 +120,6 @@ final class LoadTest {
                     o.handleMedianSeconds));
             long[] last = new long[4];
             // CPU seconds per process over the measured part (after the warm-up): where the machine's time goes
-            Map<String, Long> cpuPids = new LinkedHashMap<>(pids);
-            cpuPids.put("load tool", ProcessHandle.current().pid());
             Map<String, Double> cpuAtStart = new LinkedHashMap<>();
             double[] cpuWindowStart = {-1};
             sim.startLoad(() -> {
@@ -160,7 +168,12 @@ final class LoadTest {
                             ((Map<?, ?>) c.get("errorFrames")).values().stream().mapToLong(x -> (Long) x).sum()));
                 }
             });
+            faults.start();
             Simulation.pause(o.durationSeconds * 1000L); // the load runs on the event loop for its duration
+            // a restart still under way holds the drain back: the drain measures the system whole again
+            List<Faults.Outcome> faultOutcomes = faults.await(Duration.ofSeconds(o.readyTimeoutSeconds + 60L));
+            faults.close();
+            Set<String> restarted = faultOutcomes.isEmpty() ? Set.of() : faults.restartedServices();
             Map<String, Object> cpu = new LinkedHashMap<>();
             if (cpuWindowStart[0] >= 0) {
                 double window = sim.elapsedSeconds() - cpuWindowStart[0];
@@ -168,6 +181,9 @@ final class LoadTest {
                 cpu.put("cores", Runtime.getRuntime().availableProcessors());
                 Map<String, Object> per = new LinkedHashMap<>();
                 cpuPids.forEach((name, pid) -> {
+                    if (restarted.contains(name)) {
+                        return; // two processes over the window: not one figure
+                    }
                     double now = ProcFs.cpuSeconds(pid);
                     Double then = cpuAtStart.get(name);
                     if (now >= 0 && then != null && then >= 0) {
@@ -175,6 +191,9 @@ final class LoadTest {
                     }
                 });
                 cpu.put("seconds", per);
+                if (!restarted.isEmpty()) {
+                    cpu.put("notCounted", List.copyOf(restarted));
+                }
             }
             say.accept("load stopped; draining (at most " + o.drainSeconds + " s)");
             Simulation.DrainResult drain = sim.drain();
@@ -210,6 +229,10 @@ final class LoadTest {
             say.accept("clean-up: " + cleanUp);
             Recovery recovery = recovery(lag, new DeliveryLag(session), sim, before, cpuPids);
             say.accept(recovery.summary());
+
+            // ------------------------------------------------------------ the record
+            RecordCheck.Result record = record(history, key, sim.ledger.expectedRecord());
+            say.accept("record: " + record.summary());
 
             Map<String, Object> rss = new LinkedHashMap<>();
             pids.forEach((name, pid) -> {
@@ -250,6 +273,10 @@ final class LoadTest {
             if (!recovery.ok()) {
                 reasons.add("recovery: " + recovery.summary());
             }
+            faultOutcomes.stream().filter(f -> !f.ok()).forEach(f -> reasons.add("fault " + f.summary()));
+            if (!record.ok()) {
+                reasons.add("record: " + record.summary());
+            }
             boolean pass = reasons.isEmpty();
 
             Map<String, Object> json = Report.json(o, startedAt, system != null, session, routing, kafka, redis, sim, floor,
@@ -257,10 +284,13 @@ final class LoadTest {
                     throughput, pass, reasons);
             json.put("cpu", cpu);
             json.put("cleanUp", cleanUp);
+            json.put("faults", faultOutcomes.stream().map(Faults.Outcome::json).toList());
+            json.put("record", record.json());
             Report.write(o.out, json, sim, floor);
             say.accept("");
             say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss)
                     + Report.cpuLine(cpu));
+            faultOutcomes.forEach(f -> say.accept("fault: " + f.summary()));
             Object capAt = counters.get("maxChatsReachedAtSeconds");
             if (capAt != null) {
                 say.accept("note: --max-chats (" + o.maxChats + ") was reached " + capAt + " s into the run: no chat started "
@@ -313,6 +343,58 @@ final class LoadTest {
     }
 
     static final int REST_SECONDS = 10;
+
+    /**
+     * Reads every chat's transcript from history-service (as a platform, 4 requests at a time) and checks it against
+     * what the run acknowledged ({@link RecordCheck}). Run after the recovery check: the consumers have caught up.
+     */
+    private RecordCheck.Result record(URI history, PrivateKey key, Map<String, List<RecordCheck.Expected>> expected)
+            throws InterruptedException {
+        String token = io.chatroute.infra.DevTokens.mint(key, "loadtest-record", Duration.ofHours(1), "platform");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Map<String, List<RecordCheck.Stored>> transcripts = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, String> why = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (String chatId : expected.keySet()) {
+                done.add(pool.submit(() -> {
+                    try {
+                        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                                        history.resolve("/api/v1/transcripts/" + chatId)).timeout(Duration.ofSeconds(10))
+                                        .header("Authorization", "Bearer " + token).header("Accept", "application/json").GET().build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 200) {
+                            why.put(chatId, "HTTP " + r.statusCode());
+                            return;
+                        }
+                        List<RecordCheck.Stored> stored = new ArrayList<>();
+                        io.vertx.core.json.JsonArray messages = new io.vertx.core.json.JsonObject(r.body()).getJsonArray("messages");
+                        for (int i = 0; messages != null && i < messages.size(); i++) {
+                            io.vertx.core.json.JsonObject m = messages.getJsonObject(i);
+                            stored.add(new RecordCheck.Stored(m.getLong("seq", -1L), Simulation.keyOf(m.getString("text"))));
+                        }
+                        transcripts.put(chatId, stored);
+                    } catch (java.io.IOException | RuntimeException e) {
+                        why.put(chatId, e.toString());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        why.put(chatId, "interrupted");
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return RecordCheck.check(expected, transcripts, why);
+    }
 
     /**
      * Recovery: on the periodic feed {@code stats-events} (a {@code stats.updated} every second while a chat waits) a

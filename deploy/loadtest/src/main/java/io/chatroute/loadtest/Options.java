@@ -47,6 +47,7 @@ final class Options {
     String sessionUrl = "http://127.0.0.1:8080";
     String routingUrl = "http://127.0.0.1:8081";
     String knowledgeUrl = "http://127.0.0.1:8083";
+    String historyUrl = "http://127.0.0.1:8082";
     String kafka = "127.0.0.1:9092";
     String redis = "redis://127.0.0.1:6379";
     Path privateKey;
@@ -59,6 +60,19 @@ final class Options {
     /** Partitions of the topics the started Kafka creates (as deploy/run-local.sh's 4). */
     int partitions = 4;
     int readyTimeoutSeconds = 180;
+    /** Processes killed with SIGKILL during the load and started again at once ({@code --kill}; with --start only). */
+    List<Fault> faults = new ArrayList<>();
+
+    /** The services {@code --kill} can kill: the simulated clients do not reconnect, so session-service is not one. */
+    static final List<String> KILLABLE = List.of("routing-service", "history-service", "knowledge-service");
+
+    /** A SIGKILL of {@code service} at {@code atSeconds} of the load, then a start on its port, awaited until ready. */
+    record Fault(String service, int atSeconds) {
+        @Override
+        public String toString() {
+            return service + "@" + atSeconds;
+        }
+    }
 
     Path repoRoot;
     Path out;
@@ -123,6 +137,7 @@ final class Options {
                 case "--session-url" -> o.sessionUrl = value;
                 case "--routing-url" -> o.routingUrl = value;
                 case "--knowledge-url" -> o.knowledgeUrl = value;
+                case "--history-url" -> o.historyUrl = value;
                 case "--kafka" -> o.kafka = value;
                 case "--redis" -> o.redis = value;
                 case "--key" -> o.privateKey = Path.of(value);
@@ -134,6 +149,7 @@ final class Options {
                 case "--service-jvm-opts" -> o.serviceJvmOpts = value;
                 case "--partitions" -> o.partitions = Integer.parseInt(value);
                 case "--ready-timeout" -> o.readyTimeoutSeconds = integer(name, value);
+                case "--kill" -> o.faults.addAll(faults(value));
                 case "--out" -> o.out = Path.of(value);
                 case "--run-id" -> o.runId = value;
                 default -> throw new UsageException("unknown option " + name);
@@ -198,6 +214,12 @@ final class Options {
         range("--drain", drainSeconds, 1, 600);
         range("--lag-timeout", lagTimeoutSeconds, 1, 600);
         range("--probe-timeout", probeTimeoutSeconds, 1, 600);
+        if (!faults.isEmpty() && !start) {
+            throw new UsageException("--kill needs --start: the tool kills and restarts only the processes it started");
+        }
+        for (Fault f : faults) {
+            range("--kill " + f.service() + "@", f.atSeconds(), 1, durationSeconds - 1);
+        }
         if (!(arrivalRate > 0) || arrivalRate > MAX_ARRIVAL_RATE) {
             throw new UsageException("--arrival-rate must be in (0, " + MAX_ARRIVAL_RATE + "]");
         }
@@ -225,6 +247,7 @@ final class Options {
             requireLoopback("--session-url", URI.create(sessionUrl).getHost());
             requireLoopback("--routing-url", URI.create(routingUrl).getHost());
             requireLoopback("--knowledge-url", URI.create(knowledgeUrl).getHost());
+            requireLoopback("--history-url", URI.create(historyUrl).getHost());
             for (String server : kafka.split(",")) {
                 requireLoopback("--kafka", hostOf(server.trim()));
             }
@@ -292,6 +315,34 @@ final class Options {
         }
     }
 
+    /**
+     * {@code --kill routing-service@40,knowledge@60}: a comma-separated list of SERVICE@SECONDS (seconds into the load;
+     * a service may be named without "-service").
+     */
+    static List<Fault> faults(String value) {
+        List<Fault> out = new ArrayList<>();
+        for (String part : value.split(",")) {
+            String p = part.trim();
+            int at = p.lastIndexOf('@');
+            if (at <= 0 || at == p.length() - 1) {
+                throw new UsageException("--kill takes SERVICE@SECONDS[,SERVICE@SECONDS...], not '" + p + "'");
+            }
+            String service = p.substring(0, at).toLowerCase(Locale.ROOT);
+            if (!service.endsWith("-service")) {
+                service = service + "-service";
+            }
+            if ("session-service".equals(service)) {
+                throw new UsageException("--kill session-service is not supported: the simulated visitors and agents do not "
+                        + "reconnect (a session-service crash is tested by deploy/e2e's ScaleOutIT); killable: " + KILLABLE);
+            }
+            if (!KILLABLE.contains(service)) {
+                throw new UsageException("--kill: unknown service '" + p.substring(0, at) + "' (killable: " + KILLABLE + ")");
+            }
+            out.add(new Fault(service, integer("--kill " + service + "@", p.substring(at + 1))));
+        }
+        return out;
+    }
+
     /** A bad command line; the message says why (null: print the usage only). */
     static final class UsageException extends RuntimeException {
         UsageException(String message) {
@@ -317,12 +368,16 @@ final class Options {
 
                 system under test (loopback only)
                   --session-url URL (http://127.0.0.1:8080)  --routing-url URL (:8081)  --knowledge-url URL (:8083)
+                  --history-url URL (:8082): the record check reads every chat's transcript there after the run
                   --kafka HOST:PORT (127.0.0.1:9092)  --redis URL (redis://127.0.0.1:6379)
                   --key PEM            dev private key (<repo>/.local/keys/dev-private.pem)
                   --start              start Kafka/PostgreSQL/Redis and the four packaged services itself, stop them after
                   --start-root DIR     ... from DIR/<service>/target/quarkus-app (another checkout, e.g. a baseline)
                   --heap SIZE          -Xmx of each started service (256m)
                   --partitions N       partitions of the started Kafka's topics (4)
+                  --kill S@T[,S@T...]  fault injection: SIGKILL service S (routing, history or knowledge) T seconds into
+                                       the load and start it again at once; the verdict is unchanged (nothing lost,
+                                       duplicated or reordered, no offer lost, every start answered 201, recovery ok)
                   --service-jvm-opts S extra JVM options of each started service, e.g.
                                        "-XX:StartFlightRecording=filename=/tmp/jfr-%s.jfr,settings=profile" (%s: the service);
                                        a -XX:+Use...GC option replaces the default -XX:+UseSerialGC

@@ -62,6 +62,7 @@ final class Report {
         opts.put("seed", o.seed);
         opts.put("floorRate", o.floorRate);
         opts.put("heap", o.heap);
+        opts.put("kill", o.faults.stream().map(Options.Fault::toString).toList());
         run.put("options", opts);
         Map<String, Object> target = new LinkedHashMap<>();
         target.put("session", session.toString());
@@ -269,8 +270,12 @@ final class Report {
             sum += sec;
             b.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), sec));
         }
-        b.append(String.format(Locale.ROOT, " total %.1f s = %.0f %% of the machine%n", sum, 100 * sum / (window * cores)));
-        return b.toString();
+        b.append(String.format(Locale.ROOT, " total %.1f s = %.0f %% of the machine", sum, 100 * sum / (window * cores)));
+        if (cpu.get("notCounted") instanceof List<?> restarted && !restarted.isEmpty()) {
+            b.append(" (not counted: ").append(restarted.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")))
+                    .append(", restarted by --kill)");
+        }
+        return b.append(String.format("%n")).toString();
     }
 
     private static Map<String, Object> probe(Simulation.Probe p) {

@@ -9,14 +9,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The build's load guard: a short steady run of the load tool against the four packaged services on real Kafka,
- * Redis and PostgreSQL (started by the tool, {@code --start}). It fails on any acknowledged message lost,
- * duplicated or reordered, any offer lost, any refused chat start, or a failed recovery check. Not a timing test:
- * it asserts counts only (the latencies are in target/load-guard/report.html).
+ * Redis and PostgreSQL (started by the tool, {@code --start}), during which routing-service and then history-service
+ * are killed with SIGKILL and started again ({@code --kill}). It fails on any acknowledged message lost,
+ * duplicated or reordered, any offer lost, any refused chat start, a failed recovery check, or a transcript that
+ * misses, doubles or misplaces an acknowledged message. Not a timing test: it asserts counts only (the latencies
+ * are in target/load-guard/report.html).
  */
 class LoadGuardIT {
 
     @Test
-    void aShortSteadyRunLosesDuplicatesAndReordersNothing() throws Exception {
+    void aShortSteadyRunWithTwoCrashesLosesDuplicatesAndReordersNothing() throws Exception {
         Path root = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
         for (String service : io.chatroute.infra.LocalSystem.SERVICES) {
             assertThat(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"))
@@ -26,7 +28,7 @@ class LoadGuardIT {
         Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
             "--agents", "8", "--cap", "4", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
             "--duration", "15", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
-            "--lag-timeout", "60", "--probe-timeout", "30", "--heap", System.getProperty("loadtest.service.heap", "256m"),
+            "--lag-timeout", "60", "--probe-timeout", "30", "--kill", "routing@5,history@8", "--heap", System.getProperty("loadtest.service.heap", "256m"),
             "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
                 root);
 
@@ -44,6 +46,15 @@ class LoadGuardIT {
         assertThat(counts.get("chatsCreated")).as("chat starts answered 201 (answers: %s, unanswered: %s)", counts.get("postStatuses"),
                 counts.get("chatStartsUnanswered"))
                 .isEqualTo(counts.get("chatsStarted"));
+        @SuppressWarnings("unchecked")
+        java.util.List<Map<String, Object>> faults = (java.util.List<Map<String, Object>>) result.json().get("faults");
+        assertThat(faults).as("the kills and restarts").hasSize(2)
+                .allSatisfy(f -> assertThat(f.get("error")).as("fault %s", f).isNull());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> record = (Map<String, Object>) result.json().get("record");
+        assertThat(record.get("found")).as("acknowledged messages in the transcripts: %s", record).isEqualTo(record.get("expected"));
+        assertThat((Long) record.get("expected")).as("acknowledged messages").isPositive();
+        assertThat(record.get("ok")).as("the record: %s", record).isEqualTo(true);
         assertThat(result.pass()).as("the verdict: %s (see %s)", result.reasons(), result.directory()).isTrue();
     }
 }

@@ -82,4 +82,26 @@ class OptionsTest {
         assertThat(Options.hostOf("localhost")).isEqualTo("localhost");
         assertThat(Options.hostOf("PLAINTEXT://localhost:9092")).isEqualTo("localhost");
     }
+
+    @Test
+    void killNamesStartedServicesAndSecondsWithinTheLoad() {
+        Options o = Options.parse(new String[] {"--start", "--duration", "120", "--kill", "routing@40,knowledge-service@60",
+            "--kill=history@90"}, REPO);
+        assertThat(o.faults).containsExactly(new Options.Fault("routing-service", 40), new Options.Fault("knowledge-service", 60),
+                new Options.Fault("history-service", 90));
+        assertThat(Options.parse(new String[] {"--start"}, REPO).faults).isEmpty();
+
+        assertThatThrownBy(() -> Options.parse(new String[] {"--kill", "routing@10"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--start");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "session@10"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("reconnect");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "kafka@10"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("unknown service");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "routing"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("SERVICE@SECONDS");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "routing@soon"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("integer");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--duration", "60", "--kill", "routing@60"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--kill routing-service@");
+    }
 }
