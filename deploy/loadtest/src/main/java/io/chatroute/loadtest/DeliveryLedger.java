@@ -258,8 +258,9 @@ final class DeliveryLedger {
 
     /**
      * What the record must hold, by chat: each acknowledged message under its acknowledged seq, each chat's first
-     * message (the POST's, which has no ack) under the seq it was delivered with, and none refused for good. A message
-     * answered by neither may or may not have been stored: not expected either way.
+     * message (the POST's, which has no ack frame: session stores it as seq 1 before it answers 201, and the ledger
+     * knows only chats answered 201) under seq 1, assigned or not, and none refused for good. A message answered by
+     * neither may or may not have been stored: not expected either way.
      */
     synchronized Map<String, List<RecordCheck.Expected>> expectedRecord() {
         Map<String, List<RecordCheck.Expected>> out = new java.util.LinkedHashMap<>();
@@ -267,8 +268,8 @@ final class DeliveryLedger {
             RecordCheck.Expected e;
             if (m.acked()) {
                 e = new RecordCheck.Expected(m.key, m.chatId, m.ackSeq, false);
-            } else if (m.fromPost && m.delivered()) {
-                e = new RecordCheck.Expected(m.key, m.chatId, m.deliveredSeq, false);
+            } else if (m.fromPost) {
+                e = new RecordCheck.Expected(m.key, m.chatId, 1, false);
             } else if (m.refused != null && !m.delivered()) {
                 e = new RecordCheck.Expected(m.key, m.chatId, -1, true);
             } else {

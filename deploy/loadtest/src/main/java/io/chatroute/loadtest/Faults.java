@@ -43,19 +43,28 @@ final class Faults implements AutoCloseable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("service", service);
             m.put("atSeconds", atSeconds);
-            m.put("killedAtSeconds", killedAt);
-            m.put("readyAtSeconds", readyAt);
-            m.put("awaySeconds", error == null ? readyAt - killedAt : null);
+            m.put("killedAtSeconds", finite(killedAt));
+            m.put("readyAtSeconds", finite(readyAt));
+            m.put("awaySeconds", error == null ? finite(readyAt - killedAt) : null);
             m.put("oldPid", oldPid);
             m.put("newPid", newPid);
             m.put("error", error);
             return m;
         }
+
+        private static Double finite(double v) {
+            return Double.isFinite(v) ? v : null;
+        }
     }
+
+    /** What a kill may take beyond the restart's readiness: Node.kill waits up to 30 s for the process to end. */
+    static final Duration KILL_AND_MARGIN = Duration.ofSeconds(60);
 
     private final LocalSystem system;
     private final List<Options.Fault> faults;
     private final DoubleSupplier elapsed;
+    private final Duration readyTimeout;
+    private volatile boolean closed;
     private final Consumer<String> say;
     private final BiConsumer<String, Long> restarted;
     private final ScheduledExecutorService timer;
@@ -66,8 +75,9 @@ final class Faults implements AutoCloseable {
      * @param elapsed   seconds since the load started
      * @param restarted told the node's name and new pid after each restart (the CPU and memory figures follow it)
      */
-    Faults(LocalSystem system, List<Options.Fault> faults, DoubleSupplier elapsed, Consumer<String> say,
+    Faults(LocalSystem system, List<Options.Fault> faults, DoubleSupplier elapsed, Duration readyTimeout, Consumer<String> say,
            BiConsumer<String, Long> restarted) {
+        this.readyTimeout = readyTimeout;
         this.system = system;
         this.faults = List.copyOf(faults);
         this.elapsed = elapsed;
@@ -107,6 +117,10 @@ final class Faults implements AutoCloseable {
         }
         say.accept(String.format(Locale.ROOT, "fault: SIGKILL %s (pid %d) at %.1f s", f.service(), oldPid, killedAt));
         node.kill();
+        if (closed) {
+            // the run is ending (an error, or the system is being stopped): no service started behind its back
+            return new Outcome(f.service(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: the run ended");
+        }
         try {
             system.restart(node);
         } catch (RuntimeException e) {
@@ -119,17 +133,22 @@ final class Faults implements AutoCloseable {
         return o;
     }
 
-    /** Waits for every fault to end (at most {@code timeout} in all): what each did, in the order given. */
-    List<Outcome> await(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * Waits for every fault to end, what each did in the order given. They run one after another, so each gets its own
+     * time once the one before it ended: until its second of the load, then the restart's readiness timeout and the
+     * kill's wait.
+     */
+    List<Outcome> await() {
         List<Outcome> out = new ArrayList<>();
         for (int i = 0; i < scheduled.size(); i++) {
             Options.Fault f = faults.get(i);
+            Duration budget = readyTimeout.plus(KILL_AND_MARGIN)
+                    .plusMillis(Math.max(0, Math.round((f.atSeconds() - elapsed.getAsDouble()) * 1000)));
             try {
-                out.add(scheduled.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                out.add(scheduled.get(i).get(budget.toMillis(), TimeUnit.MILLISECONDS));
             } catch (java.util.concurrent.TimeoutException e) {
                 out.add(new Outcome(f.service(), f.atSeconds(), Double.NaN, Double.NaN, -1, -1,
-                        "still under way after " + timeout.toSeconds() + " s"));
+                        "still under way after " + budget.toSeconds() + " s"));
             } catch (java.util.concurrent.ExecutionException e) {
                 Throwable cause = e.getCause() instanceof java.util.concurrent.ExecutionException ee ? ee.getCause() : e.getCause();
                 out.add(new Outcome(f.service(), f.atSeconds(), Double.NaN, Double.NaN, -1, -1, String.valueOf(cause)));
@@ -148,9 +167,21 @@ final class Faults implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Stops the faults: none starts a service any more, a kill under way ends, and the threads are gone (at most 40 s:
+     * a kill waits up to 30 s for its process).
+     */
     @Override
     public void close() {
+        closed = true;
         timer.shutdownNow();
         worker.shutdownNow();
+        try {
+            if (!worker.awaitTermination(40, TimeUnit.SECONDS)) {
+                say.accept("fault: a restart was still under way when the run ended");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

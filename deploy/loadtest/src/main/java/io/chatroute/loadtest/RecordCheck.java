@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The record check, run after the consumers have caught up: every message the system acknowledged (and every chat's
- * first message, carried by its POST, once delivered) is in its chat's transcript in history-service, exactly once,
+ * first message, carried by its POST and stored as seq 1 before the 201) is in its chat's transcript in history-service, exactly once,
  * under the seq its acknowledgement named, the transcript in seq order; no message refused for good is there. Pure
  * logic: the tool fetches the transcripts ({@code GET /api/v1/transcripts/{chatId}}) and hands them in.
  */
