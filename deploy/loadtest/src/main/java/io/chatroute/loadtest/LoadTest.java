@@ -270,6 +270,11 @@ final class LoadTest {
                 reasons.add(total.refusedButStored() + " messages refused for good by an error frame and stored all the same "
                         + "(acknowledged or delivered)");
             }
+            long beyondCap = (Long) counters.get("capViolations");
+            if (beyondCap > 0) {
+                reasons.add(beyondCap + " offers to agents that already held their cap (" + o.cap + ") of assigned chats, none of "
+                        + "which they had asked to close");
+            }
             if (offersLost > 0) {
                 reasons.add(offersLost + " chats never offered while agents had " + unoffered.freeSlots() + " free slots");
             }

@@ -92,6 +92,8 @@ final class Simulation implements AutoCloseable {
         long acceptNanos = -1;
         boolean joined;
         boolean assigned;
+        /** Its agent asked to close it: routing may free the slot before the agent's chat.closed arrives. */
+        boolean closeSent;
         boolean counted = true;
         /** Its start failed on the tool's side (an I/O error, a timeout): session may have made the chat anyway. */
         boolean startFailed;
@@ -151,6 +153,11 @@ final class Simulation implements AutoCloseable {
     private long reOffers;
     private long foreignOffers;
     private long declinedFull;
+    /**
+     * Offers of another chat to an agent that already held its cap of assigned chats none of which it had asked to
+     * close: routing offered beyond the cap (a slot is freed only by a close, a transfer or a lost agent, none of
+     * which the simulated agents do without closing first).
+     */
     private long capViolations;
     private long joined;
     private long assigned;
@@ -616,6 +623,11 @@ final class Simulation implements AutoCloseable {
             c.agent.held.remove(c);
             c.agent = null;
         }
+        long assignedOpen = a.held.stream().filter(h -> h.assigned && !h.closeSent).count();
+        if (assignedOpen >= o.cap && (phase == Phase.LOAD || phase == Phase.DRAIN)) {
+            capViolations++;
+            sample("cap: " + a.id + " offered " + c.chatId + " while it held " + assignedOpen + " assigned chats (cap " + o.cap + ")");
+        }
         if (a.held.size() >= o.cap) {
             declinedFull++;
             a.send(new JsonObject().put("type", "offer.decline").put("chatId", c.chatId).put("reason", "full"));
@@ -640,9 +652,6 @@ final class Simulation implements AutoCloseable {
     /** Sends offer.accept (again, for a repeated offer); accept→agent.joined is timed from the latest accept. */
     private void accept(Agent a, Chat c) {
         c.pendingAccept = null;
-        if (a.held.size() > o.cap) {
-            capViolations++;
-        }
         c.acceptNanos = System.nanoTime();
         a.send(new JsonObject().put("type", "offer.accept").put("chatId", c.chatId));
     }
@@ -680,6 +689,7 @@ final class Simulation implements AutoCloseable {
         closesSent++;
         uncount(c);
         if (c.agent != null && c.acceptNanos > 0) {
+            c.closeSent = true;
             c.agent.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
         } else if (c.visitorOpen) {
             c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The build's load guard: a short steady run of the load tool against the four packaged services on real Kafka,
  * Redis and PostgreSQL (started by the tool, {@code --start}), during which routing-service and then history-service
- * are killed with SIGKILL and started again ({@code --kill}). It fails on any acknowledged message lost,
- * duplicated or reordered, any offer lost, any refused chat start, a failed recovery check, or a transcript that
+ * are killed with SIGKILL and started again ({@code --kill}), with more chats than the agents' slots (5 agents, cap 3,
+ * 20 chats). It fails on any acknowledged message lost, duplicated or reordered, any offer lost or beyond an agent's
+ * cap, any refused chat start, a failed recovery check, or a transcript that
  * misses, doubles or misplaces an acknowledged message. Not a timing test: it asserts counts only (the latencies
  * are in target/load-guard/report.html).
  */
@@ -26,7 +27,7 @@ class LoadGuardIT {
                     .isRegularFile();
         }
         Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
-            "--agents", "8", "--cap", "4", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
+            "--agents", "5", "--cap", "3", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
             "--duration", "15", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
             "--lag-timeout", "60", "--probe-timeout", "30", "--kill", "routing@5,history@8", "--heap", System.getProperty("loadtest.service.heap", "256m"),
             "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
@@ -43,6 +44,8 @@ class LoadGuardIT {
         assertThat(c.duplicates()).as("messages delivered twice").isZero();
         assertThat(c.reordered()).as("messages delivered out of seq order").isZero();
         assertThat(result.offersLost()).as("chats never offered while agents had room").isZero();
+        // 15 slots for 20 chats: the agents work at their cap, and routing must never offer beyond it
+        assertThat(counts.get("capViolations")).as("offers to agents already at their cap").isEqualTo(0L);
         assertThat(counts.get("chatsCreated")).as("chat starts answered 201 (answers: %s, unanswered: %s)", counts.get("postStatuses"),
                 counts.get("chatStartsUnanswered"))
                 .isEqualTo(counts.get("chatsStarted"));
