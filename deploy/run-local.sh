@@ -12,7 +12,6 @@
 #   CHATROUTE_POSTGRES_USER, CHATROUTE_POSTGRES_PASSWORD                         credentials for an existing PostgreSQL
 #   SESSION_PORT (8080) ROUTING_PORT (8081) HISTORY_PORT (8082) KNOWLEDGE_PORT (8083)
 #   CHATROUTE_HEAP (256m)  CHATROUTE_MVN_ARGS (extra Maven arguments, e.g. -o)
-#   CHATROUTE_CDS (1)   0: no AppCDS archive (target/quarkus-app/cds-<service>.jsa, written at the first clean exit)
 #   CHATROUTE_WIDGET_ORIGINS     sites allowed to embed the widget (CORS and socket Origin), comma-separated
 #   CHATROUTE_STARTS_PER_MINUTE_PER_ADDRESS (30)   raise it to drive the load tool against this system
 set -uo pipefail
@@ -175,12 +174,7 @@ service_env() { # $1 service: prints its environment, one VAR=value a line
 for s in "${services[@]}"; do
   mapfile -t envs < <(service_env "$s")
   say "starting $s on :${port[$s]} (log: $logs/$s.log)"
-  # AppCDS: the classes a start loads are archived at the first clean exit and mapped by the next starts (about a
-  # third faster to ready; CHATROUTE_CDS=0 turns it off). A changed jar is detected: that start runs without and
-  # writes a new archive.
-  cds=()
-  [[ "${CHATROUTE_CDS:-1}" != 0 ]] && cds=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$s/target/quarkus-app/cds-$s.jsa")
-  setsid env "${envs[@]}" "$JAVA" -Xmx${CHATROUTE_HEAP:-256m} -XX:+UseSerialGC "${cds[@]}" -jar "$s/target/quarkus-app/quarkus-run.jar" \
+  setsid env "${envs[@]}" "$JAVA" -Xmx${CHATROUTE_HEAP:-256m} -XX:+UseSerialGC -jar "$s/target/quarkus-app/quarkus-run.jar" \
     </dev/null >"$logs/$s.log" 2>&1 &
   pid[$s]=$!
 done

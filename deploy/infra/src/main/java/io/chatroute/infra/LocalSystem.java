@@ -45,8 +45,6 @@ public final class LocalSystem implements AutoCloseable {
         int routingInstances = 1;
         List<String> services = SERVICES;
         boolean fastStart;
-        /** AppCDS archives beside the jars (on unless CHATROUTE_CDS=0): see {@link #cds(boolean)}. */
-        boolean cds = !"0".equals(System.getenv("CHATROUTE_CDS"));
         Duration readyTimeout = Duration.ofSeconds(180);
         Consumer<String> say = s -> { };
         final Map<String, Map<String, String>> extraProps = new LinkedHashMap<>();
@@ -110,17 +108,6 @@ public final class LocalSystem implements AutoCloseable {
         /** C1 only: the services and the broker start faster and run slower (tests that count, not time). */
         public Options fastStart(boolean fastStart) {
             this.fastStart = fastStart;
-            return this;
-        }
-
-        /**
-         * Dynamic AppCDS ({@code -XX:+AutoCreateSharedArchive}): each instance maps the classes its last clean exit
-         * archived ({@code <service>/target/quarkus-app/cds-<instance>.jsa}); the first start, and one after the jar
-         * changed, runs without and writes the archive at its exit. Measured 2026-12-07: the four services ready in
-         * 23.9 s instead of 34.4 s on an idle 2-core machine, a restart under load 39.2 s instead of 44.2 s.
-         */
-        public Options cds(boolean cds) {
-            this.cds = cds;
             return this;
         }
 
@@ -419,10 +406,6 @@ public final class LocalSystem implements AutoCloseable {
         }
         if (o.fastStart) {
             command.add("-XX:TieredStopAtLevel=1");
-        }
-        if (o.cds && !o.jvmOpts.contains("SharedArchiveFile")) {
-            command.add("-XX:+AutoCreateSharedArchive");
-            command.add("-XX:SharedArchiveFile=" + jar.toAbsolutePath().getParent().resolve("cds-" + name + ".jsa"));
         }
         for (String opt : o.jvmOpts.trim().split("\\s+")) {
             if (!opt.isEmpty()) {

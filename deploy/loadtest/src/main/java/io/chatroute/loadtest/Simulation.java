@@ -396,7 +396,7 @@ final class Simulation implements AutoCloseable {
             ledger.sent(firstKey, c.chatId, DeliveryLedger.Side.VISITOR, c.postNanos, true);
             Agent early = unknownOffers.remove(c.chatId);
             if (early != null) {
-                handleOffer(early, c);
+                handleOffer(early, c, false); // held back until the POST answered: its deadline unknown here
             }
             openVisitor(c);
         });
@@ -528,7 +528,9 @@ final class Simulation implements AutoCloseable {
                         }
                     });
                 } else {
-                    handleOffer(a, c);
+                    // an offer delivered after its deadline (session forwards one up to 2 s late) may find the slot
+                    // it was made for already given to another chat: not counted against the cap
+                    handleOffer(a, c, !expired(f.getString("expiresAt")));
                 }
             }
             case "chat.assigned" -> {
@@ -584,6 +586,18 @@ final class Simulation implements AutoCloseable {
                     c.agent.held.remove(c);
                 }
             }
+            case "chat.transferred" -> {
+                // the chat left this agent (a transfer or a requeue): its slot is no longer this agent's, and the chat
+                // may be offered to another one
+                if (c != null && c.agent == a) {
+                    a.held.remove(c);
+                    c.agent = null;
+                    c.assigned = false;
+                    if (c.state == ChatState.ACTIVE || c.state == ChatState.ACCEPTED) {
+                        c.state = ChatState.WAITING;
+                    }
+                }
+            }
             case "capacity" -> a.reportedActive = f.getInteger("active", -1);
             case "presence" -> {
                 // routing set the agent AWAY (a missed offer): like a person, the agent makes itself available again
@@ -598,7 +612,16 @@ final class Simulation implements AutoCloseable {
         }
     }
 
-    private void handleOffer(Agent a, Chat c) {
+    private static boolean expired(String expiresAt) {
+        try {
+            return expiresAt != null && java.time.Instant.parse(expiresAt).isBefore(java.time.Instant.now());
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /** @param checkCap whether this offer counts against the cap check (a live offer, not one that arrived expired) */
+    private void handleOffer(Agent a, Chat c, boolean checkCap) {
         long now = System.nanoTime();
         if (c.offerNanos < 0) {
             c.offerNanos = now;
@@ -624,7 +647,7 @@ final class Simulation implements AutoCloseable {
             c.agent = null;
         }
         long assignedOpen = a.held.stream().filter(h -> h.assigned && !h.closeSent).count();
-        if (assignedOpen >= o.cap && (phase == Phase.LOAD || phase == Phase.DRAIN)) {
+        if (checkCap && assignedOpen >= o.cap && (phase == Phase.LOAD || phase == Phase.DRAIN)) {
             capViolations++;
             sample("cap: " + a.id + " offered " + c.chatId + " while it held " + assignedOpen + " assigned chats (cap " + o.cap + ")");
         }
