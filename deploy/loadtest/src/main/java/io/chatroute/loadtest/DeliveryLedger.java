@@ -23,6 +23,10 @@ import java.util.Set;
  *       chat closed gets {@code chat-closed}): nothing was stored, so it is neither acknowledged nor lost. One that is
  *       acknowledged or delivered all the same is counted in <b>refusedButStored</b>, which fails the run;</li>
  *   <li><b>unacked</b>: sent, and answered by neither an ack nor an error naming it.</li>
+ *   <li><b>resent</b> (not a failure): a message delivered on one connection and again, under the same seq, on a
+ *       later connection of the same side that resumed below that seq ({@code afterSeq}): a client resumes from the
+ *       last seq up to which it holds every message, so what it holds above that comes again, and it keeps it once.
+ *       The same on a connection that did not resume below it counts as a duplicate.</li>
  * </ul>
  * A message from the {@code POST /api/v1/chats} body has no ack frame: it counts as delivered when it arrives
  * (live or in the backlog after assignment) but never as lost. Not thread-safe by design beyond the monitor:
@@ -33,7 +37,7 @@ final class DeliveryLedger {
     enum Side { VISITOR, AGENT }
 
     /** What one delivery turned out to be. */
-    enum Outcome { DELIVERED, DUPLICATE, REORDERED, UNKNOWN }
+    enum Outcome { DELIVERED, DUPLICATE, REORDERED, RESENT, UNKNOWN }
 
     /** One message the tool sent. */
     static final class Message {
@@ -45,6 +49,8 @@ final class DeliveryLedger {
         long ackSeq = -1;
         long deliveredSeq = -1;
         long deliveredNanos = -1;
+        /** The connection it was first delivered on. */
+        String deliveredOn;
         int deliveries;
         /** The code of the error frame that refused it (chat-closed...), null unless refused. */
         String refused;
@@ -87,6 +93,7 @@ final class DeliveryLedger {
     private final long[] seqMismatches = new long[2];
     private long unknownDuplicates;
     private long unknown;
+    private long resent;
     private long ackedUndelivered;
     /** Messages both refused for good and acknowledged or delivered: the refusal was untrue (a failure of the run). */
     private long refusedButStored;
@@ -158,9 +165,18 @@ final class DeliveryLedger {
 
     /**
      * A {@code message} frame received on connection {@code connectionId} for {@code chatId} with {@code seq},
-     * whose text carried {@code key} (null when it carried none of ours).
+     * whose text carried {@code key} (null when it carried none of ours), on a connection that did not resume.
      */
     synchronized Outcome received(String connectionId, String chatId, long seq, String key, long nanos) {
+        return received(connectionId, chatId, seq, key, nanos, Long.MAX_VALUE);
+    }
+
+    /**
+     * The same on a connection that resumed the chat after {@code resumedAfter} (its {@code afterSeq}; Long.MAX_VALUE
+     * when it did not): a message already delivered on another connection comes again under its seq above that as
+     * {@link Outcome#RESENT}.
+     */
+    synchronized Outcome received(String connectionId, String chatId, long seq, String key, long nanos, long resumedAfter) {
         Stream stream = streams.computeIfAbsent(connectionId + '|' + chatId, k -> new Stream());
         boolean seqRepeated = !stream.seen.add(seq);
         boolean backwards = !seqRepeated && seq < stream.maxSeq;
@@ -174,6 +190,14 @@ final class DeliveryLedger {
             }
             return Outcome.UNKNOWN;
         }
+        if (!seqRepeated && m.delivered() && !connectionId.equals(m.deliveredOn) && seq == m.deliveredSeq
+                && seq > resumedAfter) {
+            resent++;
+            if (backwards) {
+                reordered[m.from.ordinal()]++; // counted as reordered all the same: the resumed connection went back
+            }
+            return Outcome.RESENT;
+        }
         if (seqRepeated || m.delivered()) {
             m.deliveries++;
             duplicates[m.from.ordinal()]++;
@@ -185,6 +209,7 @@ final class DeliveryLedger {
         }
         m.deliveredSeq = seq;
         m.deliveredNanos = nanos;
+        m.deliveredOn = connectionId;
         if (m.acked()) {
             ackedUndelivered--;
             if (m.ackSeq != seq) {
@@ -196,6 +221,26 @@ final class DeliveryLedger {
             return Outcome.REORDERED;
         }
         return Outcome.DELIVERED;
+    }
+
+    /** Messages delivered again after a resume below their seq (not a failure, see the class comment). */
+    synchronized long resent() {
+        return resent;
+    }
+
+    /**
+     * The messages of {@code keys} sent by {@code from} that are still unanswered (neither acked nor refused): what a
+     * client that reconnects sends again, with the same clientMsgId.
+     */
+    synchronized List<String> unanswered(Iterable<String> keys, Side from) {
+        List<String> out = new ArrayList<>();
+        for (String k : keys) {
+            Message m = messages.get(k);
+            if (m != null && m.from == from && !m.fromPost && !m.acked() && m.refused == null) {
+                out.add(k);
+            }
+        }
+        return out;
     }
 
     synchronized Message message(String key) {

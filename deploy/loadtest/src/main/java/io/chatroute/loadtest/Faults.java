@@ -109,26 +109,26 @@ final class Faults implements AutoCloseable {
     }
 
     private Outcome inject(Options.Fault f) {
-        LocalSystem.Node node = system.node(f.service());
+        LocalSystem.Node node = node(f);
         long oldPid = node.alive() ? node.pid() : -1;
         double killedAt = elapsed.getAsDouble();
         if (oldPid < 0) {
-            return new Outcome(f.service(), f.atSeconds(), killedAt, Double.NaN, -1, -1, "not running when its kill was due");
+            return new Outcome(f.node(), f.atSeconds(), killedAt, Double.NaN, -1, -1, "not running when its kill was due");
         }
-        say.accept(String.format(Locale.ROOT, "fault: SIGKILL %s (pid %d) at %.1f s", f.service(), oldPid, killedAt));
+        say.accept(String.format(Locale.ROOT, "fault: SIGKILL %s (pid %d) at %.1f s", f.node(), oldPid, killedAt));
         node.kill();
         if (closed) {
             // the run is ending (an error, or the system is being stopped): no service started behind its back
-            return new Outcome(f.service(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: the run ended");
+            return new Outcome(f.node(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: the run ended");
         }
         try {
             system.restart(node);
         } catch (RuntimeException e) {
-            return new Outcome(f.service(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: " + e.getMessage());
+            return new Outcome(f.node(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: " + e.getMessage());
         }
         double readyAt = elapsed.getAsDouble();
         restarted.accept(node.name(), node.pid());
-        Outcome o = new Outcome(f.service(), f.atSeconds(), killedAt, readyAt, oldPid, node.pid(), null);
+        Outcome o = new Outcome(f.node(), f.atSeconds(), killedAt, readyAt, oldPid, node.pid(), null);
         say.accept("fault: " + o.summary());
         return o;
     }
@@ -147,11 +147,11 @@ final class Faults implements AutoCloseable {
             try {
                 out.add(scheduled.get(i).get(budget.toMillis(), TimeUnit.MILLISECONDS));
             } catch (java.util.concurrent.TimeoutException e) {
-                out.add(new Outcome(f.service(), f.atSeconds(), Double.NaN, Double.NaN, -1, -1,
+                out.add(new Outcome(f.node(), f.atSeconds(), Double.NaN, Double.NaN, -1, -1,
                         "still under way after " + budget.toSeconds() + " s"));
             } catch (java.util.concurrent.ExecutionException e) {
                 Throwable cause = e.getCause() instanceof java.util.concurrent.ExecutionException ee ? ee.getCause() : e.getCause();
-                out.add(new Outcome(f.service(), f.atSeconds(), Double.NaN, Double.NaN, -1, -1, String.valueOf(cause)));
+                out.add(new Outcome(f.node(), f.atSeconds(), Double.NaN, Double.NaN, -1, -1, String.valueOf(cause)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the faults", e);
@@ -163,8 +163,12 @@ final class Faults implements AutoCloseable {
     /** The node names of the services a fault restarted (their CPU over the window is not one process's). */
     Set<String> restartedServices() {
         Set<String> out = new LinkedHashSet<>();
-        faults.forEach(f -> out.add(system == null ? f.service() : system.node(f.service()).name()));
+        faults.forEach(f -> out.add(system == null ? f.node() : node(f).name()));
         return out;
+    }
+
+    private LocalSystem.Node node(Options.Fault f) {
+        return system.nodes(f.service()).get(f.instance() - 1);
     }
 
     /**

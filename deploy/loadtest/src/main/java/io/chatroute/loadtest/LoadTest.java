@@ -54,13 +54,14 @@ final class LoadTest {
                 // as deploy/run-local.sh runs them: full tiered compilation, since a load run measures the steady state
                 system = LocalSystem.start(new LocalSystem.Options().root(o.startRoot.toAbsolutePath().normalize())
                         .work(o.out.resolve("system")).heap(o.heap).jvmOpts(o.serviceJvmOpts).partitions(o.partitions)
+                        .sessionInstances(o.sessions)
                         .readyTimeout(Duration.ofSeconds(o.readyTimeoutSeconds)).say(say)
                         // every simulated visitor starts from 127.0.0.1: the per-address start limit would refuse them
                         .property("session-service", "chatroute.limits.starts-per-minute-per-address", "100000000")
                         // knowledge does not repeat a chat's suggestions, so most messages would get none and the
                         // message → suggestions latency would go unmeasured: it answers every message (items may be [])
                         .property("knowledge-service", "chatroute.knowledge.suggestions.publish-empty", "true"));
-                sessionUrl = system.url("session-service");
+                sessionUrl = String.join(",", system.nodes("session-service").stream().map(LocalSystem.Node::baseUrl).toList());
                 routingUrl = system.url("routing-service");
                 knowledgeUrl = system.url("knowledge-service");
                 historyUrl = system.url("history-service");
@@ -75,13 +76,16 @@ final class LoadTest {
                 key = DevKeys.readPrivateKey(o.privateKey);
             }
             // --start picks its own ports; they are loopback too, but check what is actually targeted
-            Options.requireLoopback("session", URI.create(sessionUrl).getHost());
+            List<URI> sessions = java.util.Arrays.stream(sessionUrl.split(",")).map(String::trim).map(URI::create).toList();
+            for (URI s : sessions) {
+                Options.requireLoopback("session", s.getHost());
+            }
             Options.requireLoopback("routing", URI.create(routingUrl).getHost());
             Options.requireLoopback("knowledge", URI.create(knowledgeUrl).getHost());
             Options.requireLoopback("history", URI.create(historyUrl).getHost());
             Options.requireLoopback("kafka", Options.hostOf(kafka.split(",")[0]));
             Options.requireLoopback("redis", URI.create(redis).getHost());
-            return measure(system, startedAt, URI.create(sessionUrl), URI.create(routingUrl), URI.create(knowledgeUrl),
+            return measure(system, startedAt, sessions, URI.create(routingUrl), URI.create(knowledgeUrl),
                     URI.create(historyUrl), kafka, redis, key);
         } finally {
             if (system != null) {
@@ -91,7 +95,7 @@ final class LoadTest {
         }
     }
 
-    private Result measure(LocalSystem system, Instant startedAt, URI session, URI routing, URI knowledge, URI history,
+    private Result measure(LocalSystem system, Instant startedAt, List<URI> sessions, URI routing, URI knowledge, URI history,
             String kafka, String redis, PrivateKey key) throws Exception {
         // the processes' pids, followed across a --kill's restart (synchronised: the fault thread updates them)
         Map<String, Long> pids = java.util.Collections.synchronizedMap(new LinkedHashMap<>(system == null ? Map.of() : system.pids()));
@@ -99,7 +103,8 @@ final class LoadTest {
         List<Map<String, Object>> throughput = new ArrayList<>();
         Map<String, Long> cpuPids = java.util.Collections.synchronizedMap(new LinkedHashMap<>(pids));
         cpuPids.put("load tool", ProcessHandle.current().pid());
-        try (Simulation sim = new Simulation(o, session, routing, knowledge, key, say);
+        URI session = sessions.getFirst();
+        try (Simulation sim = new Simulation(o, sessions, routing, knowledge, key, say);
              Floor floor = new Floor(kafka, redis, o.floorRate);
              ConsumerLag lag = new ConsumerLag(kafka);
              // closed before the system is stopped (run's finally): no fault thread restarts a service after that
@@ -238,7 +243,7 @@ final class LoadTest {
                 cleanUp.put(k, afterCleanUp.get(k));
             }
             say.accept("clean-up: " + cleanUp);
-            Recovery recovery = recovery(lag, new DeliveryLag(session), sim, before, cpuPids);
+            Recovery recovery = recovery(lag, sessions.stream().map(DeliveryLag::new).toList(), sim, before, cpuPids);
             say.accept(recovery.summary());
 
             // ------------------------------------------------------------ the record
@@ -285,6 +290,11 @@ final class LoadTest {
             } else if (created < startedChats) {
                 reasons.add((startedChats - created) + " of " + startedChats + " chat starts refused, failed or unanswered "
                         + counters.get("postStatuses") + ", unanswered " + counters.get("chatStartsUnanswered"));
+            }
+            long reconnectsFailed = (Long) counters.get("reconnectsFailed");
+            if (reconnectsFailed > 0) {
+                reasons.add(reconnectsFailed + " visitors or agents could not connect again within " + Simulation.RECONNECT_SECONDS
+                        + " s after their socket closed");
             }
             if (!recovery.ok()) {
                 reasons.add("recovery: " + recovery.summary());
@@ -428,7 +438,7 @@ final class LoadTest {
      */
     static final int SETTLE_SECONDS = 10;
 
-    private Recovery recovery(ConsumerLag lag, DeliveryLag delivery, Simulation sim, Simulation.Probe before,
+    private Recovery recovery(ConsumerLag lag, List<DeliveryLag> delivery, Simulation sim, Simulation.Probe before,
                               Map<String, Long> pids) throws InterruptedException {
         long t0 = System.nanoTime();
         long deadline = t0 + Duration.ofSeconds(o.lagTimeoutSeconds).toNanos();
@@ -480,10 +490,20 @@ final class LoadTest {
         return new Recovery(initial, last, ok, millis, orphaned, deliveryInitial, deliveryLast, before, probe, rest);
     }
 
-    /** session-service's delivery consumer's lag, or null when its positions cannot be read. */
-    private static Long deliveryLag(ConsumerLag lag, DeliveryLag delivery) throws InterruptedException {
-        Map<org.apache.kafka.common.TopicPartition, Long> positions = delivery.positions();
-        return positions == null ? null : DeliveryLag.lag(positions, lag.endOffsets(positions.keySet()));
+    /**
+     * The delivery consumers' lag summed over session-service's instances, or null when one instance's positions cannot
+     * be read.
+     */
+    private static Long deliveryLag(ConsumerLag lag, List<DeliveryLag> delivery) throws InterruptedException {
+        long sum = 0;
+        for (DeliveryLag d : delivery) {
+            Map<org.apache.kafka.common.TopicPartition, Long> positions = d.positions();
+            if (positions == null) {
+                return null;
+            }
+            sum += DeliveryLag.lag(positions, lag.endOffsets(positions.keySet()));
+        }
+        return sum;
     }
 
     static String ms(double v) {

@@ -63,14 +63,32 @@ final class Options {
     /** Processes killed with SIGKILL during the load and started again at once ({@code --kill}; with --start only). */
     List<Fault> faults = new ArrayList<>();
 
-    /** The services {@code --kill} can kill: the simulated clients do not reconnect, so session-service is not one. */
-    static final List<String> KILLABLE = List.of("routing-service", "history-service", "knowledge-service");
+    /** session-service instances the tool starts ({@code --sessions}; with --start only). */
+    int sessions = 1;
 
-    /** A SIGKILL of {@code service} at {@code atSeconds} of the load, then a start on its port, awaited until ready. */
-    record Fault(String service, int atSeconds) {
+    /**
+     * The services {@code --kill} can kill. A session-service instance's visitors and agents reconnect to the next
+     * instance (or the same one once it is back), resume from the last seq they hold, and resend what was not acked.
+     */
+    static final List<String> KILLABLE = List.of("routing-service", "session-service", "history-service", "knowledge-service");
+
+    /**
+     * A SIGKILL of {@code service}'s instance {@code instance} (1-based; only session-service may have more than one) at
+     * {@code atSeconds} of the load, then a start on its port, awaited until ready.
+     */
+    record Fault(String service, int instance, int atSeconds) {
+        Fault(String service, int atSeconds) {
+            this(service, 1, atSeconds);
+        }
+
+        /** The node's name as LocalSystem names it: session-service, session-service-2, ... */
+        String node() {
+            return instance == 1 ? service : service + "-" + instance;
+        }
+
         @Override
         public String toString() {
-            return service + "@" + atSeconds;
+            return node() + "@" + atSeconds;
         }
     }
 
@@ -148,6 +166,7 @@ final class Options {
                 case "--heap" -> o.heap = value;
                 case "--service-jvm-opts" -> o.serviceJvmOpts = value;
                 case "--partitions" -> o.partitions = Integer.parseInt(value);
+                case "--sessions" -> o.sessions = integer("--sessions", value);
                 case "--ready-timeout" -> o.readyTimeoutSeconds = integer(name, value);
                 case "--kill" -> o.faults.addAll(faults(value));
                 case "--out" -> o.out = Path.of(value);
@@ -217,8 +236,17 @@ final class Options {
         if (!faults.isEmpty() && !start) {
             throw new UsageException("--kill needs --start: the tool kills and restarts only the processes it started");
         }
+        range("--sessions", sessions, 1, 4);
+        if (sessions > 1 && !start) {
+            throw new UsageException("--sessions needs --start (against running instances, name them all in --session-url)");
+        }
         for (Fault f : faults) {
-            range("--kill " + f.service() + "@", f.atSeconds(), 1, durationSeconds - 1);
+            range("--kill " + f.node() + "@", f.atSeconds(), 1, durationSeconds - 1);
+            int instances = "session-service".equals(f.service()) ? sessions : 1;
+            if (f.instance() > instances) {
+                throw new UsageException("--kill " + f.node() + ": the tool starts " + instances + " instance(s) of "
+                        + f.service() + (instances == sessions ? " (--sessions)" : ""));
+            }
         }
         if (!(arrivalRate > 0) || arrivalRate > MAX_ARRIVAL_RATE) {
             throw new UsageException("--arrival-rate must be in (0, " + MAX_ARRIVAL_RATE + "]");
@@ -244,7 +272,9 @@ final class Options {
                             + "or lower --msg-rate", perVisitorRate() * peakFactor(), MAX_RATE_PER_VISITOR));
         }
         if (!start) {
-            requireLoopback("--session-url", URI.create(sessionUrl).getHost());
+            for (String url : sessionUrl.split(",")) {
+                requireLoopback("--session-url", URI.create(url.trim()).getHost());
+            }
             requireLoopback("--routing-url", URI.create(routingUrl).getHost());
             requireLoopback("--knowledge-url", URI.create(knowledgeUrl).getHost());
             requireLoopback("--history-url", URI.create(historyUrl).getHost());
@@ -316,8 +346,8 @@ final class Options {
     }
 
     /**
-     * {@code --kill routing-service@40,knowledge@60}: a comma-separated list of SERVICE@SECONDS (seconds into the load;
-     * a service may be named without "-service").
+     * {@code --kill routing-service@40,knowledge@60,session-2@30}: a comma-separated list of SERVICE@SECONDS (seconds
+     * into the load; a service may be named without "-service"; "-N" after it names session-service's N-th instance).
      */
     static List<Fault> faults(String value) {
         List<Fault> out = new ArrayList<>();
@@ -328,17 +358,23 @@ final class Options {
                 throw new UsageException("--kill takes SERVICE@SECONDS[,SERVICE@SECONDS...], not '" + p + "'");
             }
             String service = p.substring(0, at).toLowerCase(Locale.ROOT);
+            int instance = 1;
+            java.util.regex.Matcher numbered = java.util.regex.Pattern.compile("(.*)-([1-9])").matcher(service);
+            if (numbered.matches()) {
+                service = numbered.group(1);
+                instance = Integer.parseInt(numbered.group(2));
+            }
             if (!service.endsWith("-service")) {
                 service = service + "-service";
-            }
-            if ("session-service".equals(service)) {
-                throw new UsageException("--kill session-service is not supported: the simulated visitors and agents do not "
-                        + "reconnect (a session-service crash is tested by deploy/e2e's ScaleOutIT); killable: " + KILLABLE);
             }
             if (!KILLABLE.contains(service)) {
                 throw new UsageException("--kill: unknown service '" + p.substring(0, at) + "' (killable: " + KILLABLE + ")");
             }
-            out.add(new Fault(service, integer("--kill " + service + "@", p.substring(at + 1))));
+            if (instance > 1 && !"session-service".equals(service)) {
+                throw new UsageException("--kill " + p.substring(0, at) + ": only session-service runs as several instances");
+            }
+            Fault f = new Fault(service, instance, 0);
+            out.add(new Fault(service, instance, integer("--kill " + f.node() + "@", p.substring(at + 1))));
         }
         return out;
     }
@@ -367,7 +403,7 @@ final class Options {
                   --lag-timeout S      recovery: wait for consumers to drain (60) --probe-timeout S probe chat to offer (20)
 
                 system under test (loopback only)
-                  --session-url URL (http://127.0.0.1:8080)  --routing-url URL (:8081)  --knowledge-url URL (:8083)
+                  --session-url URL[,URL...] (http://127.0.0.1:8080)  --routing-url URL (:8081)  --knowledge-url URL (:8083)
                   --history-url URL (:8082): the record check reads every chat's transcript there after the run
                   --kafka HOST:PORT (127.0.0.1:9092)  --redis URL (redis://127.0.0.1:6379)
                   --key PEM            dev private key (<repo>/.local/keys/dev-private.pem)
@@ -375,9 +411,13 @@ final class Options {
                   --start-root DIR     ... from DIR/<service>/target/quarkus-app (another checkout, e.g. a baseline)
                   --heap SIZE          -Xmx of each started service (256m)
                   --partitions N       partitions of the started Kafka's topics (4)
-                  --kill S@T[,S@T...]  fault injection: SIGKILL service S (routing, history or knowledge) T seconds into
-                                       the load and start it again at once; the verdict is unchanged (nothing lost,
-                                       duplicated or reordered, no offer lost, every start answered 201, recovery ok)
+                  --sessions N         session-service instances to start, 1-4 (1): chats, visitors and agents are spread
+                                       over them round-robin, as a load balancer without sticky sessions would
+                  --kill S@T[,S@T...]  fault injection: SIGKILL service S (routing, session, history or knowledge;
+                                       session-2 for the second session instance) T seconds into the load and start it
+                                       again at once; the verdict is unchanged (nothing lost, duplicated or reordered, no
+                                       offer lost, every start answered 201, recovery ok). The killed session instance's
+                                       clients reconnect to the next instance and resume from the last seq they hold
                   --service-jvm-opts S extra JVM options of each started service, e.g.
                                        "-XX:StartFlightRecording=filename=/tmp/jfr-%s.jfr,settings=profile" (%s: the service);
                                        a -XX:+Use...GC option replaces the default -XX:+UseSerialGC

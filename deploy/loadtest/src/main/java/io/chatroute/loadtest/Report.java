@@ -62,6 +62,7 @@ final class Report {
         opts.put("seed", o.seed);
         opts.put("floorRate", o.floorRate);
         opts.put("heap", o.heap);
+        opts.put("sessions", o.sessions);
         opts.put("kill", o.faults.stream().map(Options.Fault::toString).toList());
         run.put("options", opts);
         Map<String, Object> target = new LinkedHashMap<>();
@@ -331,6 +332,10 @@ final class Report {
         b.append(String.format(Locale.ROOT, "suggestions frames %s; error frames %s; socket failures %s, unexpected closes %s%n",
                 counters.get("suggestionFrames"), counters.get("errorFrames"), counters.get("socketFailures"),
                 counters.get("unexpectedSocketCloses")));
+        b.append(String.format(Locale.ROOT, "reconnects: visitors %s, agents %s, given up %s; frames sent again %s, messages "
+                + "delivered again after a resume %s; chat starts asked again on another instance %s%n",
+                counters.get("visitorReconnects"), counters.get("agentReconnects"), counters.get("reconnectsFailed"),
+                counters.get("framesResent"), counters.get("redeliveredAfterResume"), counters.get("startRetries")));
         b.append("recovery: ").append(recovery.ok() ? "OK" : "FAILED").append(" — ").append(recovery.summary()).append('\n');
         if (!recovery.initial().isEmpty()) {
             b.append("  lag when the recovery check started: ");

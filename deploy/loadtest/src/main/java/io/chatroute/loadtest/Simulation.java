@@ -4,6 +4,7 @@ import java.net.URI;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
 import io.chatroute.infra.DevTokens;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -66,6 +68,12 @@ final class Simulation implements AutoCloseable {
         final Set<Chat> held = new HashSet<>();
         WebSocket socket;
         int reportedActive = -1;
+        /** Which session instance it connects to next (its index, plus one per reconnect). */
+        int instance;
+        /** Connections opened so far: each is a connection of its own in the ledger. */
+        int generation;
+        /** The seqs it holds per chat (messages received and its own acked): what a reconnect resumes after. */
+        final Map<String, BitSet> seen = new HashMap<>();
 
         Agent(int index, String id, String token) {
             this.index = index;
@@ -78,6 +86,15 @@ final class Simulation implements AutoCloseable {
                 socket.writeTextMessage(frame.encode());
             }
         }
+
+        BitSet seen(String chatId) {
+            return this.seen.computeIfAbsent(chatId, k -> new BitSet());
+        }
+    }
+
+    /** The highest seq up to which {@code seen} holds every one (0 when it lacks seq 1). */
+    static long contiguous(BitSet seen) {
+        return Math.max(0, seen.nextClearBit(1) - 1);
     }
 
     final class Chat {
@@ -100,6 +117,17 @@ final class Simulation implements AutoCloseable {
         Agent agent;
         Agent pendingAccept;
         int sent;
+        /** The session instance its start was answered by; its visitor connects there first. */
+        int instance;
+        /** The visitor's connections opened so far, and the seqs it holds (its acked messages and those received). */
+        int visitorGeneration;
+        final BitSet visitorSeen = new BitSet();
+        /** Its visitor socket closed under it and is being opened again (messages are kept to send once it is). */
+        boolean reconnecting;
+        /** The tool closed the visitor's socket itself, or the server said the chat closed: no reconnect. */
+        boolean visitorDone;
+        /** The close was asked on the visitor's socket (no agent had it): asked again after a reconnect. */
+        boolean visitorCloseSent;
         final List<String> keys = new ArrayList<>();
 
         Chat(int index, long postNanos) {
@@ -112,6 +140,8 @@ final class Simulation implements AutoCloseable {
     private final Options o;
     private final PrivateKey key;
     private final Consumer<String> say;
+    /** session-service's instances; chats, visitors and agents are spread over them round-robin. */
+    private final List<URI> sessions;
     private final URI session;
     private final URI routing;
     private final URI knowledge;
@@ -172,11 +202,24 @@ final class Simulation implements AutoCloseable {
     private long suggestionFrames;
     private long socketFailures;
     private long unexpectedCloses;
+    private long visitorReconnects;
+    private long agentReconnects;
+    /** Reconnects given up after {@link #RECONNECT_SECONDS}: the client stayed cut off (fails the run). */
+    private long reconnectsFailed;
+    /** Messages and closes sent again after a reconnect because they were not answered on the lost socket. */
+    private long framesResent;
+    /** POST /api/v1/chats asked again (same Idempotency-Key) on the next instance after an I/O error. */
+    private long startRetries;
+    private long restCloseRetries;
     private Probe probe;
 
-    Simulation(Options o, URI session, URI routing, URI knowledge, PrivateKey key, Consumer<String> say) {
+    /** How long a client keeps trying to reconnect (or a start to be answered) across instances before it gives up. */
+    static final int RECONNECT_SECONDS = 60;
+
+    Simulation(Options o, List<URI> sessions, URI routing, URI knowledge, PrivateKey key, Consumer<String> say) {
         this.o = o;
-        this.session = session;
+        this.sessions = List.copyOf(sessions);
+        this.session = sessions.getFirst();
         this.routing = routing;
         this.knowledge = knowledge;
         this.key = key;
@@ -249,8 +292,9 @@ final class Simulation implements AutoCloseable {
             int[] pending = {o.agents};
             for (int i = 1; i <= o.agents; i++) {
                 Agent a = new Agent(i, agentId(i), DevTokens.mint(key, agentId(i), Duration.ofHours(6), "agent"));
+                a.instance = i;
                 agents.add(a);
-                connectAgent(a).onComplete(ar -> {
+                connectAgent(a, "").onComplete(ar -> {
                     if (ar.failed()) {
                         all.completeExceptionally(new IllegalStateException("agent " + a.id + " cannot connect: "
                                 + ar.cause()));
@@ -265,18 +309,81 @@ final class Simulation implements AutoCloseable {
         awaitPresence(agents.stream().map(a -> a.id).toList(), "AVAILABLE");
     }
 
-    private Future<WebSocket> connectAgent(Agent a) {
-        return ws.connect(wsOptions("/ws/agent?token=" + a.token)).onSuccess(socket -> {
+    /**
+     * Opens an agent's socket on its current instance; {@code resume} is the {@code ?resume=} value (chatId:seq,...)
+     * naming the last seq it holds of each chat it has, empty on its first connection.
+     */
+    private Future<WebSocket> connectAgent(Agent a, String resume) {
+        Map<String, Long> after = new HashMap<>();
+        if (!resume.isEmpty()) {
+            for (String part : resume.split(",")) {
+                int colon = part.lastIndexOf(':');
+                after.put(part.substring(0, colon), Long.parseLong(part.substring(colon + 1)));
+            }
+        }
+        String query = "/ws/agent?token=" + a.token + (resume.isEmpty() ? "" : "&resume=" + resume);
+        return ws.connect(wsOptions(instance(a.instance), query)).onSuccess(socket -> {
             a.socket = socket;
-            socket.textMessageHandler(text -> onAgentFrame(a, text));
+            int generation = ++a.generation;
+            socket.textMessageHandler(text -> onAgentFrame(a, text, generation, after));
             socket.closeHandler(v -> {
-                if (phase == Phase.LOAD || phase == Phase.DRAIN) {
+                if (a.socket == socket && (phase == Phase.LOAD || phase == Phase.DRAIN)) {
                     unexpectedCloses++;
-                    sample("agent socket " + a.id + " closed by the server during the run");
+                    sample("agent socket " + a.id + " closed by the server during the run: reconnecting");
+                    agentReconnects++;
+                    reconnectAgent(a, 0, System.nanoTime());
                 }
             });
             a.send(new JsonObject().put("type", "presence").put("status", "AVAILABLE"));
+            if (generation > 1) {
+                // what the lost socket may have swallowed: messages not acked, and closes not confirmed
+                for (Chat c : a.held) {
+                    for (String k : ledger.unanswered(c.keys, DeliveryLedger.Side.AGENT)) {
+                        framesResent++;
+                        a.send(new JsonObject().put("type", "message").put("chatId", c.chatId).put("clientMsgId", k)
+                                .put("text", agentText(k)));
+                    }
+                    if (c.closeSent && c.state != ChatState.CLOSED) {
+                        framesResent++;
+                        a.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
+                    }
+                }
+            }
         });
+    }
+
+    /**
+     * An agent's socket closed under it (its session instance died): it connects to the next instance, naming the last
+     * seq it holds of each chat it has ({@code ?resume=}), and sends again what the lost socket left unanswered. An
+     * instance that refuses the connection (it is the dead one, or not back yet) is skipped after a back-off.
+     */
+    private void reconnectAgent(Agent a, int attempt, long sinceNanos) {
+        if (phase != Phase.LOAD && phase != Phase.DRAIN) {
+            return;
+        }
+        a.instance++;
+        List<String> resume = new ArrayList<>();
+        for (Chat c : a.held) {
+            if (c.agent == a && c.chatId != null) {
+                resume.add(c.chatId + ":" + contiguous(a.seen(c.chatId)));
+            }
+        }
+        connectAgent(a, String.join(",", resume)).onFailure(err -> {
+            if (System.nanoTime() - sinceNanos > TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS)) {
+                reconnectsFailed++;
+                sample("agent " + a.id + " could not reconnect within " + RECONNECT_SECONDS + " s: " + err);
+            } else {
+                vertx.setTimer(backoffMillis(attempt), id -> reconnectAgent(a, attempt + 1, sinceNanos));
+            }
+        });
+    }
+
+    private static long backoffMillis(int attempt) {
+        return Math.min(2000, 100L << Math.min(attempt, 5));
+    }
+
+    private URI instance(int index) {
+        return sessions.get(Math.floorMod(index, sessions.size()));
     }
 
     /** Polls routing-service's agent list until every one of {@code ids} shows {@code presence}. */
@@ -364,7 +471,7 @@ final class Simulation implements AutoCloseable {
         open++;
         startsInFlight++;
         String firstKey = "c" + c.index + "-m0";
-        postStart(c, true).onComplete(ar -> {
+        postStartRetrying(c, 0, System.nanoTime()).onComplete(ar -> {
             startsInFlight--;
             JsonObject answer = ar.succeeded() ? ar.result() : null;
             if (answer == null) {
@@ -393,6 +500,7 @@ final class Simulation implements AutoCloseable {
                 return;
             }
             c.keys.add(firstKey);
+            c.visitorSeen.set(1); // the start form's message: seq 1, stored before the 201
             ledger.sent(firstKey, c.chatId, DeliveryLedger.Side.VISITOR, c.postNanos, true);
             Agent early = unknownOffers.remove(c.chatId);
             if (early != null) {
@@ -403,16 +511,42 @@ final class Simulation implements AutoCloseable {
     }
 
     /**
-     * The chat's {@code POST /api/v1/chats} (the same body and {@code Idempotency-Key} each time for one chat): its 201
-     * body, or null for another status; {@code count}: the status counts in the report.
+     * The chat's start on its instance; after an I/O error (the instance died, or refuses connections until it is back)
+     * asked again, with the same Idempotency-Key, on the next instance after a back-off, for up to
+     * {@link #RECONNECT_SECONDS}: as a platform's client behind a load balancer would.
      */
-    private io.vertx.core.Future<JsonObject> postStart(Chat c, boolean count) {
+    private Future<JsonObject> postStartRetrying(Chat c, int attempt, long sinceNanos) {
+        int at = c.index + attempt;
+        return postStart(c, true, at).map(answer -> {
+            c.instance = at;
+            return answer;
+        }).recover(err -> {
+            if ((phase != Phase.LOAD && phase != Phase.DRAIN)
+                    || System.nanoTime() - sinceNanos > TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS)) {
+                return Future.failedFuture(err);
+            }
+            startRetries++;
+            if (startRetries <= 5) {
+                sample("POST /api/v1/chats to " + instance(at) + " failed, asked again on the next instance: " + err);
+            }
+            Promise<JsonObject> next = Promise.promise();
+            vertx.setTimer(backoffMillis(attempt), id -> postStartRetrying(c, attempt + 1, sinceNanos).onComplete(next));
+            return next.future();
+        });
+    }
+
+    /**
+     * The chat's {@code POST /api/v1/chats} (the same body and {@code Idempotency-Key} each time for one chat) to
+     * session instance {@code at}: its 201 body, or null for another status; {@code count}: the status counts in the
+     * report.
+     */
+    private io.vertx.core.Future<JsonObject> postStart(Chat c, boolean count, int at) {
         JsonObject body = new JsonObject().put("formId", FORM)
                 .put("visitor", new JsonObject().put("name", "Visitor " + c.index).put("email", "v" + c.index + "@example.com")
                         .put("locale", "en").put("customerId", "lt-" + o.runId + "-" + c.index))
                 .put("form", new JsonObject().put("loadtest", "load"))
                 .put("message", text("c" + c.index + "-m0", c.index));
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(session.resolve("/api/v1/chats").toString())
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(instance(at).resolve("/api/v1/chats").toString())
                 .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", o.runId + "-" + c.index)
                 .putHeader("Authorization", "Bearer " + platformToken);
         return http.request(req).compose(r -> r.send(body.toBuffer()).compose(resp -> resp.body().map(b -> {
@@ -437,21 +571,73 @@ final class Simulation implements AutoCloseable {
     }
 
     private void openVisitor(Chat c) {
-        ws.connect(wsOptions("/ws/visitor/" + c.chatId + "?token=" + c.visitorToken)).onComplete(ar -> {
+        connectVisitor(c, -1, 0, System.nanoTime());
+    }
+
+    /**
+     * Opens the visitor's socket on the chat's current instance; {@code afterSeq} ≥ 0 on a reconnect: the last seq up to
+     * which the visitor holds every message ({@code ?afterSeq=}), so what it missed comes first, then live ones. A
+     * failure during the load moves to the next instance after a back-off, for up to {@link #RECONNECT_SECONDS}.
+     */
+    private void connectVisitor(Chat c, long afterSeq, int attempt, long sinceNanos) {
+        String query = "/ws/visitor/" + c.chatId + "?token=" + c.visitorToken + (afterSeq >= 0 ? "&afterSeq=" + afterSeq : "");
+        ws.connect(wsOptions(instance(c.instance), query)).onComplete(ar -> {
             if (ar.failed()) {
-                socketFailures++;
-                sample("visitor socket for " + c.chatId + " failed: " + ar.cause());
+                boolean retry = (phase == Phase.LOAD || phase == Phase.DRAIN) && !c.visitorDone && c.state != ChatState.CLOSED
+                        && System.nanoTime() - sinceNanos < TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS);
+                if (retry) {
+                    c.reconnecting = true;
+                    c.instance++;
+                    vertx.setTimer(backoffMillis(attempt), id -> connectVisitor(c, afterSeq, attempt + 1, sinceNanos));
+                } else if (afterSeq < 0 && attempt == 0) {
+                    c.reconnecting = false;
+                    socketFailures++;
+                    sample("visitor socket for " + c.chatId + " failed: " + ar.cause());
+                } else {
+                    c.reconnecting = false;
+                    reconnectsFailed++;
+                    sample("visitor of " + c.chatId + " could not connect again: " + ar.cause());
+                }
                 return;
             }
             WebSocket socket = ar.result();
+            boolean first = c.visitorGeneration == 0;
+            int generation = ++c.visitorGeneration;
+            long resumedAfter = afterSeq >= 0 ? afterSeq : Long.MAX_VALUE;
             c.visitor = socket;
             c.visitorOpen = true;
-            socket.textMessageHandler(t -> onVisitorFrame(c, t));
-            socket.closeHandler(v -> c.visitorOpen = false);
+            c.reconnecting = false;
+            socket.textMessageHandler(t -> onVisitorFrame(c, t, generation, resumedAfter));
+            socket.closeHandler(v -> {
+                if (c.visitor != socket) {
+                    return;
+                }
+                c.visitorOpen = false;
+                if ((phase == Phase.LOAD || phase == Phase.DRAIN) && !c.visitorDone && c.state != ChatState.CLOSED) {
+                    // its session instance died: on to the next one, from the last seq it holds
+                    visitorReconnects++;
+                    c.reconnecting = true;
+                    c.instance++;
+                    connectVisitor(c, contiguous(c.visitorSeen), 0, System.nanoTime());
+                }
+            });
+            if (!first) {
+                for (String k : ledger.unanswered(c.keys, DeliveryLedger.Side.VISITOR)) {
+                    framesResent++;
+                    socket.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", k)
+                            .put("text", text(k, c.index)).encode());
+                }
+                if (c.visitorCloseSent) {
+                    framesResent++;
+                    socket.writeTextMessage(new JsonObject().put("type", "close").encode());
+                }
+            }
             if (c.pendingAccept != null) {
                 accept(c.pendingAccept, c);
             }
-            scheduleVisitorMessage(c);
+            if (first) {
+                scheduleVisitorMessage(c);
+            }
         });
     }
 
@@ -462,25 +648,31 @@ final class Simulation implements AutoCloseable {
         double rate = o.perVisitorRate() * o.messageFactorAt(elapsedSeconds());
         long gapMs = Math.max(1, samplers.exponentialGapNanos(rate) / 1_000_000);
         vertx.setTimer(gapMs, id -> {
-            if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos || !c.visitorOpen
+            if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos || (!c.visitorOpen && !c.reconnecting)
                     || c.state == ChatState.CLOSING || c.state == ChatState.CLOSED) {
                 return;
             }
             String key = "c" + c.index + "-v" + (++c.sent);
             c.keys.add(key);
             ledger.sent(key, c.chatId, DeliveryLedger.Side.VISITOR, System.nanoTime(), false);
-            c.visitor.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", key)
-                    .put("text", text(key, c.index)).encode());
+            if (c.visitorOpen) {
+                c.visitor.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", key)
+                        .put("text", text(key, c.index)).encode());
+            } // else kept, as a widget keeps it, and sent once the socket is open again
             scheduleVisitorMessage(c);
         });
     }
 
-    private void onVisitorFrame(Chat c, String raw) {
+    private void onVisitorFrame(Chat c, String raw, int generation, long resumedAfter) {
         long now = System.nanoTime();
         JsonObject f = new JsonObject(raw);
         switch (f.getString("type", "")) {
             case "ack" -> {
-                DeliveryLedger.Message m = ledger.acked(f.getString("clientMsgId"), f.getLong("seq", -1L));
+                long seq = f.getLong("seq", -1L);
+                if (seq > 0) {
+                    c.visitorSeen.set((int) seq);
+                }
+                DeliveryLedger.Message m = ledger.acked(f.getString("clientMsgId"), seq);
                 if (m != null) {
                     suggestionAnchor(c.chatId, m.ackSeq, m.sentNanos);
                 }
@@ -495,14 +687,25 @@ final class Simulation implements AutoCloseable {
                 }
             }
             case "message" -> {
+                long seq = f.getLong("seq", -1L);
+                if (seq > 0) {
+                    c.visitorSeen.set((int) seq);
+                }
+                if ("visitor".equals(f.getString("from"))) {
+                    return; // its own, sent again after a resume: it holds it already (the ack named its seq)
+                }
                 String key = keyOf(f.getString("text"));
-                DeliveryLedger.Outcome out = ledger.received("visitor:" + c.chatId, c.chatId, f.getLong("seq", -1L), key, now);
+                DeliveryLedger.Outcome out = ledger.received("visitor:" + c.chatId + "#" + generation, c.chatId, seq, key, now,
+                        resumedAfter);
                 if (out == DeliveryLedger.Outcome.DELIVERED || out == DeliveryLedger.Outcome.REORDERED) {
                     record(agentToVisitor, now - ledger.message(key).sentNanos);
                 }
             }
             case "queued" -> queuedFrames++;
-            case "closed" -> closeWhenAnswered(c, System.nanoTime() + 5_000_000_000L);
+            case "closed" -> {
+                c.visitorDone = true;
+                closeWhenAnswered(c, System.nanoTime() + 5_000_000_000L);
+            }
             case "error" -> error("visitor", f);
             default -> {
                 // typing, read, transferred: not measured
@@ -510,7 +713,7 @@ final class Simulation implements AutoCloseable {
         }
     }
 
-    private void onAgentFrame(Agent a, String raw) {
+    private void onAgentFrame(Agent a, String raw, int generation, Map<String, Long> resumedAfter) {
         long now = System.nanoTime();
         JsonObject f = new JsonObject(raw);
         String chatId = f.getString("chatId");
@@ -549,11 +752,16 @@ final class Simulation implements AutoCloseable {
                 }
             }
             case "message" -> {
+                long seq = f.getLong("seq", -1L);
+                if (seq > 0 && chatId != null) {
+                    a.seen(chatId).set((int) seq);
+                }
                 if (!"visitor".equals(f.getString("from"))) {
                     return;
                 }
                 String key = keyOf(f.getString("text"));
-                DeliveryLedger.Outcome out = ledger.received("agent:" + a.id, chatId, f.getLong("seq", -1L), key, now);
+                DeliveryLedger.Outcome out = ledger.received("agent:" + a.id + "#" + generation, chatId, seq, key, now,
+                        resumedAfter.getOrDefault(chatId, Long.MAX_VALUE));
                 if (out == DeliveryLedger.Outcome.DELIVERED || out == DeliveryLedger.Outcome.REORDERED) {
                     DeliveryLedger.Message m = ledger.message(key);
                     if (!m.fromPost) {
@@ -565,7 +773,13 @@ final class Simulation implements AutoCloseable {
                     }
                 }
             }
-            case "ack" -> ledger.acked(f.getString("clientMsgId"), f.getLong("seq", -1L));
+            case "ack" -> {
+                long seq = f.getLong("seq", -1L);
+                DeliveryLedger.Message m = ledger.acked(f.getString("clientMsgId"), seq);
+                if (m != null && seq > 0) {
+                    a.seen(m.chatId).set((int) seq);
+                }
+            }
             case "suggestions" -> {
                 suggestionFrames++;
                 String k = chatId + "#" + f.getLong("forSeq", -1L);
@@ -687,7 +901,11 @@ final class Simulation implements AutoCloseable {
         c.keys.add(key);
         ledger.sent(key, c.chatId, DeliveryLedger.Side.AGENT, System.nanoTime(), false);
         a.send(new JsonObject().put("type", "message").put("chatId", c.chatId).put("clientMsgId", key)
-                .put("text", "[lt " + key + "] Sorry about that, I am checking your payments now"));
+                .put("text", agentText(key)));
+    }
+
+    private static String agentText(String key) {
+        return "[lt " + key + "] Sorry about that, I am checking your payments now";
     }
 
     /** After the handle time: stop the chat's messages, let what was sent arrive (at most 3 s), then close. */
@@ -714,8 +932,11 @@ final class Simulation implements AutoCloseable {
         if (c.agent != null && c.acceptNanos > 0) {
             c.closeSent = true;
             c.agent.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
-        } else if (c.visitorOpen) {
-            c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());
+        } else if (c.visitorOpen || c.reconnecting) {
+            c.visitorCloseSent = true; // asked again if the socket is being reopened, or is lost under it
+            if (c.visitorOpen) {
+                c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());
+            }
         } else {
             closeOverRest(c); // no socket to close it on (the visitor's failed or is not open yet): not left waiting
         }
@@ -728,7 +949,7 @@ final class Simulation implements AutoCloseable {
     private void closeFailedStart(Chat c) {
         startsRetried++;
         retriesInFlight++;
-        postStart(c, false).onComplete(ar -> {
+        postStart(c, false, c.index + 1).onComplete(ar -> {
             retriesInFlight--;
             if (ar.succeeded() && ar.result() != null && c.chatId == null) {
                 c.chatId = ar.result().getString("chatId");
@@ -740,11 +961,19 @@ final class Simulation implements AutoCloseable {
     /** {@code POST /api/v1/chats/{id}/close} as the platform: for a chat the tool holds no socket of. */
     private void closeOverRest(Chat c) {
         restCloses++;
+        closeOverRest(c, 0);
+    }
+
+    /** One try on instance {@code c.instance + attempt}; an I/O error tries the next instance, 5 tries at most. */
+    private void closeOverRest(Chat c, int attempt) {
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(session.resolve("/api/v1/chats/" + c.chatId + "/close").toString())
+                .setAbsoluteURI(instance(c.instance + attempt).resolve("/api/v1/chats/" + c.chatId + "/close").toString())
                 .putHeader("Authorization", "Bearer " + platformToken);
         http.request(req).compose(r -> r.send().map(HttpClientResponse::statusCode)).onComplete(ar -> {
-            if (ar.failed() || ar.result() != 200) {
+            if (ar.failed() && attempt < 4) {
+                restCloseRetries++;
+                vertx.setTimer(backoffMillis(attempt + 2), id -> closeOverRest(c, attempt + 1));
+            } else if (ar.failed() || ar.result() != 200) {
                 sample("REST close of " + c.chatId + " failed: " + (ar.failed() ? ar.cause() : "HTTP " + ar.result()));
             }
         });
@@ -778,6 +1007,7 @@ final class Simulation implements AutoCloseable {
      */
     private void closeWhenAnswered(Chat c, long deadlineNanos) {
         if (ledger.answered(c.keys) || System.nanoTime() > deadlineNanos) {
+            c.visitorDone = true;
             c.visitor.close();
         } else {
             vertx.setTimer(20, id -> closeWhenAnswered(c, deadlineNanos));
@@ -918,7 +1148,7 @@ final class Simulation implements AutoCloseable {
         String[] probeChat = {null};
         onLoop(() -> {
             String token = DevTokens.mint(key, PROBE_AGENT, Duration.ofHours(1), "agent");
-            ws.connect(wsOptions("/ws/agent?token=" + token)).onComplete(ar -> {
+            ws.connect(wsOptions(session, "/ws/agent?token=" + token)).onComplete(ar -> {
                 if (ar.failed()) {
                     socket.completeExceptionally(ar.cause());
                     return;
@@ -1019,6 +1249,13 @@ final class Simulation implements AutoCloseable {
             m.put("suggestionFrames", suggestionFrames);
             m.put("socketFailures", socketFailures);
             m.put("unexpectedSocketCloses", unexpectedCloses);
+            m.put("visitorReconnects", visitorReconnects);
+            m.put("agentReconnects", agentReconnects);
+            m.put("reconnectsFailed", reconnectsFailed);
+            m.put("framesResent", framesResent);
+            m.put("redeliveredAfterResume", ledger.resent());
+            m.put("startRetries", startRetries);
+            m.put("restCloseRetries", restCloseRetries);
             Map<String, Long> statuses = new LinkedHashMap<>();
             postStatuses.forEach((k, v) -> statuses.put(k == 0 ? "io-error" : k.toString(), v));
             m.put("postStatuses", statuses);
@@ -1053,8 +1290,8 @@ final class Simulation implements AutoCloseable {
     record Http(int status, String body) {
     }
 
-    private WebSocketConnectOptions wsOptions(String pathAndQuery) {
-        return new WebSocketConnectOptions().setHost(session.getHost()).setPort(session.getPort()).setURI(pathAndQuery);
+    private static WebSocketConnectOptions wsOptions(URI base, String pathAndQuery) {
+        return new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI(pathAndQuery);
     }
 
     private void put(URI base, String path, JsonObject body) {

@@ -3,6 +3,7 @@ package io.chatroute.loadtest;
 import static io.chatroute.loadtest.DeliveryLedger.Outcome.DELIVERED;
 import static io.chatroute.loadtest.DeliveryLedger.Outcome.DUPLICATE;
 import static io.chatroute.loadtest.DeliveryLedger.Outcome.REORDERED;
+import static io.chatroute.loadtest.DeliveryLedger.Outcome.RESENT;
 import static io.chatroute.loadtest.DeliveryLedger.Outcome.UNKNOWN;
 import static io.chatroute.loadtest.DeliveryLedger.Side.AGENT;
 import static io.chatroute.loadtest.DeliveryLedger.Side.VISITOR;
@@ -16,6 +17,58 @@ import org.junit.jupiter.api.Test;
 class DeliveryLedgerTest {
 
     private final DeliveryLedger ledger = new DeliveryLedger();
+
+    @Test
+    void aMessageSentAgainAboveTheSeqAReconnectResumedAfterIsResentNotDuplicated() {
+        ledger.sent("v1", "chat", VISITOR, 0, false);
+        ledger.sent("v2", "chat", VISITOR, 0, false);
+        ledger.sent("v3", "chat", VISITOR, 0, false);
+        ledger.acked("v1", 2);
+        ledger.acked("v2", 3);
+        ledger.acked("v3", 4);
+        assertThat(ledger.received("agent:a#1", "chat", 2, "v1", 1)).isEqualTo(DELIVERED);
+        assertThat(ledger.received("agent:a#1", "chat", 4, "v3", 2)).isEqualTo(DELIVERED);
+        // the socket died holding 2 and 4 but not 3: the next one resumes after 2, so 3 comes, and 4 again
+        assertThat(ledger.received("agent:a#2", "chat", 3, "v2", 3, 2)).isEqualTo(DELIVERED);
+        assertThat(ledger.received("agent:a#2", "chat", 4, "v3", 4, 2)).isEqualTo(RESENT);
+        // the same message again on that connection is a duplicate
+        assertThat(ledger.received("agent:a#2", "chat", 4, "v3", 5, 2)).isEqualTo(DUPLICATE);
+        // at or below the seq a connection resumed after, or on one that did not resume, it is a duplicate
+        assertThat(ledger.received("agent:a#3", "chat", 2, "v1", 6, 2)).isEqualTo(DUPLICATE);
+        assertThat(ledger.received("agent:a#4", "chat", 3, "v2", 7)).isEqualTo(DUPLICATE);
+
+        DeliveryLedger.Counts c = ledger.counts();
+        assertThat(ledger.resent()).isEqualTo(1);
+        assertThat(c.duplicates()).isEqualTo(3);
+        assertThat(c.lost()).isZero();
+        assertThat(c.delivered()).isEqualTo(3);
+        assertThat(c.reordered()).isZero();
+    }
+
+    @Test
+    void aResumedConnectionThatGoesBackIsReordered() {
+        ledger.sent("v1", "chat", VISITOR, 0, false);
+        ledger.sent("v2", "chat", VISITOR, 0, false);
+        ledger.acked("v1", 2);
+        ledger.acked("v2", 3);
+        assertThat(ledger.received("agent:a#1", "chat", 2, "v1", 1)).isEqualTo(DELIVERED);
+        assertThat(ledger.received("agent:a#2", "chat", 3, "v2", 2, 1)).isEqualTo(DELIVERED);
+        assertThat(ledger.received("agent:a#2", "chat", 2, "v1", 3, 1)).isEqualTo(RESENT);
+        assertThat(ledger.counts().reordered()).isEqualTo(1);
+    }
+
+    @Test
+    void unansweredAreTheMessagesOfOneSideNeitherAckedNorRefused() {
+        ledger.sent("v0", "chat", VISITOR, 0, true);
+        ledger.sent("v1", "chat", VISITOR, 0, false);
+        ledger.sent("v2", "chat", VISITOR, 0, false);
+        ledger.sent("v3", "chat", VISITOR, 0, false);
+        ledger.sent("a1", "chat", AGENT, 0, false);
+        ledger.acked("v1", 2);
+        ledger.refused("v2", "chat-closed");
+        assertThat(ledger.unanswered(List.of("v0", "v1", "v2", "v3", "a1"), VISITOR)).containsExactly("v3");
+        assertThat(ledger.unanswered(List.of("v0", "v1", "v2", "v3", "a1"), AGENT)).containsExactly("a1");
+    }
 
     @Test
     void anAckedMessageNeverDeliveredIsLost() {

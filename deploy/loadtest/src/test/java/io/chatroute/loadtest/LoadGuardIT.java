@@ -9,17 +9,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The build's load guard: a short steady run of the load tool against the four packaged services on real Kafka,
- * Redis and PostgreSQL (started by the tool, {@code --start}), during which routing-service and then history-service
- * are killed with SIGKILL and started again ({@code --kill}), with more chats than the agents' slots (5 agents, cap 3,
- * 20 chats). It fails on any acknowledged message lost, duplicated or reordered, any offer lost or beyond an agent's
- * cap, any refused chat start, a failed recovery check, or a transcript that
- * misses, doubles or misplaces an acknowledged message. Not a timing test: it asserts counts only (the latencies
+ * Redis and PostgreSQL (started by the tool, {@code --start}; session-service as two instances), during which
+ * the second session-service instance, routing-service and history-service are killed with SIGKILL, one after another,
+ * and started again ({@code --kill}); the killed instance's visitors and agents reconnect to the other one and resume.
+ * More chats than the agents' slots (5 agents, cap 3, 20 chats). It fails on any acknowledged message lost, duplicated
+ * or reordered, any offer lost or beyond an agent's cap, any refused chat start, a client that could not connect again,
+ * a failed recovery check, or a transcript that misses, doubles or misplaces an acknowledged message. Not a timing test: it asserts counts only (the latencies
  * are in target/load-guard/report.html).
  */
 class LoadGuardIT {
 
     @Test
-    void aShortSteadyRunWithTwoCrashesLosesDuplicatesAndReordersNothing() throws Exception {
+    void aShortSteadyRunWithThreeCrashesLosesDuplicatesAndReordersNothing() throws Exception {
         Path root = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
         for (String service : io.chatroute.infra.LocalSystem.SERVICES) {
             assertThat(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"))
@@ -28,8 +29,8 @@ class LoadGuardIT {
         }
         Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
             "--agents", "5", "--cap", "3", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
-            "--duration", "15", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
-            "--lag-timeout", "60", "--probe-timeout", "30", "--kill", "routing@5,history@8", "--heap", System.getProperty("loadtest.service.heap", "256m"),
+            "--duration", "50", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
+            "--lag-timeout", "60", "--probe-timeout", "30", "--sessions", "2", "--kill", "session-2@10,routing@12,history@14", "--heap", System.getProperty("loadtest.service.heap", "256m"),
             "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
                 root);
 
@@ -51,8 +52,12 @@ class LoadGuardIT {
                 .isEqualTo(counts.get("chatsStarted"));
         @SuppressWarnings("unchecked")
         java.util.List<Map<String, Object>> faults = (java.util.List<Map<String, Object>>) result.json().get("faults");
-        assertThat(faults).as("the kills and restarts").hasSize(2)
+        assertThat(faults).as("the kills and restarts").hasSize(3)
                 .allSatisfy(f -> assertThat(f.get("error")).as("fault %s", f).isNull());
+        // the killed session instance held some of the sockets: they connected again, to the other one, every one
+        assertThat((Long) counts.get("visitorReconnects") + (Long) counts.get("agentReconnects"))
+                .as("visitors and agents that reconnected after session-service-2 was killed").isPositive();
+        assertThat(counts.get("reconnectsFailed")).as("clients that could not connect again").isEqualTo(0L);
         @SuppressWarnings("unchecked")
         Map<String, Object> record = (Map<String, Object>) result.json().get("record");
         assertThat(record.get("found")).as("acknowledged messages in the transcripts: %s", record).isEqualTo(record.get("expected"));

@@ -93,8 +93,18 @@ class OptionsTest {
 
         assertThatThrownBy(() -> Options.parse(new String[] {"--kill", "routing@10"}, REPO))
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("--start");
-        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "session@10"}, REPO))
-                .isInstanceOf(Options.UsageException.class).hasMessageContaining("reconnect");
+        Options sessions = Options.parse(new String[] {"--start", "--sessions", "2", "--kill", "session-2@10,session@20"}, REPO);
+        assertThat(sessions.faults).containsExactly(new Options.Fault("session-service", 2, 10), new Options.Fault("session-service", 20));
+        assertThat(sessions.faults.getFirst().node()).isEqualTo("session-service-2");
+        assertThat(sessions.faults.get(1).node()).isEqualTo("session-service");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "session-2@10"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--sessions");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "routing-2@10"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("only session-service");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--sessions", "2"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--start");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--sessions", "5"}, REPO))
+                .isInstanceOf(Options.UsageException.class).hasMessageContaining("--sessions");
         assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "kafka@10"}, REPO))
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("unknown service");
         assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "routing"}, REPO))
