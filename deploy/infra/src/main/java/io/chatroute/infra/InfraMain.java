@@ -29,6 +29,8 @@ public final class InfraMain {
         Path envFile = null;
         boolean wipe = false;
         boolean persistent = true;
+        boolean durableRedis = false;
+        boolean control = false;
         int kafkaPort = 9092;
         int postgresPort = 5432;
         int redisPort = 6379;
@@ -40,6 +42,8 @@ public final class InfraMain {
                 case "--data" -> data = Path.of(args[++i]);
                 case "--wipe" -> wipe = true;
                 case "--ephemeral" -> persistent = false;
+                case "--durable-redis" -> durableRedis = true;
+                case "--control" -> control = true;
                 case "--kafka-port" -> kafkaPort = Integer.parseInt(args[++i]);
                 case "--postgres-port" -> postgresPort = Integer.parseInt(args[++i]);
                 case "--redis-port" -> redisPort = Integer.parseInt(args[++i]);
@@ -61,7 +65,7 @@ public final class InfraMain {
         Infrastructure.Settings settings = new Infrastructure.Settings(data, persistent, kafkaPort, kafkaPort == 0 ? 0 : kafkaPort + 1, partitions,
                 postgresPort, redisPort, env("KAFKA_BOOTSTRAP_SERVERS"), env("CHATROUTE_POSTGRES_HOSTPORT"),
                 env("CHATROUTE_REDIS_URL"));
-        Infrastructure infra = new Infrastructure(settings).start();
+        Infrastructure infra = new Infrastructure(settings).durableRedis(durableRedis).start();
         for (String db : databases) {
             infra.createDatabase(db.trim());
         }
@@ -83,7 +87,45 @@ public final class InfraMain {
         }
         System.out.println("INFRA READY kafka=" + infra.kafkaBootstrapServers() + " postgres=" + infra.postgresHost()
                 + ":" + infra.postgresPort() + " redis=" + infra.redisUrl());
+        if (control) {
+            Thread commands = new Thread(() -> control(infra), "infra-control");
+            commands.setDaemon(true);
+            commands.start();
+        }
         stopped.await();
+    }
+
+    /**
+     * Fault injection by the process that started this one (InfraProcess#control; with {@code --control} only, so that
+     * a launcher in a terminal never reads it): one command a line on standard input,
+     * {@code kill postgres|redis} (SIGKILL, as a crash) and {@code start postgres|redis} (again, from its data), each
+     * answered on standard output by {@code INFRA DONE <command> <pid>} or {@code INFRA FAILED <command>: <why>}. The end
+     * of the input ends only this loop.
+     */
+    private static void control(Infrastructure infra) {
+        try (java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                String command = line.trim();
+                if (command.isEmpty()) {
+                    continue;
+                }
+                try {
+                    String[] words = command.split("\\s+");
+                    long pid = switch (words.length == 2 ? words[0] : "") {
+                        case "kill" -> infra.kill(words[1]);
+                        case "start" -> infra.startAgain(words[1]);
+                        default -> throw new IllegalArgumentException("unknown command (kill|start postgres|redis)");
+                    };
+                    System.out.println("INFRA DONE " + command + " " + pid);
+                } catch (RuntimeException e) {
+                    System.out.println("INFRA FAILED " + command + ": " + e.getMessage());
+                }
+            }
+        } catch (java.io.IOException e) {
+            System.out.println("[infra] control input closed: " + e.getMessage());
+        }
     }
 
     /** Stops this launcher (and so everything it started) when the process that spawned it ends. */

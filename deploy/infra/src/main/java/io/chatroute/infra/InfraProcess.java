@@ -25,14 +25,19 @@ public final class InfraProcess implements AutoCloseable {
     private static final Pattern READY = Pattern.compile(
             "INFRA READY kafka=(\\S+) postgres=(\\S+):(\\d+) redis=(\\S+)");
 
+    private static final Pattern ANSWER = Pattern.compile("INFRA (DONE|FAILED) (.*)");
+
     private final Process process;
+    /** The answers to {@link #control} commands, as the pump reads them. */
+    private final java.util.concurrent.BlockingQueue<Matcher> answers;
     private final String kafkaBootstrapServers;
     private final String postgresHost;
     private final int postgresPort;
     private final String redisUrl;
 
-    private InfraProcess(Process process, Matcher ready) {
+    private InfraProcess(Process process, Matcher ready, java.util.concurrent.BlockingQueue<Matcher> answers) {
         this.process = process;
+        this.answers = answers;
         this.kafkaBootstrapServers = ready.group(1);
         this.postgresHost = ready.group(2);
         this.postgresPort = Integer.parseInt(ready.group(3));
@@ -54,6 +59,15 @@ public final class InfraProcess implements AutoCloseable {
      * the system under load starts it without.
      */
     public static InfraProcess start(Path dataDir, List<String> databases, int partitions, boolean fastStart) {
+        return start(dataDir, databases, partitions, fastStart, false);
+    }
+
+    /**
+     * The same; {@code durableRedis}: Redis keeps an append-only file in {@code dataDir}, so a Redis killed and started
+     * again through {@link #control} comes back with its data.
+     */
+    public static InfraProcess start(Path dataDir, List<String> databases, int partitions, boolean fastStart,
+                                     boolean durableRedis) {
         try {
             Files.createDirectories(dataDir);
             Path log = dataDir.resolve("infra.log");
@@ -66,18 +80,22 @@ public final class InfraProcess implements AutoCloseable {
                     "-Djava.io.tmpdir=" + Files.createDirectories(dataDir.resolve("tmp")),
                     InfraMain.class.getName(), "--data", dataDir.toString(), "--ephemeral",
                     "--kafka-port", "0", "--postgres-port", "0", "--redis-port", "0", "--partitions", Integer.toString(partitions),
-                    "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+                    "--parent-pid", Long.toString(ProcessHandle.current().pid()), "--control"));
             if (!databases.isEmpty()) {
                 command.add("--databases");
                 command.add(String.join(",", databases));
             }
+            if (durableRedis) {
+                command.add("--durable-redis");
+            }
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             CompletableFuture<Matcher> ready = new CompletableFuture<>();
-            Thread pump = new Thread(() -> pump(process, log, ready), "infra-log");
+            java.util.concurrent.BlockingQueue<Matcher> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+            Thread pump = new Thread(() -> pump(process, log, ready, answers), "infra-log");
             pump.setDaemon(true);
             pump.start();
             try {
-                return new InfraProcess(process, ready.get(90, TimeUnit.SECONDS));
+                return new InfraProcess(process, ready.get(90, TimeUnit.SECONDS), answers);
             } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
                 process.destroyForcibly();
                 throw new IllegalStateException("infrastructure did not start; see " + log, e);
@@ -90,7 +108,8 @@ public final class InfraProcess implements AutoCloseable {
         }
     }
 
-    private static void pump(Process process, Path log, CompletableFuture<Matcher> ready) {
+    private static void pump(Process process, Path log, CompletableFuture<Matcher> ready,
+                             java.util.concurrent.BlockingQueue<Matcher> answers) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
              var out = Files.newBufferedWriter(log)) {
             String line;
@@ -101,6 +120,10 @@ public final class InfraProcess implements AutoCloseable {
                 Matcher m = READY.matcher(line);
                 if (!ready.isDone() && m.find()) {
                     ready.complete(m);
+                }
+                Matcher answer = ANSWER.matcher(line);
+                if (answer.matches()) {
+                    answers.add(answer);
                 }
             }
             ready.completeExceptionally(new IllegalStateException("infrastructure process exited with " + process.waitFor()));
@@ -131,6 +154,35 @@ public final class InfraProcess implements AutoCloseable {
 
     public String postgresJdbcUrl(String database) {
         return "jdbc:postgresql://" + postgresHost + ":" + postgresPort + "/" + database;
+    }
+
+    /**
+     * Kills ({@code kill}) or starts again ({@code start}) PostgreSQL or Redis in the infrastructure process, as fault
+     * injection: {@code control("kill", "postgres")}. Returns the pid it had (kill) or has (start; -1 when unknown).
+     * One command at a time.
+     */
+    public synchronized long control(String verb, String what, java.time.Duration timeout) {
+        String command = verb + " " + what;
+        answers.clear();
+        try {
+            var in = process.getOutputStream();
+            in.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            Matcher answer = answers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (answer == null) {
+                throw new IllegalStateException("no answer to '" + command + "' within " + timeout.toSeconds() + " s");
+            }
+            if (answer.group(1).equals("FAILED")) {
+                throw new IllegalStateException(answer.group(2));
+            }
+            String rest = answer.group(2);
+            return Long.parseLong(rest.substring(rest.lastIndexOf(' ') + 1));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot send '" + command + "' to the infrastructure process", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

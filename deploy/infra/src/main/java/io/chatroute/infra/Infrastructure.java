@@ -50,9 +50,51 @@ public final class Infrastructure implements AutoCloseable {
     private int postgresPort;
     private String redisUrl;
     private PostgresNode postgres;
+    private RedisNode redis;
+    private boolean durableRedis;
 
     public Infrastructure(Settings settings) {
         this.settings = settings;
+    }
+
+    /**
+     * Redis with an append-only file also when the infrastructure is not persistent (its file then lives in the
+     * throw-away data directory): a Redis killed and started again ({@link #kill}) comes back with its data.
+     */
+    public Infrastructure durableRedis(boolean on) {
+        this.durableRedis = on;
+        return this;
+    }
+
+    /**
+     * Kills {@code what} ({@code postgres} or {@code redis}, started here) with SIGKILL, as a crash would; returns the
+     * pid it had. {@link #startAgain} starts it on the same port from the same data.
+     */
+    public long kill(String what) {
+        return switch (what) {
+            case "postgres" -> require(postgres, what).kill();
+            case "redis" -> require(redis, what).kill();
+            default -> throw new IllegalArgumentException("cannot kill " + what + " (postgres or redis)");
+        };
+    }
+
+    /** Starts {@code what} again after {@link #kill}: on its port, from its data; returns its new pid (-1 unknown). */
+    public long startAgain(String what) {
+        return switch (what) {
+            case "postgres" -> require(postgres, what).start().pid();
+            case "redis" -> {
+                require(redis, what).start();
+                yield -1;
+            }
+            default -> throw new IllegalArgumentException("cannot start " + what + " (postgres or redis)");
+        };
+    }
+
+    private static <T> T require(T node, String what) {
+        if (node == null) {
+            throw new IllegalStateException(what + " was not started here");
+        }
+        return node;
     }
 
     public Infrastructure start() {
@@ -102,8 +144,8 @@ public final class Infrastructure implements AutoCloseable {
             log("Redis: using existing %s", redisUrl);
             return;
         }
-        RedisNode redis = new RedisNode(settings.redisPort(),
-                settings.persistent() ? settings.dataDir().resolve("redis") : null).start();
+        redis = new RedisNode(settings.redisPort(),
+                settings.persistent() || durableRedis ? settings.dataDir().resolve("redis") : null).start();
         started.add(redis);
         redisUrl = redis.url();
         log("Redis: started on %s", redisUrl);

@@ -45,6 +45,7 @@ public final class LocalSystem implements AutoCloseable {
         int routingInstances = 1;
         List<String> services = SERVICES;
         boolean fastStart;
+        boolean durableRedis;
         Duration readyTimeout = Duration.ofSeconds(180);
         Consumer<String> say = s -> { };
         final Map<String, Map<String, String>> extraProps = new LinkedHashMap<>();
@@ -108,6 +109,12 @@ public final class LocalSystem implements AutoCloseable {
         /** C1 only: the services and the broker start faster and run slower (tests that count, not time). */
         public Options fastStart(boolean fastStart) {
             this.fastStart = fastStart;
+            return this;
+        }
+
+        /** Redis with an append-only file, so that {@link #killInfra} and {@link #startInfra} keep its data. */
+        public Options durableRedis(boolean durableRedis) {
+            this.durableRedis = durableRedis;
             return this;
         }
 
@@ -288,7 +295,8 @@ public final class LocalSystem implements AutoCloseable {
             long t0 = System.nanoTime();
             List<String> databases = o.services.stream().filter(s -> s.equals("history-service") || s.equals("knowledge-service"))
                     .map(s -> s.substring(0, s.indexOf('-'))).toList();
-            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), databases, o.partitions, o.fastStart);
+            infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), databases, o.partitions, o.fastStart,
+                    o.durableRedis);
             o.say.accept(String.format("infrastructure ready in %d ms: kafka %s, redis %s, postgres %s:%d",
                     (System.nanoTime() - t0) / 1_000_000, infra.kafkaBootstrapServers(), infra.redisUrl(), infra.postgresHost(),
                     infra.postgresPort()));
@@ -444,6 +452,19 @@ public final class LocalSystem implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         awaitReady(n);
+    }
+
+    /**
+     * Kills PostgreSQL or Redis ({@code what}: {@code postgres}, {@code redis}) with SIGKILL, as a crash would; returns
+     * the pid it had. Redis keeps its data only with {@link Options#durableRedis}.
+     */
+    public long killInfra(String what) {
+        return infra.control("kill", what, Duration.ofSeconds(60));
+    }
+
+    /** Starts PostgreSQL or Redis again after {@link #killInfra}, on its port from its data, and waits until it is up. */
+    public void startInfra(String what) {
+        infra.control("start", what, Duration.ofSeconds(180));
     }
 
     /** The first instance of a service. */

@@ -8,6 +8,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -46,10 +49,63 @@ public final class PostgresNode implements AutoCloseable {
                     // zonky defaults to synchronous_commit=off: a crash of PostgreSQL could then lose commits the
                     // services have already acknowledged (and whose Kafka offsets they committed). Durable commits.
                     .setServerConfig("synchronous_commit", "on")
+                    // after a crash (kill) it first replays its write-ahead log: on a busy machine that outlasts the
+                    // default 10 s
+                    .setPGStartupWait(java.time.Duration.ofSeconds(120))
                     .start();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL did not start on port " + port, e);
+        }
+    }
+
+    /**
+     * Kills the server as a crash would: SIGKILL to the postmaster and every backend at once (no checkpoint, no clean
+     * shutdown), keeping the data directory, so that {@link #start()} finds it as a crashed server left it and
+     * recovers from the write-ahead log. Returns the postmaster's pid.
+     */
+    public long kill() {
+        if (postgres == null) {
+            throw new IllegalStateException("PostgreSQL is not running");
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read PostgreSQL's postmaster.pid: " + e.getMessage(), e);
+        }
+        ProcessHandle postmaster = ProcessHandle.of(pid)
+                .orElseThrow(() -> new IllegalStateException("PostgreSQL's postmaster " + pid + " is not running"));
+        List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+        all.addFirst(postmaster);
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("PostgreSQL process " + p.pid() + " did not end after SIGKILL", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            postgres.close(); // releases its lock on the data directory; its pg_ctl stop finds no server (logged)
+        } catch (IOException e) {
+            // nothing to stop
+        } finally {
+            postgres = null;
+        }
+        return pid;
+    }
+
+    /** The postmaster's pid, or -1 when it is not running. */
+    public long pid() {
+        try {
+            long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? pid : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

@@ -10,7 +10,10 @@ import redis.embedded.RedisServerBuilder;
 
 /**
  * A real redis-server (the static 7.0 binary shipped by embedded-redis) on loopback. With a data
- * directory it persists with an append-only file, so the local run keeps its state between runs.
+ * directory it persists with an append-only file, so the local run keeps its state between runs, and a
+ * server killed and started again ({@link #kill()}, {@link #start()}) comes back with every write it
+ * acknowledged (each is written to the file before its reply; {@code appendfsync everysec} bounds what a
+ * crash of the whole host could lose to a second, not what a crash of the process loses).
  */
 public final class RedisNode implements AutoCloseable {
 
@@ -30,6 +33,42 @@ public final class RedisNode implements AutoCloseable {
 
     public String url() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * Kills the server with SIGKILL, as a crash would (no final write, no clean shutdown); returns its pid. Only
+     * with a data directory does {@link #start()} bring its data back.
+     */
+    public long kill() {
+        if (server == null) {
+            throw new IllegalStateException("Redis is not running");
+        }
+        ProcessHandle p = process().orElseThrow(() -> new IllegalStateException("no redis-server process on port " + port));
+        p.destroyForcibly();
+        try {
+            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("redis-server " + p.pid() + " did not end after SIGKILL", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        try {
+            server.stop(); // its process is gone already: this only lets it go
+        } catch (RuntimeException e) {
+            // nothing left to stop
+        } finally {
+            server = null;
+        }
+        return p.pid();
+    }
+
+    /** The redis-server process serving this port: a descendant of this JVM. */
+    private java.util.Optional<ProcessHandle> process() {
+        return ProcessHandle.current().descendants().filter(h -> {
+            String cmd = ProcFs.cmdline(h.pid());
+            return cmd.contains("redis-server") && cmd.contains(":" + port);
+        }).findFirst();
     }
 
     public RedisNode start() {

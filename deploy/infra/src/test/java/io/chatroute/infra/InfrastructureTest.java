@@ -1,6 +1,7 @@
 package io.chatroute.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -35,7 +36,8 @@ class InfrastructureTest {
 
     @BeforeAll
     static void start() {
-        infra = new Infrastructure(new Infrastructure.Settings(dir, false, 0, 0, 1, 0, 0, null, null, null)).start();
+        infra = new Infrastructure(new Infrastructure.Settings(dir, false, 0, 0, 1, 0, 0, null, null, null)).durableRedis(true)
+                .start();
     }
 
     @AfterAll
@@ -83,6 +85,47 @@ class InfrastructureTest {
              ResultSet rs = c.createStatement().executeQuery("show synchronous_commit")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("on");
+        }
+    }
+
+    @Test
+    void postgresAndRedisKilledAndStartedAgainKeepWhatTheyAcknowledged() throws Exception {
+        infra.createDatabase("crash");
+        try (Connection c = DriverManager.getConnection(infra.postgresJdbcUrl("crash"), PostgresNode.USER, PostgresNode.PASSWORD)) {
+            c.createStatement().execute("create table if not exists kept (v text)");
+            c.createStatement().execute("insert into kept values ('committed before the crash')");
+        }
+        long postmaster = infra.kill("postgres");
+        assertThat(ProcessHandle.of(postmaster).filter(ProcessHandle::isAlive)).as("the killed postmaster").isEmpty();
+        assertThatThrownBy(() -> DriverManager.getConnection(infra.postgresJdbcUrl("crash"), PostgresNode.USER,
+                PostgresNode.PASSWORD).close()).as("PostgreSQL while it is down").isInstanceOf(java.sql.SQLException.class);
+        assertThat(infra.startAgain("postgres")).as("the new postmaster").isPositive().isNotEqualTo(postmaster);
+        try (Connection c = DriverManager.getConnection(infra.postgresJdbcUrl("crash"), PostgresNode.USER, PostgresNode.PASSWORD);
+             ResultSet rs = c.createStatement().executeQuery("select v from kept")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("committed before the crash");
+        }
+
+        assertThat(redis("SET kept acknowledged")).containsExactly("+OK");
+        long redisPid = infra.kill("redis");
+        assertThat(ProcessHandle.of(redisPid).filter(ProcessHandle::isAlive)).as("the killed redis-server").isEmpty();
+        assertThatThrownBy(() -> redis("PING")).as("Redis while it is down").isInstanceOf(java.io.IOException.class);
+        infra.startAgain("redis");
+        assertThat(redis("GET kept")).as("what Redis acknowledged before it was killed").containsExactly("$12", "acknowledged");
+    }
+
+    /** One inline command to the infrastructure's Redis; its answer's lines (two for a bulk string). */
+    private static List<String> redis(String command) throws java.io.IOException {
+        String url = infra.redisUrl();
+        int port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            var reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            String first = reader.readLine();
+            return first != null && first.startsWith("$") && !first.equals("$-1") ? List.of(first, reader.readLine())
+                    : java.util.Collections.singletonList(first);
         }
     }
 

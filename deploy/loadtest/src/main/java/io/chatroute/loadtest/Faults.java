@@ -108,7 +108,42 @@ final class Faults implements AutoCloseable {
         }
     }
 
+    /** PostgreSQL or Redis: killed and started again by the infrastructure process. */
+    private Outcome injectInfra(Options.Fault f) {
+        double killedAt = elapsed.getAsDouble();
+        say.accept(String.format(Locale.ROOT, "fault: SIGKILL %s at %.1f s", f.service(), killedAt));
+        long oldPid;
+        try {
+            oldPid = system.killInfra(f.service());
+        } catch (RuntimeException e) {
+            return new Outcome(f.node(), f.atSeconds(), killedAt, Double.NaN, -1, -1, "not killed: " + e.getMessage());
+        }
+        if (closed) {
+            return new Outcome(f.node(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: the run ended");
+        }
+        try {
+            system.startInfra(f.service());
+        } catch (RuntimeException e) {
+            return new Outcome(f.node(), f.atSeconds(), killedAt, Double.NaN, oldPid, -1, "not started again: " + e.getMessage());
+        }
+        double readyAt = elapsed.getAsDouble();
+        String name = pidName(f);
+        long newPid = system.pids().getOrDefault(name, -1L);
+        restarted.accept(name, newPid);
+        Outcome o = new Outcome(f.node(), f.atSeconds(), killedAt, readyAt, oldPid, newPid, null);
+        say.accept("fault: " + o.summary());
+        return o;
+    }
+
+    /** The name LocalSystem#pids gives an infrastructure process. */
+    private static String pidName(Options.Fault f) {
+        return "postgres".equals(f.service()) ? "postgres (postmaster)" : f.service();
+    }
+
     private Outcome inject(Options.Fault f) {
+        if (f.infra()) {
+            return injectInfra(f);
+        }
         LocalSystem.Node node = node(f);
         long oldPid = node.alive() ? node.pid() : -1;
         double killedAt = elapsed.getAsDouble();
@@ -163,7 +198,7 @@ final class Faults implements AutoCloseable {
     /** The node names of the services a fault restarted (their CPU over the window is not one process's). */
     Set<String> restartedServices() {
         Set<String> out = new LinkedHashSet<>();
-        faults.forEach(f -> out.add(system == null ? f.node() : node(f).name()));
+        faults.forEach(f -> out.add(system == null || f.infra() ? pidName(f) : node(f).name()));
         return out;
     }
 

@@ -55,6 +55,8 @@ final class LoadTest {
                 system = LocalSystem.start(new LocalSystem.Options().root(o.startRoot.toAbsolutePath().normalize())
                         .work(o.out.resolve("system")).heap(o.heap).jvmOpts(o.serviceJvmOpts).partitions(o.partitions)
                         .sessionInstances(o.sessions)
+                        // a Redis killed by --kill comes back with its data (an append-only file), as a production one would
+                        .durableRedis(o.faults.stream().anyMatch(f -> "redis".equals(f.service())))
                         .readyTimeout(Duration.ofSeconds(o.readyTimeoutSeconds)).say(say)
                         // every simulated visitor starts from 127.0.0.1: the per-address start limit would refuse them
                         .property("session-service", "chatroute.limits.starts-per-minute-per-address", "100000000")

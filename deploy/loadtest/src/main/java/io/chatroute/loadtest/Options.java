@@ -73,6 +73,12 @@ final class Options {
     static final List<String> KILLABLE = List.of("routing-service", "session-service", "history-service", "knowledge-service");
 
     /**
+     * The infrastructure {@code --kill} can kill: PostgreSQL (its postmaster and backends; it recovers from its
+     * write-ahead log) and Redis (then run with an append-only file, so that it comes back with its data).
+     */
+    static final List<String> INFRA = List.of("postgres", "redis");
+
+    /**
      * A SIGKILL of {@code service}'s instance {@code instance} (1-based; only session-service may have more than one) at
      * {@code atSeconds} of the load, then a start on its port, awaited until ready.
      */
@@ -84,6 +90,10 @@ final class Options {
         /** The node's name as LocalSystem names it: session-service, session-service-2, ... */
         String node() {
             return instance == 1 ? service : service + "-" + instance;
+        }
+
+        boolean infra() {
+            return INFRA.contains(service);
         }
 
         @Override
@@ -364,13 +374,14 @@ final class Options {
                 service = numbered.group(1);
                 instance = Integer.parseInt(numbered.group(2));
             }
-            if (!service.endsWith("-service")) {
+            if (!service.endsWith("-service") && !INFRA.contains(service)) {
                 service = service + "-service";
             }
-            if (!KILLABLE.contains(service)) {
-                throw new UsageException("--kill: unknown service '" + p.substring(0, at) + "' (killable: " + KILLABLE + ")");
+            if (!KILLABLE.contains(service) && !INFRA.contains(service)) {
+                throw new UsageException("--kill: unknown service '" + p.substring(0, at) + "' (killable: " + KILLABLE
+                        + ", " + INFRA + ")");
             }
-            if (instance > 1 && !"session-service".equals(service)) {
+            if (instance > 1 && !"session-service".equals(service) || INFRA.contains(service) && numbered.matches()) {
                 throw new UsageException("--kill " + p.substring(0, at) + ": only session-service runs as several instances");
             }
             Fault f = new Fault(service, instance, 0);
@@ -414,7 +425,8 @@ final class Options {
                   --sessions N         session-service instances to start, 1-4 (1): chats, visitors and agents are spread
                                        over them round-robin, as a load balancer without sticky sessions would
                   --kill S@T[,S@T...]  fault injection: SIGKILL service S (routing, session, history or knowledge;
-                                       session-2 for the second session instance) T seconds into the load and start it
+                                       session-2 for the second session instance; postgres or redis: with Redis then
+                                       kept in an append-only file) T seconds into the load and start it
                                        again at once; the verdict is unchanged (nothing lost, duplicated or reordered, no
                                        offer lost, every start answered 201, recovery ok). The killed session instance's
                                        clients reconnect to the next instance and resume from the last seq they hold

@@ -74,6 +74,10 @@ final class Simulation implements AutoCloseable {
         int generation;
         /** The seqs it holds per chat (messages received and its own acked): what a reconnect resumes after. */
         final Map<String, BitSet> seen = new HashMap<>();
+        /** When its socket last opened, and when the reconnects under way began and how many tries they took. */
+        long openedNanos;
+        long reconnectSince = -1;
+        int reconnectAttempt;
 
         Agent(int index, String id, String token) {
             this.index = index;
@@ -124,8 +128,13 @@ final class Simulation implements AutoCloseable {
         final BitSet visitorSeen = new BitSet();
         /** Its visitor socket closed under it and is being opened again (messages are kept to send once it is). */
         boolean reconnecting;
-        /** The tool closed the visitor's socket itself, or the server said the chat closed: no reconnect. */
-        boolean visitorDone;
+        /** The tool closed the visitor's socket itself: no reconnect. */
+        boolean visitorClosedByTool;
+        /** The visitor's socket said {@code closed}: it reconnects only for messages still unanswered. */
+        boolean visitorSawClosed;
+        long visitorOpenedNanos;
+        long reconnectSince = -1;
+        int reconnectAttempt;
         /** The close was asked on the visitor's socket (no agent had it): asked again after a reconnect. */
         boolean visitorCloseSent;
         final List<String> keys = new ArrayList<>();
@@ -210,7 +219,11 @@ final class Simulation implements AutoCloseable {
     private long framesResent;
     /** POST /api/v1/chats asked again (same Idempotency-Key) on the next instance after an I/O error. */
     private long startRetries;
+    /** Messages sent again after an {@code error {code:"busy"}}. */
+    private long busyResends;
     private long restCloseRetries;
+    /** Chats an agent held whose close it learnt only by asking, after a reconnect (its chat.closed was lost). */
+    private long closesFoundAfterReconnect;
     private Probe probe;
 
     /** How long a client keeps trying to reconnect (or a start to be answered) across instances before it gives up. */
@@ -323,7 +336,14 @@ final class Simulation implements AutoCloseable {
         }
         String query = "/ws/agent?token=" + a.token + (resume.isEmpty() ? "" : "&resume=" + resume);
         return ws.connect(wsOptions(instance(a.instance), query)).onSuccess(socket -> {
+            if (a.generation > 0 && (phase == Phase.CLEANUP || phase == Phase.DONE)) {
+                // a reconnect that completed once the load was over: the agent leaves at once
+                socket.writeTextMessage(new JsonObject().put("type", "presence").put("status", "OFFLINE").encode());
+                vertx.setTimer(300, id -> socket.close());
+                return;
+            }
             a.socket = socket;
+            a.openedNanos = System.nanoTime();
             int generation = ++a.generation;
             socket.textMessageHandler(text -> onAgentFrame(a, text, generation, after));
             socket.closeHandler(v -> {
@@ -331,7 +351,12 @@ final class Simulation implements AutoCloseable {
                     unexpectedCloses++;
                     sample("agent socket " + a.id + " closed by the server during the run: reconnecting");
                     agentReconnects++;
-                    reconnectAgent(a, 0, System.nanoTime());
+                    long now = System.nanoTime();
+                    if (a.reconnectSince < 0 || now - a.openedNanos > TimeUnit.SECONDS.toNanos(5)) {
+                        a.reconnectSince = now; // a socket that stayed up a while: a new outage, a fresh budget
+                        a.reconnectAttempt = 0;
+                    }
+                    reconnectAgent(a);
                 }
             });
             a.send(new JsonObject().put("type", "presence").put("status", "AVAILABLE"));
@@ -348,6 +373,27 @@ final class Simulation implements AutoCloseable {
                         a.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
                     }
                 }
+                // a chat.closed the lost socket swallowed is not told again (the new socket is told only live chats)
+                vertx.setTimer(3000, id -> after.keySet().forEach(chatId -> checkClosed(a, chats.get(chatId))));
+            }
+        });
+    }
+
+    /**
+     * After a reconnect, a chat the agent still holds here is asked for at session ({@code GET /api/v1/chats/{id}}):
+     * closed there, it is closed here too (its {@code chat.closed} went to the lost socket), else its slot would look
+     * taken for the rest of the run.
+     */
+    private void checkClosed(Agent a, Chat c) {
+        if (c == null || c.agent != a || c.state == ChatState.CLOSED || phase == Phase.DONE) {
+            return;
+        }
+        requestAsync(HttpMethod.GET, instance(a.instance), "/api/v1/chats/" + c.chatId, null, platformToken).onSuccess(r -> {
+            if (r.status() == 200 && "CLOSED".equals(new JsonObject(r.body()).getString("status")) && c.state != ChatState.CLOSED) {
+                closesFoundAfterReconnect++;
+                c.state = ChatState.CLOSED;
+                uncount(c);
+                a.held.remove(c);
             }
         });
     }
@@ -355,9 +401,10 @@ final class Simulation implements AutoCloseable {
     /**
      * An agent's socket closed under it (its session instance died): it connects to the next instance, naming the last
      * seq it holds of each chat it has ({@code ?resume=}), and sends again what the lost socket left unanswered. An
-     * instance that refuses the connection (it is the dead one, or not back yet) is skipped after a back-off.
+     * instance that refuses the connection (it is the dead one, or not back yet) is skipped after a back-off; an
+     * outage's tries end after {@link #RECONNECT_SECONDS}.
      */
-    private void reconnectAgent(Agent a, int attempt, long sinceNanos) {
+    private void reconnectAgent(Agent a) {
         if (phase != Phase.LOAD && phase != Phase.DRAIN) {
             return;
         }
@@ -369,11 +416,11 @@ final class Simulation implements AutoCloseable {
             }
         }
         connectAgent(a, String.join(",", resume)).onFailure(err -> {
-            if (System.nanoTime() - sinceNanos > TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS)) {
+            if (System.nanoTime() - a.reconnectSince > TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS)) {
                 reconnectsFailed++;
                 sample("agent " + a.id + " could not reconnect within " + RECONNECT_SECONDS + " s: " + err);
             } else {
-                vertx.setTimer(backoffMillis(attempt), id -> reconnectAgent(a, attempt + 1, sinceNanos));
+                vertx.setTimer(backoffMillis(a.reconnectAttempt++), id -> reconnectAgent(a));
             }
         });
     }
@@ -477,7 +524,7 @@ final class Simulation implements AutoCloseable {
             if (answer == null) {
                 if (ar.failed()) {
                     c.startFailed = true;
-                    postStatuses.merge(0, 1L, Long::sum);
+                    postStatuses.merge(ar.cause() instanceof Unavailable ? 503 : 0, 1L, Long::sum);
                     sample("POST /api/v1/chats failed: " + ar.cause());
                     if (phase == Phase.CLEANUP || phase == Phase.DONE) {
                         closeFailedStart(c); // failed after the clean-up asked the others again
@@ -549,12 +596,23 @@ final class Simulation implements AutoCloseable {
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(instance(at).resolve("/api/v1/chats").toString())
                 .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", o.runId + "-" + c.index)
                 .putHeader("Authorization", "Bearer " + platformToken);
-        return http.request(req).compose(r -> r.send(body.toBuffer()).compose(resp -> resp.body().map(b -> {
+        return http.request(req).compose(r -> r.send(body.toBuffer()).compose(resp -> resp.body().compose(b -> {
+            if (resp.statusCode() == 503) {
+                // the instance cannot serve it now (its store down or busy), nothing made: asked again like an I/O error
+                return Future.failedFuture(new Unavailable(b.toString()));
+            }
             if (count) {
                 postStatuses.merge(resp.statusCode(), 1L, Long::sum);
             }
-            return resp.statusCode() == 201 ? b.toJsonObject() : null;
+            return Future.succeededFuture(resp.statusCode() == 201 ? b.toJsonObject() : null);
         })));
+    }
+
+    /** A 503 answer: the service could not serve the request now (nothing was made); asked again. */
+    static final class Unavailable extends RuntimeException {
+        Unavailable(String body) {
+            super("HTTP 503: " + body, null, false, false);
+        }
     }
 
     private String text(String key, int chatIndex) {
@@ -571,66 +629,90 @@ final class Simulation implements AutoCloseable {
     }
 
     private void openVisitor(Chat c) {
-        connectVisitor(c, -1, 0, System.nanoTime());
+        c.reconnectSince = System.nanoTime();
+        connectVisitor(c);
     }
 
     /**
-     * Opens the visitor's socket on the chat's current instance; {@code afterSeq} ≥ 0 on a reconnect: the last seq up to
-     * which the visitor holds every message ({@code ?afterSeq=}), so what it missed comes first, then live ones. A
-     * failure during the load moves to the next instance after a back-off, for up to {@link #RECONNECT_SECONDS}.
+     * Whether the visitor needs its socket (again): during the load, unless the tool closed it, while the chat is open,
+     * or while messages it sent are unanswered (a resend is acknowledged, or refused as the chat is closed).
      */
-    private void connectVisitor(Chat c, long afterSeq, int attempt, long sinceNanos) {
-        String query = "/ws/visitor/" + c.chatId + "?token=" + c.visitorToken + (afterSeq >= 0 ? "&afterSeq=" + afterSeq : "");
+    private boolean visitorNeedsSocket(Chat c) {
+        return (phase == Phase.LOAD || phase == Phase.DRAIN) && !c.visitorClosedByTool
+                && ((c.state != ChatState.CLOSED && !c.visitorSawClosed) || !ledger.unanswered(c.keys, DeliveryLedger.Side.VISITOR).isEmpty());
+    }
+
+    /**
+     * Opens the visitor's socket on the chat's current instance with {@code ?afterSeq=}: the last seq up to which the
+     * visitor holds every message (1, the start form's, on its first connection), so what it missed comes first, then
+     * live ones. A failure during the load moves to the next instance after a back-off; an outage's tries end after
+     * {@link #RECONNECT_SECONDS}.
+     */
+    private void connectVisitor(Chat c) {
+        long afterSeq = contiguous(c.visitorSeen);
+        String query = "/ws/visitor/" + c.chatId + "?token=" + c.visitorToken + "&afterSeq=" + afterSeq;
         ws.connect(wsOptions(instance(c.instance), query)).onComplete(ar -> {
             if (ar.failed()) {
-                boolean retry = (phase == Phase.LOAD || phase == Phase.DRAIN) && !c.visitorDone && c.state != ChatState.CLOSED
-                        && System.nanoTime() - sinceNanos < TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS);
-                if (retry) {
+                if (!visitorNeedsSocket(c)) {
+                    c.reconnecting = false;
+                } else if (System.nanoTime() - c.reconnectSince > TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS)) {
+                    c.reconnecting = false;
+                    if (c.visitorGeneration == 0) {
+                        socketFailures++;
+                    } else {
+                        reconnectsFailed++;
+                    }
+                    sample("visitor socket for " + c.chatId + " failed for " + RECONNECT_SECONDS + " s: " + ar.cause());
+                } else {
                     c.reconnecting = true;
                     c.instance++;
-                    vertx.setTimer(backoffMillis(attempt), id -> connectVisitor(c, afterSeq, attempt + 1, sinceNanos));
-                } else if (afterSeq < 0 && attempt == 0) {
-                    c.reconnecting = false;
-                    socketFailures++;
-                    sample("visitor socket for " + c.chatId + " failed: " + ar.cause());
-                } else {
-                    c.reconnecting = false;
-                    reconnectsFailed++;
-                    sample("visitor of " + c.chatId + " could not connect again: " + ar.cause());
+                    vertx.setTimer(backoffMillis(c.reconnectAttempt++), id -> connectVisitor(c));
                 }
                 return;
             }
             WebSocket socket = ar.result();
+            if (phase == Phase.DONE) {
+                socket.close(); // opened after the run closed its sockets
+                return;
+            }
             boolean first = c.visitorGeneration == 0;
             int generation = ++c.visitorGeneration;
-            long resumedAfter = afterSeq >= 0 ? afterSeq : Long.MAX_VALUE;
             c.visitor = socket;
             c.visitorOpen = true;
             c.reconnecting = false;
-            socket.textMessageHandler(t -> onVisitorFrame(c, t, generation, resumedAfter));
+            c.visitorOpenedNanos = System.nanoTime();
+            socket.textMessageHandler(t -> onVisitorFrame(c, t, generation, afterSeq));
             socket.closeHandler(v -> {
                 if (c.visitor != socket) {
                     return;
                 }
                 c.visitorOpen = false;
-                if ((phase == Phase.LOAD || phase == Phase.DRAIN) && !c.visitorDone && c.state != ChatState.CLOSED) {
+                if (visitorNeedsSocket(c)) {
                     // its session instance died: on to the next one, from the last seq it holds
                     visitorReconnects++;
+                    long now = System.nanoTime();
+                    if (now - c.visitorOpenedNanos > TimeUnit.SECONDS.toNanos(5)) {
+                        c.reconnectSince = now; // a socket that stayed up a while: a new outage, a fresh budget
+                        c.reconnectAttempt = 0;
+                    }
                     c.reconnecting = true;
                     c.instance++;
-                    connectVisitor(c, contiguous(c.visitorSeen), 0, System.nanoTime());
+                    if (c.reconnectAttempt == 0) {
+                        c.reconnectAttempt++;
+                        connectVisitor(c);
+                    } else {
+                        vertx.setTimer(backoffMillis(c.reconnectAttempt++), id -> connectVisitor(c));
+                    }
                 }
             });
-            if (!first) {
-                for (String k : ledger.unanswered(c.keys, DeliveryLedger.Side.VISITOR)) {
-                    framesResent++;
-                    socket.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", k)
-                            .put("text", text(k, c.index)).encode());
-                }
-                if (c.visitorCloseSent) {
-                    framesResent++;
-                    socket.writeTextMessage(new JsonObject().put("type", "close").encode());
-                }
+            for (String k : ledger.unanswered(c.keys, DeliveryLedger.Side.VISITOR)) {
+                framesResent++;
+                socket.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", k)
+                        .put("text", text(k, c.index)).encode());
+            }
+            if (c.visitorCloseSent && c.state != ChatState.CLOSED && !c.visitorSawClosed) {
+                framesResent++;
+                socket.writeTextMessage(new JsonObject().put("type", "close").encode());
             }
             if (c.pendingAccept != null) {
                 accept(c.pendingAccept, c);
@@ -669,7 +751,7 @@ final class Simulation implements AutoCloseable {
         switch (f.getString("type", "")) {
             case "ack" -> {
                 long seq = f.getLong("seq", -1L);
-                if (seq > 0) {
+                if (seq > 0 && seq < Integer.MAX_VALUE) {
                     c.visitorSeen.set((int) seq);
                 }
                 DeliveryLedger.Message m = ledger.acked(f.getString("clientMsgId"), seq);
@@ -688,7 +770,7 @@ final class Simulation implements AutoCloseable {
             }
             case "message" -> {
                 long seq = f.getLong("seq", -1L);
-                if (seq > 0) {
+                if (seq > 0 && seq < Integer.MAX_VALUE) {
                     c.visitorSeen.set((int) seq);
                 }
                 if ("visitor".equals(f.getString("from"))) {
@@ -703,10 +785,10 @@ final class Simulation implements AutoCloseable {
             }
             case "queued" -> queuedFrames++;
             case "closed" -> {
-                c.visitorDone = true;
+                c.visitorSawClosed = true;
                 closeWhenAnswered(c, System.nanoTime() + 5_000_000_000L);
             }
-            case "error" -> error("visitor", f);
+            case "error" -> error("visitor", f, null);
             default -> {
                 // typing, read, transferred: not measured
             }
@@ -753,7 +835,7 @@ final class Simulation implements AutoCloseable {
             }
             case "message" -> {
                 long seq = f.getLong("seq", -1L);
-                if (seq > 0 && chatId != null) {
+                if (seq > 0 && seq < Integer.MAX_VALUE && chatId != null) {
                     a.seen(chatId).set((int) seq);
                 }
                 if (!"visitor".equals(f.getString("from"))) {
@@ -776,7 +858,7 @@ final class Simulation implements AutoCloseable {
             case "ack" -> {
                 long seq = f.getLong("seq", -1L);
                 DeliveryLedger.Message m = ledger.acked(f.getString("clientMsgId"), seq);
-                if (m != null && seq > 0) {
+                if (m != null && seq > 0 && seq < Integer.MAX_VALUE) {
                     a.seen(m.chatId).set((int) seq);
                 }
             }
@@ -819,7 +901,7 @@ final class Simulation implements AutoCloseable {
                     a.send(new JsonObject().put("type", "presence").put("status", "AVAILABLE"));
                 }
             }
-            case "error" -> error("agent", f);
+            case "error" -> error("agent", f, a);
             default -> {
                 // typing, read: not measured
             }
@@ -932,11 +1014,9 @@ final class Simulation implements AutoCloseable {
         if (c.agent != null && c.acceptNanos > 0) {
             c.closeSent = true;
             c.agent.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
-        } else if (c.visitorOpen || c.reconnecting) {
-            c.visitorCloseSent = true; // asked again if the socket is being reopened, or is lost under it
-            if (c.visitorOpen) {
-                c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());
-            }
+        } else if (c.visitorOpen) {
+            c.visitorCloseSent = true; // asked again if the socket is lost under it
+            c.visitor.writeTextMessage(new JsonObject().put("type", "close").encode());
         } else {
             closeOverRest(c); // no socket to close it on (the visitor's failed or is not open yet): not left waiting
         }
@@ -961,18 +1041,22 @@ final class Simulation implements AutoCloseable {
     /** {@code POST /api/v1/chats/{id}/close} as the platform: for a chat the tool holds no socket of. */
     private void closeOverRest(Chat c) {
         restCloses++;
-        closeOverRest(c, 0);
+        closeOverRest(c, 0, System.nanoTime());
     }
 
-    /** One try on instance {@code c.instance + attempt}; an I/O error tries the next instance, 5 tries at most. */
-    private void closeOverRest(Chat c, int attempt) {
+    /**
+     * One try on instance {@code c.instance + attempt}; an I/O error or a 503 tries the next instance after a back-off,
+     * for up to {@link #RECONNECT_SECONDS}.
+     */
+    private void closeOverRest(Chat c, int attempt, long sinceNanos) {
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(instance(c.instance + attempt).resolve("/api/v1/chats/" + c.chatId + "/close").toString())
                 .putHeader("Authorization", "Bearer " + platformToken);
         http.request(req).compose(r -> r.send().map(HttpClientResponse::statusCode)).onComplete(ar -> {
-            if (ar.failed() && attempt < 4) {
+            boolean again = ar.failed() || ar.result() == 503;
+            if (again && System.nanoTime() - sinceNanos < TimeUnit.SECONDS.toNanos(RECONNECT_SECONDS)) {
                 restCloseRetries++;
-                vertx.setTimer(backoffMillis(attempt + 2), id -> closeOverRest(c, attempt + 1));
+                vertx.setTimer(backoffMillis(attempt + 2), id -> closeOverRest(c, attempt + 1, sinceNanos));
             } else if (ar.failed() || ar.result() != 200) {
                 sample("REST close of " + c.chatId + " failed: " + (ar.failed() ? ar.cause() : "HTTP " + ar.result()));
             }
@@ -1007,7 +1091,7 @@ final class Simulation implements AutoCloseable {
      */
     private void closeWhenAnswered(Chat c, long deadlineNanos) {
         if (ledger.answered(c.keys) || System.nanoTime() > deadlineNanos) {
-            c.visitorDone = true;
+            c.visitorClosedByTool = true;
             c.visitor.close();
         } else {
             vertx.setTimer(20, id -> closeWhenAnswered(c, deadlineNanos));
@@ -1015,18 +1099,50 @@ final class Simulation implements AutoCloseable {
     }
 
     /**
-     * Error codes that refuse a message for good (nothing stored). Others ({@code busy}, {@code rate-limited},
-     * {@code internal}) are not refusals: the tool does not resend, so such a message stays unacknowledged.
+     * Error codes that refuse a message for good (nothing stored). Others are not refusals: {@code busy} is sent again
+     * ({@link #resendWhenBusy}); after {@code rate-limited} or {@code internal} the tool does not resend, so such a
+     * message stays unacknowledged.
      */
     private static final java.util.Set<String> FINAL_REFUSALS = java.util.Set.of("chat-closed", "chat-not-found", "not-assigned", "validation");
 
-    private void error(String side, JsonObject f) {
+    private void error(String side, JsonObject f, Agent agent) {
         String refusedKey = f.getString("clientMsgId");
         if (refusedKey != null && FINAL_REFUSALS.contains(f.getString("code", ""))) {
             ledger.refused(refusedKey, f.getString("code"));
         }
+        if (refusedKey != null && "busy".equals(f.getString("code"))) {
+            resendWhenBusy(refusedKey, agent);
+        }
         errors.merge(side + ":" + f.getString("code", "?"), 1L, Long::sum);
         sample(side + " error frame: " + f.encode());
+    }
+
+    /**
+     * {@code error {code:"busy"}}: nothing was stored (a store down or overloaded), and the client resends with the same
+     * clientMsgId, as the widget and the desktop do: 0.5 s after each such answer, while the run lasts. A message that a
+     * reconnect sends again meanwhile is answered once (session stores a clientMsgId once).
+     */
+    private void resendWhenBusy(String key, Agent agent) {
+        DeliveryLedger.Message m = ledger.message(key);
+        Chat c = m == null ? null : chats.get(m.chatId);
+        if (c == null || m.fromPost) {
+            return;
+        }
+        vertx.setTimer(500, id -> {
+            if (phase == Phase.DONE || m.acked() || m.refused != null) {
+                return;
+            }
+            busyResends++;
+            if (m.from == DeliveryLedger.Side.VISITOR) {
+                if (c.visitorOpen) {
+                    c.visitor.writeTextMessage(new JsonObject().put("type", "message").put("clientMsgId", key)
+                            .put("text", text(key, c.index)).encode());
+                }
+            } else if (agent != null) {
+                agent.send(new JsonObject().put("type", "message").put("chatId", c.chatId).put("clientMsgId", key)
+                        .put("text", agentText(key)));
+            }
+        });
     }
 
     private void sample(String line) {
@@ -1255,7 +1371,9 @@ final class Simulation implements AutoCloseable {
             m.put("framesResent", framesResent);
             m.put("redeliveredAfterResume", ledger.resent());
             m.put("startRetries", startRetries);
+            m.put("busyResends", busyResends);
             m.put("restCloseRetries", restCloseRetries);
+            m.put("closesFoundAfterReconnect", closesFoundAfterReconnect);
             Map<String, Long> statuses = new LinkedHashMap<>();
             postStatuses.forEach((k, v) -> statuses.put(k == 0 ? "io-error" : k.toString(), v));
             m.put("postStatuses", statuses);

@@ -15,4 +15,17 @@ class BusyTest {
         assertThat(Busy.is(new IllegalStateException("corrupt stored message"))).isFalse();
         assertThat(Busy.is(new java.util.concurrent.TimeoutException())).isFalse(); // not ours: a fault like any other
     }
+
+    @Test
+    void aRedisRestartingIsBusyNotAFault() {
+        // as the Redis client reported them while the load tool killed Redis and started it again (2026-12-07)
+        assertThat(Busy.is(new CompletionException(new java.net.ConnectException("Connection refused: /127.0.0.1:41839")))).isTrue();
+        assertThat(Busy.is(new java.net.SocketException("Connection reset"))).isTrue();
+        assertThat(Busy.is(new io.vertx.core.impl.NoStackTraceThrowable("Connection is closed"))).isTrue();
+        assertThat(Busy.is(new CompletionException(new IllegalStateException("CONNECTION_CLOSED")))).isTrue();
+        assertThat(Busy.is(new CompletionException(new IllegalStateException("LOADING Redis is loading the dataset in memory"))))
+                .isTrue();
+        assertThat(Busy.is(new IllegalStateException("ERR Error running script: attempt to compare nil with number"))).isFalse();
+        assertThat(Busy.is(new IllegalStateException("WRONGTYPE Operation against a key holding the wrong kind of value"))).isFalse();
+    }
 }
