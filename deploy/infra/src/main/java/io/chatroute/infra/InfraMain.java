@@ -119,8 +119,8 @@ public final class InfraMain {
                         default -> throw new IllegalArgumentException("unknown command (kill|start postgres|redis)");
                     };
                     System.out.println("INFRA DONE " + command + " " + pid);
-                } catch (RuntimeException e) {
-                    System.out.println("INFRA FAILED " + command + ": " + e.getMessage());
+                } catch (RuntimeException | Error e) {
+                    System.out.println("INFRA FAILED " + command + ": " + e);
                 }
             }
         } catch (java.io.IOException e) {

@@ -168,9 +168,21 @@ public final class InfraProcess implements AutoCloseable {
             var in = process.getOutputStream();
             in.write((command + "\n").getBytes(StandardCharsets.UTF_8));
             in.flush();
-            Matcher answer = answers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (answer == null) {
-                throw new IllegalStateException("no answer to '" + command + "' within " + timeout.toSeconds() + " s");
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Matcher answer = null;
+            while (answer == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no answer to '" + command + "' within " + timeout.toSeconds() + " s");
+                }
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the infrastructure process ended before answering '" + command + "'");
+                }
+                Matcher m = answers.poll(500, TimeUnit.MILLISECONDS);
+                // an answer to an earlier command that timed out is not this one's
+                if (m != null && (m.group(2).equals(command) || m.group(2).startsWith(command + " ")
+                        || m.group(2).startsWith(command + ":"))) {
+                    answer = m;
+                }
             }
             if (answer.group(1).equals("FAILED")) {
                 throw new IllegalStateException(answer.group(2));

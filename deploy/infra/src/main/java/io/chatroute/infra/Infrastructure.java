@@ -52,6 +52,8 @@ public final class Infrastructure implements AutoCloseable {
     private PostgresNode postgres;
     private RedisNode redis;
     private boolean durableRedis;
+    /** Set when close begins: no kill or start after it (a server started then would outlive the process). */
+    private volatile boolean closing;
 
     public Infrastructure(Settings settings) {
         this.settings = settings;
@@ -70,7 +72,10 @@ public final class Infrastructure implements AutoCloseable {
      * Kills {@code what} ({@code postgres} or {@code redis}, started here) with SIGKILL, as a crash would; returns the
      * pid it had. {@link #startAgain} starts it on the same port from the same data.
      */
-    public long kill(String what) {
+    public synchronized long kill(String what) {
+        if (closing) {
+            throw new IllegalStateException("the infrastructure is stopping");
+        }
         return switch (what) {
             case "postgres" -> require(postgres, what).kill();
             case "redis" -> require(redis, what).kill();
@@ -79,7 +84,10 @@ public final class Infrastructure implements AutoCloseable {
     }
 
     /** Starts {@code what} again after {@link #kill}: on its port, from its data; returns its new pid (-1 unknown). */
-    public long startAgain(String what) {
+    public synchronized long startAgain(String what) {
+        if (closing) {
+            throw new IllegalStateException("the infrastructure is stopping");
+        }
         return switch (what) {
             case "postgres" -> require(postgres, what).start().pid();
             case "redis" -> {
@@ -231,8 +239,16 @@ public final class Infrastructure implements AutoCloseable {
         return config;
     }
 
+    /** Stops what it started; waits for a kill or a start under way (so that a server started by it is stopped too). */
     @Override
     public void close() {
+        closing = true;
+        synchronized (this) {
+            stopAll();
+        }
+    }
+
+    private void stopAll() {
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
                 started.get(i).close();

@@ -76,6 +76,13 @@ public final class PostgresNode implements AutoCloseable {
         }
         ProcessHandle postmaster = ProcessHandle.of(pid)
                 .orElseThrow(() -> new IllegalStateException("PostgreSQL's postmaster " + pid + " is not running"));
+        String cmd = ProcFs.cmdline(pid);
+        if (!cmd.contains("postgres") || !cmd.contains(dataDir.toString())) {
+            // a stale postmaster.pid whose pid now names another process: that one is not ours to kill
+            throw new IllegalStateException("pid " + pid + " in postmaster.pid is not this PostgreSQL (" + cmd + ")");
+        }
+        // stopped first, so that it forks no backend between the listing of its children and their kill
+        signal("STOP", pid);
         List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
         all.addFirst(postmaster);
         all.forEach(ProcessHandle::destroyForcibly);
@@ -97,6 +104,20 @@ public final class PostgresNode implements AutoCloseable {
             postgres = null;
         }
         return pid;
+    }
+
+    private static void signal(String signal, long pid) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The postmaster's pid, or -1 when it is not running. */

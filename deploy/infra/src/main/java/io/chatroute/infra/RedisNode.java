@@ -11,9 +11,9 @@ import redis.embedded.RedisServerBuilder;
 /**
  * A real redis-server (the static 7.0 binary shipped by embedded-redis) on loopback. With a data
  * directory it persists with an append-only file, so the local run keeps its state between runs, and a
- * server killed and started again ({@link #kill()}, {@link #start()}) comes back with every write it
- * acknowledged (each is written to the file before its reply; {@code appendfsync everysec} bounds what a
- * crash of the whole host could lose to a second, not what a crash of the process loses).
+ * server killed and started again ({@link #kill()}, {@link #start()}) comes back with the writes it
+ * acknowledged: each is normally written to the file before its reply (with {@code appendfsync everysec}, a slow
+ * background fsync can hold that write back for up to 2 s, and a crash of the host loses about a second).
  */
 public final class RedisNode implements AutoCloseable {
 
@@ -67,7 +67,7 @@ public final class RedisNode implements AutoCloseable {
     private java.util.Optional<ProcessHandle> process() {
         return ProcessHandle.current().descendants().filter(h -> {
             String cmd = ProcFs.cmdline(h.pid());
-            return cmd.contains("redis-server") && cmd.contains(":" + port);
+            return cmd.contains("redis-server") && cmd.matches("(?s).*:" + port + "(\\s.*|$)");
         }).findFirst();
     }
 
@@ -82,8 +82,9 @@ public final class RedisNode implements AutoCloseable {
             } else {
                 builder.setting("appendonly no");
             }
-            server = builder.build();
-            server.start();
+            RedisServer started = builder.build();
+            started.start();
+            server = started;
             return this;
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("Redis did not start on port " + port + ": " + e.getMessage(), e);

@@ -91,6 +91,10 @@ final class Simulation implements AutoCloseable {
             }
         }
 
+        boolean open() {
+            return socket != null && !socket.isClosed();
+        }
+
         BitSet seen(String chatId) {
             return this.seen.computeIfAbsent(chatId, k -> new BitSet());
         }
@@ -374,7 +378,7 @@ final class Simulation implements AutoCloseable {
                     }
                 }
                 // a chat.closed the lost socket swallowed is not told again (the new socket is told only live chats)
-                vertx.setTimer(3000, id -> after.keySet().forEach(chatId -> checkClosed(a, chats.get(chatId))));
+                vertx.setTimer(3000, id -> after.keySet().forEach(chatId -> checkClosed(a, chats.get(chatId), 0)));
             }
         });
     }
@@ -384,18 +388,27 @@ final class Simulation implements AutoCloseable {
      * closed there, it is closed here too (its {@code chat.closed} went to the lost socket), else its slot would look
      * taken for the rest of the run.
      */
-    private void checkClosed(Agent a, Chat c) {
+    private void checkClosed(Agent a, Chat c, int attempt) {
         if (c == null || c.agent != a || c.state == ChatState.CLOSED || phase == Phase.DONE) {
             return;
         }
-        requestAsync(HttpMethod.GET, instance(a.instance), "/api/v1/chats/" + c.chatId, null, platformToken).onSuccess(r -> {
-            if (r.status() == 200 && "CLOSED".equals(new JsonObject(r.body()).getString("status")) && c.state != ChatState.CLOSED) {
-                closesFoundAfterReconnect++;
-                c.state = ChatState.CLOSED;
-                uncount(c);
-                a.held.remove(c);
-            }
-        });
+        requestAsync(HttpMethod.GET, instance(a.instance + attempt), "/api/v1/chats/" + c.chatId, null, platformToken)
+                .onComplete(ar -> {
+                    if (ar.failed() || ar.result().status() >= 500) {
+                        if (attempt < 5) { // an instance away or busy: asked again, on the next one
+                            vertx.setTimer(backoffMillis(attempt + 3), id -> checkClosed(a, c, attempt + 1));
+                        }
+                        return;
+                    }
+                    Http r = ar.result();
+                    if (r.status() == 200 && "CLOSED".equals(new JsonObject(r.body()).getString("status"))
+                            && c.state != ChatState.CLOSED) {
+                        closesFoundAfterReconnect++;
+                        c.state = ChatState.CLOSED;
+                        uncount(c);
+                        a.held.remove(c);
+                    }
+                });
     }
 
     /**
@@ -671,8 +684,8 @@ final class Simulation implements AutoCloseable {
                 return;
             }
             WebSocket socket = ar.result();
-            if (phase == Phase.DONE) {
-                socket.close(); // opened after the run closed its sockets
+            if (phase == Phase.DONE || c.visitorClosedByTool) {
+                socket.close(); // opened after the run, or the tool, closed the visitor's socket
                 return;
             }
             boolean first = c.visitorGeneration == 0;
@@ -1011,7 +1024,8 @@ final class Simulation implements AutoCloseable {
         }
         closesSent++;
         uncount(c);
-        if (c.agent != null && c.acceptNanos > 0) {
+        if (c.agent != null && c.acceptNanos > 0 && (c.agent.open() || phase == Phase.LOAD || phase == Phase.DRAIN)) {
+            // during the load a reconnecting agent sends it again once connected; after it, none reconnects
             c.closeSent = true;
             c.agent.send(new JsonObject().put("type", "close").put("chatId", c.chatId));
         } else if (c.visitorOpen) {

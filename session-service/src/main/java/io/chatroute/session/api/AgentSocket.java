@@ -57,12 +57,16 @@ public class AgentSocket {
     @OnOpen
     public void open(WebSocketConnection connection) {
         String agentId = agentId(connection);
-        presence.opened(agentId, connection); // registers and counts it, in one step against a recount
-        if (!connection.isOpen()) {
-            return; // closed before its open got here: not registered, nothing to tell
+        try {
+            presence.opened(agentId, connection); // registers and counts it, in one step against a recount
+            if (!connection.isOpen()) {
+                return; // closed before its open got here: not registered, nothing to tell
+            }
+            delivery.agentConnected(connection, agentId, resumeFrom(connection));
+            current.tell(connection, agentId);
+        } catch (RuntimeException e) {
+            Frames.openFailed(connection, e, "agent " + agentId);
         }
-        delivery.agentConnected(connection, agentId, resumeFrom(connection));
-        current.tell(connection, agentId);
     }
 
     /** {@code ?resume=chatId:seq,chatId:seq} (an addition): the desktop's last seq per chat, at most 20 chats. */
@@ -185,7 +189,7 @@ public class AgentSocket {
         return handled.onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
                 ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
-            } else if (Busy.is(e)) {
+            } else if (Busy.is(e) || Busy.outcomeUnknown(e) && Busy.repeatable(answered[0])) {
                 Busy.log(LOG, e);
                 ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)",
                         answered[0]));

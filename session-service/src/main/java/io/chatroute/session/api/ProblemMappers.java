@@ -61,8 +61,8 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response other(Exception e) {
-        if (Busy.is(e)) {
+    public Response other(Exception e, jakarta.ws.rs.container.ContainerRequestContext request) {
+        if (Busy.is(e) || Busy.outcomeUnknown(e) && repeatable(request)) {
             // overload, not a fault: the caller retries (a chat start with its Idempotency-Key, a message with its clientMsgId)
             Busy.log(LOG, e);
             Response r = Problem.response(503, "busy", "the service is busy; retry in a moment", null);
@@ -70,5 +70,22 @@ public class ProblemMappers {
         }
         LOG.errorf("unexpected failure: %s", e.toString());
         return Problem.response(500, "internal", "the request could not be served", null);
+    }
+
+    /**
+     * Whether a request may be served twice with the same effect, so that a lost connection to Redis mid-request can be
+     * answered 503 (retry): reads and PUTs, a POST with an Idempotency-Key, a message (its clientMsgId is stored once)
+     * and a close. A transfer or a survey may not be: 500, as before.
+     */
+    static boolean repeatable(jakarta.ws.rs.container.ContainerRequestContext request) {
+        if (request == null) {
+            return false;
+        }
+        String method = request.getMethod();
+        if (!"POST".equals(method)) {
+            return true;
+        }
+        String path = request.getUriInfo().getPath();
+        return request.getHeaderString("Idempotency-Key") != null || path.endsWith("/messages") || path.endsWith("/close");
     }
 }

@@ -56,8 +56,12 @@ public class VisitorSocket {
     @OnOpen
     public void open(WebSocketConnection connection) {
         String chatId = chatId(connection);
-        visitors.opened(chatId); // first: a check that runs meanwhile sees the visitor back before the open tells where the chat stands
-        delivery.visitorConnected(connection, chatId, afterSeq(connection), () -> registry.addVisitor(chatId, connection));
+        try {
+            visitors.opened(chatId); // first: a check that runs meanwhile sees the visitor back before the open tells where the chat stands
+            delivery.visitorConnected(connection, chatId, afterSeq(connection), () -> registry.addVisitor(chatId, connection));
+        } catch (RuntimeException e) {
+            Frames.openFailed(connection, e, "chat " + chatId);
+        }
     }
 
     /** {@code ?afterSeq=N} on the socket URL: a non-negative number, else ignored (the socket starts live). */
@@ -140,7 +144,7 @@ public class VisitorSocket {
         return handled.onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
                 ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
-            } else if (Busy.is(e)) {
+            } else if (Busy.is(e) || Busy.outcomeUnknown(e) && Busy.repeatable(answered[0])) {
                 Busy.log(LOG, e);
                 ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)",
                         answered[0]));
