@@ -57,16 +57,12 @@ public class AgentSocket {
     @OnOpen
     public void open(WebSocketConnection connection) {
         String agentId = agentId(connection);
-        try {
-            presence.opened(agentId, connection); // registers and counts it, in one step against a recount
-            if (!connection.isOpen()) {
-                return; // closed before its open got here: not registered, nothing to tell
-            }
-            delivery.agentConnected(connection, agentId, resumeFrom(connection));
-            current.tell(connection, agentId);
-        } catch (RuntimeException e) {
-            Frames.openFailed(connection, e, "agent " + agentId);
+        presence.opened(agentId, connection); // registers and counts it, in one step against a recount
+        if (!connection.isOpen()) {
+            return; // closed before its open got here: not registered, nothing to tell
         }
+        delivery.agentConnected(connection, agentId, resumeFrom(connection));
+        current.tell(connection, agentId);
     }
 
     /** {@code ?resume=chatId:seq,chatId:seq} (an addition): the desktop's last seq per chat, at most 20 chats. */

@@ -131,24 +131,6 @@ public final class Frames {
     }
 
     /**
-     * A socket whose open failed (Redis away while it registered and read where the chat stands) is closed, with 1013
-     * (try again later) when the failure is transient and 1011 otherwise, so that the client reconnects and resumes from
-     * the last seq it holds. Left open, it would look connected while its place in live delivery was never set up
-     * (found by the load tool's {@code --kill redis@T}, 2026-12-07; a review).
-     */
-    static void openFailed(io.quarkus.websockets.next.WebSocketConnection connection, Throwable failure, String who) {
-        boolean transientFailure = Busy.is(failure) || Busy.outcomeUnknown(failure);
-        if (transientFailure) {
-            Busy.log(org.jboss.logging.Logger.getLogger(Frames.class), failure);
-        } else {
-            org.jboss.logging.Logger.getLogger(Frames.class).warnf(failure, "%s: the socket could not be opened", who);
-        }
-        connection.close(new io.quarkus.websockets.next.CloseReason(transientFailure ? 1013 : 1011,
-                        "the socket could not be opened: reconnect and resume"))
-                .subscribe().with(ok -> { }, e -> { });
-    }
-
-    /**
      * Failures outside a frame handler: a message over the transport cap closes the socket with 1009 (too big);
      * anything else (e.g. Redis failing while a socket opens) is logged and told as an {@code error} frame, and the
      * socket stays open (the client can resume).

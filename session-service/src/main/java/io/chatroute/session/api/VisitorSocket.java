@@ -56,12 +56,8 @@ public class VisitorSocket {
     @OnOpen
     public void open(WebSocketConnection connection) {
         String chatId = chatId(connection);
-        try {
-            visitors.opened(chatId); // first: a check that runs meanwhile sees the visitor back before the open tells where the chat stands
-            delivery.visitorConnected(connection, chatId, afterSeq(connection), () -> registry.addVisitor(chatId, connection));
-        } catch (RuntimeException e) {
-            Frames.openFailed(connection, e, "chat " + chatId);
-        }
+        visitors.opened(chatId); // first: a check that runs meanwhile sees the visitor back before the open tells where the chat stands
+        delivery.visitorConnected(connection, chatId, afterSeq(connection), () -> registry.addVisitor(chatId, connection));
     }
 
     /** {@code ?afterSeq=N} on the socket URL: a non-negative number, else ignored (the socket starts live). */
