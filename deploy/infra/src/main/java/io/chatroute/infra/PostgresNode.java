@@ -85,17 +85,7 @@ public final class PostgresNode implements AutoCloseable {
         signal("STOP", pid);
         List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
         all.addFirst(postmaster);
-        all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle p : all) {
-            try {
-                p.onExit().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new IllegalStateException("PostgreSQL process " + p.pid() + " did not end after SIGKILL", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        ProcFs.killAndAwait(all, "PostgreSQL process");
         try {
             postgres.close(); // releases its lock on the data directory; its pg_ctl stop finds no server (logged)
         } catch (IOException e) {

@@ -67,4 +67,19 @@ public final class ProcFs {
             return -1;
         }
     }
+
+    /** SIGKILLs every one of {@code processes} at once and waits (30 s at most) until each has ended. */
+    public static void killAndAwait(java.util.List<ProcessHandle> processes, String what) {
+        processes.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : processes) {
+            try {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException(what + " " + p.pid() + " did not end after SIGKILL", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 }

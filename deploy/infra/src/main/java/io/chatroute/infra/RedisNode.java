@@ -44,15 +44,7 @@ public final class RedisNode implements AutoCloseable {
             throw new IllegalStateException("Redis is not running");
         }
         ProcessHandle p = process().orElseThrow(() -> new IllegalStateException("no redis-server process on port " + port));
-        p.destroyForcibly();
-        try {
-            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("redis-server " + p.pid() + " did not end after SIGKILL", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        ProcFs.killAndAwait(java.util.List.of(p), "redis-server");
         try {
             server.stop(); // its process is gone already: this only lets it go
         } catch (RuntimeException e) {
