@@ -185,7 +185,7 @@ public class AgentSocket {
         return handled.onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
                 ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
-            } else if (Busy.is(e) || Busy.outcomeUnknown(e) && Busy.repeatable(answered[0])) {
+            } else if (Busy.retry(e, Busy.repeatable(answered[0]))) {
                 Busy.log(LOG, e);
                 ConnectionRegistry.send(connection, Frames.error(mapper, "busy", "the service is busy: resend in a moment (same clientMsgId)",
                         answered[0]));

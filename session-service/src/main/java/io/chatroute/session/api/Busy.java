@@ -37,6 +37,11 @@ final class Busy {
         return false;
     }
 
+    /** Whether the client is told to send it again: the command did not run, or it may have and sending it again is safe. */
+    static boolean retry(Throwable e, boolean repeatable) {
+        return is(e) || repeatable && outcomeUnknown(e);
+    }
+
     /** The connection to Redis was lost with the command in flight: it may or may not have run. */
     static boolean outcomeUnknown(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

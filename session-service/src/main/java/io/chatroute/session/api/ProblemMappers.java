@@ -62,7 +62,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response other(Exception e, jakarta.ws.rs.container.ContainerRequestContext request) {
-        if (Busy.is(e) || Busy.outcomeUnknown(e) && repeatable(request)) {
+        if (Busy.retry(e, repeatable(request))) {
             // overload, not a fault: the caller retries (a chat start with its Idempotency-Key, a message with its clientMsgId)
             Busy.log(LOG, e);
             Response r = Problem.response(503, "busy", "the service is busy; retry in a moment", null);

@@ -26,6 +26,9 @@ class BusyTest {
         assertThat(Busy.outcomeUnknown(new java.net.SocketException("Connection reset"))).isTrue();
         assertThat(Busy.outcomeUnknown(new CompletionException(new IllegalStateException("CONNECTION_CLOSED")))).isTrue();
         assertThat(Busy.outcomeUnknown(new CompletionException(new java.net.ConnectException("Connection refused")))).isFalse();
+        assertThat(Busy.retry(new java.net.SocketException("Connection reset"), true)).isTrue();
+        assertThat(Busy.retry(new java.net.SocketException("Connection reset"), false)).isFalse();
+        assertThat(Busy.retry(new java.net.ConnectException("Connection refused"), false)).isTrue();
         assertThat(Busy.is(new CompletionException(new IllegalStateException("LOADING Redis is loading the dataset in memory"))))
                 .isTrue();
         assertThat(Busy.is(new IllegalStateException("ERR Error running script: attempt to compare nil with number"))).isFalse();
