@@ -17,8 +17,10 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp 'deploy/infra/target/chatroute-infra.jar:deploy/infra/target/lib/*' io.chatroute.infra.InfraMain \
  *   --data .local/data [--wipe] [--kafka-port 9092] [--postgres-port 5432] [--redis-port 6379] \
- *   [--databases history,knowledge] [--topics chat-events,agent-events,kb-events,stats-events,history-events] [--env-file .local/infra.env]
+ *   [--kafka-process] [--databases history,knowledge] [--topics chat-events,agent-events,kb-events,stats-events,history-events] [--env-file .local/infra.env]
  * </pre>
+ * {@code --kafka-process} runs the broker in a child process of its own ({@link KafkaProcess}) rather than in this JVM,
+ * so that {@code --control}'s {@code kill kafka} can kill it as a crash would.
  * An address in KAFKA_BOOTSTRAP_SERVERS, CHATROUTE_POSTGRES_HOSTPORT or CHATROUTE_REDIS_URL means
  * "use that existing server" and nothing is started for it.
  */
@@ -31,6 +33,7 @@ public final class InfraMain {
         boolean persistent = true;
         boolean durableRedis = false;
         boolean control = false;
+        boolean kafkaProcess = false;
         int kafkaPort = 9092;
         int postgresPort = 5432;
         int redisPort = 6379;
@@ -44,6 +47,7 @@ public final class InfraMain {
                 case "--ephemeral" -> persistent = false;
                 case "--durable-redis" -> durableRedis = true;
                 case "--control" -> control = true;
+                case "--kafka-process" -> kafkaProcess = true;
                 case "--kafka-port" -> kafkaPort = Integer.parseInt(args[++i]);
                 case "--postgres-port" -> postgresPort = Integer.parseInt(args[++i]);
                 case "--redis-port" -> redisPort = Integer.parseInt(args[++i]);
@@ -65,7 +69,7 @@ public final class InfraMain {
         Infrastructure.Settings settings = new Infrastructure.Settings(data, persistent, kafkaPort, kafkaPort == 0 ? 0 : kafkaPort + 1, partitions,
                 postgresPort, redisPort, env("KAFKA_BOOTSTRAP_SERVERS"), env("CHATROUTE_POSTGRES_HOSTPORT"),
                 env("CHATROUTE_REDIS_URL"));
-        Infrastructure infra = new Infrastructure(settings).durableRedis(durableRedis).start();
+        Infrastructure infra = new Infrastructure(settings).durableRedis(durableRedis).kafkaInOwnProcess(kafkaProcess).start();
         for (String db : databases) {
             infra.createDatabase(db.trim());
         }
@@ -98,7 +102,8 @@ public final class InfraMain {
     /**
      * Fault injection by the process that started this one (InfraProcess#control; with {@code --control} only, so that
      * a launcher in a terminal never reads it): one command a line on standard input,
-     * {@code kill postgres|redis} (SIGKILL, as a crash) and {@code start postgres|redis} (again, from its data), each
+     * {@code kill postgres|redis|kafka} (SIGKILL, as a crash; kafka with {@code --kafka-process} only) and
+     * {@code start postgres|redis|kafka} (again, from its data), each
      * answered on standard output by {@code INFRA DONE <command> <pid>} or {@code INFRA FAILED <command>: <why>}. The end
      * of the input ends only this loop.
      */
@@ -116,7 +121,7 @@ public final class InfraMain {
                     long pid = switch (words.length == 2 ? words[0] : "") {
                         case "kill" -> infra.kill(words[1]);
                         case "start" -> infra.startAgain(words[1]);
-                        default -> throw new IllegalArgumentException("unknown command (kill|start postgres|redis)");
+                        default -> throw new IllegalArgumentException("unknown command (kill|start postgres|redis|kafka)");
                     };
                     System.out.println("INFRA DONE " + command + " " + pid);
                 } catch (RuntimeException | Error e) {

@@ -68,6 +68,15 @@ public final class InfraProcess implements AutoCloseable {
      */
     public static InfraProcess start(Path dataDir, List<String> databases, int partitions, boolean fastStart,
                                      boolean durableRedis) {
+        return start(dataDir, databases, partitions, fastStart, durableRedis, false);
+    }
+
+    /**
+     * The same; {@code kafkaProcess}: the broker runs in a process of its own (a child of the infrastructure process),
+     * which {@link #control} can kill and start again.
+     */
+    public static InfraProcess start(Path dataDir, List<String> databases, int partitions, boolean fastStart,
+                                     boolean durableRedis, boolean kafkaProcess) {
         try {
             Files.createDirectories(dataDir);
             Path log = dataDir.resolve("infra.log");
@@ -87,6 +96,9 @@ public final class InfraProcess implements AutoCloseable {
             }
             if (durableRedis) {
                 command.add("--durable-redis");
+            }
+            if (kafkaProcess) {
+                command.add("--kafka-process");
             }
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             CompletableFuture<Matcher> ready = new CompletableFuture<>();
@@ -157,8 +169,8 @@ public final class InfraProcess implements AutoCloseable {
     }
 
     /**
-     * Kills ({@code kill}) or starts again ({@code start}) PostgreSQL or Redis in the infrastructure process, as fault
-     * injection: {@code control("kill", "postgres")}. Returns the pid it had (kill) or has (start; -1 when unknown).
+     * Kills ({@code kill}) or starts again ({@code start}) PostgreSQL, Redis or Kafka (when started in a process of its
+     * own) in the infrastructure process, as fault injection: {@code control("kill", "postgres")}. Returns the pid it had (kill) or has (start; -1 when unknown).
      * One command at a time.
      */
     public synchronized long control(String verb, String what, java.time.Duration timeout) {

@@ -51,7 +51,9 @@ public final class Infrastructure implements AutoCloseable {
     private String redisUrl;
     private PostgresNode postgres;
     private RedisNode redis;
+    private KafkaProcess kafkaProcess;
     private boolean durableRedis;
+    private boolean kafkaInOwnProcess;
     /** Set when close begins: no kill or start after it (a server started then would outlive the process). */
     private volatile boolean closing;
 
@@ -69,7 +71,16 @@ public final class Infrastructure implements AutoCloseable {
     }
 
     /**
-     * Kills {@code what} ({@code postgres} or {@code redis}, started here) with SIGKILL, as a crash would; returns the
+     * The broker in a process of its own ({@link KafkaProcess}) instead of in this JVM, so that {@link #kill} can kill it
+     * as a crash would and {@link #startAgain} start it from its logs.
+     */
+    public Infrastructure kafkaInOwnProcess(boolean on) {
+        this.kafkaInOwnProcess = on;
+        return this;
+    }
+
+    /**
+     * Kills {@code what} ({@code postgres}, {@code redis}, or {@code kafka} in its own process, started here) with SIGKILL, as a crash would; returns the
      * pid it had. {@link #startAgain} starts it on the same port from the same data.
      */
     public synchronized long kill(String what) {
@@ -79,7 +90,8 @@ public final class Infrastructure implements AutoCloseable {
         return switch (what) {
             case "postgres" -> require(postgres, what).kill();
             case "redis" -> require(redis, what).kill();
-            default -> throw new IllegalArgumentException("cannot kill " + what + " (postgres or redis)");
+            case "kafka" -> require(kafkaProcess, "kafka in a process of its own").kill();
+            default -> throw new IllegalArgumentException("cannot kill " + what + " (postgres, redis or kafka)");
         };
     }
 
@@ -94,7 +106,8 @@ public final class Infrastructure implements AutoCloseable {
                 require(redis, what).start();
                 yield -1;
             }
-            default -> throw new IllegalArgumentException("cannot start " + what + " (postgres or redis)");
+            case "kafka" -> require(kafkaProcess, "kafka in a process of its own").start();
+            default -> throw new IllegalArgumentException("cannot start " + what + " (postgres, redis or kafka)");
         };
     }
 
@@ -123,6 +136,15 @@ public final class Infrastructure implements AutoCloseable {
         if (settings.externalKafka() != null) {
             kafkaBootstrap = settings.externalKafka();
             log("Kafka: using existing %s", kafkaBootstrap);
+            return;
+        }
+        if (kafkaInOwnProcess) {
+            kafkaProcess = new KafkaProcess(settings.kafkaPort(), settings.kafkaControllerPort(),
+                    settings.dataDir().resolve("kafka"), settings.kafkaPartitions());
+            started.add(kafkaProcess);
+            long pid = kafkaProcess.start();
+            kafkaBootstrap = kafkaProcess.bootstrapServers();
+            log("Kafka: started on %s (process %d)", kafkaBootstrap, pid);
             return;
         }
         KafkaNode kafka = new KafkaNode(settings.kafkaPort(), settings.kafkaControllerPort(),

@@ -46,6 +46,7 @@ public final class LocalSystem implements AutoCloseable {
         List<String> services = SERVICES;
         boolean fastStart;
         boolean durableRedis;
+        boolean kafkaProcess;
         Duration readyTimeout = Duration.ofSeconds(180);
         Consumer<String> say = s -> { };
         final Map<String, Map<String, String>> extraProps = new LinkedHashMap<>();
@@ -115,6 +116,12 @@ public final class LocalSystem implements AutoCloseable {
         /** Redis with an append-only file, so that {@link #killInfra} and {@link #startInfra} keep its data. */
         public Options durableRedis(boolean durableRedis) {
             this.durableRedis = durableRedis;
+            return this;
+        }
+
+        /** The broker in a process of its own, so that {@link #killInfra} and {@link #startInfra} can kill and start it. */
+        public Options kafkaProcess(boolean kafkaProcess) {
+            this.kafkaProcess = kafkaProcess;
             return this;
         }
 
@@ -296,7 +303,7 @@ public final class LocalSystem implements AutoCloseable {
             List<String> databases = o.services.stream().filter(s -> s.equals("history-service") || s.equals("knowledge-service"))
                     .map(s -> s.substring(0, s.indexOf('-'))).toList();
             infra = InfraProcess.start(Files.createTempDirectory(work, "infra-"), databases, o.partitions, o.fastStart,
-                    o.durableRedis);
+                    o.durableRedis, o.kafkaProcess);
             o.say.accept(String.format("infrastructure ready in %d ms: kafka %s, redis %s, postgres %s:%d",
                     (System.nanoTime() - t0) / 1_000_000, infra.kafkaBootstrapServers(), infra.redisUrl(), infra.postgresHost(),
                     infra.postgresPort()));
@@ -455,14 +462,15 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     /**
-     * Kills PostgreSQL or Redis ({@code what}: {@code postgres}, {@code redis}) with SIGKILL, as a crash would; returns
-     * the pid it had. Redis keeps its data only with {@link Options#durableRedis}.
+     * Kills PostgreSQL, Redis or Kafka ({@code what}: {@code postgres}, {@code redis}, {@code kafka}) with SIGKILL, as a
+     * crash would; returns the pid it had. Redis keeps its data only with {@link Options#durableRedis}; Kafka can be
+     * killed only with {@link Options#kafkaProcess}.
      */
     public long killInfra(String what) {
         return infra.control("kill", what, Duration.ofSeconds(60));
     }
 
-    /** Starts PostgreSQL or Redis again after {@link #killInfra}, on its port from its data, and waits until it is up. */
+    /** Starts PostgreSQL, Redis or Kafka again after {@link #killInfra}, on its port from its data, and waits until it is up. */
     public void startInfra(String what) {
         infra.control("start", what, Duration.ofSeconds(180));
     }
@@ -499,14 +507,17 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     /**
-     * The processes to report on, by name: each service instance, the infrastructure JVM (Kafka), Redis and
-     * PostgreSQL's postmaster.
+     * The processes to report on, by name: each service instance, the infrastructure JVM (with Kafka in it, or Kafka
+     * in a process of its own as {@code kafka}), Redis and PostgreSQL's postmaster.
      */
     public Map<String, Long> pids() {
         Map<String, Long> pids = new LinkedHashMap<>();
         nodes.values().forEach(list -> list.stream().filter(Node::alive).forEach(n -> pids.put(n.name(), n.pid())));
         infraProcess().ifPresent(infraJvm -> {
-            pids.put("infra-jvm (kafka)", infraJvm.pid());
+            Optional<ProcessHandle> kafka = infraJvm.children()
+                    .filter(p -> ProcFs.cmdline(p.pid()).contains("io.chatroute.infra.KafkaMain")).findFirst();
+            pids.put(kafka.isPresent() ? "infra-jvm" : "infra-jvm (kafka)", infraJvm.pid());
+            kafka.ifPresent(p -> pids.put("kafka", p.pid()));
             infraJvm.descendants().filter(p -> ProcFs.cmdline(p.pid()).contains("redis-server")).findFirst()
                     .ifPresent(p -> pids.put("redis", p.pid()));
         });

@@ -108,7 +108,7 @@ final class Faults implements AutoCloseable {
         }
     }
 
-    /** PostgreSQL or Redis: killed and started again by the infrastructure process. */
+    /** PostgreSQL, Redis or the Kafka broker: killed and started again by the infrastructure process. */
     private Outcome injectInfra(Options.Fault f) {
         double killedAt = elapsed.getAsDouble();
         say.accept(String.format(Locale.ROOT, "fault: SIGKILL %s at %.1f s", f.service(), killedAt));

@@ -57,6 +57,8 @@ final class LoadTest {
                         .sessionInstances(o.sessions)
                         // a Redis killed by --kill comes back with its data (an append-only file), as a production one would
                         .durableRedis(o.faults.stream().anyMatch(f -> "redis".equals(f.service())))
+                        // a broker that --kill can kill runs in a process of its own
+                        .kafkaProcess(o.faults.stream().anyMatch(f -> "kafka".equals(f.service())))
                         .readyTimeout(Duration.ofSeconds(o.readyTimeoutSeconds)).say(say)
                         // every simulated visitor starts from 127.0.0.1: the per-address start limit would refuse them
                         .property("session-service", "chatroute.limits.starts-per-minute-per-address", "100000000")

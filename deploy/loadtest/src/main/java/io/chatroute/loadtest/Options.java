@@ -74,9 +74,10 @@ final class Options {
 
     /**
      * The infrastructure {@code --kill} can kill: PostgreSQL (its postmaster and backends; it recovers from its
-     * write-ahead log) and Redis (then run with an append-only file, so that it comes back with its data).
+     * write-ahead log), Redis (then run with an append-only file, so that it comes back with its data) and the Kafka
+     * broker (then run in a process of its own; it recovers from its log directory).
      */
-    static final List<String> INFRA = List.of("postgres", "redis");
+    static final List<String> INFRA = List.of("postgres", "redis", "kafka");
 
     /**
      * A SIGKILL of {@code service}'s instance {@code instance} (1-based; only session-service may have more than one) at
@@ -425,8 +426,9 @@ final class Options {
                   --sessions N         session-service instances to start, 1-4 (1): chats, visitors and agents are spread
                                        over them round-robin, as a load balancer without sticky sessions would
                   --kill S@T[,S@T...]  fault injection: SIGKILL service S (routing, session, history or knowledge;
-                                       session-2 for the second session instance; postgres or redis: with Redis then
-                                       kept in an append-only file) T seconds into the load and start it
+                                       session-2 for the second session instance; postgres, redis or kafka: with Redis
+                                       then kept in an append-only file, the broker then in a process of its own) T
+                                       seconds into the load and start it
                                        again at once; the verdict is unchanged (nothing lost, duplicated or reordered, no
                                        offer lost, every start answered 201, recovery ok). The killed session instance's
                                        clients reconnect to the next instance and resume from the last seq they hold

@@ -329,8 +329,10 @@ final class Report {
                 counters.get("chatStartsUnanswered"), counters.get("chatsOffered"), counters.get("reOffers"), counters.get("chatsAssigned"),
                 counters.get("agentJoinedSeen"), counters.get("chatClosedSeen"), offersLost, unoffered.unoffered(),
                 unoffered.freeSlots(), counters.get("offersDeclinedFull"), counters.get("capViolations")));
-        b.append(String.format(Locale.ROOT, "suggestions frames %s; error frames %s; socket failures %s, unexpected closes %s%n",
-                counters.get("suggestionFrames"), counters.get("errorFrames"), counters.get("socketFailures"),
+        b.append(String.format(Locale.ROOT, "suggestions frames %s (open chats whose latest message has none: %s); error frames %s; socket "
+                        + "failures %s, unexpected closes %s%n",
+                counters.get("suggestionFrames"), counters.get("chatsAwaitingSuggestions"), counters.get("errorFrames"),
+                counters.get("socketFailures"),
                 counters.get("unexpectedSocketCloses")));
         b.append(String.format(Locale.ROOT, "reconnects: visitors %s, agents %s, given up %s; frames sent again %s, messages "
                 + "delivered again after a resume %s; chat starts asked again on another instance %s%n",

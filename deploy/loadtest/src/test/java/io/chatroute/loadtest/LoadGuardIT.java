@@ -10,9 +10,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The build's load guard: a short steady run of the load tool against the four packaged services on real Kafka,
  * Redis and PostgreSQL (started by the tool, {@code --start}; session-service as two instances), during which Redis,
- * the second session-service instance, routing-service, history-service and PostgreSQL are killed with SIGKILL, one
- * after another, and started again ({@code --kill}); the killed instance's visitors and agents reconnect to the other
- * one and resume, and what session answered {@code busy} while Redis was away is sent again.
+ * PostgreSQL, the Kafka broker, routing-service, history-service and the second session-service instance are killed
+ * with SIGKILL, one after another, and started again ({@code --kill}); the quick ones first, so that each is killed
+ * while the load runs (a kill waits for the restart before it). The killed instance's visitors and agents reconnect to
+ * the other one and resume, and what session answered {@code busy} while Redis was away is sent again.
  * More chats than the agents' slots (5 agents, cap 3, 20 chats). It fails on any acknowledged message lost, duplicated
  * or reordered, any offer lost or beyond an agent's cap, any refused chat start, a client that could not connect again,
  * a failed recovery check, or a transcript that misses, doubles or misplaces an acknowledged message. Not a timing test: it asserts counts only (the latencies
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class LoadGuardIT {
 
     @Test
-    void aShortSteadyRunWithFiveCrashesLosesDuplicatesAndReordersNothing() throws Exception {
+    void aShortSteadyRunWithSixCrashesLosesDuplicatesAndReordersNothing() throws Exception {
         Path root = Path.of(System.getProperty("chatroute.repo.root", "../..")).toAbsolutePath().normalize();
         for (String service : io.chatroute.infra.LocalSystem.SERVICES) {
             assertThat(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"))
@@ -30,8 +31,8 @@ class LoadGuardIT {
         }
         Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
             "--agents", "5", "--cap", "3", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
-            "--duration", "50", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
-            "--lag-timeout", "60", "--probe-timeout", "30", "--sessions", "2", "--kill", "redis@8,session-2@10,routing@12,history@14,postgres@16", "--heap", System.getProperty("loadtest.service.heap", "256m"),
+            "--duration", "75", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
+            "--lag-timeout", "60", "--probe-timeout", "30", "--sessions", "2", "--kill", "redis@6,postgres@9,kafka@12,routing@28,history@38,session-2@50", "--heap", System.getProperty("loadtest.service.heap", "256m"),
             "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
                 root);
 
@@ -53,7 +54,7 @@ class LoadGuardIT {
                 .isEqualTo(counts.get("chatsStarted"));
         @SuppressWarnings("unchecked")
         java.util.List<Map<String, Object>> faults = (java.util.List<Map<String, Object>>) result.json().get("faults");
-        assertThat(faults).as("the kills and restarts").hasSize(5)
+        assertThat(faults).as("the kills and restarts").hasSize(6)
                 .allSatisfy(f -> assertThat(f.get("error")).as("fault %s", f).isNull());
         // the killed session instance held some of the sockets: they connected again, to the other one, every one
         assertThat((Long) counts.get("visitorReconnects") + (Long) counts.get("agentReconnects"))

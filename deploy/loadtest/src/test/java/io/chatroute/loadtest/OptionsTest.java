@@ -101,8 +101,9 @@ class OptionsTest {
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("--sessions");
         assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "routing-2@10"}, REPO))
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("only session-service");
-        Options infra = Options.parse(new String[] {"--start", "--kill", "postgres@10,redis@20"}, REPO);
-        assertThat(infra.faults).containsExactly(new Options.Fault("postgres", 10), new Options.Fault("redis", 20));
+        Options infra = Options.parse(new String[] {"--start", "--kill", "postgres@10,redis@20,kafka@30"}, REPO);
+        assertThat(infra.faults).containsExactly(new Options.Fault("postgres", 10), new Options.Fault("redis", 20),
+                new Options.Fault("kafka", 30));
         assertThat(infra.faults).allMatch(Options.Fault::infra);
         assertThat(infra.faults.getFirst().node()).isEqualTo("postgres");
         assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "redis-2@10"}, REPO))
@@ -111,7 +112,7 @@ class OptionsTest {
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("--start");
         assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--sessions", "5"}, REPO))
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("--sessions");
-        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "kafka@10"}, REPO))
+        assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "zookeeper@10"}, REPO))
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("unknown service");
         assertThatThrownBy(() -> Options.parse(new String[] {"--start", "--kill", "routing"}, REPO))
                 .isInstanceOf(Options.UsageException.class).hasMessageContaining("SERVICE@SECONDS");
