@@ -102,6 +102,22 @@ async function until(condition, message) {
   throw new Error(typeof message === 'function' ? await message() : message);
 }
 
+/**
+ * A frame the page sends, answered on the way by `error {code:"busy"}` naming it, as session-service answers while a
+ * store is briefly away (net.busyNext: the type of the next frame so answered, once; net.busied: those frames).
+ */
+function answeredBusy(net, ws, m) {
+  if (!net.busyNext || typeof m !== 'string' || !m.startsWith(`{"type":"${net.busyNext}"`)) {
+    return false;
+  }
+  net.busyNext = null;
+  net.busied.push(m);
+  const frame = JSON.parse(m);
+  ws.send(JSON.stringify({ type: 'error', code: 'busy', message: 'the service is busy: resend in a moment (test)', frame: frame.type,
+    ...(frame.chatId ? { chatId: frame.chatId } : {}) }));
+  return true;
+}
+
 function check(condition, message) {
   if (!condition) {
     throw new Error(message);
@@ -143,7 +159,7 @@ try {
   // ------------------------------------------------------------------ the agent signs in and becomes available
   // the desk's socket passes through a route, so the test can cut it later
   // (and can hold the desk's message frames on the way, as a slow network would: hold)
-  const agentNet = { down: false, sockets: [], refused: 0, hold: false, held: [] };
+  const agentNet = { down: false, sockets: [], refused: 0, hold: false, held: [], busyNext: null, busied: [] };
   await agent.routeWebSocket(/\/ws\/agent/, (ws) => {
     if (agentNet.down) {
       agentNet.refused++;
@@ -153,6 +169,9 @@ try {
     agentNet.sockets.push(ws);
     const server = ws.connectToServer();
     ws.onMessage((m) => {
+      if (answeredBusy(agentNet, ws, m)) {
+        return;
+      }
       if (agentNet.hold && typeof m === 'string' && m.startsWith('{"type":"message"')) {
         agentNet.held.push(() => server.send(m));
         return;
@@ -166,6 +185,13 @@ try {
   await waitText(agent.locator('#conn'), 'Connected', 'agent socket');
   await agent.locator('[data-status="AVAILABLE"]').click();
   // the switch follows the presence frame routing-service sends back
+  await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
+  // a status change answered busy (Redis briefly away; played on the way): the desk asks again, and the switch follows
+  agentNet.busyNext = 'presence';
+  await agent.locator('[data-status="AWAY"]').click();
+  await agent.locator('[data-status="AWAY"][aria-checked="true"]').waitFor();
+  check(agentNet.busied.length === 1 && agentNet.busied[0].includes('"AWAY"'), 'the AWAY answered busy, then sent again');
+  await agent.locator('[data-status="AVAILABLE"]').click();
   await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
   await shot(agent, '01-agent-available.png');
 
@@ -369,6 +395,16 @@ try {
   secondContext.setDefaultTimeout(WAIT);
   const second = await secondContext.newPage();
   watch(second, 'second agent');
+  // its socket passes through a route, so the test can answer a frame busy
+  const secondNet = { busyNext: null, busied: [] };
+  await second.routeWebSocket(/\/ws\/agent/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (!answeredBusy(secondNet, ws, m)) {
+        server.send(m);
+      }
+    });
+  });
   await second.goto(`${BASE}/agent/#token=${encodeURIComponent(SECOND_TOKEN)}`);
   await waitText(second.locator('#conn'), 'Connected', 'second desk socket');
   await second.locator('[data-status="AVAILABLE"]').click();
@@ -432,9 +468,12 @@ try {
   await visitor.locator('#cr-composer').fill(CROSSED);
   await visitor.locator('#cr-composer').press('Enter');
   await until(async () => network.held.length === 1, 'the crossing message held on the way');
+  // the close is first answered busy (played on the way): the desk asks again
+  secondNet.busyNext = 'close';
   await pane2.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
   await pane2.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
   await waitText(pane2.locator('.closed-bar'), 'This chat is closed', 'closed at the second agent');
+  check(secondNet.busied.length === 1, 'the close answered busy, then sent again');
   await visitor.getByText('How did we do?').waitFor();
   network.hold = false;
   network.held.splice(0).forEach((release) => release());
@@ -475,6 +514,16 @@ try {
     otherContext.setDefaultTimeout(WAIT);
     const other = await otherContext.newPage();
     watch(other, 'other site');
+    // its socket passes through a route, so the test can answer a frame busy
+    const otherNet = { busyNext: null, busied: [] };
+    await other.routeWebSocket(/\/ws\/visitor\//, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        if (!answeredBusy(otherNet, ws, m)) {
+          server.send(m);
+        }
+      });
+    });
     await other.goto(`http://127.0.0.1:${OTHER_SITE_PORT}/`);
     check(new URL(other.url()).origin !== new URL(BASE).origin, 'the other site is another origin');
     await other.locator('.cr-launcher').click();
@@ -502,9 +551,12 @@ try {
     await pane2.locator('.composer-input').fill(CROSSING_REPLY);
     await pane2.locator('.composer-input').press('Enter');
     await until(async () => agentNet.held.length === 1, 'the crossing reply held on the way');
+    // and the visitor's end of the chat is first answered busy (played on the way): the widget asks again
+    otherNet.busyNext = 'close';
     await other.locator('.cr-end-button').click();
     await other.locator('.cr-confirm .cr-danger').click();
     await other.getByText('How did we do?').waitFor();
+    check(otherNet.busied.length === 1, 'the close answered busy, then sent again');
     await waitText(pane2.locator('.closed-bar'), 'This chat is closed', 'the visitor ended it, at the desk');
     agentNet.hold = false;
     agentNet.held.splice(0).forEach((release) => release());
@@ -517,6 +569,42 @@ try {
   } finally {
     site.close();
   }
+
+  // ------------------------------------------------------------------ a chat that ends while the desk is disconnected
+  // (the visitor writes once more and leaves meanwhile): back online, the desk shows what it missed, then the end
+  const leavingContext = await browser.newContext({ viewport: { width: 1280, height: 820 }, locale: 'en-GB', reducedMotion: 'reduce' });
+  leavingContext.setDefaultTimeout(WAIT);
+  const leaving = await leavingContext.newPage();
+  watch(leaving, 'leaving visitor');
+  await leaving.goto(`${BASE}/demo/`);
+  await leaving.locator('.cr-launcher').click();
+  await leaving.getByLabel('Your name').fill('Lena Leaving');
+  await leaving.getByLabel('Topic').selectOption('delivery');
+  await leaving.getByLabel('Your question').fill('Has my parcel left the warehouse?');
+  await leaving.getByRole('button', { name: 'Start chat' }).click();
+  const offer3 = agent.locator('.offer', { hasText: 'Lena Leaving' });
+  await offer3.waitFor();
+  await offer3.getByRole('button', { name: 'Accept' }).click();
+  await waitText(leaving.locator('.cr-header-title'), AGENT_NAME, 'the agent joined the leaving visitor');
+  const pane3 = agent.locator('.pane:not([hidden])');
+  await waitText(pane3.locator('.chat-title'), 'Lena Leaving', 'the third chat selected');
+  agentNet.down = true;
+  for (const ws of agentNet.sockets) {
+    ws.close({ code: 4000, reason: 'connection lost (test)' });
+  }
+  await waitText(agent.locator('#conn'), /Disconnected|Reconnecting/, 'desk disconnected again');
+  await leaving.locator('#cr-composer').fill('Never mind, it has just arrived');
+  await leaving.locator('#cr-composer').press('Enter');
+  await leaving.locator('.cr-mine .cr-receipt[data-state="sent"]').last().waitFor();
+  await leaving.locator('.cr-end-button').click();
+  await leaving.locator('.cr-confirm .cr-danger').click();
+  await leaving.getByText('How did we do?').waitFor();
+  agentNet.down = false;
+  await waitText(agent.locator('#conn'), 'Connected', 'desk reconnected after the chat ended');
+  await pane3.locator('.msg-visitor .bubble', { hasText: 'it has just arrived' }).waitFor();
+  await waitText(pane3.locator('.closed-bar'), 'This chat is closed', 'the end, told after the reconnect');
+  await shot(agent, '13b-agent-missed-end.png');
+  await leavingContext.close();
 
   // ------------------------------------------------------------------ out of hours: the widget offers to leave a message
   // (routing-service's hours are real; here the widget's configuration is answered as if every queue were closed,

@@ -896,13 +896,40 @@
   }
 
   async function endChat() {
+    const closing = chat;
     if (!frameOut({ type: 'close' })) {
-      const r = await api('POST', `api/v1/chats/${encodeURIComponent(chat.chatId)}/close`, undefined,
-        { Authorization: 'Bearer ' + chat.token }).catch(() => null);
+      const r = await api('POST', `api/v1/chats/${encodeURIComponent(closing.chatId)}/close`, undefined,
+        { Authorization: 'Bearer ' + closing.token }).catch(() => null);
       if (r && r.ok) {
-        onClosed('visitor', !!chat.agent);
+        if (chat === closing) {
+          onClosed('visitor', !!chat.agent);
+        }
+      } else if (!r || r.status === 503) {
+        retryEndChat(); // no connection, or the service briefly unable: asked again in a moment
       }
     }
+  }
+
+  // an end of the chat that was not done (busy, or no connection) is asked again every 1.5 s, for a minute at most,
+  // as long as that chat is the one on screen and still open
+  let retryCloseTimer = null;
+  let retryCloseChat = null;
+  let retryCloseLeft = 0;
+  function retryEndChat() {
+    if (retryCloseChat !== chat) {
+      retryCloseChat = chat;
+      retryCloseLeft = 40;
+    }
+    clearTimeout(retryCloseTimer);
+    if (retryCloseLeft-- <= 0) {
+      return;
+    }
+    const closing = chat;
+    retryCloseTimer = setTimeout(() => {
+      if (chat === closing && chat.status !== 'CLOSED') {
+        endChat();
+      }
+    }, 1500);
   }
 
   function surveyForm() {
@@ -1331,6 +1358,11 @@
 
   let retryPendingTimer = null;
   function onError(f) {
+    if (f.code === 'busy' && f.frame === 'close') {
+      // the end of the chat was not done (a store briefly away): asked again in a moment
+      retryEndChat();
+      return;
+    }
     switch (f.code) {
       case 'rate-limited':
       case 'busy':

@@ -261,6 +261,12 @@
     const url = new URL('/ws/agent', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', token);
+    // the open chats with the last seq this desk has of each: a chat that closed while it was disconnected is told
+    // what it missed, then its close (the open names only chats that are still open)
+    const open = Array.from(chats.values()).filter((c) => c.status === 'ACTIVE').slice(0, 20);
+    if (open.length) {
+      url.searchParams.set('resume', open.map((c) => `${c.chatId}:${c.lastSeq}`).join(','));
+    }
     const ws = new WebSocket(url.href);
     socket = ws;
     setConn('connecting', connectedOnce ? 'Reconnecting…' : 'Connecting…');
@@ -279,6 +285,9 @@
         c.readSent = 0;
         for (const p of c.pending) {
           send({ type: 'message', chatId: c.chatId, clientMsgId: p.id, text: p.text });
+        }
+        if (c.closeAsked && c.status === 'ACTIVE') {
+          send({ type: 'close', chatId: c.chatId });
         }
       }
     });
@@ -366,6 +375,25 @@
       c.el.transferNote.className = 'chat-note chat-note-error';
       c.el.transferNote.textContent = 'Transfer failed: ' + (f.message || 'try another queue or agent') + '.';
       renderChatHeader(c);
+      return;
+    }
+    if (f.code === 'busy' && f.frame === 'presence') {
+      // the status change was not done (a store briefly away): the status still wanted is asked again in a moment
+      setTimeout(() => {
+        if (wanted) {
+          send({ type: 'presence', status: wanted });
+        }
+      }, 1500);
+      return;
+    }
+    if (f.code === 'busy' && f.frame === 'close' && c) {
+      // the close was not done: asked again in a moment, unless the chat closed meanwhile (if the socket is down then,
+      // the next connection asks it: closeAsked)
+      setTimeout(() => {
+        if (chats.get(c.chatId) === c && c.status === 'ACTIVE') {
+          send({ type: 'close', chatId: c.chatId });
+        }
+      }, 1500);
       return;
     }
     if (f.code === 'rate-limited' || f.code === 'busy') {
@@ -1255,6 +1283,7 @@
     c.el.closedBar.replaceChildren(h('span', {}, 'Close this chat? The customer will be asked for feedback.'),
       h('button', { type: 'button', class: 'danger', onclick: () => {
         delete c.el.closedBar.dataset.confirming;
+        c.closeAsked = true; // asked again on the next connection if this one drops before chat.closed
         send({ type: 'close', chatId: c.chatId });
         c.el.closedBar.replaceChildren(h('span', { class: 'muted' }, 'Closing…'));
       } }, 'Close chat'),

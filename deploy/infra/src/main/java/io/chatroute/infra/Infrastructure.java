@@ -51,7 +51,7 @@ public final class Infrastructure implements AutoCloseable {
     private String redisUrl;
     private PostgresNode postgres;
     private RedisNode redis;
-    private KafkaProcess kafkaProcess;
+    private volatile KafkaProcess kafkaProcess;
     private boolean durableRedis;
     private boolean kafkaInOwnProcess;
     /** Set when close begins: no kill or start after it (a server started then would outlive the process). */
@@ -265,6 +265,11 @@ public final class Infrastructure implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        KafkaProcess broker = kafkaProcess;
+        if (broker != null) {
+            // a broker's start under way (up to a minute) ends now, so that the wait below is short
+            broker.close();
+        }
         synchronized (this) {
             stopAll();
         }

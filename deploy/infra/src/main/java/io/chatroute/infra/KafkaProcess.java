@@ -30,11 +30,17 @@ public final class KafkaProcess implements AutoCloseable {
     private final int controllerPort;
     private final Path dataDir;
     private final int partitions;
+    private static final int READY_TIMEOUT_SECONDS = 60;
+
     private Process process;
+    /** The process being started, until it is ready: {@link #close} ends it at once. */
+    private volatile Process starting;
+    private volatile boolean closed;
 
     public KafkaProcess(int port, int controllerPort, Path dataDir, int partitions) {
-        this.port = Ports.orFree(port);
-        this.controllerPort = Ports.orFree(controllerPort);
+        // below the ephemeral range: the clients' reconnects while it is down cannot take its port
+        this.port = port > 0 ? port : Ports.freeOutsideEphemeral();
+        this.controllerPort = controllerPort > 0 ? controllerPort : Ports.freeOutsideEphemeral();
         this.dataDir = dataDir.toAbsolutePath();
         this.partitions = partitions;
     }
@@ -50,6 +56,9 @@ public final class KafkaProcess implements AutoCloseable {
 
     /** Starts the broker (again, after {@link #kill}: it recovers its logs) and waits until it listens; returns its pid. */
     public synchronized long start() {
+        if (closed) {
+            throw new IllegalStateException("Kafka's process was closed");
+        }
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("Kafka is already running (pid " + process.pid() + ")");
         }
@@ -58,30 +67,52 @@ public final class KafkaProcess implements AutoCloseable {
             Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
             List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElse("java"));
-            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(jvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), KafkaMain.class.getName(),
                     "--port", Integer.toString(port), "--controller-port", Integer.toString(controllerPort),
                     "--data", dataDir.toString(), "--partitions", Integer.toString(partitions),
                     "--parent-pid", Long.toString(ProcessHandle.current().pid())));
-            Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            // options from the environment would be applied to the child as well (a debugger's agent twice, ...)
+            builder.environment().remove("JAVA_TOOL_OPTIONS");
+            builder.environment().remove("JDK_JAVA_OPTIONS");
+            Process started = builder.start();
+            starting = started;
             CompletableFuture<Void> ready = new CompletableFuture<>();
             Thread pump = new Thread(() -> pump(started, log, ready), "kafka-log");
             pump.setDaemon(true);
             pump.start();
             try {
-                ready.get(120, TimeUnit.SECONDS);
-            } catch (TimeoutException | ExecutionException e) {
+                ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException | InterruptedException e) {
                 started.destroyForcibly();
-                throw new IllegalStateException("Kafka did not start on port " + port + "; see " + log, e);
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException(closed ? "Kafka's start was stopped: the infrastructure is stopping"
+                        : "Kafka did not start on port " + port + "; see " + log, e);
+            } finally {
+                starting = null;
+            }
+            if (closed) {
+                started.destroyForcibly();
+                throw new IllegalStateException("Kafka's start was stopped: the infrastructure is stopping");
             }
             process = started;
             return started.pid();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The options of this JVM that the broker's JVM takes too: heap and stack sizes, the collector, the compiler's
+     * level, the temporary directory. Not agents, a debugger, JMX, or output files (the two would share them).
+     */
+    static List<String> jvmOptions(List<String> inherited) {
+        return inherited.stream().filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")
+                || a.matches("-XX:\\+Use\\w*GC") || a.startsWith("-XX:TieredStopAtLevel=")
+                || a.startsWith("-Djava.io.tmpdir=")).toList();
     }
 
     private static void pump(Process process, Path log, CompletableFuture<Void> ready) {
@@ -116,9 +147,18 @@ public final class KafkaProcess implements AutoCloseable {
         return pid;
     }
 
-    /** Stops the broker cleanly (SIGTERM; SIGKILL after 30 s). */
+    /** Stops the broker cleanly (SIGTERM; SIGKILL after 30 s); a start under way is ended at once. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        closed = true;
+        Process pending = starting;
+        if (pending != null) {
+            pending.destroyForcibly();
+        }
+        stop();
+    }
+
+    private synchronized void stop() {
         if (process == null) {
             return;
         }

@@ -71,6 +71,22 @@ class KafkaProcessTest {
         }
     }
 
+    @Test
+    void theBrokersJvmTakesSizesCollectorAndCompilerButNoAgentsOrFiles() {
+        assertThat(KafkaProcess.jvmOptions(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.io.tmpdir=/tmp/x", "-agentlib:jdwp=transport=dt_socket,server=y,address=5005",
+                "-javaagent:/jacoco.jar", "-XX:StartFlightRecording=filename=/tmp/a.jfr", "-Xlog:gc:file=/tmp/gc.log",
+                "-Dcom.sun.management.jmxremote.port=9010", "-XX:+UseCompressedOops")))
+                .containsExactly("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=/tmp/x");
+    }
+
+    @Test
+    void portsForARestartedServerLieBelowTheEphemeralRange() throws Exception {
+        int low = Integer.parseInt(java.nio.file.Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                .get(0).trim().split("\\s+")[0]);
+        assertThat(Ports.freeOutsideEphemeral()).isBetween(10_000, low - 1);
+    }
+
     private static KafkaProducer<String, String> producer(String bootstrap) {
         return new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
                 new StringSerializer(), new StringSerializer());

@@ -9,11 +9,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The build's load guard: a short steady run of the load tool against the four packaged services on real Kafka,
- * Redis and PostgreSQL (started by the tool, {@code --start}; session-service as two instances), during which Redis,
- * PostgreSQL, the Kafka broker, routing-service, history-service and the second session-service instance are killed
- * with SIGKILL, one after another, and started again ({@code --kill}); the quick ones first, so that each is killed
- * while the load runs (a kill waits for the restart before it). The killed instance's visitors and agents reconnect to
- * the other one and resume, and what session answered {@code busy} while Redis was away is sent again.
+ * Redis and PostgreSQL (started by the tool, {@code --start}; session-service as two instances), during which the
+ * Kafka broker, Redis, PostgreSQL, the second session-service instance, routing-service and history-service are killed
+ * with SIGKILL, one after another, and started again ({@code --kill}; a kill waits for the restart before it, so the
+ * first four fall within the load, the last two may come after it when a restart is slow). The killed instance's
+ * visitors and agents reconnect to the other one and resume, and what session answered {@code busy} while Redis was
+ * away is sent again.
  * More chats than the agents' slots (5 agents, cap 3, 20 chats). It fails on any acknowledged message lost, duplicated
  * or reordered, any offer lost or beyond an agent's cap, any refused chat start, a client that could not connect again,
  * a failed recovery check, or a transcript that misses, doubles or misplaces an acknowledged message. Not a timing test: it asserts counts only (the latencies
@@ -31,8 +32,8 @@ class LoadGuardIT {
         }
         Options options = Options.parse(new String[] {"steady", "--start-root", root.toString(),
             "--agents", "5", "--cap", "3", "--chats", "20", "--arrival-rate", "20", "--msg-rate", "20",
-            "--duration", "75", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
-            "--lag-timeout", "60", "--probe-timeout", "30", "--sessions", "2", "--kill", "redis@6,postgres@9,kafka@12,routing@28,history@38,session-2@50", "--heap", System.getProperty("loadtest.service.heap", "256m"),
+            "--duration", "100", "--warmup", "2", "--drain", "60", "--handle-median", "8", "--handle-sigma", "0.3",
+            "--lag-timeout", "60", "--probe-timeout", "30", "--sessions", "2", "--kill", "kafka@6,redis@9,postgres@12,session-2@16,routing@30,history@40", "--heap", System.getProperty("loadtest.service.heap", "256m"),
             "--out", Path.of("target/load-guard").toAbsolutePath().toString(), "--run-id", "guard-" + System.currentTimeMillis()},
                 root);
 

@@ -478,10 +478,15 @@ public class ChatDelivery {
     /**
      * A new agent socket: its open offers and its active chats ({@code chat.assigned} with {@code lastSeq}). A chat
      * the desktop named with its last seq ({@code ?resume=chatId:seq,...}) is followed at once by every stored message
-     * above that seq, then live, in seq order.
+     * above that seq, then live, in seq order. A named chat of this agent's that closed while no socket of it was
+     * connected gets what it missed up to the close, then its {@code chat.closed} (since the nineteenth stop): the
+     * messages a visitor sent before the close reach the agent's desk even when the socket that would have had them
+     * died first (a broker away, then the instance killed).
      */
     public void agentConnected(WebSocketConnection c, String agentId, Map<String, Long> resumeFrom) {
+        java.util.Set<String> live = new java.util.HashSet<>();
         for (String chatId : store.liveAgentChats(agentId)) {
+            live.add(chatId);
             Map<String, String> chat = store.chat(chatId);
             if (!agentId.equals(chat.get("agentId"))) {
                 continue;
@@ -514,6 +519,17 @@ public class ChatDelivery {
             } else if ("ACTIVE".equals(chat.get("status"))) {
                 hold(c, chatId, chat, mapper.getNodeFactory().textNode(chat.get("queueId")), true, null, resumeFrom.get(chatId));
                 closedMeanwhile(c, chatId, agentId);
+            }
+        }
+        for (Map.Entry<String, Long> named : resumeFrom.entrySet()) {
+            String chatId = named.getKey();
+            if (live.contains(chatId)) {
+                continue;
+            }
+            Map<String, String> chat = store.chat(chatId);
+            if (agentId.equals(chat.get("agentId")) && over(chat.get("status"))) {
+                resume(c, chatId, named.getValue(), true); // no range kept: the chat is not held here
+                ConnectionRegistry.send(c, agentClosedFrame(chatId, ChatService.emptyToNull(chat.get("closedBy"))));
             }
         }
     }

@@ -57,10 +57,19 @@ public final class Frames {
      * the service would accept (at most 100 characters, no control, line-break or bidi characters). A client that has
      * several messages in flight learns which one was refused ({@code validation}, {@code chat-closed},
      * {@code busy}...), not only that one was. Nothing is added for a frame that could not be read.
+     * Also its {@code type}, as {@code frame} (an addition, 2026-12-07, nineteenth stop), when it is a word of the
+     * protocol's shape (lower-case letters and dots, at most 32): after {@code busy} a client knows to send again a
+     * {@code close} or a {@code presence}, which carry no {@code clientMsgId}.
      */
+    private static final java.util.regex.Pattern FRAME_TYPE = java.util.regex.Pattern.compile("[a-z][a-z.]{0,31}");
+
     static void about(ObjectNode error, JsonNode answered) {
         if (answered == null || !answered.isObject()) {
             return;
+        }
+        JsonNode type = answered.get("type");
+        if (type != null && type.isTextual() && FRAME_TYPE.matcher(type.asText()).matches()) {
+            error.put("frame", type.asText());
         }
         for (String field : new String[] {"chatId", "clientMsgId"}) {
             JsonNode v = answered.get(field);

@@ -302,6 +302,9 @@ class ChatFlowTest {
             // the refused message is named by its clientMsgId; a frame too large or unreadable is not read, so not named
             assertThat(visitor.ofType("error")).extracting(e -> e.path("clientMsgId").asText("-"))
                     .containsExactly("-", "-", "-", "long", "-");
+            // and by its type (after busy a client sends a close or a presence again: they have no clientMsgId)
+            assertThat(visitor.ofType("error")).extracting(e -> e.path("frame").asText("-"))
+                    .containsExactly("-", "dance", "-", "message", "message");
             visitor.send("{\"type\":\"message\",\"clientMsgId\":\"ok\",\"text\":\"still here\"}");
             await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 1);
             assertThat(visitor.ofType("ack").get(0).path("seq").asInt()).isEqualTo(1);
@@ -485,6 +488,7 @@ class ChatFlowTest {
                 // an agent's error names the chat and the message it answers
                 assertThat(other.ofType("error").get(0).path("chatId").asText()).isEqualTo(chatId);
                 assertThat(other.ofType("error").get(0).path("clientMsgId").asText()).isEqualTo("x");
+                assertThat(other.ofType("error").get(0).path("frame").asText()).isEqualTo("message");
             }
 
             agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");

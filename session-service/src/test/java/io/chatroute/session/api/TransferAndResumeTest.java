@@ -281,6 +281,44 @@ class TransferAndResumeTest {
     }
 
     @Test
+    void anAgentBackAfterItsChatClosedGetsWhatItMissedThenTheClose() throws Exception {
+        String agentId = "agent-c-" + System.nanoTime();
+        ExtractableResponse<Response> chat = createChat();
+        String chatId = chat.path("chatId");
+        String token = chat.path("visitorToken");
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId));
+             WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            assign(chatId, agentId, null);
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.assigned").isEmpty() && !visitor.ofType("agent.joined").isEmpty());
+        }
+        // the agent's socket is gone (its instance died, the broker away: what follows never reached it); the visitor
+        // writes twice and ends the chat
+        try (WsClient visitor = WsClient.connect("/ws/visitor/" + chatId + "?token=" + token)) {
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"m1\",\"text\":\"one more thing\"}");
+            visitor.send("{\"type\":\"message\",\"clientMsgId\":\"m2\",\"text\":\"and another\"}");
+            await().atMost(WAIT).until(() -> visitor.ofType("ack").size() == 2);
+        }
+        given().auth().oauth2(token).post("/api/v1/chats/" + chatId + "/close").then().statusCode(200);
+        // back, naming the chat with the last seq it had (1, the start's message): the two messages, then the close
+        try (WsClient agent = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId) + "&resume=" + chatId + ":1")) {
+            await().atMost(WAIT).until(() -> !agent.ofType("chat.closed").isEmpty());
+            assertThat(agent.ofType("message")).extracting(m -> m.path("seq").asInt()).containsExactly(2, 3);
+            assertThat(agent.frames().indexOf(agent.ofType("message").get(1)))
+                    .isLessThan(agent.frames().indexOf(agent.ofType("chat.closed").get(0)));
+            assertThat(agent.ofType("chat.closed").get(0).path("chatId").asText()).isEqualTo(chatId);
+        }
+        // another agent naming the chat gets nothing of it
+        try (WsClient other = WsClient.connect("/ws/agent?token=" + TestTokens.agent("agent-o-" + System.nanoTime())
+                + "&resume=" + chatId + ":0")) {
+            other.send("{\"type\":\"resume\",\"chatId\":\"" + chatId + "\",\"afterSeq\":0}");
+            await().atMost(WAIT).until(() -> !other.ofType("error").isEmpty()); // the marker: its open was handled before
+            assertThat(other.ofType("error").get(0).path("code").asText()).isEqualTo("not-assigned");
+            assertThat(other.ofType("message")).isEmpty();
+            assertThat(other.ofType("chat.closed")).isEmpty();
+        }
+    }
+
+    @Test
     void aClosedChatExpiresAndAgentsReadOnlyTheirOwnChats() throws Exception {
         String agentId = "agent-x-" + System.nanoTime();
         ExtractableResponse<Response> chat = given().contentType(ContentType.JSON)
