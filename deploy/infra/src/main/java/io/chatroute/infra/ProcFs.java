@@ -68,6 +68,19 @@ public final class ProcFs {
         }
     }
 
+    /** Ends a child process cleanly: SIGTERM, and SIGKILL if it has not ended 30 s later (or on an interrupt). */
+    public static void terminate(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
     /** SIGKILLs every one of {@code processes} at once and waits (30 s at most) until each has ended. */
     public static void killAndAwait(java.util.List<ProcessHandle> processes, String what) {
         processes.forEach(ProcessHandle::destroyForcibly);
