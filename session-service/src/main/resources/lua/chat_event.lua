@@ -5,28 +5,28 @@
 --       6 data (JSON), 7 the request's Idempotency-Key field on the chat ('idem:' .. a hash of kind, caller, key and
 --       body; '' without a key), 8 the answer kept under it
 -- returns status: ok | replay|<kept answer> | not_found | not_closed | already | not_assigned | not_active
-if redis.call('EXISTS', KEYS[1]) == 0 then
+if call('EXISTS', KEYS[1]) == 0 then
   return 'not_found'
 end
 local idem = ARGV[7] or ''
 if idem ~= '' then
   -- the same key and body again: the first answer, and no second event
-  local kept = redis.call('HGET', KEYS[1], idem)
+  local kept = call('HGET', KEYS[1], idem)
   if kept then return 'replay|' .. kept end
 end
-local status = redis.call('HGET', KEYS[1], 'status')
-local chatId = redis.call('HGET', KEYS[1], 'chatId')
+local status = call('HGET', KEYS[1], 'status')
+local chatId = call('HGET', KEYS[1], 'chatId')
 if ARGV[1] == 'survey' then
   if status ~= 'CLOSED' then return 'not_closed' end
   -- one survey per chat: the first answer counts
-  if redis.call('HSETNX', KEYS[1], 'surveyedAt', ARGV[5]) == 0 then return 'already' end
+  if call('HSETNX', KEYS[1], 'surveyedAt', ARGV[5]) == 0 then return 'already' end
 else
-  if redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[2] then return 'not_assigned' end
+  if call('HGET', KEYS[1], 'agentId') ~= ARGV[2] then return 'not_assigned' end
   -- a transfer moves a chat an agent holds: not one that is only offered, waiting or over
   if ARGV[1] == 'transfer' and status ~= 'ACTIVE' then return 'not_active' end
 end
 outbox(KEYS[2], ARGV[3], ARGV[4], chatId, 'chat-events', ARGV[5], ARGV[6])
 if idem ~= '' then
-  redis.call('HSET', KEYS[1], idem, ARGV[8])
+  call('HSET', KEYS[1], idem, ARGV[8])
 end
 return 'ok'

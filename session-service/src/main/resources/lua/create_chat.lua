@@ -6,29 +6,29 @@
 --       9 idempotency "1"/"0", 10 sealed answer, 11 idempotency ttl seconds, 12 request hash,
 --       13 visitor token ttl seconds
 if ARGV[9] == '1' then
-  local existing = redis.call('GET', KEYS[6])
+  local existing = call('GET', KEYS[6])
   if existing then
     return {'dup', existing}
   end
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if call('EXISTS', KEYS[1]) == 1 then
   return {'exists', ''}
 end
 local fields = cjson.decode(ARGV[1])
 for k, v in pairs(fields) do
-  redis.call('HSET', KEYS[1], k, v)
+  call('HSET', KEYS[1], k, v)
 end
-redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[13]))
+call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[13]))
 outbox(KEYS[5], ARGV[3], 'chat.requested', ARGV[2], 'chat-events', ARGV[5], ARGV[4])
 if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[1], 'seq', 1)
-  redis.call('RPUSH', KEYS[3], ARGV[7])
+  call('HSET', KEYS[1], 'seq', 1)
+  call('RPUSH', KEYS[3], ARGV[7])
   if ARGV[8] ~= '' then
-    redis.call('HSET', KEYS[4], ARGV[8], 1)
+    call('HSET', KEYS[4], ARGV[8], 1)
   end
   outbox(KEYS[5], ARGV[6], 'chat.message.posted', ARGV[2], 'chat-events', ARGV[5], ARGV[7])
 end
 if ARGV[9] == '1' then
-  redis.call('SET', KEYS[6], cjson.encode({requestHash = ARGV[12], answer = ARGV[10]}), 'EX', tonumber(ARGV[11]))
+  call('SET', KEYS[6], cjson.encode({requestHash = ARGV[12], answer = ARGV[10]}), 'EX', tonumber(ARGV[11]))
 end
 return {'ok', ''}

@@ -4,15 +4,15 @@
 --       4 sender kind (visitor|agent|platform), 5 senderId, 6 time, 7 now (epoch ms),
 --       8 visitor messages per second, 9 visitor burst
 -- returns {status, seq}: status ok | dup | not_found | closed | not_assigned | rate_limited (seq: ms to wait)
-if redis.call('EXISTS', KEYS[1]) == 0 then
+if call('EXISTS', KEYS[1]) == 0 then
   return {'not_found', 0}
 end
-local status = redis.call('HGET', KEYS[1], 'status')
-if ARGV[4] == 'agent' and redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[5] then
+local status = call('HGET', KEYS[1], 'status')
+if ARGV[4] == 'agent' and call('HGET', KEYS[1], 'agentId') ~= ARGV[5] then
   -- checked before the duplicate check: an agent learns nothing about a chat that is not theirs
   return {'not_assigned', 0}
 end
-local known = redis.call('HGET', KEYS[3], ARGV[1])
+local known = call('HGET', KEYS[3], ARGV[1])
 if known then
   return {'dup', tonumber(known)}
 end
@@ -25,22 +25,22 @@ end
 if ARGV[4] == 'visitor' then
   -- token bucket per chat (its visitor), kept in the chat hash: every instance sees the same bucket
   local now, rate, burst = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-  local tokens = tonumber(redis.call('HGET', KEYS[1], 'rlTokens') or burst)
-  local at = tonumber(redis.call('HGET', KEYS[1], 'rlAt') or now)
+  local tokens = tonumber(call('HGET', KEYS[1], 'rlTokens') or burst)
+  local at = tonumber(call('HGET', KEYS[1], 'rlAt') or now)
   if now > at then tokens = math.min(burst, tokens + (now - at) * rate / 1000) end
   if tokens < 1 then
     return {'rate_limited', math.ceil((1 - tokens) * 1000 / rate)}
   end
-  redis.call('HSET', KEYS[1], 'rlTokens', tostring(tokens - 1), 'rlAt', tostring(math.max(now, at)))
+  call('HSET', KEYS[1], 'rlTokens', tostring(tokens - 1), 'rlAt', tostring(math.max(now, at)))
 end
-local chatId = redis.call('HGET', KEYS[1], 'chatId')
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local chatId = call('HGET', KEYS[1], 'chatId')
+local seq = call('HINCRBY', KEYS[1], 'seq', 1)
 local data = cjson.decode(ARGV[2])
 data['seq'] = seq
-local language = redis.call('HGET', KEYS[1], 'language')
+local language = call('HGET', KEYS[1], 'language')
 if language and language ~= '' then data['language'] = language else data['language'] = cjson.null end
 local json = cjson.encode(data)
-redis.call('RPUSH', KEYS[2], json)
-redis.call('HSET', KEYS[3], ARGV[1], seq)
+call('RPUSH', KEYS[2], json)
+call('HSET', KEYS[3], ARGV[1], seq)
 outbox(KEYS[4], ARGV[3], 'chat.message.posted', chatId, 'chat-events', ARGV[6], json)
 return {'ok', seq}

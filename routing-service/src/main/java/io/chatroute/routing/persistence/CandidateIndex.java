@@ -14,7 +14,6 @@ import io.chatroute.routing.domain.Target;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,11 +36,8 @@ public class CandidateIndex {
     private static final Logger LOG = Logger.getLogger(CandidateIndex.class);
 
     private final RoutingStore store;
-    private final Redis lowLevel;
-
-    public CandidateIndex(RoutingStore store, Redis lowLevel) {
+    public CandidateIndex(RoutingStore store) {
         this.store = store;
-        this.lowLevel = lowLevel;
     }
 
     /** The target of a chat in {@code queue} whose rule added {@code ruleSkills}. */
@@ -146,7 +142,7 @@ public class CandidateIndex {
             batch.add(Request.cmd(Command.HMGET).arg(store.keys().agent(id)).arg("status").arg("active").arg("max").arg("lastAssignedAt")
                     .arg("ver").arg("skills").arg("grace"));
         }
-        return lowLevel.batch(batch).map(rows -> {
+        return store.pipelines().batch(batch).map(rows -> {
             List<AgentState> out = new ArrayList<>(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 Response r = rows.get(i);

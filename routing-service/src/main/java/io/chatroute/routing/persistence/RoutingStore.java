@@ -57,6 +57,7 @@ public class RoutingStore {
     private final SerialStripes stripes = new SerialStripes(256);
     /** How long a blocking caller waits for one Redis answer (Quarkus's {@code quarkus.redis.timeout}, as its blocking client). */
     private final Duration timeout;
+    private final Pipelines pipelines;
 
     public RoutingStore(RedisDataSource redis, Redis lowLevel, ObjectMapper json, RoutingConfig config, OutboxPublisher publisher,
                         TimerScheduler timers) {
@@ -69,6 +70,13 @@ public class RoutingStore {
         this.keys = new Keys(config.partitions());
         this.timeout = org.eclipse.microprofile.config.ConfigProvider.getConfig()
                 .getOptionalValue("quarkus.redis.timeout", Duration.class).orElse(Duration.ofSeconds(10));
+        this.pipelines = new Pipelines(lowLevel, "cluster".equals(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.redis.client-type", String.class).orElse("standalone")));
+    }
+
+    /** Pipelined requests, split by slot on a Redis Cluster ({@link Pipelines}). */
+    public Pipelines pipelines() {
+        return pipelines;
     }
 
     public Keys keys() {
@@ -170,7 +178,7 @@ public class RoutingStore {
         return Optional.ofNullable(id == null ? null : queues().get(id));
     }
 
-    /** Every queue (cached; read in two round trips, SMEMBERS and one MGET, whatever their number). */
+    /** Every queue (cached; read in two round trips, SMEMBERS and one MGET (on a cluster, one GET each, pipelined), whatever their number). */
     public Map<String, QueueDefinition> queues() {
         Cached<Map<String, QueueDefinition>> c = queueCache;
         return fresh(c) ? c.value() : await(queuesAsync());
@@ -195,6 +203,20 @@ public class RoutingStore {
             List<String> ids = strings(members);
             if (ids.isEmpty()) {
                 return Uni.createFrom().item(List.<String>of());
+            }
+            if (pipelines.cluster()) {
+                // the cluster client splits an MGET whose keys span slots and joins the answers node by node, not in
+                // the keys' order (found on a real cluster: queues read with one another's definitions): one GET each
+                List<Request> gets = new ArrayList<>(ids.size());
+                ids.forEach(id -> gets.add(Request.cmd(Command.GET).arg(Keys.PREFIX + "queue:" + id)));
+                return pipelines.batch(gets).map(values -> {
+                    List<String> row = new ArrayList<>(ids.size());
+                    for (int i = 0; i < ids.size(); i++) {
+                        row.add(ids.get(i));
+                        row.add(str(values.get(i)));
+                    }
+                    return row;
+                });
             }
             Request mget = Request.cmd(Command.MGET);
             ids.forEach(id -> mget.arg(Keys.PREFIX + "queue:" + id));
@@ -447,7 +469,7 @@ public class RoutingStore {
         for (String id : ids) {
             batch.add(agentRow(id));
         }
-        return agentRecords(ids, lowLevel.batchAndAwait(batch), 0);
+        return agentRecords(ids, await(pipelines.batch(batch)), 0);
     }
 
     private Request agentRow(String id) {
@@ -495,7 +517,7 @@ public class RoutingStore {
             batch.add(Request.cmd(Command.HGETALL).arg(keys.chat(id)));
         }
         List<Map<String, String>> out = new ArrayList<>(chatIds.size());
-        for (Response r : lowLevel.batchAndAwait(batch)) {
+        for (Response r : await(pipelines.batch(batch))) {
             out.add(hash(r));
         }
         return out;
@@ -517,7 +539,7 @@ public class RoutingStore {
         Request entries = Request.cmd(Command.HMGET).arg(keys.entries(queueId));
         chatIds.forEach(entries::arg);
         batch.add(entries);
-        return lowLevel.batch(batch).map(rows -> {
+        return pipelines.batch(batch).map(rows -> {
             Response epochs = rows.get(chatIds.size());
             List<WaitingChat> out = new ArrayList<>(chatIds.size());
             for (int i = 0; i < chatIds.size(); i++) {
@@ -747,8 +769,21 @@ public class RoutingStore {
     /** Puts one agent's state into one target's candidate index and aggregates (member false: takes it out). */
     public Request targetUpdate(String queueId, String targetId, AgentState a, boolean member, long score) {
         List<String> k = List.of(keys.candidates(queueId, targetId), keys.able(queueId, targetId), keys.aggregate(queueId, targetId));
-        return evalRequest(Scripts.TARGET_UPDATE, k, a.agentId(), String.valueOf(a.ver()), a.status().name(), String.valueOf(a.active()),
+        Request r = evalRequest(Scripts.TARGET_UPDATE, k, a.agentId(), String.valueOf(a.ver()), a.status().name(), String.valueOf(a.active()),
                 String.valueOf(a.max()), a.grace() ? "1" : "", String.valueOf(score), member ? "1" : "");
+        if (pipelines.cluster()) {
+            // batched: on a cluster a NOSCRIPT cannot be mended by one SCRIPT LOAD (it reaches one node), so the source
+            // goes with the call (each node compiles it once and caches it by its SHA-1)
+            Request withSource = Request.cmd(Command.EVAL).arg(Scripts.TARGET_UPDATE.source());
+            List<String> rest = new ArrayList<>();
+            rest.add(String.valueOf(k.size()));
+            rest.addAll(k);
+            rest.addAll(List.of(a.agentId(), String.valueOf(a.ver()), a.status().name(), String.valueOf(a.active()),
+                    String.valueOf(a.max()), a.grace() ? "1" : "", String.valueOf(score), member ? "1" : ""));
+            rest.forEach(withSource::arg);
+            return withSource;
+        }
+        return r;
     }
 
     /** Runs target updates (and other requests) in one pipelined round trip. */
@@ -761,9 +796,9 @@ public class RoutingStore {
         if (requests.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return lowLevel.batch(requests).onFailure(RoutingStore::noScript)
+        return pipelines.batch(requests).onFailure(RoutingStore::noScript)
                 .recoverWithUni(() -> lowLevel.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(Scripts.TARGET_UPDATE.source()))
-                        .chain(() -> lowLevel.batch(requests)))
+                        .chain(() -> pipelines.batch(requests)))
                 .replaceWithVoid();
     }
 
@@ -782,7 +817,7 @@ public class RoutingStore {
             }
             batch.add(Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, t)));
         }
-        return lowLevel.batch(batch).map(rows -> {
+        return pipelines.batch(batch).map(rows -> {
             Map<String, List<String>> cands = new HashMap<>();
             Map<String, Long> counts = new HashMap<>();
             int per = k > 0 ? 2 : 1;
@@ -798,7 +833,7 @@ public class RoutingStore {
 
     /** The first {@code k} candidates of one target from {@code start} and the index size. */
     public Uni<Page> candidatesAsync(String queueId, String targetId, long start, int k) {
-        return lowLevel.batch(List.of(
+        return pipelines.batch(List.of(
                 Request.cmd(Command.ZRANGE).arg(keys.candidates(queueId, targetId)).arg(start).arg(start + k - 1),
                 Request.cmd(Command.ZCARD).arg(keys.candidates(queueId, targetId))))
                 .map(rows -> new Page(List.of(), Map.of(targetId, strings(rows.get(0))), Map.of(targetId, rows.get(1).toLong())));
@@ -840,7 +875,7 @@ public class RoutingStore {
         batch.add(Request.cmd(Command.ZCOUNT).arg(keys.answers(queueId)).arg(now.toEpochMilli() - window).arg("+inf"));
         batch.add(Request.cmd(Command.ZCOUNT).arg(keys.arrivals(queueId)).arg(now.toEpochMilli() - window).arg("+inf"));
         batch.add(Request.cmd(Command.LRANGE).arg(keys.handleTimes(queueId)).arg(0).arg(-1));
-        return lowLevel.batch(batch).map(rows -> {
+        return pipelines.batch(batch).map(rows -> {
             Map<String, Map<String, Long>> aggs = new HashMap<>();
             for (int i = 0; i < targets.size(); i++) {
                 Map<String, Long> m = new HashMap<>();
@@ -900,7 +935,7 @@ public class RoutingStore {
         if (batch.isEmpty()) {
             return new LiveSnapshot(List.of(), Map.of(), Map.of());
         }
-        List<Response> rows = lowLevel.batchAndAwait(batch);
+        List<Response> rows = await(pipelines.batch(batch));
         List<AgentRecord> agents = agentRecords(ids, rows, 0);
         Map<String, LiveStats.QueueState> out = new HashMap<>();
         Map<String, History> history = new HashMap<>();
@@ -934,7 +969,7 @@ public class RoutingStore {
         for (int p = 0; p < keys.partitions(); p++) {
             batch.add(Request.cmd(Command.ZRANGE).arg(Keys.due(p)).arg(0).arg(0).arg("WITHSCORES"));
         }
-        List<Response> rows = lowLevel.batchAndAwait(batch);
+        List<Response> rows = await(pipelines.batch(batch));
         long[] out = new long[keys.partitions()];
         for (int p = 0; p < out.length; p++) {
             Response r = rows.get(p);
@@ -994,7 +1029,7 @@ public class RoutingStore {
             batch.add(Request.cmd(Command.XRANGE).arg(Keys.outbox(p)).arg("-").arg(Long.toString(cutoffMillis)).arg("COUNT")
                     .arg(countPerPartition));
         }
-        List<Response> rows = lowLevel.batchAndAwait(batch);
+        List<Response> rows = await(pipelines.batch(batch));
         List<OutboxEntry> out = new ArrayList<>();
         for (int p = 0; p < rows.size(); p++) {
             Response r = rows.get(p);

@@ -693,7 +693,7 @@ class RoutingEngineTest {
         double retriesBefore = timerRetries();
         double dropped = counter("chatroute_routing_timers_dropped_total", "kind", "exp");
         // every key but an agent's: routing:{pN}:agent:... is refused, routing:{pN}:chat:..., the outbox and the rest are not
-        redis.execute("ACL", "SETUSER", "default", "resetkeys", "~[^r]*", "~routing:[^{]*", "~routing:{p*}:[^a]*");
+        acl("SETUSER", "default", "resetkeys", "~[^r]*", "~routing:[^{]*", "~routing:{p*}:[^a]*");
         try {
             router.onTimer(0, member); // the deadline fires (the real timer is 5 minutes away); it returns once handed off
             JsonNode declined = f.awaitWhere(chatEvents, "chat.offer.declined", chat, d -> offerId.equals(d.path("offerId").asText()));
@@ -703,7 +703,7 @@ class RoutingEngineTest {
             assertThat(agentEvents.stream().filter(e -> "agent.capacity.changed".equals(e.type()) && agent.equals(e.key())
                     && e.data().contains("\"timeout\""))).isEmpty();
         } finally {
-            redis.execute("ACL", "SETUSER", "default", "allkeys");
+            acl("SETUSER", "default", "allkeys");
         }
         JsonNode freed = f.awaitWhere(agentEvents, "agent.capacity.changed", agent, d -> "timeout".equals(d.path("reason").asText()));
         assertThat(freed.get("active").asInt()).isZero();
@@ -736,5 +736,10 @@ class RoutingEngineTest {
     private double failed(String kind) {
         var c = meters.find("chatroute_routing_timers_total").tag("kind", kind).tag("outcome", "failed").counter();
         return c == null ? 0 : c.count();
+    }
+
+    /** An ACL command on the Redis the service uses (on a cluster, every node: see the cluster subclass). */
+    void acl(String... args) {
+        redis.execute("ACL", args);
     }
 }

@@ -47,8 +47,12 @@ public class AgentPresence {
     private final ChatStore store;
     private final ChatService chats;
     private final ConnectionRegistry registry;
-    /** This process's id for socket counts: the instance id and a per-start suffix. */
-    private final String process;
+    /**
+     * This process's id for socket counts: the instance id and a suffix, new at each start and each time the heartbeat
+     * is found expired (see {@link #beat()}).
+     */
+    private volatile String process;
+    private final String instanceId;
     private volatile boolean beaten;
     /** Since when every beat succeeded (null after a failed one). */
     private volatile Instant healthySince;
@@ -63,10 +67,15 @@ public class AgentPresence {
         this.store = store;
         this.chats = chats;
         this.registry = registry;
-        this.process = config.instanceId() + "/" + UUID.randomUUID();
+        this.instanceId = config.instanceId();
+        this.process = newProcessId();
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
+    }
+
+    private String newProcessId() {
+        return instanceId + "/" + UUID.randomUUID();
     }
 
     private ReentrantLock lockOf(String agentId) {
@@ -85,7 +94,14 @@ public class AgentPresence {
                 healthySince = Instant.now();
             }
             if (!alive && beaten) {
-                recount();
+                // counted again under a new id: another process's release of the expired one (its check, then its
+                // script: two steps on a cluster) can then only take away counts nobody writes any more
+                String previous = process;
+                process = newProcessId();
+                store.heartbeat(process, HEARTBEAT_TTL);
+                recount(previous);
+                // this beat set the expired id's heartbeat again before it could tell: nobody counts under it any more
+                store.dropHeartbeat(previous);
             }
             beaten = true;
         } catch (RuntimeException e) {
@@ -103,7 +119,7 @@ public class AgentPresence {
      * agent's recount holds the agent's lock, and so do a socket's registration with its count and its unregistration
      * with its uncount: the sockets the recount reads are exactly the ones counted (or about to be, by this recount).
      */
-    private void recount() {
+    private void recount(String previous) {
         Map<String, Integer> held = registry.agentSocketCounts();
         LOG.warnf("this process's heartbeat had expired; counting again the sockets of %d agents", held.size());
         for (String agentId : held.keySet()) {
@@ -113,7 +129,7 @@ public class AgentPresence {
             lock.lock();
             try {
                 List<WebSocketConnection> sockets = List.copyOf(registry.agents(agentId));
-                count = store.resetAgentSockets(agentId, process, sockets.size());
+                count = store.resetAgentSockets(agentId, process, sockets.size(), previous);
                 sockets.forEach(c -> c.userData().put(COUNTED, true));
                 for (WebSocketConnection c : sockets) {
                     if (!c.isOpen()) {

@@ -106,14 +106,14 @@ public class ChatService {
         }
         admit.run();
 
-        String chatId = UUID.randomUUID().toString();
+        String chatId = ChatStore.newChatId(recordId);
         // the agent's view of the customer is looked up now, beside routing's evaluation, not when the offer is made
         customers.prefetch(request.visitor().customerId());
         RoutingGateway.Evaluation evaluation = routing.evaluate(chatId, request.formId(), request.form());
         // routing-service away: the chat is accepted as QUEUED with no position yet; routing places it on chat.requested
         ChatStatus status = !evaluation.pending() && (!evaluation.open() || evaluation.agentsAble() == 0)
                 ? ChatStatus.OFFLINE : ChatStatus.QUEUED;
-        String token = VisitorTokens.newToken();
+        String token = ChatStore.newVisitorToken(chatId);
         String now = now();
         String language = language(request);
 

@@ -17,7 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Waiting chats whose visitor left. Every instance notes in Redis ({@code session:visitors:seen:<shard>}, chat id -> epoch ms)
+ * Waiting chats whose visitor left. Every instance notes in Redis ({@code session:{p<n>}:visitors-seen}, one per partition, chat id -> epoch ms)
  * when each chat's visitor was last known to have a socket open: at a socket's open, at the close of its chat's last
  * socket here, and every {@code check-interval} for every chat with a visitor socket here (one ZADD XX per set). A chat whose
  * note is older than {@code visitor-gone.timeout} has had no visitor socket on any live instance for that long (a

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +41,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Publishes what the Lua scripts append to {@code session:outbox}.
+ * Publishes what the Lua scripts append to the outbox streams, one per partition ({@code session:{p<n>}:outbox}: a
+ * chat's events are in its partition's stream, in commit order; no stream is written by every chat).
  *
  * <ul>
  * <li><b>At once</b>: the writer hands the entries its script returned to {@link #publish(List)} right after the
@@ -50,7 +52,7 @@ import jakarta.enterprise.event.Observes;
  * per event. An entry acknowledged but not yet deleted when the process dies is re-sent by the sweep: consumers
  * de-duplicate on {@code ce_id}.</li>
  * <li><b>Safety net</b>: a sweep (one instance at a time, Redis lease) re-publishes entries older than
- * {@code chatroute.outbox.grace}: those of a crashed process or a failed send. Consumers de-duplicate on
+ * {@code chatroute.outbox.grace}, partition by partition: those of a crashed process or a failed send. Consumers de-duplicate on
  * {@code ce_id}, so an entry sent twice changes nothing. The lease outlives the longest wait inside a sweep
  * (checked at start).</li>
  * </ul>
@@ -72,8 +74,12 @@ public class OutboxRelay {
     private volatile boolean started;
     private volatile boolean stopping;
     private final Vertx vertx;
+    /** An acknowledged entry: its stream and its id there. */
+    private record Acked(String stream, String id) {
+    }
+
     /** Acknowledged entries waiting for their XDEL. */
-    private final ConcurrentLinkedQueue<String> acknowledged = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Acked> acknowledged = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicBoolean deleteScheduled = new AtomicBoolean();
 
@@ -100,24 +106,24 @@ public class OutboxRelay {
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         // what was acknowledged is deleted now, so a clean stop leaves nothing for the sweep to re-send
-        List<String> ids = new ArrayList<>();
-        for (String id; (id = acknowledged.poll()) != null; ) {
+        List<Acked> ids = new ArrayList<>();
+        for (Acked id; (id = acknowledged.poll()) != null; ) {
             ids.add(id);
         }
-        if (!ids.isEmpty()) {
+        byStream(ids).forEach((stream, inStream) -> {
             try {
-                streams.xdel(Keys.OUTBOX, ids.toArray(String[]::new));
+                streams.xdel(stream, inStream);
             } catch (RuntimeException e) {
-                LOG.debugf("outbox XDEL on shutdown failed (the sweep re-sends %d entries): %s", ids.size(), e);
+                LOG.debugf("outbox XDEL on shutdown failed (the sweep re-sends %d entries): %s", inStream.length, e);
             }
-        }
+        });
     }
 
     /** Sends the entries a script just appended, in order; each is deleted from the stream once acknowledged. */
     public void publish(List<Emitted> entries) {
         for (Emitted e : entries) {
             try {
-                send(e).thenRun(() -> deleteLater(e.streamId()));
+                send(e).thenRun(() -> deleteLater(new Acked(e.stream(), e.streamId())));
             } catch (RuntimeException ex) {
                 // the emitter's buffer is full or the channel is down: the entry stays in the stream for the sweep
                 LOG.warnf("could not publish %s %s at once, the outbox sweep will: %s", e.type(), e.id(), ex.toString());
@@ -131,12 +137,12 @@ public class OutboxRelay {
      * Throws when the emitter refuses it (its buffer is full, the channel is down).
      */
     public CompletableFuture<Void> sendUnstored(String id, String type, String key, String topic, String time, String data) {
-        return send(new Emitted(null, id, type, key, topic, time, data));
+        return send(new Emitted(null, id, type, key, topic, time, data, null));
     }
 
     /** Queues an acknowledged entry's deletion; the first of a batch schedules the XDEL. */
-    private void deleteLater(String streamId) {
-        acknowledged.add(streamId);
+    private void deleteLater(Acked entry) {
+        acknowledged.add(entry);
         if (waiting.incrementAndGet() >= DELETE_BATCH) {
             deleteAcknowledged();
         } else if (deleteScheduled.compareAndSet(false, true)) {
@@ -147,18 +153,21 @@ public class OutboxRelay {
         }
     }
 
-    /** One XDEL for what is queued (a failure leaves the entries for the sweep, which re-sends them: at-least-once). */
+    /**
+     * One XDEL per stream for what is queued (a failure leaves the entries for the sweep, which re-sends them:
+     * at-least-once).
+     */
     private void deleteAcknowledged() {
-        List<String> ids = new ArrayList<>();
-        for (String id; ids.size() < 4 * DELETE_BATCH && (id = acknowledged.poll()) != null; ) {
+        List<Acked> ids = new ArrayList<>();
+        for (Acked id; ids.size() < 4 * DELETE_BATCH && (id = acknowledged.poll()) != null; ) {
             ids.add(id);
         }
         if (ids.isEmpty()) {
             return;
         }
         waiting.addAndGet(-ids.size());
-        reactiveStreams.xdel(Keys.OUTBOX, ids.toArray(String[]::new)).subscribe().with(
-                n -> { }, err -> LOG.debugf("outbox XDEL of %d entries failed (the sweep re-sends them): %s", ids.size(), err));
+        byStream(ids).forEach((stream, inStream) -> reactiveStreams.xdel(stream, inStream).subscribe().with(
+                n -> { }, err -> LOG.debugf("outbox XDEL of %d entries failed (the sweep re-sends them): %s", inStream.length, err)));
         if (!acknowledged.isEmpty() && deleteScheduled.compareAndSet(false, true)) {
             vertx.setTimer(DELETE_DELAY_MS, t -> {
                 deleteScheduled.set(false);
@@ -167,30 +176,62 @@ public class OutboxRelay {
         }
     }
 
-    /** The safety net: entries older than the grace period, in stream order, one instance at a time. */
+    private static Map<String, String[]> byStream(List<Acked> entries) {
+        Map<String, List<String>> grouped = new HashMap<>();
+        entries.forEach(a -> grouped.computeIfAbsent(a.stream(), k -> new ArrayList<>()).add(a.id()));
+        Map<String, String[]> out = new HashMap<>();
+        grouped.forEach((stream, ids) -> out.put(stream, ids.toArray(String[]::new)));
+        return out;
+    }
+
+    /** The safety net: entries older than the grace period, each partition's in stream order, one instance at a time. */
     void sweep() {
         if (!started || stopping) {
             return;
         }
         try {
-            while (holdLease()) {
-                long cutoff = Instant.now().minus(config.outbox().grace()).toEpochMilli();
-                List<StreamMessage<String, String, String>> batch = streams.xrange(Keys.OUTBOX,
-                        StreamRange.of("-", Long.toString(cutoff)), config.outbox().batchSize());
-                if (batch.isEmpty()) {
-                    return;
+            if (!holdLease()) {
+                return;
+            }
+            for (int p = 0; p < Keys.PARTITIONS; p++) {
+                try {
+                    if (!sweep(Keys.outbox(p))) {
+                        return;
+                    }
+                } catch (RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // one partition's failure (an ack that did not come) does not hold the others back
+                    LOG.warnf("outbox sweep of partition %d failed, will retry: %s", p, e.toString());
                 }
-                List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
-                for (StreamMessage<String, String, String> m : batch) {
-                    acks.add(send(emitted(m)));
-                }
-                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                        .get(config.outbox().ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                streams.xdel(Keys.OUTBOX, batch.stream().map(StreamMessage::id).toArray(String[]::new));
-                swept.increment(batch.size());
             }
         } catch (Exception e) {
             LOG.warnf("outbox sweep failed, will retry: %s", e.toString());
+        }
+    }
+
+    /**
+     * Re-publishes one stream's old entries; false when this instance no longer holds the lease (taken again before
+     * every batch it sends, so an empty stream costs one XRANGE).
+     */
+    private boolean sweep(String stream) throws InterruptedException, java.util.concurrent.ExecutionException,
+            java.util.concurrent.TimeoutException {
+        while (true) {
+            long cutoff = Instant.now().minus(config.outbox().grace()).toEpochMilli();
+            List<StreamMessage<String, String, String>> batch = streams.xrange(stream,
+                    StreamRange.of("-", Long.toString(cutoff)), config.outbox().batchSize());
+            if (batch.isEmpty()) {
+                return true;
+            }
+            if (!holdLease()) {
+                return false;
+            }
+            List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
+            for (StreamMessage<String, String, String> m : batch) {
+                acks.add(send(emitted(stream, m)));
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                    .get(config.outbox().ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            streams.xdel(stream, batch.stream().map(StreamMessage::id).toArray(String[]::new));
+            swept.increment(batch.size());
         }
     }
 
@@ -199,9 +240,9 @@ public class OutboxRelay {
                 List.of(config.instanceId(), Long.toString(config.outbox().leaseMillis()))).value().toInteger() == 1;
     }
 
-    private static Emitted emitted(StreamMessage<String, String, String> m) {
+    private static Emitted emitted(String stream, StreamMessage<String, String, String> m) {
         Map<String, String> p = m.payload();
-        return new Emitted(m.id(), p.get("id"), p.get("type"), p.get("key"), p.get("topic"), p.get("time"), p.get("data"));
+        return new Emitted(m.id(), p.get("id"), p.get("type"), p.get("key"), p.get("topic"), p.get("time"), p.get("data"), stream);
     }
 
     private CompletableFuture<Void> send(Emitted e) {

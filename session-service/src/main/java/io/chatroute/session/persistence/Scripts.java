@@ -24,9 +24,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * hand-over, the reply is handled where it arrives).
  *
  * <p>Every script is wrapped so that it can call {@code outbox(stream, id, type, key, topic, time, data)}: the
- * entry is appended to the outbox stream in the same atomic step as the state change, and also returned to the
- * caller ({@link Result#emitted()}), which publishes it at once; the stream is the safety net for crashes. It can also
- * call {@code live_sockets(hash)}: an agent's open sockets on live processes, the counts of gone ones pruned.
+ * entry is appended to the outbox stream (its partition's) in the same atomic step as the state change, and also
+ * returned to the caller ({@link Result#emitted()}), which publishes it at once; the stream is the safety net for
+ * crashes. And {@code counts(hash, here, version)}: an agent's socket counts per process, for the caller to add up.
  */
 @ApplicationScoped
 public class Scripts {
@@ -40,17 +40,16 @@ public class Scripts {
     public static final String OUTBOX_LEASE = "outbox_lease";
     public static final String AGENT_SOCKET = "agent_socket";
     public static final String INSTANCE_GONE = "instance_gone";
-    public static final String INSTANCE_FORGET = "instance_forget";
     public static final String HEARTBEAT = "heartbeat";
     public static final String AGENT_SOCKET_RESET = "agent_socket_reset";
     public static final String RATE_WINDOW = "rate_window";
     public static final String CHAT_EVENT = "chat_event";
     public static final String SIGNAL = "signal";
     public static final String KEEP_SUGGESTIONS = "keep_suggestions";
-    public static final String AGENT_CHATS = "agent_chats";
 
-    /** An outbox entry a script appended: its stream id and the event to publish. */
-    public record Emitted(String streamId, String id, String type, String key, String topic, String time, String data) {
+    /** An outbox entry a script appended: its stream id, the event to publish, and the stream (its partition's outbox). */
+    public record Emitted(String streamId, String id, String type, String key, String topic, String time, String data,
+                          String stream) {
     }
 
     /** The script's own result and the outbox entries it appended, in order. */
@@ -60,26 +59,36 @@ public class Scripts {
     private record Loaded(String source, String sha) {
     }
 
+    /**
+     * Prepended to every script. Redis Cluster: every key a script touches is declared in KEYS (touching any other is an
+     * error, checked here on every call) and all of a script's KEYS are in one slot ({@link Keys#checkOneSlot}, before
+     * every call), so every script runs unchanged on a cluster. Scripts use {@code call()}, never {@code redis.call()}.
+     */
     private static final String PRELUDE = """
+            local __declared = {}
+            for _, k in ipairs(KEYS) do __declared[k] = true end
+            local function call(cmd, key, ...)
+              if key == nil or key == '' or not __declared[key] then
+                return error('session script touched an undeclared key: ' .. cmd .. ' ' .. tostring(key))
+              end
+              return redis.call(cmd, key, ...)
+            end
             local __emitted = {}
             local function outbox(stream, id, etype, key, topic, time, data)
-              local sid = redis.call('XADD', stream, '*', 'id', id, 'type', etype, 'key', key, 'topic', topic,
+              local sid = call('XADD', stream, '*', 'id', id, 'type', etype, 'key', key, 'topic', topic,
                 'time', time, 'data', data)
-              __emitted[#__emitted + 1] = {sid, id, etype, key, topic, time, data}
+              __emitted[#__emitted + 1] = {sid, id, etype, key, topic, time, data, stream}
             end
-            local function live_sockets(hash)
-              local total = 0
-              local all = redis.call('HGETALL', hash)
+            local function counts(hash, here, version)
+              local out = {here, version}
+              local all = call('HGETALL', hash)
               for i = 1, #all, 2 do
                 if all[i] ~= '_version' then
-                  if redis.call('EXISTS', 'session:instance:' .. all[i]) == 1 then
-                    total = total + tonumber(all[i + 1])
-                  else
-                    redis.call('HDEL', hash, all[i])
-                  end
+                  out[#out + 1] = all[i]
+                  out[#out + 1] = all[i + 1]
                 end
               end
-              return total
+              return out
             end
             local __result = (function()
             """;
@@ -100,7 +109,7 @@ public class Scripts {
 
     public Result eval(String script, List<String> keys, List<String> args) {
         Loaded loaded = scripts.computeIfAbsent(script, Scripts::load);
-        String[] command = command(loaded, keys, args);
+        String[] command = command(script, loaded, keys, args);
         Response r;
         try {
             r = redis.execute("EVALSHA", command);
@@ -117,7 +126,7 @@ public class Scripts {
     /** The same without blocking: safe on the event loop. */
     public Uni<Result> evalAsync(String script, List<String> keys, List<String> args) {
         Loaded loaded = scripts.computeIfAbsent(script, Scripts::load);
-        String[] command = command(loaded, keys, args);
+        String[] command = command(script, loaded, keys, args);
         return reactive.execute("EVALSHA", command)
                 .onFailure(Scripts::noScript).recoverWithUni(e -> {
                     String[] withSource = command.clone();
@@ -127,7 +136,8 @@ public class Scripts {
                 .map(Scripts::result);
     }
 
-    private static String[] command(Loaded loaded, List<String> keys, List<String> args) {
+    private static String[] command(String script, Loaded loaded, List<String> keys, List<String> args) {
+        Keys.checkOneSlot(script, keys);
         String[] command = new String[2 + keys.size() + args.size()];
         command[0] = loaded.sha();
         command[1] = Integer.toString(keys.size());
@@ -151,7 +161,7 @@ public class Scripts {
         if (entries != null) {
             for (Response e : entries) {
                 emitted.add(new Emitted(e.get(0).toString(), e.get(1).toString(), e.get(2).toString(), e.get(3).toString(),
-                        e.get(4).toString(), e.get(5).toString(), e.get(6).toString()));
+                        e.get(4).toString(), e.get(5).toString(), e.get(6).toString(), e.get(7).toString()));
             }
         }
         return new Result(r.get(0), emitted);

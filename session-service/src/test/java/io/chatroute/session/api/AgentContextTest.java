@@ -18,6 +18,7 @@ import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
+import io.chatroute.session.persistence.Keys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -117,9 +118,9 @@ class AgentContextTest {
             // knowledge answered the first message before routing offered the chat: nobody here holds it yet, and
             // the suggestions are kept (before this change they were lost)
             kafka.send("kb-events", chatId, "kb.suggested", "/knowledge-service", suggested(chatId, 1, "a-first"));
-            await().atMost(WAIT).until(() -> redis.hash(String.class).hget("session:chat:" + chatId + ":suggestions", "forSeq") != null);
+            await().atMost(WAIT).until(() -> redis.hash(String.class).hget(Keys.suggestions(chatId), "forSeq") != null);
             assertThat(agent.ofType("suggestions")).isEmpty();
-            long ttl = redis.key().pttl("session:chat:" + chatId + ":suggestions");
+            long ttl = redis.key().pttl(Keys.suggestions(chatId));
             assertThat(ttl).as("kept briefly (chatroute.suggestions.keep, 1 h)").isBetween(1L, 3_600_000L);
 
             String offerId = "offer-" + System.nanoTime();

@@ -23,6 +23,7 @@ import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.SharedInfra;
 import io.chatroute.infra.test.TestTokens;
+import io.chatroute.session.persistence.Keys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -75,7 +76,7 @@ class ConsumerFailureTest {
     }
 
     private String status(String chatId) {
-        return redis.hash(String.class).hget("session:chat:" + chatId, "status");
+        return redis.hash(String.class).hget(Keys.chat(chatId), "status");
     }
 
     @Test

@@ -30,6 +30,7 @@ import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.SharedInfra;
 import io.chatroute.infra.test.TestTokens;
+import io.chatroute.session.persistence.Keys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -380,7 +381,7 @@ class EdgeFuzzTest {
         assertThat(failures).as("requests answered 5xx or without a problem body (seed " + seed + ")").isEmpty();
 
         // ---- what the edge published for these chats and agents fits its schema and holds no control character
-        await().atMost(WAIT).until(() -> redis.stream(String.class).xlen("session:outbox") == 0);
+        await().atMost(WAIT).until(() -> java.util.stream.IntStream.range(0, Keys.PARTITIONS).mapToLong(p -> redis.stream(String.class).xlen(Keys.outbox(p))).sum() == 0);
         awaitCollected("chat-events", chatEvents);
         awaitCollected("agent-events", agentEvents);
         List<KafkaTestClient.Event> ours = new ArrayList<>();

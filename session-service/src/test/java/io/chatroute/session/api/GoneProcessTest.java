@@ -23,6 +23,7 @@ import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
+import io.chatroute.session.persistence.Keys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -72,9 +73,9 @@ class GoneProcessTest {
 
     /** What a process that counted the agent's socket and then died leaves in Redis (no heartbeat key). */
     private void countedByGoneProcess(String process, String agentId) {
-        redis.hash(String.class).hincrby("session:agent:" + agentId + ":sockets", process, 1);
-        redis.set(String.class).sadd("session:instance-agents:" + process, agentId);
-        redis.set(String.class).sadd("session:instances", process);
+        redis.hash(String.class).hincrby(Keys.agentSockets(agentId), process, 1);
+        redis.set(String.class).sadd(Keys.instanceAgents(process), agentId);
+        redis.set(String.class).sadd(Keys.INSTANCES, process);
     }
 
     private static List<KafkaTestClient.Event> presenceOf(String agentId) {
@@ -117,8 +118,8 @@ class GoneProcessTest {
             assertThat(data.path("socketVersion").asLong()).isPositive();
 
             // released and forgotten: a second sweep finds nothing to announce
-            assertThat(redis.hash(String.class).hget("session:agent:" + stranded + ":sockets", gone)).isNull();
-            assertThat(redis.set(String.class).sismember("session:instances", gone)).isFalse();
+            assertThat(redis.hash(String.class).hget(Keys.agentSockets(stranded), gone)).isNull();
+            assertThat(redis.set(String.class).sismember(Keys.INSTANCES, gone)).isFalse();
             assertThat(presence.releaseGoneProcesses()).doesNotContain(stranded, connected);
 
             awaitMarker(stranded);
@@ -137,7 +138,7 @@ class GoneProcessTest {
     @Test
     void aProcessReleasedWhileItStalledCountsItsSocketsAgainWhenItBeats() throws Exception {
         String agentId = "stalled-agent-" + System.nanoTime();
-        String sockets = "session:agent:" + agentId + ":sockets";
+        String sockets = Keys.agentSockets(agentId);
         try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
             await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
             // while the heartbeat lives, another process's sweep changes nothing
@@ -145,7 +146,7 @@ class GoneProcessTest {
             assertThat(redis.hash(String.class).hget(sockets, presence.process())).isEqualTo("1");
 
             // the heartbeat expired (the stall), and another process released this one's count
-            redis.key().del("session:instance:" + presence.process());
+            redis.key().del(Keys.instance(presence.process()));
             assertThat(chats.releaseGoneInstance(presence.process(), agentId)).isEqualTo("offline");
             await().atMost(WAIT).until(() -> !presenceOf(agentId).isEmpty());
             long released = json(presenceOf(agentId).get(0).data()).path("socketVersion").asLong();
@@ -160,7 +161,7 @@ class GoneProcessTest {
     }
 
     private static String socketsKey(String agentId) {
-        return "session:agent:" + agentId + ":sockets";
+        return Keys.agentSockets(agentId);
     }
 
     /**
@@ -182,7 +183,7 @@ class GoneProcessTest {
     private void recount(String agentId, int expected) {
         long before = agentEvents.stream().filter(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key()))
                 .mapToLong(e -> json(e.data()).path("socketVersion").asLong()).max().orElseThrow();
-        redis.key().del("session:instance:" + presence.process());
+        redis.key().del(Keys.instance(presence.process()));
         presence.beat();
         await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())
                 && json(e.data()).path("socketVersion").asLong() > before));
@@ -261,7 +262,7 @@ class GoneProcessTest {
             Future<Integer> recounts = pool.submit(() -> {
                 int n = 0;
                 while (racing.get()) {
-                    redis.key().del("session:instance:" + presence.process()); // the heartbeat expired: the next beat recounts
+                    redis.key().del(Keys.instance(presence.process())); // the heartbeat expired: the next beat recounts
                     presence.beat();
                     n++;
                 }
@@ -321,8 +322,31 @@ class GoneProcessTest {
             awaitMarker(agentId);
             assertThat(presenceOf(agentId)).extracting(e -> json(e.data()).path("status").asText()).containsExactly("AWAY");
             // this process's count of the socket stays (the version field aside)
-            assertThat(redis.hash(String.class).hgetall("session:agent:" + agentId + ":sockets"))
+            assertThat(redis.hash(String.class).hgetall(Keys.agentSockets(agentId)))
                     .hasEntrySatisfying(presence.process(), n -> assertThat(n).isEqualTo("1"));
+        }
+    }
+
+    /**
+     * A process whose heartbeat expired (a stall) counts its sockets again under a new id, and the expired id's count goes
+     * in the same step: another process releasing the expired id afterwards (its heartbeat check and its script are two
+     * steps on a cluster, and the stalled process may come back between them) finds nothing to take away and asks no
+     * OFFLINE, and the live count stays.
+     */
+    @Test
+    void aReleaseOfTheExpiredIdCannotTakeAwayTheCountMadeAfterTheStall() throws Exception {
+        String agentId = "stalled-agent-" + System.nanoTime();
+        try (WsClient live = WsClient.connect("/ws/agent?token=" + TestTokens.agent(agentId))) {
+            await().atMost(WAIT).until(() -> agentEvents.stream().anyMatch(e -> "agent.connected".equals(e.type()) && agentId.equals(e.key())));
+            String expired = presence.process();
+            recount(agentId, 1);
+            assertThat(presence.process()).isNotEqualTo(expired);
+            assertThat(redis.hash(String.class).hget(socketsKey(agentId), expired)).isNull();
+            // the other process's release of the expired id, checked and done after the recount
+            assertThat(chats.releaseGoneInstance(expired, agentId)).isEqualTo("none");
+            assertThat(redis.hash(String.class).hget(socketsKey(agentId), presence.process())).isEqualTo("1");
+            awaitMarker(agentId);
+            assertThat(presenceOf(agentId)).extracting(e -> json(e.data()).path("status").asText()).doesNotContain("OFFLINE");
         }
     }
 }

@@ -19,6 +19,7 @@ import io.chatroute.infra.test.EventSchemas;
 import io.chatroute.infra.test.InfraTestResource;
 import io.chatroute.infra.test.KafkaTestClient;
 import io.chatroute.infra.test.TestTokens;
+import io.chatroute.session.persistence.Keys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import jakarta.inject.Inject;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -333,7 +334,7 @@ class TransferAndResumeTest {
         assertThat(requested.path("form").path("order").asText()).isEqualTo("card **** **** **** 1111");
         assertThat(requested.path("visitor").path("name").asText()).doesNotContain("4111111111111111");
         // the token has a lifetime from the start
-        long tokenTtl = redis.key().ttl("session:visitor-token:" + io.chatroute.session.domain.VisitorTokens.sha256Hex(token));
+        long tokenTtl = redis.key().ttl(Keys.visitorToken(io.chatroute.session.domain.VisitorTokens.sha256Hex(token)));
         assertThat(tokenTtl).isBetween(Duration.ofDays(7).toSeconds() - 60, Duration.ofDays(7).toSeconds());
 
         // an agent reads a chat only once it is offered or assigned to them; a supervisor reads any
@@ -355,8 +356,8 @@ class TransferAndResumeTest {
 
         // closed: the chat's keys expire after the retention (24 h), history-service keeps the record
         given().auth().oauth2(token).post("/api/v1/chats/" + chatId + "/close").then().statusCode(200);
-        long chatTtl = redis.key().ttl("session:chat:" + chatId);
-        long messagesTtl = redis.key().ttl("session:chat:" + chatId + ":messages");
+        long chatTtl = redis.key().ttl(Keys.chat(chatId));
+        long messagesTtl = redis.key().ttl(Keys.messages(chatId));
         assertThat(chatTtl).isBetween(Duration.ofHours(24).toSeconds() - 60, Duration.ofHours(24).toSeconds());
         assertThat(messagesTtl).isBetween(Duration.ofHours(24).toSeconds() - 60, Duration.ofHours(24).toSeconds());
     }
