@@ -4,11 +4,15 @@
 -- is published here with its real rank (two chats waiting in one queue are 1 and 2).
 -- In a closed queue (offlineJson given), the epoch's chat.offline is published after its chat.queued (if announce), and
 -- the chat is marked as told no place, so the first announcement after the opening tells it one.
--- KEYS: waiting since entries announced outbox
+-- An epoch that already left this queue (queue_unindex.lua's gone mark) is STALE: the caller read the chat as waiting
+-- before it was offered, moved or closed, and writes nothing.
+-- KEYS: waiting since entries announced outbox gone
 -- ARGV: chatId epoch score enqueuedAtMs entryJson announce('1'/'') nowIso eventId free first step reason targetId state(Q|R)
 --       offlineJson('' = the queue is open) secondsUntilOpen
 local wk, sk, ek, ak, ob = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local chatId, epoch = A[1], tonumber(A[2])
+local gone = call('HGET', KEYS[6], chatId)
+if gone and tonumber(gone) >= epoch then return {'STALE', gone} end
 local cur = call('HGET', ek, chatId)
 if cur then
   local e = cjson.decode(cur)

@@ -143,6 +143,20 @@ public final class Keys {
         return queue(queueId) + ":announced";
     }
 
+    /**
+     * Hash chat id -> the newest epoch whose waiting entry was taken out (queue_unindex.lua): a waiting entry of that
+     * epoch or an older one is not written again (queue_index.lua), so a step that read the chat as waiting just before
+     * it was offered or closed cannot put it back in line nor announce it. Pruned by {@link #goneAt}.
+     */
+    public String gone(String queueId) {
+        return queue(queueId) + ":gone";
+    }
+
+    /** Sorted set chat id -> when its {@link #gone} mark was written (ms): marks older than the retention are dropped. */
+    public String goneAt(String queueId) {
+        return queue(queueId) + ":gone-at";
+    }
+
     /** Hash of the announcer's bookkeeping (lastAt). */
     public String announceMeta(String queueId) {
         return queue(queueId) + ":announce";

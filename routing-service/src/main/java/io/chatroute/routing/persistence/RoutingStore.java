@@ -46,6 +46,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class RoutingStore {
+    /**
+     * How long a queue remembers that a chat's epoch left it ({@link Keys#gone}): far longer than a step can take between
+     * reading a chat and writing its waiting entry (milliseconds, a handler retried over a Redis outage included).
+     */
+    static final long GONE_RETENTION_MILLIS = 15 * 60_000L;
 
     private final RedisDataSource redis;
     private final Redis lowLevel;
@@ -714,6 +719,7 @@ public class RoutingStore {
                                    boolean reserved, Map<String, Object> offline, Instant now) {
         List<String> k = new ArrayList<>(indexKeys(queueId));
         k.add(keys.queueOutbox(queueId));
+        k.add(keys.gone(queueId));
         return runAsync(Scripts.QUEUE_INDEX, chatId, k, chatId, String.valueOf(epoch), String.valueOf(score), String.valueOf(enqueuedAt),
                 write(entry), announce ? "1" : "", now.toString(), uuid(), String.valueOf(free), String.valueOf(first),
                 String.valueOf(step), nz(reason), targetId, reserved ? "R" : "Q", offline == null ? "" : write(offline),
@@ -730,7 +736,11 @@ public class RoutingStore {
     }
 
     public Uni<Outcome> unindexAsync(String queueId, String chatId, long maxEpoch) {
-        return runAsync(Scripts.QUEUE_UNINDEX, chatId, indexKeys(queueId), chatId, String.valueOf(maxEpoch));
+        List<String> k = new ArrayList<>(indexKeys(queueId));
+        k.add(keys.gone(queueId));
+        k.add(keys.goneAt(queueId));
+        return runAsync(Scripts.QUEUE_UNINDEX, chatId, k, chatId, String.valueOf(maxEpoch), String.valueOf(System.currentTimeMillis()),
+                String.valueOf(GONE_RETENTION_MILLIS));
     }
 
     /** A wait curve per routing target: free slots, the first waiting chat's wait, the step per chat ahead. */

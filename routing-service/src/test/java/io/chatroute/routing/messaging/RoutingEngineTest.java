@@ -519,6 +519,55 @@ class RoutingEngineTest {
     }
 
     @Test
+    void aStepThatReadTheChatWaitingBeforeItWasOfferedPutsNothingBackInLine() throws Exception {
+        // the interleaving RoutingConcurrencyIT once caught: a step (a release's follow-up, the idx timer) reads the chat
+        // QUEUED, dispatch offers it and takes its waiting entry out, then the step writes the entry of the epoch it
+        // read: the queue refuses it (that epoch left it), so no stale chat.queued is announced and no place is taken
+        String q = f.id("gq");
+        String agent = f.id("gagent");
+        f.form("g");
+        f.queue(q, "{\"name\":\"G\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
+        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
+        String c = f.id("g1");
+        f.requestChat(c, "g", q);
+        assertThat(f.awaitChat("chat.queued", c, 0).get("position").asInt()).isEqualTo(1);
+        Map<String, String> read = store.chat(c); // what the late step read: QUEUED in q
+        assertThat(read.get("state")).isEqualTo("QUEUED");
+        long epoch = Long.parseLong(read.getOrDefault("epoch", "0"));
+
+        f.presence(agent, "AVAILABLE");
+        assertThat(f.awaitChat("chat.offered", c, 0).get("agentId").asText()).isEqualTo(agent);
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.position(q, c) == 0);
+
+        Map<String, Object> ev = new java.util.LinkedHashMap<>();
+        ev.put("chatId", c);
+        ev.put("queueId", q);
+        ev.put("ruleId", read.getOrDefault("ruleId", "reserved"));
+        ev.put("requiredSkills", store.readSkills(read.get("requiredSkills")));
+        ev.put("priority", 0);
+        ev.put("queuedAt", Instant.now().toString());
+        Map<String, Object> entry = new java.util.LinkedHashMap<>();
+        entry.put("e", epoch);
+        entry.put("t", read.getOrDefault("target", ""));
+        entry.put("ev", ev);
+        long since = Long.parseLong(read.getOrDefault("enqueuedAt", "0"));
+        RoutingStore.Outcome late = store.index(q, c, epoch, 0, since, entry, true, 0, 0, 0, "expired", read.getOrDefault("target", ""),
+                false, null, Instant.now());
+        assertThat(late.code()).isEqualTo("STALE");
+        assertThat(store.position(q, c)).isZero();
+
+        // the marker: the agent declines, the chat's next epoch is announced through the same outbox and key; had the
+        // late step announced, its chat.queued would come before it
+        f.decline(c, f.awaitChat("chat.offered", c, 0));
+        JsonNode next = f.awaitChat("chat.queued", c, 1);
+        assertThat(next.path("reason").asText()).isEqualTo("declined");
+        assertThat(next.get("position").asInt()).isEqualTo(1);
+        f.close(c);
+        f.presence(agent, "OFFLINE");
+    }
+
+    @Test
     void raisingTheCapDispatchesAtOnce() throws Exception {
         String q = f.id("kq");
         String agent = f.id("kagent");
