@@ -211,7 +211,7 @@ public class Router {
     public Outcome unreserve(String chatId, Instant olderThan) {
         Outcome o = store.unreserve(chatId, olderThan);
         if ("DROPPED".equals(o.code())) {
-            store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)));
+            store.unindex(o.value(0), chatId, Long.parseLong(o.value(1)), false);
             announcer.touch(o.value(0));
         }
         return o;
@@ -674,7 +674,7 @@ public class Router {
                 if ("DROPPED".equals(o.code())) {
                     LOG.infof("chat %s: reservation never confirmed by chat.requested, given back", id);
                     followUp(member, kind, again -> {
-                        store.unindex(o.value(0), id, Long.parseLong(o.value(1)));
+                        store.unindex(o.value(0), id, Long.parseLong(o.value(1)), false);
                         announcer.touch(o.value(0));
                     });
                 }

@@ -735,12 +735,27 @@ public class RoutingStore {
         return await(unindexAsync(queueId, chatId, maxEpoch));
     }
 
+    /**
+     * Takes a chat's entry out of its queue unless it is of a newer epoch than {@code maxEpoch}, and marks that epoch as
+     * gone from the queue ({@link Keys#gone}): a late step cannot write it back. No mark for a chat whose hash is missing
+     * ({@code Long.MAX_VALUE}): a chat that is created again (a late chat.requested after its reservation was dropped)
+     * starts again at epoch 1.
+     */
     public Uni<Outcome> unindexAsync(String queueId, String chatId, long maxEpoch) {
+        return unindexAsync(queueId, chatId, maxEpoch, maxEpoch != Long.MAX_VALUE);
+    }
+
+    /** As {@link #unindexAsync(String, String, long)}; {@code mark} false for a chat deleted (a dropped reservation). */
+    public Outcome unindex(String queueId, String chatId, long maxEpoch, boolean mark) {
+        return await(unindexAsync(queueId, chatId, maxEpoch, mark));
+    }
+
+    public Uni<Outcome> unindexAsync(String queueId, String chatId, long maxEpoch, boolean mark) {
         List<String> k = new ArrayList<>(indexKeys(queueId));
         k.add(keys.gone(queueId));
         k.add(keys.goneAt(queueId));
         return runAsync(Scripts.QUEUE_UNINDEX, chatId, k, chatId, String.valueOf(maxEpoch), String.valueOf(System.currentTimeMillis()),
-                String.valueOf(GONE_RETENTION_MILLIS));
+                String.valueOf(GONE_RETENTION_MILLIS), mark ? "1" : "");
     }
 
     /** A wait curve per routing target: free slots, the first waiting chat's wait, the step per chat ahead. */

@@ -251,6 +251,10 @@ class RoutingFlowTest {
         assertThat(router.unreserve(c3, Instant.now().plusSeconds(1)).code()).isEqualTo("DROPPED");
         assertThat(evaluate(null)).isEqualTo(3);
         assertThat(of(chatEvents, "chat.queued", c3)).isEmpty();
+        // its chat.requested, late (routing was behind), still puts it in line: a dropped reservation leaves no mark
+        // that would refuse the chat's entry (the chat starts again at epoch 1)
+        requestChat(c3, UUID.randomUUID().toString());
+        assertThat(data(awaitOne(chatEvents, "chat.queued", c3, 0)).get("position").asInt()).isEqualTo(3);
     }
 
     /** session-service's chat.offer.delivered for the chat's first offer, as soon as it is seen. */
