@@ -104,13 +104,25 @@ async function until(condition, message) {
 
 /**
  * A frame the page sends, answered on the way by `error {code:"busy"}` naming it, as session-service answers while a
- * store is briefly away (net.busyNext: the type of the next frame so answered, once; net.busied: those frames).
+ * store is briefly away (busy(net, type, times): the next `times` frames of that type are so answered, the one after
+ * goes through; net.busied: the frames answered busy; net.sentAt: when each of those frames and the one after came).
  */
+function busy(net, type, times = 1) {
+  net.busyNext = type;
+  net.busyLeft = times;
+  net.sentAt = [];
+}
+
 function answeredBusy(net, ws, m) {
   if (!net.busyNext || typeof m !== 'string' || !m.startsWith(`{"type":"${net.busyNext}"`)) {
     return false;
   }
-  net.busyNext = null;
+  net.sentAt.push(Date.now());
+  if (net.busyLeft === 0) {
+    net.busyNext = null; // the frame after the refusals goes through
+    return false;
+  }
+  net.busyLeft--;
   net.busied.push(m);
   const frame = JSON.parse(m);
   ws.send(JSON.stringify({ type: 'error', code: 'busy', message: 'the service is busy: resend in a moment (test)', frame: frame.type,
@@ -186,11 +198,17 @@ try {
   await agent.locator('[data-status="AVAILABLE"]').click();
   // the switch follows the presence frame routing-service sends back
   await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
-  // a status change answered busy (Redis briefly away; played on the way): the desk asks again, and the switch follows
-  agentNet.busyNext = 'presence';
+  // a status change answered busy three times in a row (Redis briefly away; played on the way): the desk asks again,
+  // waiting longer after each refusal (0.75-1.5 s, 1.5-3 s, then 3-6 s: not all desks come back at once), and the
+  // switch follows
+  busy(agentNet, 'presence', 3);
   await agent.locator('[data-status="AWAY"]').click();
   await agent.locator('[data-status="AWAY"][aria-checked="true"]').waitFor();
-  check(agentNet.busied.length === 1 && agentNet.busied[0].includes('"AWAY"'), 'the AWAY answered busy, then sent again');
+  check(agentNet.busied.length === 3 && agentNet.busied.every((m) => m.includes('"AWAY"')), 'the AWAY answered busy three times, then sent again');
+  check(agentNet.sentAt.length === 4, `the AWAY sent four times (${agentNet.sentAt.length})`);
+  const waits = agentNet.sentAt.slice(1).map((t, i) => t - agentNet.sentAt[i]);
+  log(`the AWAY answered busy three times; waits before each resend ${waits.join(', ')} ms`);
+  check(waits[2] >= 2900, `the third refusal waited longer before the AWAY was sent again (waits ${waits.join(', ')} ms)`);
   await agent.locator('[data-status="AVAILABLE"]').click();
   await agent.locator('[data-status="AVAILABLE"][aria-checked="true"]').waitFor();
   await shot(agent, '01-agent-available.png');
@@ -469,7 +487,7 @@ try {
   await visitor.locator('#cr-composer').press('Enter');
   await until(async () => network.held.length === 1, 'the crossing message held on the way');
   // the close is first answered busy (played on the way): the desk asks again
-  secondNet.busyNext = 'close';
+  busy(secondNet, 'close');
   await pane2.locator('.chat-actions').getByRole('button', { name: 'Close chat' }).click();
   await pane2.locator('.closed-bar').getByRole('button', { name: 'Close chat' }).click();
   await waitText(pane2.locator('.closed-bar'), 'This chat is closed', 'closed at the second agent');
@@ -552,7 +570,7 @@ try {
     await pane2.locator('.composer-input').press('Enter');
     await until(async () => agentNet.held.length === 1, 'the crossing reply held on the way');
     // and the visitor's end of the chat is first answered busy (played on the way): the widget asks again
-    otherNet.busyNext = 'close';
+    busy(otherNet, 'close');
     await other.locator('.cr-end-button').click();
     await other.locator('.cr-confirm .cr-danger').click();
     await other.getByText('How did we do?').waitFor();

@@ -910,8 +910,19 @@
     }
   }
 
-  // an end of the chat that was not done (busy, or no connection) is asked again every 1.5 s, for a minute at most,
-  // as long as that chat is the one on screen and still open
+  // a frame answered busy (a store briefly away) or rate-limited is sent again after a delay that doubles with each
+  // refusal in a row (0.75-1.5 s, then 1.5-3 s, 3-6 s... up to 7.5-15 s), drawn at random within its range, so pages
+  // refused at the same moment do not all come back at the same moment; an acknowledgement or a new connection starts
+  // again from the first range
+  let refusedInARow = 0;
+  function retryDelay() {
+    const ceiling = Math.min(15000, 1500 * 2 ** Math.min(refusedInARow, 4));
+    refusedInARow++;
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  // an end of the chat that was not done (busy, or no connection) is asked again (retryDelay), 40 times at most, as
+  // long as that chat is the one on screen and still open
   let retryCloseTimer = null;
   let retryCloseChat = null;
   let retryCloseLeft = 0;
@@ -929,7 +940,7 @@
       if (chat === closing && chat.status !== 'CLOSED') {
         endChat();
       }
-    }, 1500);
+    }, retryDelay());
   }
 
   function surveyForm() {
@@ -1036,6 +1047,7 @@
     socket = ws;
     ws.addEventListener('open', () => {
       reconnectAttempt = 0;
+      refusedInARow = 0;
       connection = 'open';
       readSent = 0;
       // pending messages first (acked with their seq, stored once), then whatever was missed
@@ -1196,6 +1208,7 @@
     }
     switch (f.type) {
       case 'ack': {
+        refusedInARow = 0;
         const i = chat.pending.findIndex((p) => p.id === f.clientMsgId);
         if (i < 0) {
           return;
@@ -1375,7 +1388,7 @@
           for (const p of chat ? chat.pending : []) {
             frameOut({ type: 'message', clientMsgId: p.id, text: p.text });
           }
-        }, 1500);
+        }, retryDelay());
         return;
       case 'chat-closed': {
         // the error names the message it refused (since 2026-12-07): it stays on screen, marked as not sent

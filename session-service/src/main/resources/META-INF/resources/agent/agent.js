@@ -274,6 +274,7 @@
     ws.addEventListener('open', () => {
       opened = true;
       attempt = 0;
+      refusedInARow = 0;
       connectedOnce = true;
       setConn('open', 'Connected');
       if (wanted) {
@@ -328,13 +329,24 @@
     }
   });
 
+  // a frame answered busy (a store briefly away) or rate-limited is sent again after a delay that doubles with each
+  // refusal in a row (0.75-1.5 s, then 1.5-3 s, 3-6 s... up to 7.5-15 s), drawn at random within its range, so pages
+  // refused at the same moment do not all come back at the same moment; an acknowledgement or a new connection starts
+  // again from the first range
+  let refusedInARow = 0;
+  function retryDelay() {
+    const ceiling = Math.min(15000, 1500 * 2 ** Math.min(refusedInARow, 4));
+    refusedInARow++;
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
   function onFrame(f) {
     switch (f.type) {
       case 'offer': return onOffer(f);
       case 'offer.history': return onOfferHistory(f);
       case 'chat.assigned': return onAssigned(f);
       case 'message': return onMessage(f);
-      case 'ack': return onAck(f);
+      case 'ack': refusedInARow = 0; return onAck(f);
       case 'typing': return onTyping(f);
       case 'read': return onRead(f);
       case 'suggestions': return onSuggestions(f);
@@ -383,7 +395,7 @@
         if (wanted) {
           send({ type: 'presence', status: wanted });
         }
-      }, 1500);
+      }, retryDelay());
       return;
     }
     if (f.code === 'busy' && f.frame === 'close' && c) {
@@ -393,7 +405,7 @@
         if (chats.get(c.chatId) === c && c.status === 'ACTIVE') {
           send({ type: 'close', chatId: c.chatId });
         }
-      }, 1500);
+      }, retryDelay());
       return;
     }
     if (f.code === 'rate-limited' || f.code === 'busy') {
@@ -403,7 +415,7 @@
             send({ type: 'message', chatId: ch.chatId, clientMsgId: p.id, text: p.text });
           }
         }
-      }, 1500);
+      }, retryDelay());
       return;
     }
     if (c && f.clientMsgId && FINAL_REFUSALS.has(f.code)) {
