@@ -47,6 +47,11 @@ final class Fixture {
         return q;
     }
 
+    /** One rule that sends every chat to the queue. */
+    void everyChatTo(String queueId) {
+        rules("[{\"id\":\"" + id("r") + "\",\"when\":{},\"queueId\":\"" + queueId + "\"}]");
+    }
+
     void form(String... topics) {
         StringBuilder options = new StringBuilder();
         for (String t : topics) {

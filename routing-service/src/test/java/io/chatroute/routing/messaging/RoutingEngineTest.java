@@ -268,7 +268,7 @@ class RoutingEngineTest {
         String b = f.id("eb");
         f.form("e");
         f.queue(q, "{\"name\":\"E\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         for (String agent : List.of(a, b)) {
             f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
             f.presence(agent, "AVAILABLE");
@@ -342,7 +342,7 @@ class RoutingEngineTest {
         String agent = f.id("cagent");
         f.form("c");
         f.queue(q, "{\"name\":\"C\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
         f.presence(agent, "AVAILABLE");
         String chat = f.id("c");
@@ -378,7 +378,7 @@ class RoutingEngineTest {
         f.form("z");
         String open = "{\"name\":\"Z\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1}}";
         f.queue(q, open);
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         String chat = f.id("z");
         f.requestChat(chat, "z", q);
         assertThat(f.awaitChat("chat.queued", chat, 0).get("position").asInt()).isEqualTo(1);
@@ -407,7 +407,7 @@ class RoutingEngineTest {
         String q = f.id("fq");
         f.form("fq");
         f.queue(q, "{\"name\":\"FQ\",\"requiredSkills\":{\"" + f.id("nobody-has-it") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         String chat = f.id("fq");
         f.requestChat(chat, "fq", q);
         assertThat(f.awaitChat("chat.queued", chat, 0).get("position").asInt()).isEqualTo(1);
@@ -458,7 +458,7 @@ class RoutingEngineTest {
         String hours = hoursLaterToday();
         f.form("h");
         f.queue(q, "{\"name\":\"H\",\"requiredSkills\":{\"" + f.id("s") + "\":1},\"businessHours\":" + hours + "}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
         f.presence(agent, "AVAILABLE");
         String chat = f.id("h");
@@ -527,7 +527,7 @@ class RoutingEngineTest {
         String agent = f.id("gagent");
         f.form("g");
         f.queue(q, "{\"name\":\"G\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
         String c = f.id("g1");
         f.requestChat(c, "g", q);
@@ -573,7 +573,7 @@ class RoutingEngineTest {
         String agent = f.id("kagent");
         f.form("k");
         f.queue(q, "{\"name\":\"K\",\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
         f.presence(agent, "AVAILABLE");
         String c1 = f.id("k1");
@@ -632,7 +632,7 @@ class RoutingEngineTest {
         String agent = f.id("tagent");
         f.form("t");
         f.queue(q, "{\"name\":\"T\",\"offerTimeoutSeconds\":5,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 1);
         f.presence(agent, "AVAILABLE");
         String chat = f.id("t");
@@ -667,7 +667,7 @@ class RoutingEngineTest {
         String agent = f.id("dagent");
         f.form("t");
         f.queue(q, "{\"name\":\"D\",\"offerTimeoutSeconds\":300,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
         f.presence(agent, "AVAILABLE");
         String chat = f.id("d");
@@ -726,7 +726,7 @@ class RoutingEngineTest {
         String agent = f.id("fagent");
         f.form("t");
         f.queue(q, "{\"name\":\"F\",\"offerTimeoutSeconds\":300,\"requiredSkills\":{\"" + f.id("s") + "\":1}}");
-        f.rules("[{\"id\":\"" + f.id("r") + "\",\"when\":{},\"queueId\":\"" + q + "\"}]");
+        f.everyChatTo(q);
         f.agent(agent, "{\"" + f.id("s") + "\":3}", 2);
         f.presence(agent, "AVAILABLE");
         String chat = f.id("f");
