@@ -104,12 +104,13 @@ async function until(condition, message) {
 
 /**
  * A frame the page sends, answered on the way by `error {code:"busy"}` naming it, as session-service answers while a
- * store is briefly away (busy(net, type, times): the next `times` frames of that type are so answered, the one after
- * goes through; net.busied: the frames answered busy; net.sentAt: when each of those frames and the one after came).
+ * store is briefly away (busy(net, type, times): the next `times` frames of that type are so answered, those after go
+ * through; net.busied: the frames so answered; net.sentAt: when each frame of that type came, until the next busy).
  */
 function busy(net, type, times = 1) {
   net.busyNext = type;
   net.busyLeft = times;
+  net.busied = [];
   net.sentAt = [];
 }
 
@@ -119,8 +120,7 @@ function answeredBusy(net, ws, m) {
   }
   net.sentAt.push(Date.now());
   if (net.busyLeft === 0) {
-    net.busyNext = null; // the frame after the refusals goes through
-    return false;
+    return false; // the frames after the refusals go through
   }
   net.busyLeft--;
   net.busied.push(m);
@@ -558,6 +558,43 @@ try {
     await other.locator('#cr-composer').fill('The order number is 4711');
     await other.locator('#cr-composer').press('Enter');
     await pane2.locator('.msg-visitor .bubble', { hasText: 'order number is 4711' }).waitFor();
+    // three messages refused at once (busy, played on the way) are one refusal: the widget sends the three again
+    // together after the first range's delay (0.75-1.5 s), not after a delay grown once per message (3-6 s)
+    busy(otherNet, 'message', 3);
+    const together = ['First of three', 'Second of three', 'Third of three'];
+    for (const text of together) {
+      await other.locator('#cr-composer').fill(text);
+      await other.locator('#cr-composer').press('Enter');
+    }
+    for (const text of together) {
+      await pane2.locator('.msg-visitor .bubble', { hasText: text }).waitFor();
+    }
+    check(otherNet.busied.length === 3, `the three messages answered busy (${otherNet.busied.length})`);
+    check(otherNet.sentAt.length === 6, `each of the three sent again once (${otherNet.sentAt.length} frames)`);
+    const widgetWait = otherNet.sentAt[3] - otherNet.sentAt[2];
+    const widgetRound = otherNet.sentAt[5] - otherNet.sentAt[3];
+    log(`three messages answered busy at once; the widget sent them again after ${widgetWait} ms, within ${widgetRound} ms`);
+    check(widgetWait <= 1600 && widgetRound <= 300, `the three sent again in one round after the first range (waited ${widgetWait} ms, `
+      + `round ${widgetRound} ms)`);
+    // three replies refused at once, and their resend refused twice more: the desk sends the three again once per
+    // round (not once per refusal), the delay grown once per round (0.75-1.5 s, 1.5-3 s, then 3-6 s)
+    busy(agentNet, 'message', 9);
+    const replies = ['One moment', 'I am looking it up', 'Found it'];
+    for (const text of replies) {
+      await pane2.locator('.composer-input').fill(text);
+      await pane2.locator('.composer-input').press('Enter');
+    }
+    for (const text of replies) {
+      await other.locator('.cr-theirs .cr-bubble', { hasText: text }).waitFor({ timeout: 30000 });
+    }
+    check(agentNet.busied.length === 9, `three rounds answered busy (${agentNet.busied.length})`);
+    check(agentNet.sentAt.length === 12, `the three replies sent four times each, no more (${agentNet.sentAt.length} frames)`);
+    const rounds = [0, 3, 6, 9].map((i) => agentNet.sentAt.slice(i, i + 3));
+    const deskWaits = rounds.slice(1).map((r, i) => r[0] - rounds[i][2]);
+    log(`three replies answered busy three rounds in a row; the desk's waits before each round ${deskWaits.join(', ')} ms`);
+    check(rounds.every((r) => r[2] - r[0] <= 300), 'each round sends the three together');
+    check(deskWaits[0] >= 500 && deskWaits[1] >= 1400 && deskWaits[2] >= 2900, `the delay grew once per round, each round waiting `
+      + `its range from its own refusal (waits ${deskWaits.join(', ')} ms)`);
     await pane2.locator('.composer-input').fill('It left the warehouse today, you will have it tomorrow.');
     await pane2.locator('.composer-input').press('Enter');
     await other.locator('.cr-theirs .cr-bubble', { hasText: 'left the warehouse' }).waitFor();

@@ -1383,12 +1383,16 @@
         for (const li of log.querySelectorAll('.cr-pending')) {
           setReceipt(li, 'failed');
         }
-        clearTimeout(retryPendingTimer);
-        retryPendingTimer = setTimeout(() => {
-          for (const p of chat ? chat.pending : []) {
-            frameOut({ type: 'message', clientMsgId: p.id, text: p.text });
-          }
-        }, retryDelay());
+        // one resend for all of them: several messages refused at once are one refusal, not one each (a round
+        // already waiting takes the later refusals in, and the delay grows once per round)
+        if (retryPendingTimer === null) {
+          retryPendingTimer = setTimeout(() => {
+            retryPendingTimer = null;
+            for (const p of chat ? chat.pending : []) {
+              frameOut({ type: 'message', clientMsgId: p.id, text: p.text });
+            }
+          }, retryDelay());
+        }
         return;
       case 'chat-closed': {
         // the error names the message it refused (since 2026-12-07): it stays on screen, marked as not sent

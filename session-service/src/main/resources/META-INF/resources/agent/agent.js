@@ -340,6 +340,19 @@
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
+  // one waiting resend per kind of frame (the status, a chat's close, the pending replies): refusals that come while
+  // one waits join it, so several frames refused at once are one round, sent again once, and the delay grows once
+  const retries = new Map();
+  function retryLater(key, resend) {
+    if (retries.has(key)) {
+      return;
+    }
+    retries.set(key, setTimeout(() => {
+      retries.delete(key);
+      resend();
+    }, retryDelay()));
+  }
+
   function onFrame(f) {
     switch (f.type) {
       case 'offer': return onOffer(f);
@@ -391,31 +404,31 @@
     }
     if (f.code === 'busy' && f.frame === 'presence') {
       // the status change was not done (a store briefly away): the status still wanted is asked again in a moment
-      setTimeout(() => {
+      retryLater('presence', () => {
         if (wanted) {
           send({ type: 'presence', status: wanted });
         }
-      }, retryDelay());
+      });
       return;
     }
     if (f.code === 'busy' && f.frame === 'close' && c) {
       // the close was not done: asked again in a moment, unless the chat closed meanwhile (if the socket is down then,
       // the next connection asks it: closeAsked)
-      setTimeout(() => {
+      retryLater('close:' + c.chatId, () => {
         if (chats.get(c.chatId) === c && c.status === 'ACTIVE') {
           send({ type: 'close', chatId: c.chatId });
         }
-      }, retryDelay());
+      });
       return;
     }
     if (f.code === 'rate-limited' || f.code === 'busy') {
-      setTimeout(() => {
+      retryLater('messages', () => {
         for (const ch of chats.values()) {
           for (const p of ch.pending) {
             send({ type: 'message', chatId: ch.chatId, clientMsgId: p.id, text: p.text });
           }
         }
-      }, retryDelay());
+      });
       return;
     }
     if (c && f.clientMsgId && FINAL_REFUSALS.has(f.code)) {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -540,14 +541,14 @@ class RoutingEngineTest {
         assertThat(f.awaitChat("chat.offered", c, 0).get("agentId").asText()).isEqualTo(agent);
         await().atMost(Duration.ofSeconds(10)).until(() -> store.position(q, c) == 0);
 
-        Map<String, Object> ev = new java.util.LinkedHashMap<>();
+        Map<String, Object> ev = new LinkedHashMap<>();
         ev.put("chatId", c);
         ev.put("queueId", q);
         ev.put("ruleId", read.getOrDefault("ruleId", "reserved"));
         ev.put("requiredSkills", store.readSkills(read.get("requiredSkills")));
         ev.put("priority", 0);
         ev.put("queuedAt", Instant.now().toString());
-        Map<String, Object> entry = new java.util.LinkedHashMap<>();
+        Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("e", epoch);
         entry.put("t", read.getOrDefault("target", ""));
         entry.put("ev", ev);
