@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import io.chatroute.infra.DevKeys;
@@ -133,6 +136,10 @@ final class LoadTest {
             // CPU seconds per process over the measured part (after the warm-up): where the machine's time goes
             Map<String, Double> cpuAtStart = new LinkedHashMap<>();
             double[] cpuWindowStart = {-1};
+            // Redis's command counters over the same window, and the chat messages sent in it: Redis's work per message
+            AtomicReference<CompletableFuture<Map<String, RedisCommandStats.Stat>>>
+                    redisAtStart = new AtomicReference<>();
+            long[] sentAtStart = {0};
             sim.startLoad(() -> {
                 if (!sim.ticking()) {
                     return;
@@ -142,6 +149,8 @@ final class LoadTest {
                 if (measuring && cpuWindowStart[0] < 0) {
                     cpuWindowStart[0] = sim.elapsedSeconds();
                     cpuPids.forEach((name, pid) -> cpuAtStart.put(name, ProcFs.cpuSeconds(pid)));
+                    sentAtStart[0] = sim.ledger.counts().sent();
+                    redisAtStart.set(CompletableFuture.supplyAsync(() -> RedisCommandStats.readQuietly(redis)));
                 }
                 sim.metrics.forEach(m -> m.tick(t, measuring));
                 floor.kafka.tick(t, measuring);
@@ -188,10 +197,15 @@ final class LoadTest {
             Simulation.pause(o.durationSeconds * 1000L); // the load runs on the event loop for its duration
             Set<String> restarted = faults.restartedServices();
             Map<String, Object> cpu = new LinkedHashMap<>();
+            long sentInWindow = sim.ledger.counts().sent() - sentAtStart[0];
+            Map<String, Object> redisWork = redisAtStart.get() == null ? Map.of() : RedisCommandStats.window(
+                    redisAtStart.get().get(10, TimeUnit.SECONDS), RedisCommandStats.readQuietly(redis), sentInWindow, 8);
             if (cpuWindowStart[0] >= 0) {
                 double window = sim.elapsedSeconds() - cpuWindowStart[0];
                 cpu.put("windowSeconds", window);
                 cpu.put("cores", Runtime.getRuntime().availableProcessors());
+                // the same work costs more CPU in a slow phase of a shared host: per message, runs compare by it
+                cpu.put("messages", sentInWindow);
                 Map<String, Object> per = new LinkedHashMap<>();
                 cpuPids.forEach((name, pid) -> {
                     if (restarted.contains(name)) {
@@ -313,13 +327,14 @@ final class LoadTest {
                     drain, total, visitor, agent, unoffered, offersLost, lostSamples, counters, recovery, rss, rssTimeline,
                     throughput, pass, reasons);
             json.put("cpu", cpu);
+            json.put("redisCommands", redisWork);
             json.put("cleanUp", cleanUp);
             json.put("faults", faultOutcomes.stream().map(Faults.Outcome::json).toList());
             json.put("record", record.json());
             Report.write(o.out, json, sim, floor);
             say.accept("");
             say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss)
-                    + Report.cpuLine(cpu));
+                    + Report.cpuLine(cpu) + RedisCommandStats.line(redisWork));
             faultOutcomes.forEach(f -> say.accept("fault: " + f.summary()));
             Object capAt = counters.get("maxChatsReachedAtSeconds");
             if (capAt != null) {

@@ -272,6 +272,9 @@ final class Report {
             b.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), sec));
         }
         b.append(String.format(Locale.ROOT, " total %.1f s = %.0f %% of the machine", sum, 100 * sum / (window * cores)));
+        if (cpu.get("messages") instanceof Long messages && messages > 0 && !cpu.containsKey("notCounted")) {
+            b.append(String.format(Locale.ROOT, ", %.1f ms per chat message sent (%d)", 1000 * sum / messages, messages));
+        }
         if (cpu.get("notCounted") instanceof List<?> restarted && !restarted.isEmpty()) {
             b.append(" (not counted: ").append(restarted.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")))
                     .append(", restarted by --kill)");

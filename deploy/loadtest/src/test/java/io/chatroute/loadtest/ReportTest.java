@@ -2,6 +2,10 @@ package io.chatroute.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 class ReportTest {
@@ -15,5 +19,18 @@ class ReportTest {
         // the data cannot close the script element
         assertThat(html).contains("<\\/script><b>x<\\/b>");
         assertThat(html).contains("const DATA = {\"run\"");
+    }
+
+    @Test
+    void theCpuLineGivesTheCostPerMessageOnlyWhenEveryProcessWasCounted() {
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("windowSeconds", 60.0);
+        cpu.put("cores", 2);
+        cpu.put("messages", 4000L);
+        cpu.put("seconds", new LinkedHashMap<>(Map.of("session-service", 20.0, "redis", 4.0)));
+        assertThat(Report.cpuLine(cpu)).contains("total 24.0 s = 20 % of the machine, 6.0 ms per chat message sent (4000)");
+        // a service restarted by --kill is not counted: no per-message figure from part of the system
+        cpu.put("notCounted", List.of("redis"));
+        assertThat(Report.cpuLine(cpu)).doesNotContain("per chat message").contains("not counted: redis");
     }
 }
