@@ -1048,6 +1048,9 @@
     ws.addEventListener('open', () => {
       reconnectAttempt = 0;
       refusedInARow = 0;
+      // the pending messages are sent below: a resend waiting from the last socket ends here
+      clearTimeout(retryPendingTimer);
+      retryPendingTimer = null;
       connection = 'open';
       readSent = 0;
       // pending messages first (acked with their seq, stored once), then whatever was missed

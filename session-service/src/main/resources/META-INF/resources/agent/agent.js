@@ -275,6 +275,9 @@
       opened = true;
       attempt = 0;
       refusedInARow = 0;
+      // what a resend waiting from the last socket would send is sent below: its round ends here
+      retries.forEach((timer) => clearTimeout(timer));
+      retries.clear();
       connectedOnce = true;
       setConn('open', 'Connected');
       if (wanted) {

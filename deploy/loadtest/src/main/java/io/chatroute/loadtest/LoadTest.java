@@ -136,10 +136,9 @@ final class LoadTest {
             // CPU seconds per process over the measured part (after the warm-up): where the machine's time goes
             Map<String, Double> cpuAtStart = new LinkedHashMap<>();
             double[] cpuWindowStart = {-1};
-            // Redis's command counters over the same window, and the chat messages sent in it: Redis's work per message
-            AtomicReference<CompletableFuture<Map<String, RedisCommandStats.Stat>>>
-                    redisAtStart = new AtomicReference<>();
-            long[] sentAtStart = {0};
+            // the window's start as the main thread reads it (set last, after cpuAtStart: one reference publishes all):
+            // the chat messages sent by then and Redis's counters, for the work per message over the window
+            AtomicReference<WindowStart> windowStart = new AtomicReference<>();
             sim.startLoad(() -> {
                 if (!sim.ticking()) {
                     return;
@@ -149,8 +148,8 @@ final class LoadTest {
                 if (measuring && cpuWindowStart[0] < 0) {
                     cpuWindowStart[0] = sim.elapsedSeconds();
                     cpuPids.forEach((name, pid) -> cpuAtStart.put(name, ProcFs.cpuSeconds(pid)));
-                    sentAtStart[0] = sim.ledger.counts().sent();
-                    redisAtStart.set(CompletableFuture.supplyAsync(() -> RedisCommandStats.readQuietly(redis)));
+                    windowStart.set(new WindowStart(cpuWindowStart[0], sim.ledger.counts().sent(),
+                            CompletableFuture.supplyAsync(() -> RedisCommandStats.readQuietly(redis))));
                 }
                 sim.metrics.forEach(m -> m.tick(t, measuring));
                 floor.kafka.tick(t, measuring);
@@ -197,11 +196,10 @@ final class LoadTest {
             Simulation.pause(o.durationSeconds * 1000L); // the load runs on the event loop for its duration
             Set<String> restarted = faults.restartedServices();
             Map<String, Object> cpu = new LinkedHashMap<>();
-            long sentInWindow = sim.ledger.counts().sent() - sentAtStart[0];
-            Map<String, Object> redisWork = redisAtStart.get() == null ? Map.of() : RedisCommandStats.window(
-                    redisAtStart.get().get(10, TimeUnit.SECONDS), RedisCommandStats.readQuietly(redis), sentInWindow, 8);
-            if (cpuWindowStart[0] >= 0) {
-                double window = sim.elapsedSeconds() - cpuWindowStart[0];
+            WindowStart start = windowStart.get();
+            long sentInWindow = start == null ? 0 : sim.ledger.counts().sent() - start.sent();
+            if (start != null) {
+                double window = sim.elapsedSeconds() - start.seconds();
                 cpu.put("windowSeconds", window);
                 cpu.put("cores", Runtime.getRuntime().availableProcessors());
                 // the same work costs more CPU in a slow phase of a shared host: per message, runs compare by it
@@ -222,6 +220,11 @@ final class LoadTest {
                     cpu.put("notCounted", List.copyOf(restarted));
                 }
             }
+            // read after the CPU and the count above (a slow read does not stretch their window); none when Redis was
+            // restarted in the window (its counters started again)
+            Map<String, Object> redisWork = start == null || restarted.contains("redis") ? Map.of() : RedisCommandStats.window(
+                    start.redis().completeOnTimeout(RedisCommandStats.Reading.NONE, 10, TimeUnit.SECONDS).join(),
+                    RedisCommandStats.readQuietly(redis), sentInWindow, 8);
             // a restart still under way holds the drain back: the drain measures the system whole again
             long faultWait = System.nanoTime();
             List<Faults.Outcome> faultOutcomes = faults.await();
@@ -527,5 +530,9 @@ final class LoadTest {
 
     static String ms(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
+    }
+
+    /** The measured window's start: when (seconds into the run), the chat messages sent by then, Redis's counters. */
+    private record WindowStart(double seconds, long sent, CompletableFuture<RedisCommandStats.Reading> redis) {
     }
 }

@@ -272,7 +272,9 @@ final class Report {
             b.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), sec));
         }
         b.append(String.format(Locale.ROOT, " total %.1f s = %.0f %% of the machine", sum, 100 * sum / (window * cores)));
-        if (cpu.get("messages") instanceof Long messages && messages > 0 && !cpu.containsKey("notCounted")) {
+        // per message only for the whole system: not when a process was restarted, nor without --start (the load tool alone)
+        if (cpu.get("messages") instanceof Long messages && messages > 0 && !cpu.containsKey("notCounted")
+                && unchecked(cpu.get("seconds")).size() > 1) {
             b.append(String.format(Locale.ROOT, ", %.1f ms per chat message sent (%d)", 1000 * sum / messages, messages));
         }
         if (cpu.get("notCounted") instanceof List<?> restarted && !restarted.isEmpty()) {

@@ -32,5 +32,9 @@ class ReportTest {
         // a service restarted by --kill is not counted: no per-message figure from part of the system
         cpu.put("notCounted", List.of("redis"));
         assertThat(Report.cpuLine(cpu)).doesNotContain("per chat message").contains("not counted: redis");
+        // without --start only the load tool is measured: not the system's cost per message
+        cpu.remove("notCounted");
+        cpu.put("seconds", new LinkedHashMap<>(Map.of("load tool", 5.0)));
+        assertThat(Report.cpuLine(cpu)).doesNotContain("per chat message").contains("load tool 5.0");
     }
 }
