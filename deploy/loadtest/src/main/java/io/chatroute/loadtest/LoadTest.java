@@ -247,9 +247,13 @@ final class LoadTest {
             Simulation.OfferCount unoffered = sim.unoffered();
             List<DeliveryLedger.Message> lostSamples = sim.ledger.lost(20);
             Map<String, Object> counters = sim.counters();
+            // messages still answered by neither an ack nor an error (reported, not judged: nothing was acknowledged)
+            List<String> unanswered = total.unacked() > 0 ? sim.unansweredSamples(20) : List.of();
             say.accept(drain.settled() ? "drained in " + drain.millis() + " ms"
                     : "not drained after " + drain.millis() + " ms: " + total.lost() + " messages still undelivered, "
-                    + unoffered.unoffered() + " chats without an offer");
+                    + unoffered.unoffered() + " chats without an offer, " + total.unacked() + " messages answered by neither "
+                    + "an ack nor an error");
+            unanswered.forEach(u -> say.accept("  unanswered: " + u));
             floor.close();
             say.accept("closing every chat, agents OFFLINE");
             sim.cleanUp();
@@ -331,6 +335,7 @@ final class LoadTest {
                     throughput, pass, reasons);
             json.put("cpu", cpu);
             json.put("redisCommands", redisWork);
+            json.put("unansweredSamples", unanswered);
             json.put("cleanUp", cleanUp);
             json.put("faults", faultOutcomes.stream().map(Faults.Outcome::json).toList());
             json.put("record", record.json());

@@ -1282,6 +1282,32 @@ final class Simulation implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Up to {@code limit} messages answered by neither an ack nor an error naming them, each with what its chat and
+     * its visitor's socket were doing: what a drain that does not settle waits for.
+     */
+    List<String> unansweredSamples(int limit) {
+        return onLoop(() -> {
+            long now = System.nanoTime();
+            List<String> out = new ArrayList<>();
+            for (Chat c : chats.values()) {
+                for (DeliveryLedger.Side side : DeliveryLedger.Side.values()) {
+                    for (String k : ledger.unanswered(c.keys, side)) {
+                        if (out.size() >= limit) {
+                            return out;
+                        }
+                        DeliveryLedger.Message m = ledger.message(k);
+                        out.add(String.format(Locale.ROOT, "%s from the %s, chat %s %s, sent %.1f s ago; visitor socket %s%s%s%s",
+                                k, side.name().toLowerCase(Locale.ROOT), c.chatId, c.state, (now - m.sentNanos) / 1e9,
+                                c.visitorOpen ? "open" : "closed", c.visitorSawClosed ? ", saw closed" : "",
+                                c.visitorClosedByTool ? ", closed by the tool" : "", c.reconnecting ? ", reconnecting" : ""));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     /** Chats never offered, split by whether the simulated agents had room at the end of the drain. */
     record OfferCount(long unoffered, long freeSlots) {
     }
