@@ -328,11 +328,11 @@ final class Report {
         b.append(String.format(Locale.ROOT, "first messages (POST body) delivered to the agent: %d of %d%n",
                 visitor.postDelivered(), visitor.postMessages()));
         b.append(String.format(Locale.ROOT, "chats: started %s, created %s (POST answers %s, unanswered %s), offered %s, re-offers %s, "
-                        + "assigned %s, agent.joined seen %s, closed %s; offers lost %d (unoffered %d, free slots %d); "
+                        + "assigned %s, agent.joined seen %s, closed %s (not by the tool: %s); offers lost %d (unoffered %d, free slots %d); "
                         + "offers declined as full %s, offers beyond the cap %s%n",
                 counters.get("chatsStarted"), counters.get("chatsCreated"), counters.get("postStatuses"),
                 counters.get("chatStartsUnanswered"), counters.get("chatsOffered"), counters.get("reOffers"), counters.get("chatsAssigned"),
-                counters.get("agentJoinedSeen"), counters.get("chatClosedSeen"), offersLost, unoffered.unoffered(),
+                counters.get("agentJoinedSeen"), counters.get("chatClosedSeen"), counters.getOrDefault("chatsClosedElsewhere", 0L), offersLost, unoffered.unoffered(),
                 unoffered.freeSlots(), counters.get("offersDeclinedFull"), counters.get("capViolations")));
         b.append(String.format(Locale.ROOT, "suggestions frames %s (open chats whose latest message has none: %s); error frames %s; socket "
                         + "failures %s, unexpected closes %s%n",

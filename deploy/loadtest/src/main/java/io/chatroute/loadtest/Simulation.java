@@ -124,6 +124,8 @@ final class Simulation implements AutoCloseable {
         long joinedNanos = Long.MAX_VALUE;
         /** Its agent asked to close it: routing may free the slot before the agent's chat.closed arrives. */
         boolean closeSent;
+        /** The tool closed the chat or began to (its handle time ended, or the clean-up). */
+        boolean toolClosed;
         boolean counted = true;
         /** Its start failed on the tool's side (an I/O error, a timeout): session may have made the chat anyway. */
         boolean startFailed;
@@ -142,6 +144,8 @@ final class Simulation implements AutoCloseable {
         /** The visitor's socket said {@code closed}: it reconnects only for messages still unanswered. */
         boolean visitorSawClosed;
         long visitorOpenedNanos;
+        /** When the visitor's socket last brought a frame (0: never): a sample tells a silent socket from a live one. */
+        long visitorFrameNanos;
         long reconnectSince = -1;
         int reconnectAttempt;
         /** The close was asked on the visitor's socket (no agent had it): asked again after a reconnect. */
@@ -216,6 +220,8 @@ final class Simulation implements AutoCloseable {
     private long startsRetried;
     private int retriesInFlight;
     private long closedSeen;
+    /** Chats the visitor was told closed (a {@code closed} frame, or a message refused chat-closed) that the tool did not close. */
+    private long closedElsewhere;
     private long queuedFrames;
     private long suggestionFrames;
     private long socketFailures;
@@ -750,7 +756,9 @@ final class Simulation implements AutoCloseable {
         long gapMs = Math.max(1, samplers.exponentialGapNanos(rate) / 1_000_000);
         vertx.setTimer(gapMs, id -> {
             if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos || (!c.visitorOpen && !c.reconnecting)
-                    || c.state == ChatState.CLOSING || c.state == ChatState.CLOSED) {
+                    || c.state == ChatState.CLOSING || c.state == ChatState.CLOSED || c.visitorSawClosed || c.visitorClosedByTool) {
+                // a visitor who was told the chat closed types no more (the widget's input closes): a message written
+                // then raced the tool's own close of the socket and stayed unanswered (12 in a light run, 2026-12-04)
                 return;
             }
             String key = "c" + c.index + "-v" + (++c.sent);
@@ -766,6 +774,7 @@ final class Simulation implements AutoCloseable {
 
     private void onVisitorFrame(Chat c, String raw, int generation, long resumedAfter) {
         long now = System.nanoTime();
+        c.visitorFrameNanos = now;
         JsonObject f = new JsonObject(raw);
         switch (f.getString("type", "")) {
             case "ack" -> {
@@ -810,6 +819,11 @@ final class Simulation implements AutoCloseable {
             }
             case "queued" -> queuedFrames++;
             case "closed" -> {
+                if (!closedByTool(c) && !c.visitorSawClosed) {
+                    closedElsewhere++;
+                    sample("chat " + c.chatId + " (c" + c.index + ") closed by " + f.getString("by") + " while the tool had it "
+                            + c.state + (c.agent == null ? "" : " with " + c.agent.id));
+                }
                 c.visitorSawClosed = true;
                 closeWhenAnswered(c, System.nanoTime() + 5_000_000_000L);
             }
@@ -1037,6 +1051,7 @@ final class Simulation implements AutoCloseable {
     }
 
     private void sendClose(Chat c) {
+        c.toolClosed = true;
         if (c.state == ChatState.CLOSED) {
             return;
         }
@@ -1072,6 +1087,7 @@ final class Simulation implements AutoCloseable {
 
     /** {@code POST /api/v1/chats/{id}/close} as the platform: for a chat the tool holds no socket of. */
     private void closeOverRest(Chat c) {
+        c.toolClosed = true;
         restCloses++;
         closeOverRest(c, 0, System.nanoTime());
     }
@@ -1130,10 +1146,15 @@ final class Simulation implements AutoCloseable {
         }
     }
 
+    /** Whether the tool itself closed (or began closing) the chat. */
+    private static boolean closedByTool(Chat c) {
+        return c.toolClosed || c.state == ChatState.CLOSING || c.closeSent || c.visitorCloseSent;
+    }
+
     /**
-     * Error codes that refuse a message for good (nothing stored). Others are not refusals: {@code busy} is sent again
-     * ({@link #resendWhenBusy}); after {@code rate-limited} or {@code internal} the tool does not resend, so such a
-     * message stays unacknowledged.
+     * Error codes that refuse a message for good (nothing stored). Others are not refusals: {@code busy} and
+     * {@code rate-limited} are sent again, as the widget and the desk do ({@link #resendWhenBusy}); after
+     * {@code internal} the tool does not resend, so such a message stays unacknowledged.
      */
     private static final java.util.Set<String> FINAL_REFUSALS = java.util.Set.of("chat-closed", "chat-not-found", "not-assigned", "validation");
 
@@ -1142,7 +1163,15 @@ final class Simulation implements AutoCloseable {
         if (refusedKey != null && FINAL_REFUSALS.contains(f.getString("code", ""))) {
             ledger.refused(refusedKey, f.getString("code"));
         }
-        if (refusedKey != null && "busy".equals(f.getString("code"))) {
+        if (visitorChat != null && "chat-closed".equals(f.getString("code")) && !closedByTool(visitorChat)
+                && !visitorChat.visitorSawClosed) {
+            closedElsewhere++;
+            visitorChat.visitorSawClosed = true; // as a widget does: the chat is over, the input closes
+            sample("chat " + visitorChat.chatId + " (c" + visitorChat.index + ") refused a message as closed while the tool had it "
+                    + visitorChat.state + (visitorChat.agent == null ? "" : " with " + visitorChat.agent.id)
+                    + ", before the visitor was told it closed");
+        }
+        if (refusedKey != null && ("busy".equals(f.getString("code")) || "rate-limited".equals(f.getString("code")))) {
             resendWhenBusy(refusedKey, agent);
         } else if ("busy".equals(f.getString("code")) && ("close".equals(f.getString("frame"))
                 || "presence".equals(f.getString("frame")))) {
@@ -1297,10 +1326,13 @@ final class Simulation implements AutoCloseable {
                             return out;
                         }
                         DeliveryLedger.Message m = ledger.message(k);
-                        out.add(String.format(Locale.ROOT, "%s from the %s, chat %s %s, sent %.1f s ago; visitor socket %s%s%s%s",
+                        out.add(String.format(Locale.ROOT, "%s from the %s, chat %s %s, sent %.1f s ago; visitor socket %s%s%s%s, "
+                                        + "generation %d, its last frame %s",
                                 k, side.name().toLowerCase(Locale.ROOT), c.chatId, c.state, (now - m.sentNanos) / 1e9,
                                 c.visitorOpen ? "open" : "closed", c.visitorSawClosed ? ", saw closed" : "",
-                                c.visitorClosedByTool ? ", closed by the tool" : "", c.reconnecting ? ", reconnecting" : ""));
+                                c.visitorClosedByTool ? ", closed by the tool" : "", c.reconnecting ? ", reconnecting" : "",
+                                c.visitorGeneration, c.visitorFrameNanos == 0 ? "never"
+                                        : String.format(Locale.ROOT, "%.1f s ago", (now - c.visitorFrameNanos) / 1e9)));
                     }
                 }
             }
@@ -1478,6 +1510,7 @@ final class Simulation implements AutoCloseable {
             m.put("startsRetriedAtCleanUp", startsRetried);
             m.put("startRetriesUnanswered", retriesInFlight);
             m.put("chatClosedSeen", closedSeen);
+            m.put("chatsClosedElsewhere", closedElsewhere);
             m.put("queuedFrames", queuedFrames);
             m.put("suggestionFrames", suggestionFrames);
             m.put("chatsAwaitingSuggestions", suggestionsAwaited());

@@ -182,7 +182,7 @@ public class AgentSocket {
         } catch (RuntimeException e) {
             handled = Uni.createFrom().failure(e);
         }
-        return handled.onFailure().recoverWithItem(e -> {
+        return Frames.timed(handled, LOG, "agent", agentId, answered[0]).onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
                 ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
             } else if (Busy.retry(e, Busy.repeatable(answered[0]))) {

@@ -210,4 +210,32 @@ public final class Frames {
         }
         return v.asLong();
     }
+
+    /** A frame whose handling took longer than this is logged: the frames after it on that socket waited as long. */
+    static final long SLOW_FRAME_MILLIS = 2_000;
+
+    /**
+     * The handling of one frame, timed from its start to its answer: a socket handles its frames one after another, so
+     * a slow one holds back every later frame of that socket. One over {@link #SLOW_FRAME_MILLIS} is logged with what
+     * it was, so a stall seen by clients (messages answered late, then in a burst) can be traced to its step.
+     */
+    static io.smallrye.mutiny.Uni<Void> timed(io.smallrye.mutiny.Uni<Void> handling, org.jboss.logging.Logger log, String side, String who,
+                                              JsonNode frame) {
+        return timed(handling, SLOW_FRAME_MILLIS, log::warn, side, who, frame);
+    }
+
+    /** {@link #timed} with its threshold and its log line given (tests). */
+    static io.smallrye.mutiny.Uni<Void> timed(io.smallrye.mutiny.Uni<Void> handling, long slowMillis,
+                                              java.util.function.Consumer<String> warn, String side, String who, JsonNode frame) {
+        return io.smallrye.mutiny.Uni.createFrom().deferred(() -> {
+            long started = System.nanoTime();
+            return handling.onTermination().invoke(() -> {
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                if (ms > slowMillis) {
+                    warn.accept(side + " " + who + ": a " + (frame == null ? "malformed" : frame.path("type").asText("?"))
+                            + " frame took " + ms + " ms to answer; later frames of that socket waited for it");
+                }
+            });
+        });
+    }
 }

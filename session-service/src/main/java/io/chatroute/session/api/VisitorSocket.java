@@ -137,7 +137,7 @@ public class VisitorSocket {
         } catch (RuntimeException e) {
             handled = Uni.createFrom().failure(e);
         }
-        return handled.onFailure().recoverWithItem(e -> {
+        return Frames.timed(handled, LOG, "visitor of chat", chatId, answered[0]).onFailure().recoverWithItem(e -> {
             if (e instanceof ChatException ce) {
                 ConnectionRegistry.send(connection, Frames.error(mapper, ce, answered[0]));
             } else if (Busy.retry(e, Busy.repeatable(answered[0]))) {

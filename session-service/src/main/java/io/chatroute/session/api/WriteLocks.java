@@ -20,6 +20,9 @@ final class WriteLocks {
 
     private static final int STRIPES = 256;
     static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(10);
+    /** A change that waited longer than this for its stripe is logged (the one before it was slow). */
+    private static final long SLOW_WAIT_MILLIS = 1_000;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WriteLocks.class);
 
     @SuppressWarnings("unchecked")
     private final AtomicReference<CompletableFuture<Void>>[] tails = new AtomicReference[STRIPES];
@@ -38,7 +41,12 @@ final class WriteLocks {
         return Uni.createFrom().completionStage(() -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
             CompletableFuture<ChatStore.Outcome> result = new CompletableFuture<>();
+            long queued = System.nanoTime();
             tail.getAndSet(done).whenComplete((ignored, previousFailure) -> {
+                long waited = (System.nanoTime() - queued) / 1_000_000;
+                if (waited > SLOW_WAIT_MILLIS) {
+                    LOG.warnf("a change of %s waited %d ms for the change before it on its stripe", key, waited);
+                }
                 Uni<ChatStore.Outcome> running;
                 try {
                     running = change.get().ifNoItem().after(CHANGE_TIMEOUT).fail();
