@@ -148,8 +148,10 @@ final class LoadTest {
                 if (measuring && cpuWindowStart[0] < 0) {
                     cpuWindowStart[0] = sim.elapsedSeconds();
                     cpuPids.forEach((name, pid) -> cpuAtStart.put(name, ProcFs.cpuSeconds(pid)));
+                    Map<String, JitStats.Reading> jit = new LinkedHashMap<>();
+                    cpuPids.forEach((name, pid) -> jit.put(name, JitStats.read(pid)));
                     windowStart.set(new WindowStart(cpuWindowStart[0], sim.ledger.counts().sent(),
-                            CompletableFuture.supplyAsync(() -> RedisCommandStats.readQuietly(redis))));
+                            CompletableFuture.supplyAsync(() -> RedisCommandStats.readQuietly(redis)), jit));
                 }
                 sim.metrics.forEach(m -> m.tick(t, measuring));
                 floor.kafka.tick(t, measuring);
@@ -196,6 +198,7 @@ final class LoadTest {
             Simulation.pause(o.durationSeconds * 1000L); // the load runs on the event loop for its duration
             Set<String> restarted = faults.restartedServices();
             Map<String, Object> cpu = new LinkedHashMap<>();
+            Map<String, Object> jitWork = new LinkedHashMap<>();
             WindowStart start = windowStart.get();
             long sentInWindow = start == null ? 0 : sim.ledger.counts().sent() - start.sent();
             if (start != null) {
@@ -216,6 +219,13 @@ final class LoadTest {
                     }
                 });
                 cpu.put("seconds", per);
+                Map<String, JitStats.Reading> jitNow = new LinkedHashMap<>();
+                cpuPids.forEach((name, pid) -> {
+                    if (!restarted.contains(name)) {
+                        jitNow.put(name, JitStats.read(pid));
+                    }
+                });
+                jitWork.putAll(JitStats.window(start.jit(), jitNow));
                 if (!restarted.isEmpty()) {
                     cpu.put("notCounted", List.copyOf(restarted));
                 }
@@ -335,6 +345,7 @@ final class LoadTest {
                     throughput, pass, reasons);
             json.put("cpu", cpu);
             json.put("redisCommands", redisWork);
+            json.put("jit", jitWork);
             json.put("unansweredSamples", unanswered);
             json.put("cleanUp", cleanUp);
             json.put("faults", faultOutcomes.stream().map(Faults.Outcome::json).toList());
@@ -342,7 +353,8 @@ final class LoadTest {
             Report.write(o.out, json, sim, floor);
             say.accept("");
             say.accept(Report.table(sim, floor, total, visitor, agent, offersLost, unoffered, counters, recovery, rss)
-                    + Report.cpuLine(cpu) + RedisCommandStats.line(redisWork));
+                    + Report.cpuLine(cpu) + RedisCommandStats.line(redisWork)
+                    + JitStats.line(jitWork, cpu.get("windowSeconds") instanceof Number n ? n.doubleValue() : 0));
             faultOutcomes.forEach(f -> say.accept("fault: " + f.summary()));
             Object capAt = counters.get("maxChatsReachedAtSeconds");
             if (capAt != null) {
@@ -538,6 +550,7 @@ final class LoadTest {
     }
 
     /** The measured window's start: when (seconds into the run), the chat messages sent by then, Redis's counters. */
-    private record WindowStart(double seconds, long sent, CompletableFuture<RedisCommandStats.Reading> redis) {
+    private record WindowStart(double seconds, long sent, CompletableFuture<RedisCommandStats.Reading> redis,
+                               Map<String, JitStats.Reading> jit) {
     }
 }

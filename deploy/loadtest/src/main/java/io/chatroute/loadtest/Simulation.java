@@ -222,6 +222,8 @@ final class Simulation implements AutoCloseable {
     private long closedSeen;
     /** Chats the visitor was told closed (a {@code closed} frame, or a message refused chat-closed) that the tool did not close. */
     private long closedElsewhere;
+    /** Chats an agent was assigned that the tool did not know yet, and closed as foreign. */
+    private final java.util.Set<String> foreignClosed = new java.util.HashSet<>();
     private long queuedFrames;
     private long suggestionFrames;
     private long socketFailures;
@@ -565,6 +567,7 @@ final class Simulation implements AutoCloseable {
             c.visitorToken = answer.getString("visitorToken");
             c.state = ChatState.WAITING;
             chats.put(c.chatId, c);
+            c.toolClosed |= foreignClosed.contains(c.chatId); // closed as foreign before its POST was answered
             if (phase == Phase.CLEANUP || phase == Phase.DONE) {
                 // answered after the clean-up closed the others: closed too, so no chat of the run is left waiting
                 uncount(c);
@@ -860,6 +863,7 @@ final class Simulation implements AutoCloseable {
             case "chat.assigned" -> {
                 if (c == null) {
                     if (chatId != null && phase != Phase.DONE) {
+                        foreignClosed.add(chatId); // a POST answered later than this names a chat the tool closed
                         a.send(new JsonObject().put("type", "close").put("chatId", chatId)); // a foreign chat: free the slot
                     }
                 } else if (!c.assigned) {

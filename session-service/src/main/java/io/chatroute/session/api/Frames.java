@@ -229,7 +229,7 @@ public final class Frames {
                                               java.util.function.Consumer<String> warn, String side, String who, JsonNode frame) {
         return io.smallrye.mutiny.Uni.createFrom().deferred(() -> {
             long started = System.nanoTime();
-            return handling.onTermination().invoke(() -> {
+            return handling.onItemOrFailure().invoke((ignored, failure) -> { // a cancelled frame (socket closed) was not answered
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 if (ms > slowMillis) {
                     warn.accept(side + " " + who + ": a " + (frame == null ? "malformed" : frame.path("type").asText("?"))

@@ -42,6 +42,16 @@ class FramesTimedTest {
     }
 
     @Test
+    void theTimeIsFromItsStartToItsAnswer() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        Uni<Void> slow = Uni.createFrom().voidItem().onItem().delayIt().by(java.time.Duration.ofMillis(150));
+        Frames.timed(slow, 100, warnings::add, "agent", "a-1", mapper.readTree("{\"type\":\"close\"}")).await().indefinitely();
+        assertThat(warnings).singleElement().asString().startsWith("agent a-1: a close frame took ");
+        long ms = Long.parseLong(warnings.get(0).replaceAll(".* took (\\d+) ms.*", "$1"));
+        assertThat(ms).isGreaterThanOrEqualTo(150);
+    }
+
+    @Test
     void aMalformedFrameIsNamedSo() {
         List<String> warnings = new ArrayList<>();
         Frames.timed(Uni.createFrom().voidItem(), -1, warnings::add, "agent", "a-1", null).await().indefinitely();
