@@ -124,7 +124,7 @@ final class Simulation implements AutoCloseable {
         long joinedNanos = Long.MAX_VALUE;
         /** Its agent asked to close it: routing may free the slot before the agent's chat.closed arrives. */
         boolean closeSent;
-        /** The tool closed the chat or began to (its handle time ended, or the clean-up). */
+        /** The tool closed the chat or began to (its handle time ended, a foreign chat, or the clean-up). */
         boolean toolClosed;
         boolean counted = true;
         /** Its start failed on the tool's side (an I/O error, a timeout): session may have made the chat anyway. */
@@ -759,9 +759,9 @@ final class Simulation implements AutoCloseable {
         long gapMs = Math.max(1, samplers.exponentialGapNanos(rate) / 1_000_000);
         vertx.setTimer(gapMs, id -> {
             if (phase != Phase.LOAD || System.nanoTime() >= loadEndNanos || (!c.visitorOpen && !c.reconnecting)
-                    || c.state == ChatState.CLOSING || c.state == ChatState.CLOSED || c.visitorSawClosed || c.visitorClosedByTool) {
+                    || c.state == ChatState.CLOSING || c.state == ChatState.CLOSED || c.visitorSawClosed) {
                 // a visitor who was told the chat closed types no more (the widget's input closes): a message written
-                // then raced the tool's own close of the socket and stayed unanswered (12 in a light run, 2026-12-04)
+                // then could race the tool's own close of the socket and stay unanswered
                 return;
             }
             String key = "c" + c.index + "-v" + (++c.sent);
@@ -822,11 +822,7 @@ final class Simulation implements AutoCloseable {
             }
             case "queued" -> queuedFrames++;
             case "closed" -> {
-                if (!closedByTool(c) && !c.visitorSawClosed) {
-                    closedElsewhere++;
-                    sample("chat " + c.chatId + " (c" + c.index + ") closed by " + f.getString("by") + " while the tool had it "
-                            + c.state + (c.agent == null ? "" : " with " + c.agent.id));
-                }
+                closedElsewhere(c, "closed by " + f.getString("by"));
                 c.visitorSawClosed = true;
                 closeWhenAnswered(c, System.nanoTime() + 5_000_000_000L);
             }
@@ -1045,6 +1041,7 @@ final class Simulation implements AutoCloseable {
             return;
         }
         c.state = ChatState.CLOSING;
+        c.toolClosed = true;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         vertx.setPeriodic(100, id -> {
             if (ledger.allDelivered(c.keys) || System.nanoTime() > deadline || c.state == ChatState.CLOSED) {
@@ -1150,9 +1147,18 @@ final class Simulation implements AutoCloseable {
         }
     }
 
-    /** Whether the tool itself closed (or began closing) the chat. */
-    private static boolean closedByTool(Chat c) {
-        return c.toolClosed || c.state == ChatState.CLOSING || c.closeSent || c.visitorCloseSent;
+    /**
+     * The visitor learned that the chat closed ({@code how}): counted and sampled once when the tool did not close it;
+     * true when it was counted.
+     */
+    private boolean closedElsewhere(Chat c, String how) {
+        if (c.toolClosed || c.visitorSawClosed) {
+            return false;
+        }
+        closedElsewhere++;
+        sample("chat " + c.chatId + " (c" + c.index + ") " + how + ", while the tool had it " + c.state
+                + (c.agent == null ? "" : " with " + c.agent.id));
+        return true;
     }
 
     /**
@@ -1167,13 +1173,9 @@ final class Simulation implements AutoCloseable {
         if (refusedKey != null && FINAL_REFUSALS.contains(f.getString("code", ""))) {
             ledger.refused(refusedKey, f.getString("code"));
         }
-        if (visitorChat != null && "chat-closed".equals(f.getString("code")) && !closedByTool(visitorChat)
-                && !visitorChat.visitorSawClosed) {
-            closedElsewhere++;
+        if (visitorChat != null && "chat-closed".equals(f.getString("code"))
+                && closedElsewhere(visitorChat, "refused a message as closed before the visitor was told it closed")) {
             visitorChat.visitorSawClosed = true; // as a widget does: the chat is over, the input closes
-            sample("chat " + visitorChat.chatId + " (c" + visitorChat.index + ") refused a message as closed while the tool had it "
-                    + visitorChat.state + (visitorChat.agent == null ? "" : " with " + visitorChat.agent.id)
-                    + ", before the visitor was told it closed");
         }
         if (refusedKey != null && ("busy".equals(f.getString("code")) || "rate-limited".equals(f.getString("code")))) {
             resendWhenBusy(refusedKey, agent);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,7 +36,7 @@ class JitStatsTest {
         ByteBuffer whole = buffer(ByteOrder.LITTLE_ENDIAN, Map.of("sun.ci.totalCompiles", 1234L, "java.ci.totalTime", 5L,
                 "sun.os.hrt.frequency", 1L));
         for (int cut : new int[] {40, 60, 100}) { // a file cut short mid-entry: no figure, no exception
-            assertThat(JitStats.parse(ByteBuffer.wrap(java.util.Arrays.copyOf(whole.array(), cut))))
+            assertThat(JitStats.parse(ByteBuffer.wrap(Arrays.copyOf(whole.array(), cut))))
                     .isEqualTo(JitStats.Reading.NONE);
         }
         ByteBuffer corrupt = buffer(ByteOrder.LITTLE_ENDIAN, Map.of("sun.ci.totalCompiles", 1234L));

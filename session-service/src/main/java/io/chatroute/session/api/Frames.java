@@ -1,11 +1,16 @@
 package io.chatroute.session.api;
 
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.chatroute.session.domain.Limits;
 import io.chatroute.session.domain.MessageRules;
+import io.smallrye.mutiny.Uni;
 
 /** Builds and parses socket frames. */
 public final class Frames {
@@ -151,7 +156,7 @@ public final class Frames {
             connection.close(new io.quarkus.websockets.next.CloseReason(1009, "message too big")).subscribe().with(ok -> { }, e -> { });
             return;
         }
-        org.jboss.logging.Logger.getLogger(Frames.class).warnf("socket %s: %s", connection.id(), failure.toString());
+        Logger.getLogger(Frames.class).warnf("socket %s: %s", connection.id(), failure.toString());
         if (connection.isOpen()) {
             ObjectNode n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
             n.put("type", "error");
@@ -219,15 +224,13 @@ public final class Frames {
      * a slow one holds back every later frame of that socket. One over {@link #SLOW_FRAME_MILLIS} is logged with what
      * it was, so a stall seen by clients (messages answered late, then in a burst) can be traced to its step.
      */
-    static io.smallrye.mutiny.Uni<Void> timed(io.smallrye.mutiny.Uni<Void> handling, org.jboss.logging.Logger log, String side, String who,
-                                              JsonNode frame) {
+    static Uni<Void> timed(Uni<Void> handling, Logger log, String side, String who, JsonNode frame) {
         return timed(handling, SLOW_FRAME_MILLIS, log::warn, side, who, frame);
     }
 
     /** {@link #timed} with its threshold and its log line given (tests). */
-    static io.smallrye.mutiny.Uni<Void> timed(io.smallrye.mutiny.Uni<Void> handling, long slowMillis,
-                                              java.util.function.Consumer<String> warn, String side, String who, JsonNode frame) {
-        return io.smallrye.mutiny.Uni.createFrom().deferred(() -> {
+    static Uni<Void> timed(Uni<Void> handling, long slowMillis, Consumer<String> warn, String side, String who, JsonNode frame) {
+        return Uni.createFrom().deferred(() -> {
             long started = System.nanoTime();
             return handling.onItemOrFailure().invoke((ignored, failure) -> { // a cancelled frame (socket closed) was not answered
                 long ms = (System.nanoTime() - started) / 1_000_000;

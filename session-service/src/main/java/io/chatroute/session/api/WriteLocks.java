@@ -5,6 +5,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import org.jboss.logging.Logger;
+
 import io.chatroute.session.messaging.OutboxRelay;
 import io.chatroute.session.persistence.ChatStore;
 import io.smallrye.mutiny.Uni;
@@ -22,7 +24,7 @@ final class WriteLocks {
     static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(10);
     /** A change that waited longer than this for its stripe is logged (the one before it was slow). */
     private static final long SLOW_WAIT_MILLIS = 1_000;
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WriteLocks.class);
+    private static final Logger LOG = Logger.getLogger(WriteLocks.class);
 
     @SuppressWarnings("unchecked")
     private final AtomicReference<CompletableFuture<Void>>[] tails = new AtomicReference[STRIPES];
